@@ -1,0 +1,324 @@
+"""The reference multilayer perceptron: readable, verified, numerically stable.
+
+Read :meth:`MLP.forward` and :meth:`MLP.gradients` beside your own code. Layer k computes::
+
+    Z_k = affine(A_{k-1}, W_k, b_k)      # rows: A @ W + b;  columns: W @ A + b;  columns-wT: W.T @ A + b
+    A_k = f(Z_k)                         # the hidden activation; the output activation g for k = L
+
+and the backward pass runs the chain rule from the loss down, one line per equation (see
+``reference_nets.layouts`` for each layout's four lines, and ``shapecheck plan`` for every shape).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping
+
+import numpy as np
+
+from reference_nets.activations import Softmax, hidden_activation, output_activation
+from reference_nets.layouts import get_layout
+from reference_nets.losses import get_loss, get_reduction
+from reference_nets.params import param_names, param_shapes, validate_layer_sizes, validate_params
+from shapecheck._arrays import as_float_array, choose, format_shape
+from shapecheck.errors import ConfigurationError, ShapeError
+
+INITS = ("xavier", "he", "normal")
+
+
+@dataclass(frozen=True)
+class ForwardPass:
+    """Everything the forward pass computed: ``Z[k]`` and ``A[k]`` per layer (``A[0]`` is X).
+
+    ``cache["Z1"]`` and ``cache["A2"]`` work too; ``output`` is ``A[L]``.
+    """
+
+    Z: dict = field(repr=False)
+    A: dict = field(repr=False)
+
+    @property
+    def output(self) -> np.ndarray:
+        return self.A[len(self.Z)]
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        table = {"Z": self.Z, "A": self.A}.get(key[:1])
+        if table is None or not key[1:].isdigit() or int(key[1:]) not in table:
+            raise KeyError(f"{key!r}: use Z1..Z{len(self.Z)} or A0..A{len(self.Z)}")
+        return table[int(key[1:])]
+
+    def __repr__(self) -> str:
+        shapes = [f"{kind}{k} {format_shape(v.shape)}" for kind, table in (("A", self.A), ("Z", self.Z))
+                  for k, v in table.items()]
+        return f"ForwardPass({', '.join(shapes)})"
+
+
+class MLP:
+    """A fully connected network ``layer_sizes = [d, h1, ..., t]`` in one of three layouts.
+
+    ``activation`` is used in every hidden layer, ``output`` in the last; ``loss`` is one of "mse",
+    "half-sse", "bce" (needs output="sigmoid"), "softmax-cross-entropy" (needs output="softmax");
+    ``reduction`` "mean" or "sum" overrides the loss's own (1/n or not). ``init``: "xavier"
+    (uniform, limit sqrt(6 / (fan_in + fan_out))), "he" (normal, std sqrt(2 / fan_in)) or "normal"
+    (std 0.1); biases start at zero. ``params`` holds the arrays ``W1, b1, W2, b2, ...``.
+    """
+
+    def __init__(self, layer_sizes, *, activation: str, output: str, loss: str, reduction: str | None = None,
+                 layout: str = "rows", bias: bool = True, init: str = "xavier", seed: int | None = None):
+        self.sizes = validate_layer_sizes(layer_sizes)
+        self.layout = get_layout(layout)
+        self.activation = hidden_activation(activation)
+        self.output = output_activation(output)
+        self.loss_fn = get_loss(loss, output)
+        self.reduction = get_reduction(reduction, self.loss_fn)
+        self.bias = bool(bias)
+        self.rng = np.random.default_rng(seed)
+        self.params = self._initial_params(choose("init", init, INITS))
+
+    # -- convenience constructors ------------------------------------------------------------
+    @classmethod
+    def with_one_hidden_layer(cls, d: int, h: int, t: int, **options) -> "MLP":
+        """``MLP([d, h, t], **options)``."""
+        return cls([d, h, t], **options)
+
+    @classmethod
+    def with_two_hidden_layers(cls, d: int, h1: int, h2: int, t: int, **options) -> "MLP":
+        """``MLP([d, h1, h2, t], **options)``."""
+        return cls([d, h1, h2, t], **options)
+
+    @classmethod
+    def from_params(cls, params: Mapping, *, layout: str = "rows", **options) -> "MLP":
+        """A network built around existing weights; layer sizes are read from the W's shapes."""
+        layout_obj = get_layout(layout)
+        weights = [params[k] for k in sorted((k for k in params if str(k).startswith("W")), key=lambda k: int(k[1:]))]
+        if not weights:
+            raise ConfigurationError("params has no W1, W2, ... arrays", name="params", expected="W1, ...",
+                                     got=list(params))
+        sizes = [layout_obj.weight_as_in_out(np.asarray(weights[0])).shape[0]]
+        sizes += [layout_obj.weight_as_in_out(np.asarray(W)).shape[1] for W in weights]
+        bias = any(str(k).startswith("b") for k in params)
+        net = cls(sizes, layout=layout, bias=bias, **options)
+        net.load_params(params)
+        return net
+
+    # -- parameters ----------------------------------------------------------------------------
+    @property
+    def n_layers(self) -> int:
+        """Number of weight layers L (hidden layers + 1)."""
+        return len(self.sizes) - 1
+
+    @property
+    def param_shapes(self) -> dict[str, tuple[int, int]]:
+        return param_shapes(self.sizes, self.layout, bias=self.bias)
+
+    def load_params(self, params) -> None:
+        """Replace the parameters with (float64 copies of) ``params``, each shape checked."""
+        self.params = validate_params(params, self.sizes, self.layout, bias=self.bias)
+
+    def _initial_params(self, init: str) -> dict[str, np.ndarray]:
+        params = {}
+        for k in range(1, self.n_layers + 1):
+            fan_in, fan_out = self.sizes[k - 1], self.sizes[k]
+            if init == "xavier":
+                limit = np.sqrt(6.0 / (fan_in + fan_out))
+                W = self.rng.uniform(-limit, limit, size=(fan_in, fan_out))
+            elif init == "he":
+                W = self.rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+            else:
+                W = self.rng.normal(0.0, 0.1, size=(fan_in, fan_out))
+            params[f"W{k}"] = self.layout.weight_from_in_out(W).copy()
+            if self.bias:
+                params[f"b{k}"] = np.zeros(self.layout.bias_shape(fan_out))
+        return params
+
+    # -- forward and backward ----------------------------------------------------------------
+    def forward(self, X) -> ForwardPass:
+        """Run the network on X (``(n, d)`` for rows, ``(d, n)`` for columns); every Z and A is kept."""
+        return self._forward(self._check_X(X))
+
+    def _forward(self, X: np.ndarray) -> ForwardPass:
+        L, axis = self.n_layers, self.layout.feature_axis
+        Z, A = {}, {0: X}
+        for k in range(1, L + 1):
+            W, b = self.params[f"W{k}"], self.params.get(f"b{k}", 0.0)
+            Z[k] = self.layout.affine(A[k - 1], W, b)                        # (n, size_k) or (size_k, n)
+            f = self.output if k == L else self.activation
+            A[k] = f(Z[k], axis=axis)                                       # same shape as Z[k]
+        return ForwardPass(Z, A)
+
+    def loss(self, X, Y) -> float:
+        """The loss on (X, Y), reduced by the mean over samples (or the sum, see ``reduction``)."""
+        X, Y = self._check_data(X, Y)
+        fp = self._forward(X)
+        return self._reduce(fp, Y)
+
+    def _reduce(self, fp: ForwardPass, Y: np.ndarray) -> float:
+        L, axis = self.n_layers, self.layout.feature_axis
+        per_sample = self.loss_fn.per_sample(fp.Z[L], fp.A[L], Y, axis)     # (n,)
+        return float(per_sample.mean() if self.reduction == "mean" else per_sample.sum())
+
+    def gradients(self, X, Y) -> dict[str, np.ndarray]:
+        """dLoss/dParam for every parameter: same keys, order and shapes as ``params``."""
+        X, Y = self._check_data(X, Y)
+        return self._backward(self._forward(X), Y)
+
+    def _backward(self, fp: ForwardPass, Y: np.ndarray) -> dict[str, np.ndarray]:
+        L, layout, axis = self.n_layers, self.layout, self.layout.feature_axis
+        n = Y.shape[layout.sample_axis]
+        scale = 1.0 / n if self.reduction == "mean" else 1.0               # the 1/n of the mean
+        grads = {}
+        # Output layer: the loss's error at the output pre-activation Z_L (A_L - Y for the fused pairs).
+        dZ = self.loss_fn.output_delta(fp.Z[L], fp.A[L], Y, self.output, axis)  # same shape as Z_L
+        for k in range(L, 0, -1):
+            grads[f"W{k}"] = layout.weight_grad(fp.A[k - 1], dZ) * scale       # same shape as W_k
+            if self.bias:
+                grads[f"b{k}"] = layout.bias_grad(dZ) * scale                   # same shape as b_k
+            if k > 1:
+                dA = layout.error_to_previous(dZ, self.params[f"W{k}"])        # same shape as A_{k-1}
+                dZ = self.activation.backward(dA, z=fp.Z[k - 1], axis=axis)   # dA * f'(Z_{k-1}), not f'(A)
+        return {name: grads[name] for name in self.params}
+
+    def check_gradients(self, X, Y, **options):
+        """Check :meth:`gradients` against finite differences of :meth:`loss` on (X, Y).
+
+        ``options`` are those of :func:`shapecheck.check_gradients`; returns its ``GradientReport``.
+        """
+        from shapecheck.gradcheck import check_gradients
+
+        X, Y = self._check_data(X, Y)
+        grads = self._backward(self._forward(X), Y)
+        return check_gradients(lambda _params: self._reduce(self._forward(X), Y), self.params, grads, **options)
+
+    # -- training and prediction ------------------------------------------------------------
+    def fit(self, X, Y, epochs: int, lr: float, batch_size: int | None = None, *, shuffle: bool = True) -> list[float]:
+        """Plain (mini-batch) gradient descent; returns the loss of each epoch.
+
+        ``batch_size=None`` is full-batch. With mini-batches the epoch's loss is the mean of its batch
+        losses (each measured before that batch's update), and samples are shuffled each epoch.
+        """
+        X, Y = self._check_data(X, Y)
+        epochs = _positive("epochs", epochs, int)
+        lr = _positive("lr", lr, float)
+        n = X.shape[self.layout.sample_axis]
+        size = n if batch_size is None else min(_positive("batch_size", batch_size, int), n)
+        history = []
+        for _ in range(epochs):
+            order = self.rng.permutation(n) if shuffle and size < n else np.arange(n)
+            losses = []
+            for start in range(0, n, size):
+                batch = order[start:start + size]
+                Xb = np.take(X, batch, axis=self.layout.sample_axis)
+                Yb = np.take(Y, batch, axis=self.layout.sample_axis)
+                fp = self._forward(Xb)
+                losses.append(self._reduce(fp, Yb))
+                grads = self._backward(fp, Yb)
+                for name, grad in grads.items():
+                    self.params[name] -= lr * grad
+            history.append(float(np.mean(losses)))
+        return history
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels for classification outputs, values otherwise.
+
+        sigmoid: 0/1 per output (same shape as the output); softmax: the class index per sample,
+        shape ``(n,)``; any other output: the output activations themselves.
+        """
+        out = self.forward(X).output
+        if isinstance(self.output, Softmax):
+            return out.argmax(axis=self.layout.feature_axis)
+        if self.output.name == "sigmoid":
+            return (out >= 0.5).astype(np.int64)
+        return out
+
+    def accuracy(self, X, Y) -> float:
+        """Fraction of correct predictions (classification outputs only)."""
+        X, Y = self._check_data(X, Y)
+        if isinstance(self.output, Softmax):
+            labels = Y.argmax(axis=self.layout.feature_axis)
+        elif self.output.name == "sigmoid":
+            labels = (Y >= 0.5).astype(np.int64)
+        else:
+            raise ConfigurationError(
+                f"accuracy needs a classification output (sigmoid or softmax), this network's is {self.output.name!r}",
+                name="output", expected=["sigmoid", "softmax"], got=self.output.name,
+            )
+        return float(np.mean(self.predict(X) == labels))
+
+    def shape_plan(self, batch_size: int | None = None):
+        """This network's :func:`reference_nets.shape_plan`."""
+        from reference_nets.plan import shape_plan
+
+        return shape_plan(self.sizes, layout=self.layout.name, batch_size=batch_size, bias=self.bias,
+                          activation=self.activation.name, output=self.output.name, loss=self.loss_fn.name,
+                          reduction=self.reduction)
+
+    def __repr__(self) -> str:
+        return (f"MLP({list(self.sizes)}, activation={self.activation.name!r}, output={self.output.name!r}, "
+                f"loss={self.loss_fn.name!r}, reduction={self.reduction!r}, layout={self.layout.name!r}, "
+                f"bias={self.bias})")
+
+    # -- input checks ----------------------------------------------------------------------------
+    def _check_X(self, X) -> np.ndarray:
+        X = as_float_array("X", X, allow_int=True)
+        d, layout = self.sizes[0], self.layout
+        if X.shape[layout.feature_axis] != d:
+            expected = layout.data_shape("n", "d")
+            hint = ""
+            if X.shape[layout.sample_axis] == d:
+                hint = f"; it looks transposed: pass X.T (layout {layout.name!r} puts samples along axis {layout.sample_axis})"
+            raise ShapeError(
+                f"X has shape {format_shape(X.shape)}, but layout {layout.name!r} expects "
+                f"({', '.join(expected)}) with d={d} input features{hint}",
+                name="X", expected=expected, got=X.shape,
+            )
+        return X
+
+    def _check_data(self, X, Y) -> tuple[np.ndarray, np.ndarray]:
+        X = self._check_X(X)
+        layout, t = self.layout, self.sizes[-1]
+        n = X.shape[layout.sample_axis]
+        Y = self._labels_to_one_hot(Y, n)
+        Y = as_float_array("Y", Y, allow_int=True, ndim=None)
+        expected = layout.data_shape(n, t)
+        if Y.shape != expected:
+            raise ShapeError(_target_message(Y.shape, expected, layout, n, t), name="Y", expected=expected,
+                             got=Y.shape)
+        return X, Y
+
+    def _labels_to_one_hot(self, Y, n: int):
+        """Integer class labels ``(n,)`` become one-hot targets in the layout (softmax-cross-entropy only)."""
+        labels = np.asarray(Y) if not isinstance(Y, (str, bytes, dict)) and Y is not None else None
+        if labels is None or labels.ndim != 1 or labels.dtype.kind not in "iu" \
+                or not isinstance(self.output, Softmax):
+            return Y
+        t = self.sizes[-1]
+        if labels.shape[0] == n and ((labels < 0) | (labels >= t)).any():
+            bad = labels[(labels < 0) | (labels >= t)][0]
+            raise ShapeError(f"Y holds class label {bad}, but the network has t={t} classes (labels 0..{t - 1})",
+                             name="Y", expected=f"labels in 0..{t - 1}", got=int(bad))
+        if labels.shape[0] != n:
+            return Y
+        return self.layout.from_rows(np.eye(t)[labels])
+
+
+def _target_message(got, expected, layout, n, t) -> str:
+    sym = layout.data_shape("n", "t")
+    message = (f"Y has shape {format_shape(got)}, but the network's output has shape {format_shape(expected)} "
+               f"= ({', '.join(sym)}) with n={n} samples and t={t} outputs")
+    if len(got) == 1 and got[0] == n:
+        fix = "Y.reshape(-1, 1)" if layout.sample_axis == 0 else "Y.reshape(1, -1)"
+        return message + f"; it is 1-d: use {fix} (a (n,) target broadcasts against (n, 1) into (n, n))"
+    if got == expected[::-1]:
+        return message + "; it is transposed: use Y.T"
+    if len(got) >= 1 and got[layout.sample_axis if len(got) == 2 else 0] != n:
+        return message + "; X and Y have different numbers of samples"
+    return message
+
+
+def _positive(name: str, value, kind):
+    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
+    if kind is int:
+        ok = ok and float(value).is_integer()
+    if not ok or not value > 0:
+        raise ConfigurationError(f"{name} must be a positive {kind.__name__}, got {value!r}", name=name,
+                                 expected=f"positive {kind.__name__}", got=repr(value))
+    return kind(value)

@@ -1,0 +1,206 @@
+"""Parameter sets: their names and shapes, validation of a learner's arrays, and conversions.
+
+A parameter set is a dict ``{"W1": ..., "b1": ..., "W2": ..., "b2": ...}`` in layer order (no
+``b`` keys when ``bias=False``). Layer k maps width ``sizes[k-1]`` to ``sizes[k]``; the shapes
+depend on the layout (see :mod:`reference_nets.layouts`).
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from reference_nets.layouts import LAYOUTS, Layout, get_layout, size_symbols
+from shapecheck._arrays import as_float_array, format_shape
+from shapecheck.errors import ConfigurationError, ParameterError, ShapeError
+
+
+def validate_layer_sizes(layer_sizes) -> tuple[int, ...]:
+    """``layer_sizes`` as a tuple of positive ints ``(d, h1, ..., t)``, at least input and output."""
+    try:
+        sizes = tuple(layer_sizes)
+    except TypeError:
+        sizes = None
+    if (
+        sizes is None
+        or len(sizes) < 2
+        or not all(isinstance(s, (int, np.integer)) and not isinstance(s, bool) and s > 0 for s in sizes)
+    ):
+        raise ConfigurationError(
+            f"layer_sizes must be a list of at least two positive ints like [d, h, t], got {layer_sizes!r}",
+            name="layer_sizes", expected="[d, h, ..., t]", got=repr(layer_sizes),
+        )
+    return tuple(int(s) for s in sizes)
+
+
+def param_names(n_layers: int, *, bias: bool = True) -> list[str]:
+    """``["W1", "b1", "W2", "b2", ...]`` (only the W's without bias)."""
+    names = []
+    for k in range(1, n_layers + 1):
+        names.append(f"W{k}")
+        if bias:
+            names.append(f"b{k}")
+    return names
+
+
+def param_shapes(layer_sizes, layout="rows", *, bias: bool = True) -> dict[str, tuple[int, int]]:
+    """Every parameter's shape, e.g. rows ``[2, 4, 1]``: W1 (2, 4), b1 (1, 4), W2 (4, 1), b2 (1, 1)."""
+    sizes = validate_layer_sizes(layer_sizes)
+    layout = get_layout(layout)
+    shapes = {}
+    for k in range(1, len(sizes)):
+        shapes[f"W{k}"] = layout.weight_shape(sizes[k - 1], sizes[k])
+        if bias:
+            shapes[f"b{k}"] = layout.bias_shape(sizes[k])
+    return shapes
+
+
+def param_symbols(layer_sizes, layout="rows", *, bias: bool = True) -> dict[str, tuple[str, str]]:
+    """The same as :func:`param_shapes` with symbols, e.g. ``W1 -> ("d", "h")``."""
+    sizes = validate_layer_sizes(layer_sizes)
+    layout = get_layout(layout)
+    symbols = size_symbols(sizes)
+    shapes = {}
+    for k in range(1, len(sizes)):
+        shapes[f"W{k}"] = layout.weight_shape(symbols[k - 1], symbols[k])
+        if bias:
+            shapes[f"b{k}"] = layout.bias_shape(symbols[k])
+    return shapes
+
+
+def validate_params(params, layer_sizes, layout="rows", *, bias: bool = True) -> dict[str, np.ndarray]:
+    """The learner's ``params`` checked and copied to float64, keyed ``W1, b1, ...``.
+
+    ``params`` is a dict with exactly those keys, or a list/tuple in that order. Every error names the
+    parameter, the shape it has, and the shape (with symbols) it should have, with a hint when the
+    array is transposed or a 1-d bias.
+    """
+    sizes = validate_layer_sizes(layer_sizes)
+    layout = get_layout(layout)
+    expected = param_shapes(sizes, layout, bias=bias)
+    symbols = param_symbols(sizes, layout, bias=bias)
+    named = _as_named(params, list(expected))
+    checked = {}
+    for name, shape in expected.items():
+        array = as_float_array(name, named[name], allow_int=False, ndim=None)
+        if array.shape != shape:
+            raise ShapeError(
+                _shape_message(name, array.shape, shape, symbols[name], layout, sizes),
+                name=name, expected=shape, got=array.shape,
+            )
+        checked[name] = array
+    return checked
+
+
+def _as_named(params, names: list[str]) -> Mapping:
+    if isinstance(params, Mapping):
+        missing = [n for n in names if n not in params]
+        extra = [str(k) for k in params if k not in names]
+        if missing or extra:
+            problems = []
+            if missing:
+                problems.append(f"missing {', '.join(missing)}")
+            if extra:
+                problems.append(f"unexpected {', '.join(extra)}")
+            raise ParameterError(
+                f"parameters must have the keys {', '.join(names)}; {'; '.join(problems)}",
+                name="params", expected=names, got=[str(k) for k in params],
+            )
+        return params
+    if isinstance(params, (list, tuple)):
+        if len(params) != len(names):
+            raise ParameterError(
+                f"expected {len(names)} arrays in the order {', '.join(names)}, got {len(params)}",
+                name="params", expected=len(names), got=len(params),
+            )
+        return dict(zip(names, params))
+    raise ParameterError(
+        f"parameters must be a dict {{'W1': ..., 'b1': ...}} or a list [W1, b1, ...], got {type(params).__name__}",
+        name="params", expected="dict or list of arrays", got=type(params).__name__,
+    )
+
+
+def _shape_message(name, got, shape, symbols, layout: Layout, sizes) -> str:
+    message = (
+        f"{name} has shape {format_shape(got)}, but layout {layout.name!r} with layer_sizes "
+        f"{list(sizes)} expects {format_shape(shape)} = ({', '.join(map(str, symbols))})"
+    )
+    if len(got) == 2 and got == shape[::-1]:
+        other = [n for n in LAYOUTS if n != layout.name
+                 and param_shapes(sizes, n)[name] == got]
+        hint = f"; it is transposed: use {name}.T"
+        if other:
+            hint += f" (that is the {other[0]!r} layout's shape)"
+        return message + hint
+    if len(got) == 1 and name.startswith("b") and got[0] == max(shape):
+        return message + f"; it is a 1-d vector: use {name}.reshape{shape}"
+    return message
+
+
+def convert_params(params: Mapping, from_layout, to_layout) -> dict[str, np.ndarray]:
+    """The same network's parameters in another layout (new arrays; W transposed where needed)."""
+    source, target = get_layout(from_layout), get_layout(to_layout)
+    converted = {}
+    for name, value in params.items():
+        if name.startswith("W"):
+            converted[name] = target.weight_from_in_out(source.weight_as_in_out(value)).copy()
+        else:
+            converted[name] = value.reshape(target.bias_shape(value.size)).copy()
+    return converted
+
+
+POSITIONS = ("first", "last")
+
+
+def fold_bias(params: Mapping, layout="rows", *, position: str = "last") -> dict[str, np.ndarray]:
+    """Fold each bias into its weight matrix, as courses that append a ones column teach.
+
+    Returns ``{"W1": ..., "W2": ...}`` with one extra input row (rows, columns-wT: ``(d_in+1, d_out)``)
+    or column (columns: ``(d_out, d_in+1)``) holding the bias, ``position`` "first" or "last". Use it
+    with :func:`add_ones` applied to each layer's input.
+    """
+    layout = get_layout(layout)
+    _check_position(position)
+    folded = {}
+    for name in params:
+        if not name.startswith("W"):
+            continue
+        k = name[1:]
+        W = layout.weight_as_in_out(params[name])        # (d_in, d_out)
+        b = params[f"b{k}"].reshape(1, -1)               # (1, d_out)
+        stacked = np.vstack([b, W] if position == "first" else [W, b])
+        folded[name] = layout.weight_from_in_out(stacked).copy()
+    return folded
+
+
+def unfold_bias(folded: Mapping, layout="rows", *, position: str = "last") -> dict[str, np.ndarray]:
+    """The inverse of :func:`fold_bias`: ``{"W1", "b1", ...}`` in ``layout``'s shapes."""
+    layout = get_layout(layout)
+    _check_position(position)
+    params = {}
+    for name, value in folded.items():
+        stacked = layout.weight_as_in_out(value)          # (d_in + 1, d_out)
+        bias_row = stacked[:1] if position == "first" else stacked[-1:]
+        weights = stacked[1:] if position == "first" else stacked[:-1]
+        k = name[1:]
+        params[f"W{k}"] = layout.weight_from_in_out(weights).copy()
+        params[f"b{k}"] = bias_row.reshape(layout.bias_shape(bias_row.size)).copy()
+    return params
+
+
+def add_ones(data: np.ndarray, layout="rows", *, position: str = "last") -> np.ndarray:
+    """``data`` with a feature of ones added: a column for rows ``(n, d+1)``, a row for columns ``(d+1, n)``."""
+    layout = get_layout(layout)
+    _check_position(position)
+    ones = np.ones(layout.data_shape(data.shape[layout.sample_axis], 1))
+    parts = [ones, data] if position == "first" else [data, ones]
+    return np.concatenate(parts, axis=layout.feature_axis)
+
+
+def _check_position(position):
+    if position not in POSITIONS:
+        raise ConfigurationError(
+            f"position must be 'first' or 'last', got {position!r}",
+            name="position", expected=list(POSITIONS), got=position,
+        )

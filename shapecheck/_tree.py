@@ -1,0 +1,59 @@
+"""Walking parameter structures: a dict, list/tuple, single array, or nested dicts/lists of arrays.
+
+Each array is a leaf with a readable path (``W1``, ``weights[1]``, ``layers[0].W`` ...). Shared by the
+gradient checker and everything built on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from shapecheck._arrays import describe
+from shapecheck.errors import DTypeError, ParameterError
+
+
+def leaves(tree: Any, path: str = "") -> Iterator[tuple[str, Any]]:
+    """Yield ``(path, leaf)`` for every non-container in ``tree``, depth first, in order."""
+    if isinstance(tree, dict):
+        for key, value in tree.items():
+            yield from leaves(value, f"{path}.{key}" if path else str(key))
+    elif isinstance(tree, (list, tuple)) and not _is_number_list(tree):
+        for i, value in enumerate(tree):
+            yield from leaves(value, f"{path}[{i}]")
+    else:
+        yield (path or "params", tree)
+
+
+def _is_number_list(value) -> bool:
+    """A plain list of numbers such as ``[1.0, 2.0]`` is one (bad) leaf, not many."""
+    return len(value) > 0 and all(isinstance(v, (int, float, complex, list, tuple)) and not isinstance(v, bool)
+                                  and (not isinstance(v, (list, tuple)) or _is_number_list(v)) for v in value)
+
+
+def float_leaves(tree: Any, what: str) -> list[tuple[str, np.ndarray]]:
+    """The leaves of ``tree`` as ndarrays, refusing anything that is not a float array.
+
+    They are the caller's own arrays (not copies): the gradient checker perturbs them in place.
+    """
+    found = list(leaves(tree))
+    if not found:
+        raise ParameterError(f"{what} is empty: nothing to check", name=what, expected="arrays", got=repr(tree))
+    for name, value in found:
+        if not isinstance(value, np.ndarray):
+            raise DTypeError(
+                f"{what} {name} is {describe(value)}; expected a numpy float array "
+                "(the checker perturbs arrays in place, so they must be ndarrays)",
+                name=name, expected="numpy.ndarray", got=type(value).__name__,
+            )
+        if value.dtype.kind != "f":
+            raise DTypeError(
+                f"{what} {name} has dtype {value.dtype}; expected float64 (or float32). "
+                f"Use {name}.astype(float)",
+                name=name, expected="float64", got=str(value.dtype),
+            )
+        if not value.flags.writeable:
+            raise DTypeError(f"{what} {name} is read-only; the checker must perturb it in place",
+                             name=name, expected="writeable array", got="read-only")
+    return found

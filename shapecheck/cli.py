@@ -1,0 +1,90 @@
+"""The ``shapecheck`` command: ``demo`` and ``plan`` (more subcommands arrive with each capability).
+
+Errors in the user's input end with one line on stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from shapecheck.errors import ShapecheckError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from reference_nets.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+    from reference_nets.layouts import LAYOUTS
+    from reference_nets.losses import LOSSES, REDUCTIONS
+
+    parser = argparse.ArgumentParser(
+        prog="shapecheck",
+        description="Shape plans, gradient checks and verified reference MLPs for hand-written numpy backprop.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    commands.add_parser("demo", help="a tour of what shapecheck does, on the XOR network")
+
+    plan = commands.add_parser(
+        "plan", help="every forward and backward quantity of an MLP with its shape",
+        description="Print every forward and backward quantity (Z1, A1, ..., dZ, dW, db) of an MLP with its "
+                    "equation, symbolic shape and numeric shape. Example: shapecheck plan 2 3 3 1 --layout rows -n 4",
+    )
+    plan.add_argument("sizes", nargs="+", type=_positive_int, metavar="SIZE",
+                      help="layer sizes: d h1 [h2 ...] t")
+    plan.add_argument("--layout", choices=LAYOUTS, default="rows")
+    plan.add_argument("-n", "--batch-size", type=_positive_int, default=None, help="number of samples n")
+    plan.add_argument("--no-bias", action="store_true", help="layers without bias")
+    plan.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default=None, help="hidden activation (f)")
+    plan.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None, help="output activation (g)")
+    plan.add_argument("--loss", choices=LOSSES, default=None)
+    plan.add_argument("--reduction", choices=REDUCTIONS, default=None)
+    plan.add_argument("--json", metavar="FILE", default=None, help="also write the plan as JSON to FILE")
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "demo":
+            from shapecheck.demo import run_demo
+
+            return run_demo(sys.stdout)
+        if args.command == "plan":
+            return _plan(args)
+    except ShapecheckError as exc:
+        print(f"shapecheck {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"shapecheck {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
+              file=sys.stderr)
+        return 2
+    parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+def _plan(args) -> int:
+    from reference_nets.plan import shape_plan
+
+    if len(args.sizes) < 2:
+        raise ShapecheckError(f"plan needs at least two layer sizes (d t), got {args.sizes}")
+    plan = shape_plan(args.sizes, layout=args.layout, batch_size=args.batch_size, bias=not args.no_bias,
+                      activation=args.activation, output=args.output, loss=args.loss, reduction=args.reduction)
+    print(plan)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(plan.to_dict(), handle, indent=2)
+    return 0

@@ -1,0 +1,61 @@
+"""The command line as a user runs it: the installed ``shapecheck`` script and ``python -m shapecheck``."""
+
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from shapecheck.cli import main
+
+
+def run(*args):
+    exe = shutil.which("shapecheck")
+    command = [exe, *args] if exe else [sys.executable, "-m", "shapecheck", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+
+def test_demo_trains_xor_and_shows_plan_and_gradients():
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "accuracy 100%" in out
+    assert "dW1 = X.T @ dZ1 / n" in out
+    assert "gradients OK: 4 tensors" in out
+    assert result.stderr == ""
+
+
+def test_python_dash_m_works():
+    result = subprocess.run([sys.executable, "-m", "shapecheck", "plan", "2", "3", "1"], capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0 and "Z1 = X @ W1 + b1" in result.stdout
+
+
+def test_plan_two_hidden_layers_numeric_shapes(tmp_path):
+    target = tmp_path / "plan.json"
+    result = run("plan", "2", "3", "4", "1", "--layout", "columns", "-n", "5", "--json", str(target))
+    assert result.returncode == 0
+    assert "W2                                         (h2, h1)" in result.stdout.replace("  ", "  ") or \
+        "(h2, h1)    (4, 3)" in result.stdout
+    data = json.loads(target.read_text())
+    assert data["layout"] == "columns" and {s["name"]: s["shape"] for s in data["steps"]}["dZ2"] == [4, 5]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["plan", "2", "x"], "argument SIZE: expected a positive integer, got 'x'"),
+    (["plan", "3"], "plan needs at least two layer sizes"),
+    (["plan", "2", "3", "1", "--loss", "bce", "--output", "tanh"], "loss 'bce' needs output='sigmoid'"),
+    (["plan", "2", "3", "--json", "/nonexistent/dir/p.json"], "No such file or directory"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_usage_errors_exit_2_without_traceback(args, message):
+    result = run(*args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_main_returns_exit_code(capsys):
+    assert main(["plan", "4", "2"]) == 0
+    assert "(n, d)" in capsys.readouterr().out

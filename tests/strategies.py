@@ -1,0 +1,89 @@
+"""Shared hypothesis strategies and numeric helpers for the tests.
+
+Architectures always have pairwise-distinct sizes, batch size included, so that a transposed weight or
+a wrongly oriented bias cannot pass by coincidence.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import strategies as st
+
+from reference_nets import HIDDEN_ACTIVATIONS, LAYOUTS, MLP, get_layout
+
+#: (output activation, loss) pairs that are valid together.
+OUTPUT_LOSS = [
+    ("sigmoid", "bce"),
+    ("softmax", "softmax-cross-entropy"),
+    ("identity", "mse"), ("identity", "half-sse"),
+    ("sigmoid", "mse"), ("tanh", "half-sse"), ("softmax", "mse"), ("leaky_relu", "mse"),
+]
+
+
+@st.composite
+def distinct_sizes(draw, *, min_hidden=1, max_hidden=2, max_width=7):
+    """``(layer_sizes, n)`` with every number pairwise different."""
+    hidden = draw(st.integers(min_hidden, max_hidden))
+    values = draw(st.lists(st.integers(1, max_width), min_size=hidden + 3, max_size=hidden + 3, unique=True))
+    n, sizes = values[0], values[1:]
+    return sizes, n
+
+
+@st.composite
+def networks(draw, *, activations=HIDDEN_ACTIVATIONS, output_loss=OUTPUT_LOSS, layouts=LAYOUTS, max_hidden=2):
+    """``(net, X, Y)``: a random reference MLP with data in its layout."""
+    sizes, n = draw(distinct_sizes(max_hidden=max_hidden))
+    activation = draw(st.sampled_from(activations))
+    output, loss = draw(st.sampled_from(output_loss))
+    layout = draw(st.sampled_from(layouts))
+    reduction = draw(st.sampled_from([None, "mean", "sum"]))
+    bias = draw(st.booleans())
+    seed = draw(st.integers(0, 2**16))
+    net = MLP(sizes, activation=activation, output=output, loss=loss, reduction=reduction, layout=layout,
+              bias=bias, seed=seed)
+    rng = np.random.default_rng(seed)
+    for name in net.params:  # non-zero biases, so a missing or misplaced bias term shows
+        net.params[name] += rng.normal(0.0, 0.3, size=net.params[name].shape)
+    X, Y = make_data(rng, sizes, n, loss)
+    lay = get_layout(layout)
+    return net, lay.from_rows(X), lay.from_rows(Y)
+
+
+def make_data(rng, sizes, n, loss):
+    """Samples-as-rows data valid for ``loss``: X (n, d), Y (n, t)."""
+    d, t = sizes[0], sizes[-1]
+    X = rng.normal(0.0, 1.0, size=(n, d))
+    if loss == "softmax-cross-entropy":
+        Y = np.eye(t)[rng.integers(0, t, size=n)]
+    elif loss == "bce":
+        Y = (rng.random(size=(n, t)) > 0.5).astype(float)
+    else:
+        Y = rng.normal(0.0, 1.0, size=(n, t))
+    return X, Y
+
+
+def numeric_gradients(loss, params, eps=1e-6):
+    """Central differences of ``loss()`` with respect to every entry of every array in ``params``."""
+    grads = {}
+    for name, array in params.items():
+        grad = np.zeros_like(array)
+        for index in np.ndindex(array.shape):
+            original = array[index]
+            array[index] = original + eps
+            plus = loss()
+            array[index] = original - eps
+            minus = loss()
+            array[index] = original
+            grad[index] = (plus - minus) / (2 * eps)
+        grads[name] = grad
+    return grads
+
+
+def relative_error(a, b):
+    """||a - b|| / max(||a||, ||b||, 1e-12): the CS231n-style relative error of a whole tensor."""
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-12))
+
+
+def min_abs_hidden_preactivation(net, X):
+    fp = net.forward(X)
+    return min(float(np.abs(fp.Z[k]).min()) for k in range(1, net.n_layers))
