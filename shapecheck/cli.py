@@ -68,12 +68,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ShapecheckError as exc:
         print(f"shapecheck {args.command}: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `shapecheck demo | head`: the reader left; stop quietly like other tools
+        _silence_stdout()
+        return 0
     except OSError as exc:
         print(f"shapecheck {args.command}: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "),
               file=sys.stderr)
         return 2
     parser.error(f"unknown command {args.command!r}")
     return 2
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not fail again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 def _plan(args) -> int:

@@ -59,3 +59,10 @@ def test_usage_errors_exit_2_without_traceback(args, message):
 def test_main_returns_exit_code(capsys):
     assert main(["plan", "4", "2"]) == 0
     assert "(n, d)" in capsys.readouterr().out
+
+
+def test_demo_piped_into_head_ends_quietly():
+    """`shapecheck demo | head -2` must not print a broken-pipe error."""
+    exe = shutil.which("shapecheck") or f"{sys.executable} -m shapecheck"
+    result = subprocess.run(f"{exe} demo | head -2", shell=True, capture_output=True, text=True, timeout=120)
+    assert "XOR" in result.stdout and "Broken pipe" not in result.stderr and "Traceback" not in result.stderr
