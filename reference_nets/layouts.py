@@ -29,6 +29,7 @@ class Layout:
     description: str = ""
     sample_axis: int = 0
     feature_axis: int = 1
+    weight_is_in_out: bool = True   # W stored (d_in, d_out); False for "columns": (d_out, d_in)
     affine_text = ""
     weight_grad_text = ""
     bias_grad_text = ""
@@ -99,6 +100,7 @@ class Columns(Layout):
     name = "columns"
     description = "samples as columns: X (d, n), W (d_out, d_in), b (d_out, 1), Z = W @ X + b"
     sample_axis, feature_axis = 1, 0
+    weight_is_in_out = False
     affine_text = "{W} @ {A} + {b}"
     weight_grad_text = "{dZ} @ {A}.T"
     bias_grad_text = "{dZ}.sum(axis=1, keepdims=True)"

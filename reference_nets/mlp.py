@@ -182,11 +182,20 @@ class MLP:
 
         ``options`` are those of :func:`shapecheck.check_gradients`; returns its ``GradientReport``.
         """
+        from reference_nets.perturbed import single_entry_losses
         from shapecheck.gradcheck import check_gradients
 
         X, Y = self._check_data(X, Y)
-        grads = self._backward(self._forward(X), Y)
-        return check_gradients(lambda _params: self._reduce(self._forward(X), Y), self.params, grads, **options)
+        cache = self._forward(X)
+        grads = self._backward(cache, Y)
+        names = list(self.params)
+
+        def loss(_params):
+            return self._reduce(self._forward(X), Y)
+
+        loss.single_entry_losses = lambda tensor, flat, delta: single_entry_losses(
+            self, cache, Y, names, tensor, flat, delta)
+        return check_gradients(loss, self.params, grads, **options)
 
     # -- training and prediction ------------------------------------------------------------
     def fit(self, X, Y, epochs: int, lr: float, batch_size: int | None = None, *, shuffle: bool = True) -> list[float]:

@@ -12,16 +12,21 @@ from shapecheck.errors import (
     ShapeError,
 )
 from shapecheck.gradcheck import (
+    ComplexStepWarning,
     GradientReport,
     GradientRow,
     LossFunctionError,
+    PrecisionWarning,
     assert_gradients_close,
+    batched_loss,
     check_gradients,
 )
+from shapecheck.sweep import SweepReport
 
 __version__ = "0.1.0"
 
 __all__ = [
     "ShapecheckError", "ShapeError", "DTypeError", "NonFiniteError", "ParameterError", "ConfigurationError",
-    "LossFunctionError", "check_gradients", "assert_gradients_close", "GradientReport", "GradientRow",
+    "LossFunctionError", "check_gradients", "assert_gradients_close", "batched_loss", "GradientReport",
+    "GradientRow", "SweepReport", "PrecisionWarning", "ComplexStepWarning",
 ]

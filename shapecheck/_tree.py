@@ -14,16 +14,22 @@ from shapecheck._arrays import describe
 from shapecheck.errors import DTypeError, ParameterError
 
 
-def leaves(tree: Any, path: str = "") -> Iterator[tuple[str, Any]]:
-    """Yield ``(path, leaf)`` for every non-container in ``tree``, depth first, in order."""
+def leaves(tree: Any) -> Iterator[tuple[str, Any]]:
+    """Yield ``(name, leaf)`` for every non-container in ``tree``, depth first, in order."""
+    for name, _path, leaf in leaf_paths(tree):
+        yield name, leaf
+
+
+def leaf_paths(tree: Any, name: str = "", path: tuple = ()) -> Iterator[tuple[str, tuple, Any]]:
+    """Yield ``(name, path, leaf)``: the readable name (``weights[1]``) and the keys that reach the leaf."""
     if isinstance(tree, dict):
         for key, value in tree.items():
-            yield from leaves(value, f"{path}.{key}" if path else str(key))
+            yield from leaf_paths(value, f"{name}.{key}" if name else str(key), path + (key,))
     elif isinstance(tree, (list, tuple)) and not _is_number_list(tree):
         for i, value in enumerate(tree):
-            yield from leaves(value, f"{path}[{i}]")
+            yield from leaf_paths(value, f"{name}[{i}]", path + (i,))
     else:
-        yield (path or "params", tree)
+        yield (name or "params", path, tree)
 
 
 def _is_number_list(value) -> bool:
@@ -32,15 +38,15 @@ def _is_number_list(value) -> bool:
                                   and (not isinstance(v, (list, tuple)) or _is_number_list(v)) for v in value)
 
 
-def float_leaves(tree: Any, what: str) -> list[tuple[str, np.ndarray]]:
+def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
     """The leaves of ``tree`` as ndarrays, refusing anything that is not a float array.
 
     They are the caller's own arrays (not copies): the gradient checker perturbs them in place.
     """
-    found = list(leaves(tree))
+    found = list(leaf_paths(tree))
     if not found:
         raise ParameterError(f"{what} is empty: nothing to check", name=what, expected="arrays", got=repr(tree))
-    for name, value in found:
+    for name, _path, value in found:
         if not isinstance(value, np.ndarray):
             raise DTypeError(
                 f"{what} {name} is {describe(value)}; expected a numpy float array "

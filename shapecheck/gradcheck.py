@@ -7,133 +7,87 @@ Relative error of one entry, with analytic value ``a`` and numeric value ``n``::
 An entry fails when ``rel > rtol``; equivalently when ``|a - n|`` exceeds both ``rtol * max(|a|, |n|)``
 and ``atol``, so entries whose true gradient is (nearly) zero are judged by ``atol`` alone.
 
+Defaults (eps, rtol, atol), chosen so that a correct float64 gradient passes with a wide margin and
+a wrong one fails:
+
+===========  =======================  ======================================================
+method       float64                  float32 parameters
+===========  =======================  ======================================================
+central      1e-6, 1e-5, 1e-8         1e-3, 1e-2, 1e-3 (in float32), or 1e-6, 1e-4, 1e-6 when
+                                      loss_fn uses its argument and is evaluated on float64 copies
+forward      1e-8, 1e-4, 1e-6         3e-3, 5e-2, 3e-3
+richardson   1e-3, 1e-7, 1e-10        3e-2, 1e-2, 1e-3
+complex      1e-20, 1e-9, 1e-12       1e-20, 1e-4, 1e-6 (always evaluated on complex128 copies)
+===========  =======================  ======================================================
+
 The parameters are perturbed IN PLACE, so ``loss_fn`` may be a closure over the learner's own network
-that ignores its argument. Every array is restored bitwise afterwards, whatever happens.
+that ignores its argument. Every array is restored bitwise afterwards, whatever happens (an
+exception, a NaN, Ctrl-C).
 """
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass, field
+import warnings
 from typing import Any, Callable
 
 import numpy as np
-from tabulate import tabulate
 
 from shapecheck._arrays import choose, describe, format_shape
+from shapecheck._entries import check_many, entry_numerics
+from shapecheck._fastmode import fast_check
+from shapecheck._methods import METHODS
+from shapecheck._targets import (
+    BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
+)
 from shapecheck._tree import float_leaves, leaves
-from shapecheck.errors import ParameterError, ShapeError, ShapecheckError
+from shapecheck.errors import DTypeError, ParameterError, ShapeError
+from shapecheck.gradient_report import GradientReport, GradientRow
+from shapecheck.sweep import DEFAULT_EPS_VALUES, SweepReport
 
-MODES = ("full", "sample")
-METHODS = ("central",)
-STATUSES = ("ok", "FAIL", "kink", "nan", "shape")
+MODES = ("full", "sample", "fast")
 
-#: Defaults for float64 parameters: step, relative and absolute tolerance.
-DEFAULT_EPS, DEFAULT_RTOL, DEFAULT_ATOL = 1e-6, 1e-5, 1e-8
+DEFAULTS = {
+    ("float64", "central"): (1e-6, 1e-5, 1e-8),
+    ("float64", "forward"): (1e-8, 1e-4, 1e-6),
+    ("float64", "richardson"): (1e-3, 1e-7, 1e-10),
+    ("float64", "complex"): (1e-20, 1e-9, 1e-12),
+    ("float32", "central"): (1e-3, 1e-2, 1e-3),
+    ("float32", "forward"): (3e-3, 5e-2, 3e-3),
+    ("float32", "richardson"): (3e-2, 1e-2, 1e-3),
+    ("float32-via-float64", "central"): (1e-6, 1e-4, 1e-6),
+    ("float32-via-float64", "forward"): (1e-8, 1e-3, 1e-5),
+    ("float32-via-float64", "richardson"): (1e-3, 1e-4, 1e-6),
+    ("float32-via-float64", "complex"): (1e-20, 1e-4, 1e-6),
+}
 
-
-class LossFunctionError(ShapecheckError, ValueError):
-    """``loss_fn`` returned something that is not one real number."""
-
-
-@dataclass(frozen=True)
-class GradientRow:
-    """The verdict on one tensor, with the worst entry's values."""
-
-    name: str
-    shape: tuple
-    status: str
-    max_abs_error: float
-    max_rel_error: float
-    worst_index: tuple | None
-    analytic: float | None
-    numeric: float | None
-    checked: int
-    failed: int = 0
-    detail: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.status in ("ok", "kink")
-
-    def to_dict(self) -> dict:
-        return {
-            "name": self.name, "shape": list(self.shape), "status": self.status,
-            "max_abs_error": _json_float(self.max_abs_error), "max_rel_error": _json_float(self.max_rel_error),
-            "worst_index": list(self.worst_index) if self.worst_index is not None else None,
-            "analytic": _json_float(self.analytic), "numeric": _json_float(self.numeric),
-            "checked": self.checked, "failed": self.failed, "detail": self.detail,
-        }
+__all__ = ["check_gradients", "assert_gradients_close", "batched_loss", "PrecisionWarning",
+           "ComplexStepWarning", "LossFunctionError", "GradientReport", "GradientRow", "DEFAULTS"]
 
 
-@dataclass(frozen=True)
-class GradientReport:
-    """The checker's result: ``ok``, one row per tensor, and how many loss evaluations it took."""
-
-    rows: tuple
-    evaluations: int
-    mode: str
-    method: str
-    eps: float
-    rtol: float
-    atol: float
-    notes: tuple = field(default=())
-
-    @property
-    def ok(self) -> bool:
-        return all(row.ok for row in self.rows)
-
-    def __getitem__(self, name: str) -> GradientRow:
-        for row in self.rows:
-            if row.name == name:
-                return row
-        raise KeyError(f"{name!r}; tensors: {', '.join(r.name for r in self.rows)}")
-
-    def verdict(self) -> str:
-        """One line: OK with the largest error, or which tensor and entry is wrong."""
-        how = f"{self.method} differences, eps={self.eps:g}, {self.evaluations} loss evaluations"
-        bad = [row for row in self.rows if not row.ok]
-        if not bad:
-            worst = max((row.max_rel_error for row in self.rows), default=0.0)
-            kinks = [row.name for row in self.rows if row.status == "kink"]
-            extra = f"; kinks (one-sided differences disagree) in {', '.join(kinks)}" if kinks else ""
-            return f"gradients OK: {len(self.rows)} tensors, max relative error {worst:.1e} ({how}){extra}"
-        first = bad[0]
-        names = ", ".join(row.name for row in bad)
-        if first.status == "shape":
-            return f"gradients WRONG in {names}: {first.detail}"
-        if first.status == "nan":
-            return f"gradients WRONG in {names}: {first.detail}"
-        return (f"gradients WRONG in {names}: {first.name}{list(first.worst_index)} analytic "
-                f"{first.analytic:.6g} vs numeric {first.numeric:.6g} (relative error {first.max_rel_error:.1e}, "
-                f"{first.failed} of {first.checked} entries fail; {how})")
-
-    def __str__(self) -> str:
-        table = [
-            [row.name, format_shape(row.shape), row.status, _fmt(row.max_abs_error), _fmt(row.max_rel_error),
-             "" if row.worst_index is None else str(list(row.worst_index)), _fmt(row.analytic), _fmt(row.numeric)]
-            for row in self.rows
-        ]
-        headers = ["tensor", "shape", "status", "max abs err", "max rel err", "worst index", "analytic", "numeric"]
-        text = self.verdict() + "\n" + tabulate(table, headers=headers, disable_numparse=True)
-        for note in self.notes:
-            text += f"\nnote: {note}"
-        return text
-
-    def to_dict(self) -> dict:
-        return {"ok": self.ok, "verdict": self.verdict(), "evaluations": self.evaluations, "mode": self.mode,
-                "method": self.method, "eps": self.eps, "rtol": self.rtol, "atol": self.atol,
-                "rows": [row.to_dict() for row in self.rows], "notes": list(self.notes)}
+class PrecisionWarning(UserWarning):
+    """The parameters are float32: finite differences can only be trusted to about 3 digits."""
 
 
-def _fmt(value) -> str:
-    return "" if value is None else f"{value:.3g}"
+class ComplexStepWarning(UserWarning):
+    """``method="complex"`` was asked for, but the loss is not complex-safe: central differences are used."""
 
 
-def _json_float(value):
-    if value is None or math.isfinite(value):
-        return value
-    return str(value)
+def batched_loss(batched: Callable[[Any], Any]) -> Callable:
+    """Declare that a loss also accepts a batch of perturbed copies, for the fast batched check.
+
+    ``batched(tree)`` receives ``params`` with ONE leaf given a leading axis of size K (K perturbed
+    copies of that tensor) and every other leaf as it is, and must return the K losses, shape ``(K,)``.
+    Use it as a decorator on the ordinary loss::
+
+        @batched_loss(my_batched_loss)
+        def loss(params): ...
+    """
+
+    def mark(loss_fn):
+        loss_fn.batched = batched
+        return loss_fn
+
+    return mark
 
 
 def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str = "full",
@@ -143,40 +97,52 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
 
     ``params``: an array, a dict or list of arrays, or nested dicts/lists of them (perturbed in place
     and restored bitwise). ``grads``: the same structure, or a callable ``grads(params)`` returning it.
-    ``mode="full"`` checks every entry, ``mode="sample"`` ``samples`` random entries per tensor
-    (reproducible with ``seed``).
+    ``mode``: ``"full"`` checks every entry; ``"sample"`` ``samples`` random entries per tensor
+    (default 10, reproducible with ``seed``); ``"fast"`` two random directions per tensor, then
+    localises the wrong entries of a failing tensor by group testing (``row.suspects``).
+    ``method``: ``"central"``, ``"forward"``, ``"richardson"`` or ``"complex"`` (complex step; falls back
+    to central with a ComplexStepWarning when the loss is not complex-safe).
     """
     choose("mode", mode, MODES)
-    choose("method", method, METHODS)
+    choose("method", method, tuple(METHODS))
     if not callable(loss_fn):
         raise ParameterError(f"loss_fn must be callable, got {describe(loss_fn)}", name="loss_fn",
                              expected="callable", got=type(loss_fn).__name__)
-    eps = DEFAULT_EPS if eps is None else _positive_float("eps", eps)
-    rtol = DEFAULT_RTOL if rtol is None else _positive_float("rtol", rtol)
-    atol = DEFAULT_ATOL if atol is None else _positive_float("atol", atol)
-    if mode == "sample":
-        samples = 10 if samples is None else samples
-        if not isinstance(samples, int) or isinstance(samples, bool) or samples < 1:
-            raise ParameterError(f"samples must be a positive int, got {samples!r}", name="samples",
-                                 expected="positive int", got=repr(samples))
-    tensors = float_leaves(params, "params")
-    analytic = _analytic_leaves(grads, params, tensors)
-    saved = [array.copy() for _, array in tensors]
-    counter = _Counter(loss_fn, params)
+    for name, value in (("eps", eps), ("rtol", rtol), ("atol", atol)):
+        if value is not None:
+            _positive_float(name, value)
+    samples = _check_samples(mode, samples)
+    found = float_leaves(params, "params")
+    names, paths, arrays = [f[0] for f in found], [f[1] for f in found], [f[2] for f in found]
+    analytic = _analytic_leaves(grads, params, names, arrays)
+    saved = [array.copy() for array in arrays]
+    notes: list[str] = []
     try:
-        base = counter()
+        target, method, precision = _choose_target(loss_fn, params, paths, arrays, method, notes)
+        d_eps, d_rtol, d_atol = DEFAULTS[(precision, method)]
+        eps, rtol, atol = eps or d_eps, rtol or d_rtol, atol or d_atol
+        base = float(np.real(target.base()))
         rng = np.random.default_rng(seed)
-        rows = []
-        for (name, array), grad in zip(tensors, analytic):
+        rows: dict[int, GradientRow] = {}
+        entry_checks = []
+        for t, (name, array, grad) in enumerate(zip(names, target.arrays, analytic)):
             if isinstance(grad, str):
-                rows.append(_shape_row(name, array, grad))
-                continue
-            indices = _indices(array.shape, mode, samples, rng)
-            rows.append(_check_tensor(counter, name, array, grad, indices, base, eps, rtol, atol))
+                rows[t] = GradientRow(name, array.shape, "shape", float("inf"), float("inf"), None, None, None,
+                                      0, 0, grad)
+            elif mode == "fast":
+                rows[t] = fast_check(target, t, name, array, grad, METHODS[method], eps, base, rtol, atol, rng)
+            else:
+                entry_checks.append((t, name, array, grad, _indices(array.size, mode, samples, rng)))
+        if entry_checks:
+            checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol)
+            rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
+        rows = [rows[t] for t in range(len(names))]
+        evaluations = target.counter.calls
     finally:
-        for (_, array), original in zip(tensors, saved):
+        for array, original in zip(arrays, saved):
             np.copyto(array, original)
-    return GradientReport(tuple(rows), counter.calls, mode, method, eps, rtol, atol)
+    sweeper = _make_sweeper(loss_fn, params, names, arrays, analytic)
+    return GradientReport(tuple(rows), evaluations, mode, method, eps, rtol, atol, tuple(notes), sweeper)
 
 
 def assert_gradients_close(loss_fn, params, grads, **options) -> GradientReport:
@@ -187,112 +153,165 @@ def assert_gradients_close(loss_fn, params, grads, **options) -> GradientReport:
     return report
 
 
-class _Counter:
-    """Calls ``loss_fn(params)``, counts the calls and insists on one real number."""
+# -- choosing where to evaluate -----------------------------------------------------------------------
 
-    def __init__(self, loss_fn, params):
-        self.loss_fn, self.params, self.calls = loss_fn, params, 0
+def _choose_target(loss_fn, params, paths, arrays, method, notes):
+    """The evaluation target, the method actually used, and the precision row of DEFAULTS."""
+    if any(a.dtype == np.float16 for a in arrays):
+        raise DTypeError("float16 parameters are too imprecise for finite differences; check a float64 copy "
+                         "(params.astype(np.float64)) of the same network", name="params", expected="float64",
+                         got="float16")
+    low = any(a.dtype.itemsize < 8 for a in arrays)
+    counter = Counter(loss_fn)
+    if method == "complex":
+        complex_target = _complex_target(loss_fn, params, arrays, counter, notes)
+        if complex_target is not None:
+            return complex_target, "complex", "float32-via-float64" if low else "float64"
+        method = "central"
+    if low:
+        copies = copy_tree(params, np.float64)
+        if _uses_argument(counter, params, copies):
+            notes.append("float32 parameters: loss_fn uses its argument, so it was evaluated on float64 copies")
+            _warn_float32("evaluated on float64 copies; the analytic gradient is still float32, tolerances "
+                          f"rtol={DEFAULTS[('float32-via-float64', method)][1]:g}")
+            copied_arrays = [leaf for _, leaf in leaves(copies)]
+            return InPlaceTarget(counter, copies, copied_arrays), method, "float32-via-float64"
+        notes.append("float32 parameters: finite differences in float32 are accurate to about 3 digits")
+        _warn_float32(f"tolerances widened to rtol={DEFAULTS[('float32', method)][1]:g}, "
+                      f"atol={DEFAULTS[('float32', method)][2]:g}; cast to float64 for a sharp check")
+        return InPlaceTarget(counter, params, arrays), method, "float32"
+    single_entry = getattr(loss_fn, "single_entry_losses", None)
+    if callable(single_entry) and method in ("central", "forward", "richardson"):
+        return EntryBatchTarget(counter, params, arrays, single_entry), method, "float64"
+    batched = getattr(loss_fn, "batched", None)
+    if callable(batched) and method in ("central", "forward", "richardson"):
+        return BatchedTarget(counter, params, arrays, paths, batched), method, "float64"
+    return InPlaceTarget(counter, params, arrays), method, "float64"
 
-    def __call__(self) -> float:
-        self.calls += 1
-        value = self.loss_fn(self.params)
-        array = np.asarray(value)
-        if array.size != 1 or array.dtype.kind not in "fiub":
-            raise LossFunctionError(
-                f"loss_fn must return one real number, got {describe(value)}", name="loss_fn",
-                expected="scalar", got=describe(value),
-            )
-        return float(array.reshape(()))
+
+def _warn_float32(how: str) -> None:
+    warnings.warn(f"float32 parameters carry about 7 significant digits, so finite differences are accurate to "
+                  f"about 3: {how}", PrecisionWarning, stacklevel=4)
 
 
-def _analytic_leaves(grads, params, tensors) -> list:
+def _uses_argument(counter: Counter, params, copies) -> bool:
+    """Does ``loss_fn`` read the tree it is given? (Nudge every copy a little and see if the loss moves.)"""
+    before = counter(copies)
+    nudged = copy_tree(copies, np.float64)
+    for _, leaf in leaves(nudged):
+        leaf *= 1.001
+        leaf += 1e-3
+    return counter(nudged) != before
+
+
+def _complex_target(loss_fn, params, arrays, counter, notes):
+    """A target on complex128 copies, or None (with a ComplexStepWarning) when the loss is not complex-safe."""
+    complex_counter = Counter(loss_fn, allow_complex=True)
+    ctree = copy_tree(params, np.complex128)
+    carrays = [leaf for _, leaf in leaves(ctree)]
+    target = InPlaceTarget(complex_counter, ctree, carrays)
+    reason = ""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            reason = _complex_disagreement(target, counter, params, arrays)
+        except LossFunctionError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure on complex input means "not complex-safe"
+            reason = f"loss_fn raised {type(exc).__name__}: {exc} on complex input"
+    complex_warnings = [w for w in caught if "complex" in type(w.message).__name__.lower()
+                        or "imaginary" in str(w.message)]
+    if complex_warnings and not reason:
+        reason = f"numpy warned: {complex_warnings[0].message}"
+    counter.calls += complex_counter.calls
+    if reason:
+        notes.append(f"complex step not used: {reason}")
+        warnings.warn(f"method='complex' needs a complex-safe loss; {reason}. Falling back to central "
+                      "differences.", ComplexStepWarning, stacklevel=3)
+        return None
+    complex_counter.calls = 0
+    target.counter = _SharedCounter(complex_counter, counter)
+    return target
+
+
+class _SharedCounter:
+    """Counts complex evaluations into the report's total."""
+
+    def __init__(self, inner: Counter, total: Counter):
+        self.inner, self.total = inner, total
+
+    def __call__(self, tree):
+        self.total.calls += 1
+        return self.inner(tree)
+
+    @property
+    def calls(self):
+        return self.total.calls
+
+
+def _complex_disagreement(target, counter, params, arrays) -> str:
+    """Compare complex-step and central derivatives at a few entries; '' when they agree."""
+    ctree_base = target.counter(target.tree)
+    if not isinstance(ctree_base, (complex, float)):
+        return "loss_fn did not return a number for complex input"
+    real_target = InPlaceTarget(counter, params, arrays)
+    base = counter(params)
+    rng = np.random.default_rng(12345)
+    for t, array in enumerate(arrays):
+        for i in rng.choice(array.size, size=min(2, array.size), replace=False):
+            index = np.array([i])
+            central, _, _ = entry_numerics(real_target, t, index, METHODS["central"], 1e-6, base)
+            cplx, _, _ = entry_numerics(target, t, index, METHODS["complex"], 1e-20, base)
+            if abs(central[0] - cplx[0]) > 1e-4 * max(abs(central[0]), abs(cplx[0])) + 1e-6:
+                return (f"at {format_shape(array.shape)} tensor entry {int(i)} the complex-step derivative "
+                        f"{cplx[0]:.6g} disagrees with central differences {central[0]:.6g} (abs, maximum, "
+                        "comparisons, a write into a float buffer, or a closure that ignores its argument "
+                        "drop the imaginary part)")
+    return ""
+
+
+# -- inputs ---------------------------------------------------------------------------------------------
+
+def _analytic_leaves(grads, params, names, arrays) -> list:
     """The analytic gradient of every tensor as float64, or a string saying why it cannot be compared."""
     if callable(grads):
         grads = grads(params)
     found = dict(leaves(grads))
+    extra = [name for name in found if name not in names]
+    if extra:
+        raise ShapeError(f"grads has entries that are not parameters: {', '.join(extra)}; parameters are "
+                         f"{', '.join(names)}", name="grads", expected=names, got=list(found))
     out = []
-    for name, array in tensors:
+    for name, array in zip(names, arrays):
         if name not in found:
             out.append(f"no gradient for {name}; grads has {', '.join(found) or 'nothing'}")
             continue
-        grad = np.asarray(found[name])
-        if grad.shape != array.shape:
+        grad = np.asarray(found[name]) if not isinstance(found[name], (str, bytes)) else None
+        if grad is None or grad.dtype.kind not in "fiu":
+            out.append(f"gradient {name} is {describe(found[name])}, not a real array")
+        elif grad.shape != array.shape:
             out.append(f"gradient {name} has shape {format_shape(grad.shape)}, "
                        f"the parameter has shape {format_shape(array.shape)}")
-        elif grad.dtype.kind not in "fiu":
-            out.append(f"gradient {name} is {describe(found[name])}, not a real array")
         else:
             out.append(grad.astype(np.float64))
-    extra = [name for name in found if name not in dict(tensors)]
-    if extra:
-        raise ShapeError(f"grads has entries that are not parameters: {', '.join(extra)}", name="grads",
-                         expected=[n for n, _ in tensors], got=list(found))
     return out
 
 
-def _shape_row(name, array, detail) -> GradientRow:
-    return GradientRow(name, array.shape, "shape", math.inf, math.inf, None, None, None, 0, 0, detail)
+def _check_samples(mode, samples):
+    if mode != "sample":
+        return None
+    samples = 10 if samples is None else samples
+    if not isinstance(samples, (int, np.integer)) or isinstance(samples, bool) or samples < 1:
+        raise ParameterError(f"samples must be a positive int, got {samples!r}", name="samples",
+                             expected="positive int", got=repr(samples))
+    return int(samples)
 
 
-def _indices(shape, mode, samples, rng) -> np.ndarray:
+def _indices(size, mode, samples, rng) -> np.ndarray:
     """Flat indices to check: all of them, or ``samples`` distinct random ones."""
-    size = int(np.prod(shape))
     if mode == "full" or samples >= size:
         return np.arange(size)
     return np.sort(rng.choice(size, size=samples, replace=False))
-
-
-def _check_tensor(evaluate, name, array, grad, indices, base, eps, rtol, atol) -> GradientRow:
-    """Central differences at ``indices`` of ``array``; the worst entry decides the row."""
-    numeric = np.empty(len(indices))
-    forward = np.empty(len(indices))
-    backward = np.empty(len(indices))
-    for i, flat in enumerate(indices):
-        index = np.unravel_index(flat, array.shape)
-        original = array[index]
-        try:
-            array[index] = original + eps
-            plus = evaluate()
-            array[index] = original - eps
-            minus = evaluate()
-        finally:
-            array[index] = original
-        numeric[i] = (plus - minus) / (2 * eps)
-        forward[i], backward[i] = (plus - base) / eps, (base - minus) / eps
-    a = grad.reshape(-1)[indices]
-    return _judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol)
-
-
-def _judge(name, shape, indices, a, n, forward, backward, rtol, atol) -> GradientRow:
-    """Turn per-entry values into a row: nan, FAIL, kink or ok, with the worst entry named."""
-    abs_err = np.abs(a - n)
-    rel_err = abs_err / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
-    checked = len(indices)
-
-    def row(status, pick, failed=0, detail=""):
-        index = tuple(int(i) for i in np.unravel_index(indices[pick], shape))
-        return GradientRow(name, shape, status, float(abs_err.max()), float(rel_err.max()), index,
-                           float(a[pick]), float(n[pick]), checked, failed, detail)
-
-    not_finite = ~(np.isfinite(a) & np.isfinite(n))
-    if not_finite.any():
-        pick = int(np.argmax(not_finite))
-        where = "analytic gradient" if not np.isfinite(a[pick]) else "loss (numeric gradient)"
-        index = tuple(int(i) for i in np.unravel_index(indices[pick], shape))
-        return GradientRow(name, shape, "nan", math.nan, math.nan, index, float(a[pick]), float(n[pick]),
-                           checked, int(not_finite.sum()), f"the {where} is not finite at {name}{list(index)}")
-    failing = rel_err > rtol
-    if not failing.any():
-        return row("ok", int(np.argmax(rel_err)))
-    low, high = np.minimum(forward, backward), np.maximum(forward, backward)
-    tolerance = np.maximum(rtol * np.maximum(np.abs(low), np.abs(high)), atol)
-    at_kink = failing & (high - low > 10 * tolerance) & (a >= low - tolerance) & (a <= high + tolerance)
-    real = failing & ~at_kink
-    if real.any():
-        pick = int(np.argmax(np.where(real, rel_err, -1.0)))
-        return row("FAIL", pick, failed=int(real.sum()))
-    pick = int(np.argmax(np.where(at_kink, rel_err, -1.0)))
-    return row("kink", pick, detail="one-sided differences disagree (a kink such as ReLU at 0)")
 
 
 def _positive_float(name, value) -> float:
@@ -300,3 +319,48 @@ def _positive_float(name, value) -> float:
         raise ParameterError(f"{name} must be a positive number, got {value!r}", name=name,
                              expected="positive float", got=repr(value))
     return float(value)
+
+
+# -- the step-size sweep ------------------------------------------------------------------------------
+
+def _make_sweeper(loss_fn, params, names, arrays, analytic):
+    def sweep(report, tensor, index, eps_values) -> SweepReport:
+        name, index = _sweep_entry(report, names, tensor, index)
+        t = names.index(name)
+        grad = analytic[t]
+        if isinstance(grad, str):
+            raise ShapeError(f"cannot sweep {name}: {grad}", name=name)
+        flat = int(np.ravel_multi_index(index, arrays[t].shape))
+        saved = [array.copy() for array in arrays]
+        target = InPlaceTarget(Counter(loss_fn), params, arrays)
+        rows = []
+        try:
+            base = target.base()
+            for eps in eps_values or DEFAULT_EPS_VALUES:
+                numeric, _, _ = entry_numerics(target, t, np.array([flat]), METHODS["central"], eps, base)
+                a, n = float(grad.reshape(-1)[flat]), float(numeric[0])
+                abs_err = abs(a - n)
+                rows.append((float(eps), n, abs_err, abs_err / max(abs(a), abs(n), report.atol / report.rtol)))
+        finally:
+            for array, original in zip(arrays, saved):
+                np.copyto(array, original)
+        return SweepReport(name, index, float(grad.reshape(-1)[flat]), tuple(rows), report.rtol)
+
+    return sweep
+
+
+def _sweep_entry(report, names, tensor, index):
+    if tensor is None:
+        candidates = [row for row in report.rows if row.worst_index is not None and not row.ok] or \
+                     [row for row in report.rows if row.worst_index is not None]
+        if not candidates:
+            raise ShapeError("no entry to sweep: name one with sweep(tensor, index)", name="tensor")
+        row = candidates[0]
+        return row.name, row.worst_index if index is None else tuple(index)
+    if tensor not in names:
+        raise ShapeError(f"unknown tensor {tensor!r}; tensors: {', '.join(names)}", name="tensor",
+                         expected=names, got=tensor)
+    if index is None:
+        row = report[tensor]
+        index = row.worst_index if row.worst_index is not None else (0,) * len(row.shape)
+    return tensor, tuple(int(i) for i in index)

@@ -1,0 +1,140 @@
+"""Fast mode: a per-tensor verdict from two random directions, then localisation by group testing.
+
+Verdict: move every entry of the tensor at once along a random sign vector v and compare the
+directional derivative with ``g . v`` (2 loss calls per direction with central differences; two
+directions, so at most 4 calls per tensor).
+
+Localisation: the error vector e = g_analytic - g_true satisfies ``e . v_S = e . v_S1 + e . v_S2`` for
+any split of a set S into halves. Measuring the first half gives the second by subtraction, so each
+level of the binary search costs one directional check, and one wrong entry among P is found in
+about log2(P) checks instead of P. Every suspect is then confirmed with an ordinary entry check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from shapecheck._entries import check_entries, kinked
+from shapecheck.gradient_report import GradientRow
+
+DIRECTIONS = 2
+MAX_SUSPECTS = 8
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One directional check over the flat indices ``S``: numeric vs analytic derivative along v_S."""
+
+    numeric: float
+    analytic: float
+    scale: float
+    floor: float
+    one_sided: tuple | None = None
+
+    def rel_error(self, rtol) -> float:
+        """|analytic - numeric| / max(||g_S v_S||_2, |analytic|, |numeric|, atol sqrt(|S|) / rtol).
+
+        The 2-norm (not the sum of |g_i|) keeps one wrong entry among many visible: a sum would let the
+        tolerance grow with the number of entries while the noise of the measurement does not.
+        """
+        return abs(self.analytic - self.numeric) / max(self.scale, abs(self.analytic), abs(self.numeric),
+                                                       self.floor / rtol)
+
+    def minus(self, other: "Measure", scale: float, floor: float) -> "Measure":
+        """The measure of the complementary half, by linearity (no loss evaluation)."""
+        return Measure(self.numeric - other.numeric, self.analytic - other.analytic, scale, floor)
+
+
+class _Directional:
+    """Directional checks on tensor ``t`` along the sign vector ``signs``."""
+
+    def __init__(self, target, t, grad, method, h, base, atol):
+        self.target, self.t, self.g = target, t, grad.reshape(-1)
+        self.method, self.h, self.base, self.atol = method, h, base, atol
+
+    def measure(self, S: np.ndarray, signs: np.ndarray) -> Measure:
+        v = signs[S]
+        step = self.h / np.sqrt(len(S))                 # the whole move has length h
+        losses, realised = self.target.losses(self.t, self.method.perturbations(S, v, step))
+        est = self.method.estimate(losses, realised, v, step, self.base)
+        v_eff = np.real(est.v_eff)
+        return Measure(est.numeric, float(self.g[S] @ v_eff), float(np.linalg.norm(self.g[S] * v_eff)),
+                       self.atol * np.sqrt(len(S)), est.one_sided)
+
+    def bounds(self, S, signs) -> tuple[float, float]:
+        """The scale and floor of a set measured by subtraction (see :meth:`Measure.rel_error`)."""
+        return float(np.linalg.norm(self.g[S] * signs[S])), self.atol * np.sqrt(len(S))
+
+
+def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng) -> GradientRow:
+    """The fast-mode row for one tensor: ok after two directions, or FAIL/kink with localised suspects."""
+    size = array.size
+    everything = np.arange(size)
+    check = _Directional(target, t, grad, method, h, base, atol)
+    signs = [rng.choice([-1.0, 1.0], size=size) for _ in range(DIRECTIONS)]
+    measures = [check.measure(everything, s) for s in signs]
+    rels = [m.rel_error(rtol) for m in measures]
+    abs_errs = [abs(m.analytic - m.numeric) for m in measures]
+    failing = [k for k, rel in enumerate(rels) if rel > rtol]
+    if not failing:
+        return GradientRow(name, array.shape, "ok", max(abs_errs), max(rels), None, None, None, DIRECTIONS)
+    k = failing[0]
+    suspects = _localise(check, everything, measures[k], signs[k], rtol)
+    pattern = _scale_pattern(measures) if len(failing) == DIRECTIONS else ""
+    if not suspects:
+        status = "kink" if _directional_kink(measures[k], rtol, atol) else "FAIL"
+        detail = pattern or ("the random-direction check fails but no single entry stands out: "
+                             "the error is spread thinly over many entries")
+        return GradientRow(name, array.shape, status, max(abs_errs), max(rels), None,
+                           measures[k].analytic, measures[k].numeric, DIRECTIONS, 0, detail)
+    confirmed = check_entries(target, t, name, array, grad, np.array(suspects), method, h, base, rtol, atol)
+    detail = pattern or confirmed.detail
+    if len(suspects) >= MAX_SUSPECTS:
+        detail = (detail + "; " if detail else "") + f"stopped after {MAX_SUSPECTS} suspects: many entries are wrong"
+    shape = array.shape
+    listed = tuple(tuple(int(i) for i in np.unravel_index(s, shape)) for s in suspects)
+    status = confirmed.status if confirmed.status != "ok" else "FAIL"
+    return GradientRow(name, shape, status, max(max(abs_errs), confirmed.max_abs_error),
+                       max(max(rels), confirmed.max_rel_error), confirmed.worst_index, confirmed.analytic,
+                       confirmed.numeric, DIRECTIONS + len(suspects), len(suspects), detail, listed)
+
+
+def _localise(check: _Directional, everything, whole: Measure, signs, rtol) -> list[int]:
+    """Depth-first binary splitting of the failing set; returns up to MAX_SUSPECTS flat indices."""
+    suspects, stack = [], [(everything, whole)]
+    while stack and len(suspects) < MAX_SUSPECTS:
+        S, measure = stack.pop()
+        if len(S) == 1:
+            suspects.append(int(S[0]))
+            continue
+        first, second = S[: len(S) // 2], S[len(S) // 2:]
+        m1 = check.measure(first, signs)
+        m2 = measure.minus(m1, *check.bounds(second, signs))
+        fails1, fails2 = m1.rel_error(rtol) > rtol, m2.rel_error(rtol) > rtol
+        if not fails1 and not fails2:  # the parent failed, so the derived half was too close to call
+            m2 = check.measure(second, signs)
+            fails2 = m2.rel_error(rtol) > rtol
+        if fails2:
+            stack.append((second, m2))
+        if fails1:
+            stack.append((first, m1))
+    return sorted(suspects)
+
+
+def _scale_pattern(measures) -> str:
+    """When every random direction shows the same ratio analytic/numeric, the tensor is scaled."""
+    ratios = [m.analytic / m.numeric for m in measures if m.numeric != 0]
+    if len(ratios) == len(measures) and np.allclose(ratios, ratios[0], rtol=1e-3):
+        if np.isclose(ratios[0], -1.0, rtol=1e-3):
+            return "the sign is flipped: analytic = -numeric along every random direction"
+        return f"analytic = {ratios[0]:.4g} x numeric along every random direction: the tensor is scaled"
+    return ""
+
+
+def _directional_kink(measure: Measure, rtol, atol) -> bool:
+    if measure.one_sided is None:
+        return False
+    forward, backward = (np.array([s]) for s in measure.one_sided)
+    return bool(kinked(np.array([measure.analytic]), forward, backward, rtol, atol)[0])

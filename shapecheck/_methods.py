@@ -1,0 +1,119 @@
+"""Finite-difference formulas, written once for a single entry and for a direction over many entries.
+
+A check moves the entries ``index`` of one tensor along ``v`` (``v = [1]`` for a single entry) by a
+step ``h`` and estimates the directional derivative ``D ~ g[index] . v``. Each method lists the
+perturbations it needs and turns the resulting losses into ``D``:
+
+=============  ==============================================  =========  ==============
+method         estimate                                        loss calls  error
+=============  ==============================================  =========  ==============
+``central``    (L(x + h v) - L(x - h v)) / 2h                  2          O(h**2)
+``forward``    (L(x + h v) - L(x)) / h                         1          O(h)
+``richardson`` (4 D_central(h/2) - D_central(h)) / 3           4          O(h**4)
+``complex``    Im L(x + i h v) / h                             1          none but rounding
+=============  ==============================================  =========  ==============
+
+Central differences use the realised step (``float32(x + h) - x`` is not ``h``), which keeps float32
+checks honest. Central and Richardson also give the two one-sided slopes, used to recognise kinks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """``numeric`` ~ g . v_eff, with ``v_eff`` the direction actually moved along, and one-sided slopes."""
+
+    numeric: float
+    v_eff: np.ndarray
+    one_sided: tuple | None = None
+
+
+class Central:
+    name, calls, steps = "central", 2, (1.0, -1.0)
+
+    def perturbations(self, index, v, h):
+        return [(index, h * v), (index, -h * v)]
+
+    def estimate(self, losses, realised, v, h, base) -> Estimate:
+        plus, minus = losses
+        v_eff = (realised[0] - realised[1]) / (2 * h)          # ~ v, exactly what moved
+        one_sided = ((plus - base) / h, (base - minus) / h)
+        return Estimate((plus - minus) / (2 * h), v_eff, one_sided)
+
+    def estimate_entries(self, L, r, base):
+        """Columns of L and r: the +h and -h moves of each entry (r: the realised steps)."""
+        return (L[:, 0] - L[:, 1]) / (r[:, 0] - r[:, 1]), (L[:, 0] - base) / r[:, 0], (base - L[:, 1]) / -r[:, 1]
+
+
+class Forward:
+    name, calls, steps = "forward", 1, (1.0,)
+
+    def perturbations(self, index, v, h):
+        return [(index, h * v)]
+
+    def estimate(self, losses, realised, v, h, base) -> Estimate:
+        return Estimate((losses[0] - base) / h, realised[0] / h)
+
+    def estimate_entries(self, L, r, base):
+        nothing = np.full(len(L), np.nan)
+        return (L[:, 0] - base) / r[:, 0], nothing, nothing
+
+
+class Richardson:
+    name, calls, steps = "richardson", 4, (1.0, -1.0, 0.5, -0.5)
+
+    def perturbations(self, index, v, h):
+        return [(index, h * v), (index, -h * v), (index, h / 2 * v), (index, -h / 2 * v)]
+
+    def estimate(self, losses, realised, v, h, base) -> Estimate:
+        plus, minus, half_plus, half_minus = losses
+        coarse, fine = (plus - minus) / (2 * h), (half_plus - half_minus) / h
+        v_eff = (realised[2] - realised[3]) / h
+        one_sided = ((half_plus - base) / (h / 2), (base - half_minus) / (h / 2))
+        return Estimate((4 * fine - coarse) / 3, v_eff, one_sided)
+
+    def estimate_entries(self, L, r, base):
+        coarse = (L[:, 0] - L[:, 1]) / (r[:, 0] - r[:, 1])
+        fine = (L[:, 2] - L[:, 3]) / (r[:, 2] - r[:, 3])
+        return (4 * fine - coarse) / 3, (L[:, 2] - base) / r[:, 2], (base - L[:, 3]) / -r[:, 3]
+
+
+class ComplexStep:
+    name, calls, steps = "complex", 1, (1j,)
+
+    def perturbations(self, index, v, h):
+        return [(index, 1j * h * v)]
+
+    def estimate(self, losses, realised, v, h, base) -> Estimate:
+        return Estimate(float(np.imag(losses[0])) / h, np.asarray(v, dtype=float))
+
+    def estimate_entries(self, L, r, base):
+        nothing = np.full(len(L), np.nan)
+        return np.imag(L[:, 0]) / np.imag(r[:, 0]), nothing, nothing
+
+
+def entry_plan(method, indices: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
+    """Single-entry perturbations for every index: flat indices and steps, ``method.calls`` per entry.
+
+    The same moves as ``method.perturbations(index, [1], h)``, laid out as two flat arrays so that a
+    batched target can apply them all at once.
+    """
+    steps = np.asarray(method.steps) * h
+    return np.repeat(indices, len(steps)), np.tile(steps, len(indices))
+
+
+def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, base: float):
+    """Numeric derivative and one-sided slopes (NaN where the method has none) for single-entry moves."""
+    L = losses.reshape(-1, method.calls)
+    r = realised.reshape(-1, method.calls)
+    return method.estimate_entries(L, r, base)
+
+
+ONE = np.ones(1)
+
+METHODS = {method.name: method for method in (Central(), Forward(), Richardson(), ComplexStep())}

@@ -1,0 +1,206 @@
+"""Where the gradient checker evaluates the loss: on the learner's own arrays, on copies, or in a batch.
+
+Every target answers one question: "what is the loss with these entries of tensor t moved by these
+amounts?" for a list of perturbations, and says how far each entry really moved (the realised step:
+``float32(x + h) - x`` is not ``h``). Every perturbation is undone before the next one; the caller
+also restores all arrays from a saved copy at the end (see ``gradcheck.check_gradients``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from shapecheck._arrays import describe
+from shapecheck.errors import ShapecheckError
+
+#: One perturbation: flat indices into the tensor and the amount added to each of those entries.
+Perturbation = tuple  # (np.ndarray of int, np.ndarray of float or complex)
+
+
+class LossFunctionError(ShapecheckError, ValueError):
+    """``loss_fn`` returned something that is not one real number."""
+
+
+class Counter:
+    """Calls ``loss_fn(tree)``, counts the calls, and insists on one number."""
+
+    def __init__(self, loss_fn: Callable[[Any], Any], *, allow_complex: bool = False):
+        self.loss_fn, self.calls, self.allow_complex = loss_fn, 0, allow_complex
+
+    def __call__(self, tree) -> float | complex:
+        self.calls += 1
+        return self.scalar(self.loss_fn(tree))
+
+    def scalar(self, value) -> float | complex:
+        if isinstance(value, float):  # the common case, kept cheap
+            return value
+        array = np.asarray(value)
+        kinds = "fiub" + ("c" if self.allow_complex else "")
+        if array.size != 1 or array.dtype.kind not in kinds:
+            raise LossFunctionError(
+                f"loss_fn must return one real number, got {describe(value)}", name="loss_fn",
+                expected="scalar", got=describe(value),
+            )
+        scalar = array.reshape(()).item()
+        return scalar if isinstance(scalar, complex) else float(scalar)
+
+
+class InPlaceTarget:
+    """Perturbs the given arrays in place and calls ``loss_fn(tree)``; the learner's own arrays, usually."""
+
+    def __init__(self, counter: Counter, tree, arrays: Sequence[np.ndarray]):
+        self.counter, self.tree, self.arrays = counter, tree, list(arrays)
+
+    def base(self) -> float:
+        return self.counter(self.tree)
+
+    def losses(self, t: int, perturbations: Sequence[Perturbation]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Loss after each perturbation of tensor ``t``, and the realised step of each."""
+        array, call, tree = self.arrays[t], self.counter, self.tree
+        complex_steps = any(np.iscomplexobj(delta) for _, delta in perturbations)
+        out = np.empty(len(perturbations), dtype=complex if complex_steps else float)
+        realised = []
+        for j, (index, delta) in enumerate(perturbations):
+            original = array.flat[index]
+            try:
+                array.flat[index] = original + delta
+                realised.append(array.flat[index] - original)
+                out[j] = call(tree)
+            finally:
+                array.flat[index] = original
+        return out, realised
+
+    def entry_losses(self, t: int, flat: np.ndarray, steps: np.ndarray):
+        """Loss after moving entry ``flat[j]`` of tensor ``t`` by ``steps[j]``, one at a time; realised steps."""
+        array, call, tree = self.arrays[t], self.counter, self.tree
+        out = np.empty(len(flat), dtype=np.result_type(steps.dtype, float))
+        realised = np.empty(len(flat), dtype=out.dtype)
+        view = array.reshape(-1) if array.flags.c_contiguous else array.flat
+        for j in range(len(flat)):
+            i = flat[j]
+            original = view[i]
+            try:
+                view[i] = original + steps[j]
+                realised[j] = view[i] - original
+                out[j] = call(tree)
+            finally:
+                view[i] = original
+        return out, realised
+
+    def entry_losses_many(self, requests):
+        """One :meth:`entry_losses` call per request ``(t, flat, steps)``."""
+        return [self.entry_losses(t, flat, steps) for t, flat, steps in requests]
+
+
+class EntryBatchTarget(InPlaceTarget):
+    """For a loss that can evaluate many single-entry moves in one call (the reference MLP does).
+
+    ``loss_fn.single_entry_losses(tensor, flat, delta) -> (K,)``: copy c moves entry ``flat[c]`` of the
+    ``tensor[c]``-th leaf by ``delta[c]``. Moves along several entries at once (fast mode) fall back
+    to the in-place loop of :class:`InPlaceTarget`.
+    """
+
+    def __init__(self, counter: Counter, tree, arrays, entry_losses_fn):
+        super().__init__(counter, tree, arrays)
+        self.entry_losses_fn = entry_losses_fn
+
+    def entry_losses(self, t: int, flat: np.ndarray, steps: np.ndarray):
+        return self.entry_losses_many([(t, flat, steps)])[0]
+
+    def entry_losses_many(self, requests):
+        """All tensors' single-entry moves in one call; returns (losses, realised) per request."""
+        tensor = np.concatenate([np.full(len(flat), t) for t, flat, _ in requests])
+        flat = np.concatenate([flat for _, flat, _ in requests])
+        realised = np.concatenate([_realised(self.arrays[t], f, s) for t, f, s in requests])
+        values = np.asarray(self.entry_losses_fn(tensor, flat, realised), dtype=float)
+        if values.shape != flat.shape:
+            raise LossFunctionError(f"single_entry_losses must return {len(flat)} values, got {describe(values)}",
+                                    name="loss_fn", expected=flat.shape, got=values.shape)
+        self.counter.calls += len(flat)
+        out, start = [], 0
+        for _, f, _ in requests:
+            out.append((values[start:start + len(f)], realised[start:start + len(f)]))
+            start += len(f)
+        return out
+
+
+def _realised(array: np.ndarray, flat: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """How far each entry really moves when ``steps`` is added in the array's own dtype."""
+    original = array.reshape(-1)[flat] if array.flags.c_contiguous else np.asarray(array.flat[flat])
+    return (original + steps.astype(array.dtype)).astype(np.float64) - original.astype(np.float64)
+
+
+class BatchedTarget(InPlaceTarget):
+    """Evaluates many perturbations in one call of ``batched(tree) -> (K,)``.
+
+    The perturbed leaf is given a leading axis of size K (one copy per perturbation); every other leaf
+    is passed as it is, so numpy's broadcasting (``X @ W`` with W ``(K, d, h)``) does the rest.
+    """
+
+    def __init__(self, counter: Counter, tree, arrays: Sequence[np.ndarray], paths: Sequence[tuple],
+                 batched: Callable[[Any], np.ndarray], *, memory_budget: int = 32 * 2**20):
+        super().__init__(counter, tree, arrays)
+        self.paths, self.batched, self.memory_budget = list(paths), batched, memory_budget
+
+    def losses(self, t: int, perturbations: Sequence[Perturbation]) -> tuple[np.ndarray, list[np.ndarray]]:
+        array = self.arrays[t]
+        chunk = max(1, min(4096, self.memory_budget // (8 * array.size)))
+        out, realised = np.empty(len(perturbations)), []
+        for start in range(0, len(perturbations), chunk):
+            part = perturbations[start:start + chunk]
+            stack = np.repeat(array[np.newaxis], len(part), axis=0)
+            flat = stack.reshape(len(part), -1)
+            for j, (index, delta) in enumerate(part):
+                flat[j, index] = array.flat[index] + delta
+                realised.append(flat[j, index] - array.flat[index])
+            out[start:start + len(part)] = self._call(t, stack)
+        return out, realised
+
+    def entry_losses(self, t: int, flat: np.ndarray, steps: np.ndarray):
+        """Vectorised single-entry moves: copy j has entry ``flat[j]`` moved by ``steps[j]``."""
+        array = self.arrays[t]
+        chunk = max(1, min(4096, self.memory_budget // (8 * array.size)))
+        out, realised = np.empty(len(flat)), np.empty(len(flat))
+        original = array.reshape(-1)
+        for start in range(0, len(flat), chunk):
+            idx, step = flat[start:start + chunk], steps[start:start + chunk]
+            rows = np.arange(len(idx))
+            stack = np.repeat(array[np.newaxis], len(idx), axis=0)
+            moved = stack.reshape(len(idx), -1)
+            moved[rows, idx] = original[idx] + step
+            realised[start:start + len(idx)] = moved[rows, idx] - original[idx]
+            out[start:start + len(idx)] = self._call(t, stack)
+        return out, realised
+
+    def _call(self, t: int, stack: np.ndarray) -> np.ndarray:
+        values = np.asarray(self.batched(_replace(self.tree, self.paths[t], stack)), dtype=float)
+        if values.shape != (len(stack),):
+            raise LossFunctionError(
+                f"the batched loss must return {len(stack)} values (one per perturbed copy), "
+                f"got {describe(values)}", name="loss_fn", expected=(len(stack),), got=values.shape)
+        self.counter.calls += len(stack)
+        return values
+
+
+def _replace(tree, path: tuple, leaf):
+    """A shallow copy of ``tree`` with the leaf at ``path`` (a tuple of keys/indices) replaced."""
+    if not path:
+        return leaf
+    head, rest = path[0], path[1:]
+    if isinstance(tree, dict):
+        copy = dict(tree)
+    else:
+        copy = list(tree)
+    copy[head] = _replace(tree[head], rest, leaf)
+    return copy if isinstance(tree, (dict, list)) else type(tree)(copy)
+
+
+def copy_tree(tree, dtype):
+    """The same structure with every array copied to ``dtype`` (float64 or complex128)."""
+    if isinstance(tree, dict):
+        return {key: copy_tree(value, dtype) for key, value in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(copy_tree(value, dtype) for value in tree)
+    return np.array(tree, dtype=dtype)

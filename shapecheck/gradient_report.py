@@ -1,0 +1,137 @@
+"""The gradient checker's results: one row per tensor, the verdict first, JSON-ready."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Callable
+
+from tabulate import tabulate
+
+from shapecheck._arrays import format_shape
+
+#: Row statuses: ``ok``; ``FAIL`` (analytic and numeric disagree); ``kink`` (one-sided differences
+#: disagree, as at ReLU(0), so the entry cannot be judged); ``nan`` (a non-finite loss or gradient);
+#: ``shape`` (the gradient is missing or has another shape than the parameter).
+STATUSES = ("ok", "FAIL", "kink", "nan", "shape")
+
+
+@dataclass(frozen=True)
+class GradientRow:
+    """The verdict on one tensor, with the worst entry's index and values."""
+
+    name: str
+    shape: tuple
+    status: str
+    max_abs_error: float
+    max_rel_error: float
+    worst_index: tuple | None
+    analytic: float | None
+    numeric: float | None
+    checked: int
+    failed: int = 0
+    detail: str = ""
+    suspects: tuple = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.status in ("ok", "kink")
+
+    def to_dict(self) -> dict:
+        return {
+            "name": self.name, "shape": list(self.shape), "status": self.status,
+            "max_abs_error": _json_float(self.max_abs_error), "max_rel_error": _json_float(self.max_rel_error),
+            "worst_index": _index_list(self.worst_index), "analytic": _json_float(self.analytic),
+            "numeric": _json_float(self.numeric), "checked": self.checked, "failed": self.failed,
+            "detail": self.detail, "suspects": [list(s) for s in self.suspects],
+        }
+
+
+@dataclass(frozen=True)
+class GradientReport:
+    """The checker's result: ``ok``, one row per tensor, and how many loss evaluations it took."""
+
+    rows: tuple
+    evaluations: int
+    mode: str
+    method: str
+    eps: float
+    rtol: float
+    atol: float
+    notes: tuple = ()
+    _sweeper: Callable | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return all(row.ok for row in self.rows)
+
+    def __getitem__(self, name: str) -> GradientRow:
+        for row in self.rows:
+            if row.name == name:
+                return row
+        raise KeyError(f"{name!r}; tensors: {', '.join(r.name for r in self.rows)}")
+
+    def verdict(self) -> str:
+        """One line: OK with the largest error, or which tensor and entry is wrong."""
+        how = f"{self.method} differences, {self.mode} mode, eps={self.eps:g}, {self.evaluations} loss evaluations"
+        bad = [row for row in self.rows if not row.ok]
+        if not bad:
+            worst = max((row.max_rel_error for row in self.rows), default=0.0)
+            kinks = [row.name for row in self.rows if row.status == "kink"]
+            extra = f"; kinks (one-sided differences disagree) in {', '.join(kinks)}" if kinks else ""
+            return f"gradients OK: {len(self.rows)} tensors, max relative error {worst:.1e} ({how}){extra}"
+        first, names = bad[0], ", ".join(row.name for row in bad)
+        if first.status in ("shape", "nan") or first.worst_index is None:
+            return f"gradients WRONG in {names}: {first.detail} ({how})"
+        where = f"{first.name}{list(first.worst_index)}"
+        count = (f"{len(first.suspects)} suspect entries localised" if self.mode == "fast"
+                 else f"{first.failed} of {first.checked} checked entries fail")
+        text = (f"gradients WRONG in {names}: {where} analytic {first.analytic:.6g} vs numeric {first.numeric:.6g} "
+                f"(relative error {first.max_rel_error:.1e}; {count}; {how})")
+        return text + (f"; {first.detail}" if first.detail else "")
+
+    def __str__(self) -> str:
+        table = [
+            [row.name, format_shape(row.shape), row.status, _fmt(row.max_abs_error), _fmt(row.max_rel_error),
+             "" if row.worst_index is None else str(list(row.worst_index)), _fmt(row.analytic), _fmt(row.numeric)]
+            for row in self.rows
+        ]
+        headers = ["tensor", "shape", "status", "max abs err", "max rel err", "worst index", "analytic", "numeric"]
+        lines = [self.verdict(), tabulate(table, headers=headers, disable_numparse=True)]
+        for row in self.rows:
+            if row.detail and row.status != "ok":
+                lines.append(f"{row.name}: {row.detail}")
+            if len(row.suspects) > 1:
+                lines.append(f"{row.name}: suspect entries {', '.join(str(list(s)) for s in row.suspects)}")
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "verdict": self.verdict(), "evaluations": self.evaluations, "mode": self.mode,
+                "method": self.method, "eps": self.eps, "rtol": self.rtol, "atol": self.atol,
+                "rows": [row.to_dict() for row in self.rows], "notes": list(self.notes)}
+
+    def sweep(self, tensor: str | None = None, index: tuple | None = None, *, eps_values=None):
+        """Error versus step size at one entry (default: the worst entry of the first failing tensor).
+
+        A correct gradient shows a V: the error falls with eps (as eps**2 for central differences)
+        until rounding takes over; a wrong one shows a floor that no eps gets under. Returns a
+        :class:`shapecheck.sweep.SweepReport`. The parameters must still be the ones checked.
+        """
+        if self._sweeper is None:
+            raise ValueError("this report was not made by check_gradients and cannot sweep")
+        return self._sweeper(self, tensor, index, eps_values)
+
+
+def _fmt(value) -> str:
+    return "" if value is None else f"{value:.3g}"
+
+
+def _json_float(value):
+    if value is None or math.isfinite(value):
+        return value
+    return str(value)
+
+
+def _index_list(index):
+    return None if index is None else list(index)
