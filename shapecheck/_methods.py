@@ -78,9 +78,14 @@ class Richardson:
         return Estimate((4 * fine - coarse) / 3, v_eff, one_sided)
 
     def estimate_entries(self, L, r, base):
+        """One-sided slopes are reported only where their gap does not shrink with the step (a kink);
+        on a smooth curve the gap is O(h), which at Richardson's larger h would look like a kink."""
         coarse = (L[:, 0] - L[:, 1]) / (r[:, 0] - r[:, 1])
         fine = (L[:, 2] - L[:, 3]) / (r[:, 2] - r[:, 3])
-        return (4 * fine - coarse) / 3, (L[:, 2] - base) / r[:, 2], (base - L[:, 3]) / -r[:, 3]
+        forward, backward = (L[:, 2] - base) / r[:, 2], (base - L[:, 3]) / -r[:, 3]
+        gap_coarse = np.abs((L[:, 0] - base) / r[:, 0] - (base - L[:, 1]) / -r[:, 1])
+        kink_like = np.abs(forward - backward) > 0.75 * gap_coarse
+        return (4 * fine - coarse) / 3, np.where(kink_like, forward, np.nan), np.where(kink_like, backward, np.nan)
 
 
 class ComplexStep:
@@ -90,11 +95,13 @@ class ComplexStep:
         return [(index, 1j * h * v)]
 
     def estimate(self, losses, realised, v, h, base) -> Estimate:
-        return Estimate(float(np.imag(losses[0])) / h, np.asarray(v, dtype=float))
+        numeric = float(np.imag(losses[0])) / h if np.isfinite(losses[0]) else float("nan")
+        return Estimate(numeric, np.asarray(v, dtype=float))
 
     def estimate_entries(self, L, r, base):
         nothing = np.full(len(L), np.nan)
-        return np.imag(L[:, 0]) / np.imag(r[:, 0]), nothing, nothing
+        numeric = np.where(np.isfinite(L[:, 0]), np.imag(L[:, 0]) / np.imag(r[:, 0]), np.nan)  # NaN loss: NaN
+        return numeric, nothing, nothing
 
 
 def entry_plan(method, indices: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:

@@ -41,7 +41,42 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--loss", choices=LOSSES, default=None)
     plan.add_argument("--reduction", choices=REDUCTIONS, default=None)
     plan.add_argument("--json", metavar="FILE", default=None, help="also write the plan as JSON to FILE")
+
+    grad = commands.add_parser(
+        "grad", help="check a reference network's gradients against finite differences",
+        description="Build a reference MLP, draw random data, and check its analytic gradients against finite "
+                    "differences: a self-test of the checker and a demonstration of its report. "
+                    "Example: shapecheck grad --layers 4,5,3 --activation tanh --loss mse --layout columns",
+    )
+    grad.add_argument("--layers", required=True, type=_layer_list, metavar="D,H,...,T",
+                      help="layer sizes separated by commas, e.g. 4,5,3")
+    grad.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="tanh")
+    grad.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None,
+                      help="output activation (default: the one the loss needs, identity for mse)")
+    grad.add_argument("--loss", choices=LOSSES, default="mse")
+    grad.add_argument("--reduction", choices=REDUCTIONS, default=None)
+    grad.add_argument("--layout", choices=LAYOUTS, default="rows")
+    grad.add_argument("--no-bias", action="store_true")
+    grad.add_argument("-n", "--batch-size", type=_positive_int, default=None,
+                      help="number of random samples (default: a size different from every layer width)")
+    grad.add_argument("--mode", choices=("full", "sample", "fast"), default="full")
+    grad.add_argument("--method", choices=("central", "forward", "richardson", "complex"), default="central")
+    grad.add_argument("--samples", type=_positive_int, default=None, help="entries per tensor in sample mode")
+    grad.add_argument("--seed", type=int, default=0)
+    grad.add_argument("--plant", metavar="NAME[I,J]", default=None,
+                      help="add an error to one analytic entry (e.g. W2[1,0]) to see what a failure looks like")
+    grad.add_argument("--json", metavar="FILE", default=None, help="also write the report as JSON to FILE")
     return parser
+
+
+def _layer_list(text: str) -> list[int]:
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected sizes like 4,5,3, got {text!r}") from None
+    if len(sizes) < 2 or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected at least two positive sizes like 4,5,3, got {text!r}")
+    return sizes
 
 
 def _positive_int(text: str) -> int:
@@ -55,7 +90,7 @@ def _positive_int(text: str) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code (0 ok, 1 a failed check, 2 a usage error)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -65,6 +100,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_demo(sys.stdout)
         if args.command == "plan":
             return _plan(args)
+        if args.command == "grad":
+            from shapecheck.grad_command import run_grad
+
+            return run_grad(args, sys.stdout)
     except ShapecheckError as exc:
         print(f"shapecheck {args.command}: error: {exc}", file=sys.stderr)
         return 2

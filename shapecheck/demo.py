@@ -35,7 +35,64 @@ def run_demo(out: TextIO) -> int:
     Y_check = (rng.random(size=(5, 1)) > 0.5).astype(float)
     print("on 5 random samples (n=5 differs from every layer width, so no shape coincides)", file=out)
     print(net.check_gradients(X_check, Y_check), file=out)
+
+    _section(out, "4. A learner's backprop, correct and with sigmoid'(A1) instead of sigmoid'(Z1)")
+    _correct_and_broken(net, X_check, Y_check, out)
+
+    _section(out, "5. Fast mode finds one wrong entry among 79,510 parameters")
+    _fast_mode_localisation(out)
     return 0
+
+
+def learner_gradients(params: dict, X: np.ndarray, Y: np.ndarray, *, derivative_at_activation: bool) -> dict:
+    """A learner-style backward pass for [d, h, t], sigmoid + bce, samples as rows."""
+    from reference_nets.activations import sigmoid
+
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    n = X.shape[0]
+    Z1 = X @ W1 + b1
+    A1 = sigmoid(Z1)
+    A2 = sigmoid(A1 @ W2 + b2)
+    dZ2 = A2 - Y
+    dA1 = dZ2 @ W2.T
+    s = sigmoid(A1) if derivative_at_activation else A1      # the bug: sigmoid'(A1) = s(A1) (1 - s(A1))
+    dZ1 = dA1 * s * (1 - s)
+    return {"W1": X.T @ dZ1 / n, "b1": dZ1.sum(axis=0, keepdims=True) / n,
+            "W2": A1.T @ dZ2 / n, "b2": dZ2.sum(axis=0, keepdims=True) / n}
+
+
+def _correct_and_broken(net, X, Y, out: TextIO) -> None:
+    from tabulate import tabulate
+
+    from shapecheck.gradcheck import check_gradients
+
+    def loss(_params):
+        return net.loss(X, Y)
+
+    reports = [check_gradients(loss, net.params, learner_gradients(net.params, X, Y, derivative_at_activation=bug))
+               for bug in (False, True)]
+    table = [[good.name, good.status, f"{good.max_rel_error:.1e}", bad.status, f"{bad.max_rel_error:.1e}",
+              "" if bad.status == "ok" else str(list(bad.worst_index))]
+             for good, bad in zip(*(report.rows for report in reports))]
+    print(tabulate(table, headers=["tensor", "correct", "rel err", "broken", "rel err", "worst index"],
+                   disable_numparse=True), file=out)
+    print(f"broken: {reports[1].verdict()}", file=out)
+
+
+def _fast_mode_localisation(out: TextIO) -> None:
+    from reference_nets import MLP
+    from shapecheck.gradcheck import check_gradients
+
+    rng = np.random.default_rng(SEED)
+    X, Y = rng.normal(size=(16, 784)), np.eye(10)[rng.integers(0, 10, 16)]
+    net = MLP([784, 100, 10], activation="tanh", output="softmax", loss="softmax-cross-entropy", seed=SEED)
+    grads = net.gradients(X, Y)
+    grads["W1"][700, 37] += 1e-4                                  # one wrong entry
+    report = check_gradients(lambda _p: net.loss(X, Y), net.params, grads, mode="fast")
+    row = report["W1"]
+    print(f"planted: W1[700, 37] off by 1e-4; found: {row.name}{list(row.worst_index)} "
+          f"({row.status}), {report.evaluations} loss evaluations in all for 4 tensors "
+          f"(a full check needs {2 * sum(p.size for p in net.params.values()) + 1})", file=out)
 
 
 def _section(out: TextIO, title: str) -> None:

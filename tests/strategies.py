@@ -87,3 +87,42 @@ def relative_error(a, b):
 def min_abs_hidden_preactivation(net, X):
     fp = net.forward(X)
     return min(float(np.abs(fp.Z[k]).min()) for k in range(1, net.n_layers))
+
+
+def functional_mlp_loss(X, Y):
+    """A loss that READS its params argument and is complex-safe: tanh hidden, identity output, mse.
+
+    Rows layout; params ``{"W1": (d, h), "b1": (1, h), "W2": (h, t), "b2": (1, t)}``.
+    """
+
+    def loss(params):
+        A1 = np.tanh(X @ params["W1"] + params["b1"])
+        A2 = A1 @ params["W2"] + params["b2"]
+        return 0.5 * ((A2 - Y) ** 2).sum() / X.shape[0]
+
+    return loss
+
+
+def functional_mlp_grads(params, X, Y):
+    """The exact gradients of :func:`functional_mlp_loss`."""
+    n = X.shape[0]
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = np.tanh(Z1)
+    dZ2 = A1 @ params["W2"] + params["b2"] - Y
+    dZ1 = (dZ2 @ params["W2"].T) * (1 - A1 ** 2)
+    return {"W1": X.T @ dZ1 / n, "b1": dZ1.sum(0, keepdims=True) / n,
+            "W2": A1.T @ dZ2 / n, "b2": dZ2.sum(0, keepdims=True) / n}
+
+
+@st.composite
+def functional_cases(draw, *, square_w2=False):
+    """``(params, X, Y)`` for :func:`functional_mlp_loss` with pairwise-distinct sizes (or W2 square)."""
+    sizes, n = draw(distinct_sizes(min_hidden=1, max_hidden=1))
+    d, h, t = sizes
+    if square_w2:
+        t = h
+    seed = draw(st.integers(0, 2**16))
+    rng = np.random.default_rng(seed)
+    params = {"W1": rng.normal(size=(d, h)), "b1": rng.normal(size=(1, h)),
+              "W2": rng.normal(size=(h, t)), "b2": rng.normal(size=(1, t))}
+    return params, rng.normal(size=(n, d)), rng.normal(size=(n, t))

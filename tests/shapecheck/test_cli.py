@@ -23,6 +23,8 @@ def test_demo_trains_xor_and_shows_plan_and_gradients():
     assert "accuracy 100%" in out
     assert "dW1 = X.T @ dZ1 / n" in out
     assert "gradients OK: 4 tensors" in out
+    assert "broken: gradients WRONG in W1, b1" in out
+    assert "found: W1[700, 37] (FAIL)" in out
     assert result.stderr == ""
 
 
@@ -66,3 +68,31 @@ def test_demo_piped_into_head_ends_quietly():
     exe = shutil.which("shapecheck") or f"{sys.executable} -m shapecheck"
     result = subprocess.run(f"{exe} demo | head -2", shell=True, capture_output=True, text=True, timeout=120)
     assert "XOR" in result.stdout and "Broken pipe" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_grad_command_ok_and_json(tmp_path):
+    target = tmp_path / "report.json"
+    result = run("grad", "--layers", "4,5,3", "--activation", "tanh", "--loss", "mse", "--layout", "columns",
+                 "--json", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "gradients OK: 4 tensors" in result.stdout and "W1        (5, 4)" in result.stdout
+    data = json.loads(target.read_text())
+    assert data["ok"] is True and [row["name"] for row in data["rows"]] == ["W1", "b1", "W2", "b2"]
+
+
+@pytest.mark.parametrize("mode", ["full", "fast"])
+def test_grad_command_with_a_planted_error_exits_1_and_names_it(mode):
+    result = run("grad", "--layers", "4,5,3", "--loss", "softmax-cross-entropy", "--mode", mode, "--plant", "W2[3,1]")
+    assert result.returncode == 1
+    assert "gradients WRONG in W2: W2[3, 1]" in result.stdout
+
+
+@pytest.mark.parametrize("args, message", [
+    (["grad", "--layers", "4"], "expected at least two positive sizes"),
+    (["grad", "--layers", "4,x"], "expected sizes like 4,5,3"),
+    (["grad", "--layers", "4,5,3", "--plant", "W2[9,0]"], "--plant index [9, 0] is outside W2"),
+    (["grad", "--layers", "4,5,3", "--loss", "bce", "--output", "tanh"], "loss 'bce' needs output='sigmoid'"),
+])
+def test_grad_usage_errors(args, message):
+    result = run(*args)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr

@@ -1,0 +1,76 @@
+"""``shapecheck grad``: check a reference network's gradients, optionally with a planted error."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TextIO
+
+import numpy as np
+
+from shapecheck.errors import ConfigurationError
+
+
+def run_grad(args, out: TextIO) -> int:
+    """Build the network and data the arguments describe, check, print; 0 when OK, 1 when not."""
+    from reference_nets import MLP, get_layout
+    from reference_nets.losses import required_output
+    from shapecheck.gradcheck import check_gradients
+
+    output = args.output or required_output(args.loss) or "identity"
+    net = MLP(args.layers, activation=args.activation, output=output, loss=args.loss, reduction=args.reduction,
+              layout=args.layout, bias=not args.no_bias, seed=args.seed)
+    n = args.batch_size or _distinct_batch_size(args.layers)
+    X, Y = _random_data(np.random.default_rng(args.seed), args.layers, n, args.loss)
+    layout = get_layout(args.layout)
+    X, Y = layout.from_rows(X), layout.from_rows(Y)
+    options = dict(mode=args.mode, method=args.method, samples=args.samples, seed=args.seed)
+    planted = _parse_plant(args.plant, net.param_shapes) if args.plant else None
+    print(f"{net}\nX {X.shape}, Y {Y.shape}: {n} random samples", file=out)
+    if planted:
+        name, index = planted
+        grads = net.gradients(X, Y)
+        grads[name][index] += 1e-3 * max(1.0, abs(grads[name][index]))
+        print(f"planted: {name}{list(index)} of the analytic gradient moved by "
+              f"{1e-3 * max(1.0, abs(grads[name][index])):.3g}", file=out)
+        report = check_gradients(lambda _p: net.loss(X, Y), net.params, grads, **options)
+    else:
+        report = net.check_gradients(X, Y, **options)
+    print(report, file=out)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(report.to_dict(), handle, indent=2)
+    return 0 if report.ok else 1
+
+
+def _distinct_batch_size(sizes) -> int:
+    """7, or the next number that equals no layer width (so no shape coincides by accident)."""
+    n = 7
+    while n in sizes:
+        n += 1
+    return n
+
+
+def _random_data(rng, sizes, n, loss):
+    d, t = sizes[0], sizes[-1]
+    X = rng.normal(size=(n, d))
+    if loss == "softmax-cross-entropy":
+        Y = np.eye(t)[rng.integers(0, t, size=n)]
+    elif loss == "bce":
+        Y = (rng.random((n, t)) > 0.5).astype(float)
+    else:
+        Y = rng.normal(size=(n, t))
+    return X, Y
+
+
+def _parse_plant(text: str, shapes: dict) -> tuple[str, tuple]:
+    match = re.fullmatch(r"\s*([Wb]\d+)\s*\[\s*(\d+)\s*,\s*(\d+)\s*\]\s*", text)
+    if not match or match.group(1) not in shapes:
+        raise ConfigurationError(f"--plant takes a parameter and an index like W2[1,0]; parameters: "
+                                 f"{', '.join(f'{k} {v}' for k, v in shapes.items())}; got {text!r}",
+                                 name="plant", expected="NAME[I,J]", got=text)
+    name, index = match.group(1), (int(match.group(2)), int(match.group(3)))
+    if any(i >= s for i, s in zip(index, shapes[name])):
+        raise ConfigurationError(f"--plant index {list(index)} is outside {name}, whose shape is {shapes[name]}",
+                                 name="plant", expected=shapes[name], got=index)
+    return name, index
