@@ -53,8 +53,10 @@ class SweepReport:
         if self.correct:
             return (f"{where}: noise, not a bug: the error falls to {rel:.1e} at eps={eps:g} "
                     f"(slope {self.slope():.1f} at large eps; rounding takes over below)")
-        return (f"{where}: a floor at relative error {rel:.1e} (best eps={eps:g}) that no step size gets "
-                f"under: the analytic value {self.analytic:.6g} is wrong")
+        steps = [row[0] for row in self.rows]
+        return (f"{where}: a floor: the relative error stays at or above {rel:.1e} for every eps from "
+                f"{max(steps):g} to {min(steps):g}, so the analytic value {self.analytic:.6g} is wrong "
+                "(rounding noise would vanish at some step size)")
 
     def __str__(self) -> str:
         table = [[f"{e:.0e}", f"{n:.10g}", f"{a:.2e}", f"{r:.2e}"] for e, n, a, r in self.rows]

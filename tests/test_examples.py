@@ -10,6 +10,7 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 EXPECTED = {
     "reference_xor.py": "accuracy: 100%",
     "three_layouts.py": "folded bias gives the same Z1: True",
+    "check_my_backprop.py": "W1[3, 2]: a floor",
 }
 
 

@@ -1,0 +1,300 @@
+"""Gradient checking, side by side: shapecheck against what a user would otherwise run.
+
+    python benchmarks/gradcheck_bench.py [--quick] [--repeats N]
+
+Every competitor checks the SAME function: the loss of a reference MLP (tanh hidden layers, softmax
+output, cross-entropy, float64), written once in plain numpy (and once in torch for torch's checker).
+Repetitions are interleaved (A B C A B C ...) so that drift on a shared machine hits all alike; the
+table shows medians. Competitors that are not installed are listed as skipped.
+
+Nothing here is asserted: the numbers are for people, and for the README and the closing notes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from tabulate import tabulate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from reference_nets import MLP  # noqa: E402
+from shapecheck import check_gradients  # noqa: E402
+
+H = 1e-6
+
+
+def make_case(sizes, n, seed=0):
+    rng = np.random.default_rng(seed)
+    if sizes[-1] == 1:
+        net = MLP(sizes, activation="tanh", output="sigmoid", loss="bce", seed=seed)
+        return net, rng.normal(size=(n, sizes[0])), (rng.random((n, 1)) > 0.5).astype(float)
+    net = MLP(sizes, activation="tanh", output="softmax", loss="softmax-cross-entropy", seed=seed)
+    X = rng.normal(size=(n, sizes[0]))
+    Y = np.eye(sizes[-1])[rng.integers(0, sizes[-1], n)]
+    return net, X, Y
+
+
+def plain_loss(params, X, Y, layers):
+    """The loss a learner writes: rows layout, tanh hidden layers, softmax + cross-entropy
+    (sigmoid + binary cross-entropy for one output)."""
+    A = X
+    for k in range(1, layers):
+        A = np.tanh(A @ params[f"W{k}"] + params[f"b{k}"])
+    Z = A @ params[f"W{layers}"] + params[f"b{layers}"]
+    if Z.shape[1] == 1:
+        return float(np.mean(np.maximum(Z, 0) - Y * Z + np.log1p(np.exp(-np.abs(Z)))))
+    top = Z.max(axis=1, keepdims=True)
+    logsumexp = np.log(np.exp(Z - top).sum(axis=1)) + top[:, 0]
+    return float(np.mean(logsumexp - (Y * Z).sum(axis=1)))
+
+
+def naive_loop(f, params):
+    """CS231n-style eval_numerical_gradient over every entry of every tensor (2P calls of f)."""
+    grads = {}
+    for name, x in params.items():
+        grad = np.zeros_like(x)
+        it = np.nditer(x, flags=["multi_index"], op_flags=[["readwrite"]])
+        while not it.finished:
+            ix = it.multi_index
+            old = x[ix]
+            x[ix] = old + H
+            plus = f()
+            x[ix] = old - H
+            minus = f()
+            x[ix] = old
+            grad[ix] = (plus - minus) / (2 * H)
+            it.iternext()
+        grads[name] = grad
+    return grads
+
+
+def flat_problem(net, X, Y):
+    """The same loss as a function of one flat vector, for scipy.optimize.check_grad."""
+    names = list(net.params)
+    shapes = [net.params[k].shape for k in names]
+    sizes = [int(np.prod(s)) for s in shapes]
+
+    def unflatten(theta):
+        out, start = {}, 0
+        for name, shape, size in zip(names, shapes, sizes):
+            out[name] = theta[start:start + size].reshape(shape)
+            start += size
+        return out
+
+    theta0 = np.concatenate([net.params[k].ravel() for k in names])
+    layers = net.n_layers
+    func = lambda theta: plain_loss(unflatten(theta), X, Y, layers)  # noqa: E731
+    grad = lambda theta: np.concatenate(  # noqa: E731
+        [g.ravel() for g in MLP.from_params(unflatten(theta), activation="tanh", output=net.output.name,
+                                            loss=net.loss_fn.name).gradients(X, Y).values()])
+    return func, grad, theta0
+
+
+def torch_case(net, X, Y):
+    import torch
+
+    params = [torch.tensor(net.params[k], dtype=torch.float64, requires_grad=True) for k in net.params]
+    Xt, Yt = torch.tensor(X), torch.tensor(Y)
+    layers = net.n_layers
+
+    def fn(*ps):
+        A = Xt
+        for k in range(layers - 1):
+            A = torch.tanh(A @ ps[2 * k] + ps[2 * k + 1])
+        Z = A @ ps[-2] + ps[-1]
+        if Z.shape[1] == 1:
+            return torch.nn.functional.binary_cross_entropy_with_logits(Z, Yt)
+        return (torch.logsumexp(Z, dim=1) - (Yt * Z).sum(dim=1)).mean()
+
+    return fn, params
+
+
+class Counted:
+    def __init__(self, f):
+        self.f, self.calls = f, 0
+
+    def __call__(self, *args):
+        self.calls += 1
+        return self.f(*args)
+
+
+def competitors_full(net, X, Y):
+    """name -> callable returning the number of loss evaluations it made."""
+    layers = net.n_layers
+    params = net.params
+    grads = net.gradients(X, Y)
+    out = {}
+
+    def shapecheck_batched():
+        return net.check_gradients(X, Y).evaluations
+
+    def shapecheck_loop():
+        return check_gradients(lambda p: plain_loss(p, X, Y, layers), params, grads).evaluations
+
+    def naive():
+        f = Counted(lambda: plain_loss(params, X, Y, layers))
+        naive_loop(f, params)
+        return f.calls
+
+    def bare_calls():
+        count = 2 * sum(p.size for p in params.values()) + 1
+        for _ in range(count):
+            plain_loss(params, X, Y, layers)
+        return count
+
+    out["shapecheck MLP.check_gradients (batched)"] = shapecheck_batched
+    out["shapecheck check_gradients (any loss_fn)"] = shapecheck_loop
+    out["naive per-entry loop (CS231n)"] = naive
+    out["2P+1 bare loss calls (the floor)"] = bare_calls
+    try:
+        from scipy.optimize import check_grad
+
+        func, grad, theta0 = flat_problem(net, X, Y)
+        counted = Counted(func)
+        out["scipy.optimize.check_grad (forward diff.)"] = lambda: (counted.__setattr__("calls", 0),
+                                                                    check_grad(counted, grad, theta0),
+                                                                    counted.calls)[2]
+    except ImportError:
+        out["scipy.optimize.check_grad"] = None
+    try:
+        import torch
+        from torch.autograd import gradcheck
+
+        fn, tparams = torch_case(net, X, Y)
+        counted_t = Counted(fn)
+
+        def torch_full():
+            counted_t.calls = 0
+            gradcheck(counted_t, tparams, eps=H, atol=1e-6)
+            return counted_t.calls
+
+        def torch_fast():
+            counted_t.calls = 0
+            gradcheck(counted_t, tparams, eps=H, atol=1e-6, fast_mode=True)
+            return counted_t.calls
+
+        torch.set_num_threads(1)
+        out["torch.autograd.gradcheck (float64)"] = torch_full
+        out["torch.autograd.gradcheck fast_mode"] = torch_fast
+    except ImportError:
+        out["torch.autograd.gradcheck"] = None
+    return out
+
+
+def run_interleaved(competitors, repeats):
+    """Median seconds and evaluations per competitor; one round runs each competitor once."""
+    times = {name: [] for name, fn in competitors.items() if fn is not None}
+    calls = {}
+    for _ in range(repeats):
+        for name, fn in competitors.items():
+            if fn is None:
+                continue
+            start = time.perf_counter()
+            calls[name] = fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: (statistics.median(ts), calls[name]) for name, ts in times.items()}
+
+
+def full_check_table(repeats):
+    rows = []
+    for sizes, n in (([2, 2, 1], 4), ([10, 8, 8, 3], 32), ([64, 32, 32, 10], 64)):
+        net, X, Y = make_case(sizes, n)
+        label = str(sizes)
+        competitors = competitors_full(net, X, Y)
+        results = run_interleaved(competitors, repeats)
+        reference = results["shapecheck MLP.check_gradients (batched)"][0]
+        for name, fn in competitors.items():
+            if fn is None:
+                rows.append([label, n, name, "not installed", "", ""])
+                continue
+            seconds, evaluations = results[name]
+            rows.append([label, n, name, f"{seconds * 1e3:.2f} ms", evaluations, f"{seconds / reference:.1f}x"])
+    return rows
+
+
+def fast_mode_table(repeats):
+    net, X, Y = make_case([784, 100, 10], 32)
+    P = sum(p.size for p in net.params.values())
+    layers = net.n_layers
+    grads = net.gradients(X, Y)
+    wrong = {k: v.copy() for k, v in grads.items()}
+    wrong["W1"][700, 37] += 1e-4
+    loss = lambda p: plain_loss(p, X, Y, layers)  # noqa: E731
+    competitors = {
+        "shapecheck fast: verdict (correct gradients)": lambda: check_gradients(loss, net.params, grads,
+                                                                                mode="fast").evaluations,
+        "shapecheck fast: localise one wrong entry": lambda: _localised(loss, net.params, wrong),
+        "shapecheck full (batched MLP path)": lambda: net.check_gradients(X, Y).evaluations,
+    }
+    try:
+        import torch  # noqa: F401
+        from torch.autograd import gradcheck
+
+        fn, tparams = torch_case(net, X, Y)
+        counted = Counted(fn)
+
+        def torch_fast():
+            counted.calls = 0
+            gradcheck(counted, tparams, eps=H, atol=1e-6, fast_mode=True)
+            return counted.calls
+
+        competitors["torch gradcheck fast_mode (pass/fail only)"] = torch_fast
+    except ImportError:
+        competitors["torch gradcheck fast_mode"] = None
+    results = run_interleaved(competitors, repeats)
+    rows = []
+    for name, fn in competitors.items():
+        if fn is None:
+            rows.append([name, "not installed", ""])
+            continue
+        seconds, evaluations = results[name]
+        rows.append([name, f"{seconds * 1e3:.1f} ms", evaluations])
+    return P, rows
+
+
+def _localised(loss, params, wrong):
+    report = check_gradients(loss, params, wrong, mode="fast")
+    assert report["W1"].suspects == ((700, 37),), report
+    return report.evaluations
+
+
+def machine() -> str:
+    threads = "unknown"
+    try:
+        from threadpoolctl import threadpool_info
+
+        threads = ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info())
+    except ImportError:
+        pass
+    blas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
+    return (f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}, numpy {np.__version__}, BLAS: {threads}, env {blas_env or '{}'}")
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions (about a minute)")
+    parser.add_argument("--repeats", type=int, default=None)
+    args = parser.parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 7)
+    print(f"machine: {machine()}\nmedian of {repeats} interleaved repetitions\n")
+    print("Full central-difference check (time, loss evaluations, time relative to shapecheck batched)")
+    print(tabulate(full_check_table(repeats), headers=["net", "n", "checker", "time", "evals", "vs batched"],
+                   disable_numparse=True))
+    P, rows = fast_mode_table(repeats)
+    print(f"\nFast mode on [784, 100, 10] ({P} parameters, n=32)")
+    print(tabulate(rows, headers=["checker", "time", "evals"], disable_numparse=True))
+    print("\n[2, 2, 1] uses sigmoid + binary cross-entropy, the others softmax + cross-entropy.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
