@@ -84,7 +84,8 @@ class GradientReport:
         if first.status in ("shape", "nan") or first.worst_index is None:
             return f"gradients WRONG in {names}: {first.detail} ({how})"
         where = f"{first.name}{list(first.worst_index)}"
-        count = (f"{len(first.suspects)} suspect entries localised" if self.mode == "fast"
+        suspects = len(first.suspects)
+        count = (f"{suspects} suspect {'entry' if suspects == 1 else 'entries'} localised" if self.mode == "fast"
                  else f"{first.failed} of {first.checked} checked entries fail")
         text = (f"gradients WRONG in {names}: {where} analytic {first.analytic:.6g} vs numeric {first.numeric:.6g} "
                 f"(relative error {first.max_rel_error:.1e}; {count}; {how})")

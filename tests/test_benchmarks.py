@@ -1,0 +1,18 @@
+"""The benchmark scripts run (once, no timing asserted), so they cannot rot."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@pytest.mark.slow
+def test_gradcheck_benchmark_runs_once():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "gradcheck_bench.py"), "--repeats", "1"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "shapecheck fast: localise one wrong entry" in result.stdout
+    assert "naive per-entry loop (CS231n)" in result.stdout
