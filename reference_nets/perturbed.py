@@ -6,9 +6,10 @@ Here all the moved copies run through one vectorised forward pass, and the work 
 change is skipped:
 
 - layers below the moved parameter are the cached forward pass, shared by every copy;
-- at the moved layer, moving W[i, j] by delta changes only output unit j, by delta * A_prev[:, i]
-  (and moving b[j] adds delta to unit j), so no matrix product is needed there;
-- above it, the copies go through ordinary broadcast matrix products together.
+- moving W_k[i, j] by delta changes only unit j of Z_k, by delta * A_{k-1}[i] (moving b_k[j] adds
+  delta), so only that unit's activation is recomputed: its change da reaches the next layer as
+  Z_{k+1} = Z_{k+1} (cached) + outer(W_{k+1}[j, :], da), without a matrix product;
+- from there on, the copies go through ordinary matrix products together.
 
 Everything is computed with the units first, ``(size_k, K, n)`` for K copies and n samples, whatever
 the layout: reductions over the units (softmax, the loss) then run over the outer axis, which numpy
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import numpy as np
 
-
 MEMORY_BUDGET = 16 * 2**20   # bytes for one activation array of all copies; larger batches are split
 
 
@@ -29,44 +29,74 @@ def single_entry_losses(net, cache, Y: np.ndarray, names: list[str], tensor: np.
     moved by ``delta[c]``. ``cache`` is the unmoved forward pass on the checked X, ``Y`` its targets."""
     n = cache.A[0].shape[net.layout.sample_axis]
     chunk = max(1, MEMORY_BUDGET // (8 * n * max(net.sizes)))
-    parts = [_losses(net, cache, Y, names, tensor[s:s + chunk], flat[s:s + chunk], delta[s:s + chunk])
+    units_first = _UnitsFirst(net, cache, Y)
+    parts = [units_first.losses(names, tensor[s:s + chunk], flat[s:s + chunk], delta[s:s + chunk])
              for s in range(0, len(flat), chunk)]
     return np.concatenate(parts) if parts else np.empty(0)
 
 
-def _losses(net, cache, Y, names, tensor, flat, delta) -> np.ndarray:
-    layout, L = net.layout, net.n_layers
-    layer = np.array([int(name[1:]) for name in names])[tensor]
-    is_bias = np.array([name.startswith("b") for name in names])[tensor]
-    order = np.argsort(layer, kind="stable")           # copies moved in lower layers come first
-    layer, is_bias, flat, delta = layer[order], is_bias[order], flat[order], delta[order]
-    n = cache.A[0].shape[layout.sample_axis]
-    A = np.empty((net.sizes[0], 0, n))                  # copies already running on their own
-    for k in range(1, L + 1):
-        W = layout.weight_as_in_out(net.params[f"W{k}"])                          # (size_{k-1}, size_k)
-        b = net.params[f"b{k}"].reshape(-1, 1, 1) if net.bias else 0.0           # (size_k, 1, 1)
-        Z_running = (W.T @ A.reshape(len(W), -1)).reshape(W.shape[1], -1, n) + b  # (size_k, K_running, n)
-        Z_new = _moved_at_layer(layout, cache, k, net.params[f"W{k}"].shape,
-                                is_bias[layer == k], flat[layer == k], delta[layer == k])
-        Z = np.concatenate([Z_running, Z_new], axis=1)
-        A = (net.output if k == L else net.activation)(Z, axis=0)
-    targets = layout.from_rows(layout.to_rows(Y)).T if layout.sample_axis == 0 else Y    # (t, n)
-    per_sample = net.loss_fn.per_sample(Z, A, targets[:, np.newaxis, :], 0)             # (K, n)
-    losses = per_sample.mean(axis=-1) if net.reduction == "mean" else per_sample.sum(axis=-1)
-    result = np.empty_like(losses)
-    result[order] = losses
-    return result
+class _UnitsFirst:
+    """The network's parameters and cached forward pass, rearranged units-first for the copies."""
 
+    def __init__(self, net, cache, Y):
+        layout = net.layout
+        self.net, self.L = net, net.n_layers
+        self.W = {k: layout.weight_as_in_out(net.params[f"W{k}"]) for k in range(1, self.L + 1)}  # (in, out)
+        self.b = {k: net.params[f"b{k}"].reshape(-1, 1, 1) if net.bias else 0.0 for k in self.W}
+        self.Z = {k: layout.to_rows(cache.Z[k]).T for k in self.W}                # (size_k, n)
+        self.A = {k: layout.to_rows(cache.A[k]).T for k in range(self.L + 1)}     # (size_k, n)
+        self.Y = layout.to_rows(Y).T[:, np.newaxis, :]                             # (t, 1, n)
+        self.shapes = {k: net.params[f"W{k}"].shape for k in self.W}
+        self.in_out = layout.weight_is_in_out
 
-def _moved_at_layer(layout, cache, k, weight_shape, is_bias, flat, delta) -> np.ndarray:
-    """Z_k ``(size_k, K_k, n)`` of the copies whose moved entry is in layer k: the cached Z_k plus the move."""
-    Z_base = layout.to_rows(cache.Z[k]).T               # (size_k, n)
-    A_prev = layout.to_rows(cache.A[k - 1]).T           # (size_{k-1}, n)
-    Z = np.repeat(Z_base[:, np.newaxis, :], len(flat), axis=1)
-    copies = np.arange(len(flat))
-    weights = ~is_bias
-    row, col = np.unravel_index(flat[weights], weight_shape)
-    i_in, j_out = (row, col) if layout.weight_is_in_out else (col, row)
-    Z[j_out, copies[weights], :] += delta[weights, np.newaxis] * A_prev[i_in]
-    Z[flat[is_bias], copies[is_bias], :] += delta[is_bias, np.newaxis]
-    return Z
+    def losses(self, names, tensor, flat, delta) -> np.ndarray:
+        layer = np.array([int(name[1:]) for name in names])[tensor]
+        is_bias = np.array([name.startswith("b") for name in names])[tensor]
+        n, L, net = self.A[0].shape[1], self.L, self.net
+        running_ids = np.empty(0, dtype=int)                 # copies carried through full layers
+        A_running = np.empty((net.sizes[0], 0, n))           # (size_{k-1}, K_running, n)
+        pending_ids, Z_pending = np.empty(0, dtype=int), None
+        for k in range(1, L + 1):
+            W = self.W[k]                                    # (size_{k-1}, size_k)
+            parts = [(W.T @ A_running.reshape(len(W), -1)).reshape(W.shape[1], len(running_ids), n)
+                     + self.b[k]]                            # (size_k, K_running, n)
+            ids = [running_ids]
+            if Z_pending is not None:
+                parts.append(Z_pending)
+                ids.append(pending_ids)
+            moved = np.flatnonzero(layer == k)
+            unit, dz = self._unit_change(k, is_bias[moved], flat[moved], delta[moved])   # (K_k,), (K_k, n)
+            if k == L:
+                parts.append(self._output_with_change(unit, dz))
+                ids.append(moved)
+                Z_pending = None
+            else:
+                da = net.activation(self.Z[k][unit] + dz) - self.A[k][unit]              # (K_k, n)
+                # Z_{k+1} of these copies: the cached one plus the change of one input unit
+                Z_pending = self.Z[k + 1][:, np.newaxis, :] + self.W[k + 1][unit].T[:, :, np.newaxis] * da
+                pending_ids = moved
+            Z = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
+            running_ids = np.concatenate(ids)
+            A_running = (net.output if k == L else net.activation)(Z, axis=0)
+        per_sample = net.loss_fn.per_sample(Z, A_running, self.Y, 0)               # (K, n)
+        losses = per_sample.mean(axis=-1) if net.reduction == "mean" else per_sample.sum(axis=-1)
+        result = np.empty_like(losses)
+        result[running_ids] = losses
+        return result
+
+    def _unit_change(self, k, is_bias, flat, delta):
+        """Which unit of Z_k each move changes, and by how much for every sample: (K_k,), (K_k, n)."""
+        unit = np.empty(len(flat), dtype=int)
+        dz = np.empty((len(flat), self.A[0].shape[1]))
+        row, col = np.unravel_index(flat[~is_bias], self.shapes[k])
+        i_in, j_out = (row, col) if self.in_out else (col, row)
+        unit[~is_bias], unit[is_bias] = j_out, flat[is_bias]
+        dz[~is_bias] = delta[~is_bias, np.newaxis] * self.A[k - 1][i_in]
+        dz[is_bias] = delta[is_bias, np.newaxis]
+        return unit, dz
+
+    def _output_with_change(self, unit, dz) -> np.ndarray:
+        """Z_L ``(t, K_L, n)`` of the copies moved in the output layer."""
+        Z = np.repeat(self.Z[self.L][:, np.newaxis, :], len(unit), axis=1)
+        Z[unit, np.arange(len(unit)), :] += dz
+        return Z
