@@ -22,6 +22,9 @@ from shapecheck.gradcheck import (
     check_gradients,
 )
 from shapecheck.sweep import SweepReport
+from shapecheck.tracing.excepthook import explain_errors
+from shapecheck.tracing.report import TraceReport
+from shapecheck.tracing.runner import trace, trace_script
 
 __version__ = "0.1.0"
 
@@ -29,4 +32,18 @@ __all__ = [
     "ShapecheckError", "ShapeError", "DTypeError", "NonFiniteError", "ParameterError", "ConfigurationError",
     "LossFunctionError", "check_gradients", "assert_gradients_close", "batched_loss", "GradientReport",
     "GradientRow", "SweepReport", "PrecisionWarning", "ComplexStepWarning",
+    "trace", "trace_script", "TraceReport", "explain_errors", "load_ipython_extension",
 ]
+
+
+def load_ipython_extension(ipython):
+    """``%load_ext shapecheck``: the ``%%shapecheck`` cell magic and ``%shapecheck on|off``."""
+    from shapecheck.tracing.jupyter import load_ipython_extension as load
+
+    load(ipython)
+
+
+def unload_ipython_extension(ipython):
+    from shapecheck.tracing.jupyter import unload_ipython_extension as unload
+
+    unload(ipython)

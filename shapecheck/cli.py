@@ -66,6 +66,18 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--plant", metavar="NAME[I,J]", default=None,
                       help="add an error to one analytic entry (e.g. W2[1,0]) to see what a failure looks like")
     grad.add_argument("--json", metavar="FILE", default=None, help="also write the report as JSON to FILE")
+
+    trace = commands.add_parser(
+        "trace", help="run a script and report every matrix product, broadcast and shape error",
+        description="Run an unmodified script (or MODULE:FUNCTION) with every array operation recorded. "
+                    "The script's own output appears as usual; the report follows on stderr. The exit code "
+                    "is the script's (1 if it raised); with --strict, 2 when there are warnings.",
+    )
+    trace.add_argument("--all", action="store_true", help="list every elementwise operation too")
+    trace.add_argument("--json", metavar="FILE", default=None, help="also write the report as JSON to FILE")
+    trace.add_argument("--strict", action="store_true", help="exit 2 when there are warnings (for CI)")
+    trace.add_argument("script", metavar="SCRIPT", help="a .py file, or MODULE:FUNCTION")
+    trace.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for the script")
     return parser
 
 
@@ -104,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from shapecheck.grad_command import run_grad
 
             return run_grad(args, sys.stdout)
+        if args.command == "trace":
+            return _trace(args)
     except ShapecheckError as exc:
         print(f"shapecheck {args.command}: error: {exc}", file=sys.stderr)
         return 2
@@ -124,6 +138,27 @@ def _silence_stdout() -> None:
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, sys.stdout.fileno())
+
+
+def _trace(args) -> int:
+    import os
+
+    from shapecheck.tracing.runner import trace_function_target, trace_script
+
+    target = args.script
+    if ":" in target and not os.path.isfile(target):
+        report = trace_function_target(target, show_all=args.all)
+    else:
+        report = trace_script(target, args.args, show_all=args.all)
+    sys.stdout.flush()
+    noted = report.exception is not None and report.error_text in getattr(report.exception, "__notes__", ())
+    print(report.render(show_all=args.all, explained_above=noted), file=sys.stderr)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(report.to_dict(), handle, indent=2)
+    if args.strict and report.warnings and report.exit_code == 0:
+        return 2
+    return report.exit_code
 
 
 def _plan(args) -> int:

@@ -1,0 +1,199 @@
+"""The tracer's report: every matrix product (or every operation), the silent bugs, the failure.
+
+``TraceReport.to_dict()`` is the JSON contract that CI tools rely on::
+
+    {"exit_code": int,
+     "error": null | {"file", "line", "kind", "message", "operands": [{"expr", "shape"}]},
+     "sites": [{"file", "line", "op", "expr", "calls", "signatures": [{"shapes", "result", "count"}]}],
+     "warnings": [{"file", "line", "kind", "message"}]}
+
+``file`` is relative to the script's directory; ``kind`` of an error is ``broadcast``, ``matmul`` or
+``inplace-broadcast``.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+from tabulate import tabulate
+
+from shapecheck._arrays import format_shape
+from shapecheck.tracing.runtime import MATRIX_PRODUCTS
+
+
+@dataclass(frozen=True)
+class SiteReport:
+    file: str
+    line: int
+    op: str
+    expr: str
+    signatures: tuple            # ({"shapes": [...], "result": [...], "count": int, "options": str}, ...)
+
+    @property
+    def calls(self) -> int:
+        return sum(s["count"] for s in self.signatures)
+
+    @property
+    def is_matrix_product(self) -> bool:
+        return self.op in MATRIX_PRODUCTS
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "op": self.op, "expr": self.expr, "calls": self.calls,
+                "signatures": [dict(s) for s in self.signatures]}
+
+
+@dataclass(frozen=True)
+class WarningReport:
+    file: str
+    line: int
+    kind: str
+    message: str
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "line": self.line, "kind": self.kind, "message": self.message}
+
+
+@dataclass(frozen=True)
+class TraceReport:
+    """What the tracer saw: the exit code, the failure (if any), the sites and the warnings."""
+
+    exit_code: int
+    error: dict | None
+    sites: tuple
+    warnings: tuple
+    error_text: str = ""
+    show_all: bool = field(default=False, compare=False)
+    value: object = field(default=None, compare=False, repr=False)       # what trace(fn) returned
+    exception: object = field(default=None, compare=False, repr=False)   # what ended the run, if anything
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.warnings
+
+    def to_dict(self) -> dict:
+        return {"exit_code": self.exit_code, "error": self.error,
+                "sites": [s.to_dict() for s in self.sites], "warnings": [w.to_dict() for w in self.warnings]}
+
+    def matrix_products(self) -> list:
+        return [s for s in self.sites if s.is_matrix_product]
+
+    def __str__(self) -> str:
+        return self.render(show_all=self.show_all)
+
+    def render(self, *, show_all: bool = False, explained_above: bool = False) -> str:
+        """The text report; ``explained_above`` shortens the failure to a pointer (the CLI has already
+        printed the traceback with the explanation as its note)."""
+        parts = [self._verdict()]
+        shown = self.sites if show_all else self.matrix_products()
+        title = "every traced operation" if show_all else "matrix products"
+        if shown:
+            parts.append(f"\n{title}:\n" + _site_table(shown))
+        if self.warnings:
+            parts.append("\nwarnings (operations that ran but are probably wrong):")
+            parts += [f"  {w.file}:{w.line} [{w.kind}] {w.message}" for w in self.warnings]
+        if self.error_text and explained_above:
+            parts.append(f"\nthe failing operation ({self.error['file']}:{self.error['line']}) is explained "
+                         "above, under the traceback")
+        elif self.error_text:
+            parts.append("\n" + self.error_text)
+        return "\n".join(parts)
+
+    def _verdict(self) -> str:
+        products = len(self.matrix_products())
+        head = f"shapecheck trace: exit code {self.exit_code}; {len(self.sites)} operation sites, {products} matrix products"
+        if self.error:
+            return f"{head}; FAILED at {self.error['file']}:{self.error['line']} ({self.error['kind']})"
+        if self.warnings:
+            return f"{head}; {len(self.warnings)} warning(s)"
+        return f"{head}; no shape problems found"
+
+    def to_html(self) -> str:
+        """The report for Jupyter: the verdict, the tables, warnings and the explanation."""
+        import html
+
+        rows = self.sites if self.show_all else self.matrix_products()
+        table = tabulate(_site_rows(rows), headers=_HEADERS, tablefmt="html", disable_numparse=True)
+        warnings = "".join(f"<li><b>{html.escape(w.kind)}</b> line {w.line}: {html.escape(w.message)}</li>"
+                           for w in self.warnings)
+        error = f"<pre>{html.escape(self.error_text)}</pre>" if self.error_text else ""
+        return (f"<div><p><b>{html.escape(self._verdict())}</b></p>{table}"
+                f"{'<ul>' + warnings + '</ul>' if warnings else ''}{error}</div>")
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
+
+
+_HEADERS = ["location", "expression", "shapes", "result", "calls"]
+
+
+def _site_rows(sites) -> list:
+    rows = []
+    for site in sites:
+        for signature in site.signatures:
+            shapes = " , ".join(format_shape(s) if s is not None else "scalar" for s in signature["shapes"])
+            result = format_shape(signature["result"]) if signature["result"] is not None else ""
+            expr = site.expr if len(site.expr) <= 48 else site.expr[:45] + "..."
+            if signature.get("options"):
+                shapes += f"  ({signature['options']})"
+            rows.append([f"{site.file}:{site.line}", expr, shapes, result, signature["count"]])
+    return rows
+
+
+def _site_table(sites) -> str:
+    return tabulate(_site_rows(sites), headers=_HEADERS, disable_numparse=True)
+
+
+def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException | None = None,
+                 show_all: bool = False) -> TraceReport:
+    """Collect the tracer's records into a report; files are made relative to ``base_dir``."""
+    relative = lambda path: _relative(path, base_dir)  # noqa: E731
+    by_site: dict[int, list] = {}
+    for record in tracer.records.values():
+        by_site.setdefault(record.site, []).append(record)
+    sites = []
+    for site_id in sorted(by_site, key=lambda i: (tracer.registry.sites[i].file, tracer.registry.sites[i].line, i)):
+        site = tracer.registry.sites[site_id]
+        signatures = tuple({"shapes": [list(s) if s is not None else None for s in r.shapes],
+                            "result": list(r.result) if r.result is not None else None, "count": r.count,
+                            **({"options": r.options} if r.options else {})}
+                           for r in sorted(by_site[site_id], key=lambda r: -r.count))
+        op = site.op if site.op != "call" else _call_name(by_site[site_id])
+        sites.append(SiteReport(relative(site.file), site.line, op, site.expr, signatures))
+    warnings = tuple(WarningReport(relative(tracer.registry.sites[s].file), tracer.registry.sites[s].line, kind,
+                                   message)
+                     for (s, kind), message in tracer.warned.items())
+    error, text = None, ""
+    failure = _the_failure(tracer, raised)
+    if failure is not None and failure.explanation is not None:
+        error = failure.explanation.to_dict(relative(failure.explanation.file))
+        text = failure.explanation.text
+    return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised)
+
+
+def _call_name(records) -> str:
+    """A call site's op is the numpy function it called (``dot``, ``sum`` ...)."""
+    return records[0].kind or "call"
+
+
+def _the_failure(tracer, raised):
+    """The failure that ended the run (the raised exception, or one it was chained from), else None."""
+    if raised is None:
+        return None
+    chain = []
+    exc = raised
+    while exc is not None and exc not in chain:
+        chain.append(exc)
+        exc = exc.__cause__ or exc.__context__
+    for failure in reversed(tracer.failures):
+        if failure.exception in chain:
+            return failure
+    return None
+
+
+def _relative(path: str, base: str) -> str:
+    try:
+        rel = os.path.relpath(path, base)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel

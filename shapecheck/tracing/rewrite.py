@@ -1,0 +1,223 @@
+"""The AST rewrite: every array operation in the learner's code becomes a call into the tracer.
+
+================================  ===================================================
+learner's code                    rewritten to
+================================  ===================================================
+``a @ b`` (any binary operator)   ``__sc_binop_matmul(site, a, b)`` (not ``0.5 * a``: a literal number
+                                  fits any shape, so those are left alone)
+``a < b`` (one comparison)        ``__sc_compare_lt(site, a, b)``
+``x -= v``                        ``x = __sc_inplace_sub(site, x, v)``
+``obj.w -= v``                    ``__sc_t = obj; __sc_t.w = __sc_inplace_sub(site, __sc_t.w, v)``
+``a[i] -= v``                     ``__sc_t, __sc_i = a, i; __sc_t[__sc_i] = __sc_inplace_sub(...)``
+``np.sum(x, axis=0)``, ``a.dot(b)``  ``__sc_call(site, np.sum, x, axis=0)`` (products and reshapes only)
+``x.T``                           ``__sc_T(site, x)``
+================================  ===================================================
+
+Evaluation order is unchanged (the callee and each operand are still evaluated left to right, the
+target of an augmented assignment once), and each new node keeps the line and column of the node it
+replaces, so tracebacks point at the learner's own lines. ``site`` is an index into a
+:class:`SiteRegistry`, which remembers the file, line and source text of every rewritten operation.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+BINARY_OPERATORS = {
+    ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"), ast.Div: ("truediv", "/"),
+    ast.FloorDiv: ("floordiv", "//"), ast.Mod: ("mod", "%"), ast.Pow: ("pow", "**"),
+    ast.MatMult: ("matmul", "@"), ast.BitAnd: ("and", "&"), ast.BitOr: ("or", "|"), ast.BitXor: ("xor", "^"),
+    ast.LShift: ("lshift", "<<"), ast.RShift: ("rshift", ">>"),
+}
+COMPARISONS = {ast.Lt: ("lt", "<"), ast.LtE: ("le", "<="), ast.Gt: ("gt", ">"), ast.GtE: ("ge", ">="),
+               ast.Eq: ("eq", "=="), ast.NotEq: ("ne", "!=")}
+
+#: Only calls to functions or methods with these names are rewritten (whether the callee really is
+#: numpy's is checked when it runs); every other call (``sigmoid(z)``, ``np.exp``, ``print``) is left
+#: exactly as it was, at no cost.
+RECORDED_CALLS = frozenset({"dot", "matmul", "outer", "inner", "tensordot", "einsum", "sum", "mean",
+                            "concatenate", "stack", "hstack", "vstack", "reshape", "transpose"})
+PREFIX = "__sc_"
+
+
+@dataclass(frozen=True)
+class Site:
+    """One rewritten operation: where it is and what it says."""
+
+    file: str
+    line: int
+    col: int
+    op: str                 # "@", "+", "-=", "call", "T", "<" ...
+    expr: str               # the source text of the whole expression
+    operands: tuple         # the source text of each operand (callee excluded for calls)
+
+
+@dataclass
+class SiteRegistry:
+    """All sites of all instrumented files, and the files' original sources (for explanations)."""
+
+    sites: list = field(default_factory=list)
+    sources: dict = field(default_factory=dict)    # file -> source text
+
+    def add(self, site: Site) -> int:
+        self.sites.append(site)
+        return len(self.sites) - 1
+
+
+def instrument(source: str, filename: str, registry: SiteRegistry, *, mode: str = "exec") -> ast.AST:
+    """Parse ``source`` and return the rewritten tree (raises SyntaxError like ``compile`` would)."""
+    tree = ast.parse(source, filename=filename, mode=mode)
+    registry.sources[filename] = source
+    return instrument_tree(tree, source, filename, registry)
+
+
+def instrument_tree(tree: ast.AST, source: str, filename: str, registry: SiteRegistry) -> ast.AST:
+    """Rewrite an already parsed tree (IPython hands its cells over this way)."""
+    registry.sources.setdefault(filename, source)
+    tree = _Rewriter(source, filename, registry).visit(tree)
+    return ast.fix_missing_locations(tree)
+
+
+class _Rewriter(ast.NodeTransformer):
+    def __init__(self, source: str, filename: str, registry: SiteRegistry):
+        self.filename, self.registry = filename, registry
+        self.lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
+
+    # -- helpers -------------------------------------------------------------------------------------
+    def _text(self, node) -> str:
+        """The node's source text (what ``ast.get_source_segment`` gives, without re-splitting the
+        whole source for every node: column offsets are UTF-8 byte offsets)."""
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is None or end_col is None or end_line > len(self.lines):
+            return ast.unparse(node)
+        first, last = node.lineno - 1, end_line - 1
+        if first == last:
+            return self.lines[first][node.col_offset:end_col].decode("utf-8", "replace")
+        parts = [self.lines[first][node.col_offset:], *self.lines[first + 1:last], self.lines[last][:end_col]]
+        return b"".join(parts).decode("utf-8", "replace")
+
+    def _site(self, node, op: str, operands) -> ast.Constant:
+        site = Site(self.filename, node.lineno, node.col_offset, op, self._text(node),
+                    tuple(self._text(o) for o in operands))
+        return ast.Constant(self.registry.add(site))
+
+    @staticmethod
+    def _call(name: str, args, node, keywords=()) -> ast.Call:
+        call = ast.Call(func=ast.Name(PREFIX + name, ast.Load()), args=list(args), keywords=list(keywords))
+        return ast.copy_location(call, node)
+
+    # -- expressions ---------------------------------------------------------------------------------
+    def visit_BinOp(self, node: ast.BinOp):
+        if _is_number(node.left) or _is_number(node.right):
+            # `1 - A`, `0.5 * dW`, `x ** 2`: a number broadcasts to any shape, so nothing can go wrong
+            # with shapes here; leaving them alone keeps the tracer fast in tight loops
+            return self.generic_visit(node)
+        name, symbol = BINARY_OPERATORS[type(node.op)]
+        site = self._site(node, symbol, (node.left, node.right))
+        self.generic_visit(node)
+        return self._call(f"binop_{name}", [site, node.left, node.right], node)
+
+    def visit_Compare(self, node: ast.Compare):
+        if len(node.ops) != 1 or type(node.ops[0]) not in COMPARISONS:
+            return self.generic_visit(node)
+        name, symbol = COMPARISONS[type(node.ops[0])]
+        site = self._site(node, symbol, (node.left, node.comparators[0]))
+        self.generic_visit(node)
+        return self._call(f"compare_{name}", [site, node.left, node.comparators[0]], node)
+
+    def visit_Call(self, node: ast.Call):
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if name not in RECORDED_CALLS:
+            return self.generic_visit(node)
+        site = self._site(node, "call", node.args)
+        self.generic_visit(node)
+        return self._call("call", [site, node.func, *node.args], node, node.keywords)
+
+    def visit_Attribute(self, node: ast.Attribute):
+        if node.attr != "T" or not isinstance(node.ctx, ast.Load):
+            return self.generic_visit(node)
+        site = self._site(node, "T", (node.value,))
+        self.generic_visit(node)
+        return self._call("T", [site, node.value], node)
+
+    # -- statements ----------------------------------------------------------------------------------
+    def visit_AugAssign(self, node: ast.AugAssign):
+        name, symbol = BINARY_OPERATORS[type(node.op)]
+        site = self._site(node, symbol + "=", (node.target, node.value))
+        helper = f"inplace_{name}"
+        target = node.target
+        self.generic_visit(node)   # rewrites inside the value (and inside the target's subexpressions)
+        if isinstance(target, ast.Name):
+            load = ast.Name(target.id, ast.Load())
+            value = self._call(helper, [site, load, node.value], node)
+            return ast.copy_location(ast.Assign([ast.Name(target.id, ast.Store())], value), node)
+        holder = f"{PREFIX}t{site.value}"
+        if isinstance(target, ast.Attribute):
+            first = [self._assign(holder, target.value, node)]
+            current = ast.Attribute(ast.Name(holder, ast.Load()), target.attr, ast.Load())
+            store = ast.Attribute(ast.Name(holder, ast.Load()), target.attr, ast.Store())
+            temps = [holder]
+        else:  # ast.Subscript
+            key = f"{PREFIX}i{site.value}"
+            first = [self._assign(holder, target.value, node), self._assign(key, _slices_as_calls(target.slice), node)]
+            current = ast.Subscript(ast.Name(holder, ast.Load()), ast.Name(key, ast.Load()), ast.Load())
+            store = ast.Subscript(ast.Name(holder, ast.Load()), ast.Name(key, ast.Load()), ast.Store())
+            temps = [holder, key]
+        update = ast.Assign([store], self._call(helper, [site, current, node.value], node))
+        cleanup = ast.Delete([ast.Name(t, ast.Del()) for t in temps])
+        return [*first, ast.copy_location(update, node), ast.copy_location(cleanup, node)]
+
+    @staticmethod
+    def _assign(name: str, value, node) -> ast.Assign:
+        return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), node)
+
+    # -- places that must stay as they are -----------------------------------------------------------
+    def visit_match_case(self, node):
+        # patterns are not expressions (`case Color.RED:`): only the guard and the body are rewritten
+        if node.guard is not None:
+            node.guard = self.visit(node.guard)
+        node.body = [self.visit(statement) for statement in node.body]
+        return node
+
+    def visit_arg(self, node):          # annotations are left alone
+        return node
+
+    def visit_AnnAssign(self, node):
+        if node.value is not None:
+            node.value = self.visit(node.value)
+        if not isinstance(node.target, ast.Name):
+            node.target = self.visit(node.target)
+        return node
+
+    def visit_FunctionDef(self, node):
+        returns = node.returns
+        node.returns = None
+        self.generic_visit(node)
+        node.returns = returns
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_JoinedStr(self, node):    # f-strings: rewriting their parts is legal but only noise
+        return node
+
+
+def _is_number(node) -> bool:
+    """A numeric literal such as ``1``, ``0.5`` or ``-2`` (not a name, not an array)."""
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and type(node.value) in (int, float, complex)
+
+
+def _slices_as_calls(index):
+    """``a[1:, 0]``'s index as an ordinary expression: ``(slice(1, None, None), 0)``."""
+    if isinstance(index, ast.Slice):
+        parts = [index.lower, index.upper, index.step]
+        call = ast.Call(ast.Name(PREFIX + "slice", ast.Load()),
+                        [p if p is not None else ast.Constant(None) for p in parts], [])
+        return ast.copy_location(call, index)
+    if isinstance(index, ast.Tuple):
+        return ast.copy_location(ast.Tuple([_slices_as_calls(e) for e in index.elts], ast.Load()), index)
+    return index

@@ -1,0 +1,280 @@
+"""Running learner code under the tracer: a script, a module's function, or one Python function.
+
+A script runs as ``python script.py`` would run it: ``__name__ == "__main__"``, ``sys.argv``,
+``__file__``, the script's directory first on ``sys.path``, its own stdin/stdout/stderr, its exit code
+(``sys.exit(n)`` included), and a traceback that shows only the learner's frames. Modules it imports
+from its own directory tree are instrumented too (an import hook); installed packages are not.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import inspect
+import linecache
+import os
+import sys
+import tokenize
+import traceback
+import types
+from contextlib import contextmanager
+from dataclasses import replace
+
+from shapecheck.errors import ShapecheckError
+from shapecheck.tracing.report import TraceReport, build_report
+from shapecheck.tracing.rewrite import instrument, instrument_tree
+from shapecheck.tracing.runtime import Tracer
+
+_OWN_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+class ScriptNotFoundError(ShapecheckError, FileNotFoundError):
+    """The script (or module) to trace does not exist."""
+
+
+def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> TraceReport:
+    """Run the script at ``path`` with arguments ``argv`` under the tracer and return its report.
+
+    The script's own output goes where it always goes; an uncaught exception is printed to ``stderr``
+    (default ``sys.stderr``) as Python would print it, with our explanation added, and the report's
+    ``exit_code`` is what ``python path argv...`` would have exited with.
+    """
+    stderr = stderr or sys.stderr
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise ScriptNotFoundError(f"no such script: {path}", name="script", expected="an existing .py file",
+                                  got=path)
+    with tokenize.open(path) as handle:
+        source = handle.read()
+    tracer = Tracer()
+    base_dir = os.path.dirname(path)
+    try:
+        code = compile(instrument(source, path, tracer.registry), path, "exec")
+    except SyntaxError as exc:
+        stderr.write("".join(traceback.format_exception_only(type(exc), exc)))
+        return replace(build_report(tracer, 1, base_dir), error_text="")
+    main = types.ModuleType("__main__")
+    main.__dict__.update(__file__=path, __builtins__=__builtins__, __cached__=None, __package__=None)
+    with _script_environment(main, path, argv), _local_imports(base_dir, tracer) as hook, tracer:
+        exit_code, raised = _run(lambda: exec(code, main.__dict__), stderr)
+    hook.forget()
+    return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
+
+
+def trace_function_target(target: str, *, show_all: bool = False, stderr=None) -> TraceReport:
+    """Trace ``module:function`` or ``path/to/file.py:function``: import it instrumented, call it."""
+    stderr = stderr or sys.stderr
+    module_part, _, function_name = target.rpartition(":")
+    if not module_part or not function_name:
+        raise ShapecheckError(f"expected MODULE:FUNCTION or FILE.py:FUNCTION, got {target!r}", name="target",
+                              expected="module:function", got=target)
+    tracer = Tracer()
+    if module_part.endswith(".py"):
+        path = os.path.abspath(module_part)
+        if not os.path.isfile(path):
+            raise ScriptNotFoundError(f"no such file: {path}", name="target", expected="an existing .py file",
+                                      got=path)
+        base_dir, module_name = os.path.dirname(path), os.path.splitext(os.path.basename(path))[0]
+    else:
+        base_dir, module_name = os.getcwd(), module_part
+    sys.path.insert(0, base_dir)
+    try:
+        with _local_imports(base_dir, tracer) as hook, tracer:
+            def call():
+                module = importlib.import_module(module_name)
+                function = getattr(module, function_name, None)
+                if not callable(function):
+                    raise ShapecheckError(f"{module_name} has no function {function_name!r}", name="target",
+                                          expected="a function", got=function_name)
+                function()
+            exit_code, raised = _run(call, stderr)
+        hook.forget()
+    finally:
+        sys.path.remove(base_dir)
+    if isinstance(raised, ShapecheckError):
+        raise raised
+    return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
+
+
+def trace(function):
+    """``trace(fn)(*args, **kwargs)`` runs ``fn`` instrumented and returns its :class:`TraceReport`.
+
+    ``report.value`` is what ``fn`` returned; an exception it raised is ``report.exception`` (and its
+    explanation is in the report). Only ``fn``'s own body is instrumented.
+    """
+    target = getattr(function, "__func__", function)
+    if not isinstance(target, types.FunctionType):
+        raise ShapecheckError(f"trace() needs a Python function, got {type(function).__name__}",
+                              name="function", expected="function", got=type(function).__name__)
+
+    def run(*args, **kwargs) -> TraceReport:
+        tracer = Tracer()
+        instrumented = _instrumented_copy(target, tracer)
+        if hasattr(function, "__self__"):
+            args = (function.__self__, *args)
+        outcome = {}
+        with tracer:
+            def call():
+                outcome["value"] = instrumented(*args, **kwargs)
+            exit_code, raised = _run(call, None)
+        base_dir = os.path.dirname(os.path.abspath(inspect.getsourcefile(target) or "."))
+        report = build_report(tracer, exit_code, base_dir, raised=raised)
+        return replace(report, value=outcome.get("value"), exception=raised)
+
+    return run
+
+
+# -- running and reporting the way Python does --------------------------------------------------------
+
+def _run(body, stderr):
+    """Run ``body``; return (exit code, the exception that ended it or None), printing it like Python."""
+    try:
+        body()
+    except SystemExit as exc:
+        return _exit_code(exc, stderr), None
+    except BaseException as exc:  # noqa: BLE001 - the learner's program may raise anything
+        if isinstance(exc, ShapecheckError) and exc.__traceback__ and _ours(exc.__traceback__.tb_frame):
+            return 1, exc
+        if stderr is not None:
+            stderr.write(format_learner_traceback(exc))
+        return (130 if isinstance(exc, KeyboardInterrupt) else 1), exc
+    return 0, None
+
+
+def _ours(frame) -> bool:
+    return os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == _OWN_DIR
+
+
+def _exit_code(exc: SystemExit, stderr) -> int:
+    code = exc.code
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    if stderr is not None:
+        print(code, file=stderr)
+    return 1
+
+
+def format_learner_traceback(exc: BaseException) -> str:
+    """The traceback Python would print, without the tracer's own frames."""
+    summary = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    _drop_own_frames(summary, set())
+    return "".join(summary.format())
+
+
+def _drop_own_frames(summary, seen):
+    if summary is None or id(summary) in seen:
+        return
+    seen.add(id(summary))
+    kept = [frame for frame in summary.stack if not _own_file(frame.filename)]
+    summary.stack = traceback.StackSummary.from_list(kept)
+    _drop_own_frames(summary.__cause__, seen)
+    _drop_own_frames(summary.__context__, seen)
+
+
+def _own_file(filename: str) -> bool:
+    return filename.startswith("<shapecheck ") or os.path.dirname(os.path.abspath(filename)) == _OWN_DIR
+
+
+@contextmanager
+def _script_environment(main, path, argv):
+    saved = sys.argv, sys.modules.get("__main__"), list(sys.path)
+    sys.argv = [path, *map(str, argv)]
+    sys.modules["__main__"] = main
+    sys.path.insert(0, os.path.dirname(path))
+    try:
+        yield
+    finally:
+        sys.argv = saved[0]
+        if saved[1] is not None:
+            sys.modules["__main__"] = saved[1]
+        sys.path[:] = saved[2]
+
+
+# -- the import hook ------------------------------------------------------------------------------------
+
+class _LocalImportHook(importlib.abc.MetaPathFinder):
+    """Finds modules under ``root`` (outside site-packages) and instruments them as they load."""
+
+    def __init__(self, root: str, tracer: Tracer):
+        self.root, self.tracer, self.loaded = os.path.abspath(root), tracer, []
+
+    def find_spec(self, fullname, path=None, target=None):
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not spec.origin or not spec.origin.endswith(".py"):
+            return None
+        origin = os.path.abspath(spec.origin)
+        if not origin.startswith(self.root + os.sep) or "site-packages" in origin or "dist-packages" in origin:
+            return None
+        spec.loader = _InstrumentingLoader(fullname, origin, self.tracer)
+        self.loaded.append(fullname)
+        return spec
+
+    def forget(self):
+        """Unload the instrumented modules, so a later run (or an untraced import) starts clean."""
+        for name in self.loaded:
+            sys.modules.pop(name, None)
+
+
+class _InstrumentingLoader(importlib.machinery.SourceFileLoader):
+    def __init__(self, fullname, path, tracer):
+        super().__init__(fullname, path)
+        self.tracer = tracer
+
+    def get_code(self, fullname):  # never the cached bytecode: always the instrumented source
+        source = importlib.util.decode_source(self.get_data(self.path))
+        return compile(instrument(source, self.path, self.tracer.registry), self.path, "exec")
+
+
+@contextmanager
+def _local_imports(root, tracer):
+    hook = _LocalImportHook(root, tracer)
+    sys.meta_path.insert(0, hook)
+    try:
+        yield hook
+    finally:
+        sys.meta_path.remove(hook)
+
+
+# -- instrumenting one function ---------------------------------------------------------------------------
+
+def _instrumented_copy(function: types.FunctionType, tracer: Tracer) -> types.FunctionType:
+    """The same function compiled from instrumented source, with its globals, defaults and closure."""
+    filename = function.__code__.co_filename
+    full_source = "".join(linecache.getlines(filename, function.__globals__))
+    definition = _find_definition(full_source, function)
+    if definition is None:
+        raise ShapecheckError(f"cannot read the source of {function.__name__} (defined in {filename}); trace() "
+                              "needs a function defined with def in a file or a notebook cell", name="function")
+    definition.decorator_list = []
+    free = function.__code__.co_freevars
+    maker = ast.FunctionDef(name="__sc_make", args=ast.arguments(
+        posonlyargs=[], args=[ast.arg(name) for name in free], kwonlyargs=[], kw_defaults=[], defaults=[]),
+        body=[definition, ast.Return(ast.Name(definition.name, ast.Load()))], decorator_list=[])
+    module = ast.fix_missing_locations(ast.copy_location(ast.Module(body=[maker], type_ignores=[]), definition))
+    code = compile(instrument_tree(module, full_source, filename, tracer.registry), filename, "exec")
+    maker_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
+    inner = next(c for c in maker_code.co_consts if isinstance(c, types.CodeType) and c.co_name == function.__name__)
+    cells = dict(zip(free, function.__closure__ or ()))
+    closure = tuple(cells[name] for name in inner.co_freevars)
+    copy = types.FunctionType(inner, function.__globals__, function.__name__, function.__defaults__, closure)
+    copy.__kwdefaults__ = function.__kwdefaults__
+    return copy
+
+
+def _find_definition(source: str, function) -> ast.FunctionDef | None:
+    """The ``def`` node of ``function`` in its file's source (matched by name and first line)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    line = function.__code__.co_firstlineno
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function.__name__:
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            if first == line or node.lineno == line:
+                return node
+    return None

@@ -1,0 +1,229 @@
+"""What the rewritten code calls: run the operation, record its shapes, explain a failure.
+
+Each record is keyed by (site, operand shapes), so a loop of 100,000 iterations costs one record per
+distinct shape signature: after the first time, a call does the operation, builds the key and bumps a
+counter. The functions are generated from one template per operator (the operator written inline, as
+fast as the original expression allows) and installed as builtins under ``__sc_*`` names while a
+:class:`Tracer` is active, so instrumented code needs no imports and the learner's globals stay clean.
+"""
+
+from __future__ import annotations
+
+import builtins
+import operator
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from shapecheck.tracing.rewrite import BINARY_OPERATORS, COMPARISONS, PREFIX, SiteRegistry
+
+#: numpy functions whose shapes are recorded when called, by the name the report uses.
+PRODUCTS = {np.dot: "dot", np.matmul: "matmul", np.outer: "outer", np.inner: "inner",
+            np.tensordot: "tensordot", np.einsum: "einsum"}
+SHAPING = {np.sum: "sum", np.mean: "mean", np.concatenate: "concatenate", np.stack: "stack",
+           np.hstack: "hstack", np.vstack: "vstack", np.reshape: "reshape", np.transpose: "transpose"}
+METHODS = {"dot": "dot", "sum": "sum", "mean": "mean", "reshape": "reshape", "transpose": "transpose"}
+MATRIX_PRODUCTS = frozenset({"@", "@=", "dot", "matmul", "outer", "inner", "tensordot", "einsum"})
+
+
+@dataclass(slots=True)
+class Record:
+    """One signature at one site: operand shapes, result shape, how many calls."""
+
+    site: int
+    shapes: tuple
+    result: tuple | None
+    count: int = 1
+    options: str = ""
+    kind: str = ""                  # the operator symbol, or the numpy function's name for a call
+
+
+@dataclass
+class Failure:
+    """An operation that raised: its site, operand shapes and the exception."""
+
+    site: int
+    shapes: tuple
+    exception: BaseException
+    kind: str
+    explanation: object = None      # an explain.Explanation for shape errors
+
+
+@dataclass
+class Tracer:
+    """The state of one tracing run: sites, records, warnings and failures."""
+
+    registry: SiteRegistry = field(default_factory=SiteRegistry)
+    records: dict = field(default_factory=dict)
+    warned: dict = field(default_factory=dict)       # (site, kind) -> message, first seen first
+    failures: list = field(default_factory=list)
+    _saved: dict = field(default_factory=dict, repr=False)
+
+    # -- installing the runtime functions as builtins -------------------------------------------------
+    def install(self) -> None:
+        if self._saved:
+            return
+        functions = self.functions()
+        for name, function in functions.items():
+            self._saved[name] = getattr(builtins, name, _MISSING)
+            setattr(builtins, name, function)
+
+    def uninstall(self) -> None:
+        for name, previous in self._saved.items():
+            if previous is _MISSING:
+                delattr(builtins, name)
+            else:
+                setattr(builtins, name, previous)
+        self._saved.clear()
+
+    def __enter__(self):
+        self.install()
+        return self
+
+    def __exit__(self, *exc):
+        self.uninstall()
+        return False
+
+    def functions(self) -> dict:
+        """The ``__sc_*`` functions, bound to this tracer's record table."""
+        made = {PREFIX + "call": self._call, PREFIX + "T": self._transpose, PREFIX + "slice": slice}
+        for name, symbol in BINARY_OPERATORS.values():
+            made[f"{PREFIX}binop_{name}"] = _make(self, "binop", symbol, f"left {symbol} right")
+            made[f"{PREFIX}inplace_{name}"] = _make(self, "inplace", symbol + "=",
+                                                     f"operator.i{_INPLACE_NAMES[name]}(left, right)")
+        for name, symbol in COMPARISONS.values():
+            made[f"{PREFIX}compare_{name}"] = _make(self, "compare", symbol, f"left {symbol} right")
+        return made
+
+    # -- records -------------------------------------------------------------------------------------
+    def first_time(self, key, site, shapes, result, kind, options=""):
+        """A signature seen for the first time at a site: record it and run the silent-bug checks."""
+        result_shape = tuple(result.shape) if hasattr(result, "shape") else None
+        record = self.records[key] = Record(site, shapes, result_shape, 1, options, kind)
+        from shapecheck.tracing.warnings import check_silent_bugs
+
+        for warning_kind, message in check_silent_bugs(self.registry.sites[site], kind, shapes, result_shape):
+            self.warned.setdefault((site, warning_kind), message)
+        return record
+
+    def failed(self, site, shapes, exception, kind):
+        """An operation raised: remember it, and add our explanation to numpy's message."""
+        self.failures.append(Failure(site, shapes, exception, kind))
+        from shapecheck.tracing.explain import explain_failure
+
+        text = explain_failure(self, self.failures[-1])
+        if text and hasattr(exception, "add_note"):
+            exception.add_note(text)
+
+    # -- calls and .T --------------------------------------------------------------------------------
+    def _call(self, site, function, *args, **kwargs):
+        name, owner = _interesting(function)
+        if name is None:
+            return function(*args, **kwargs)
+        operands = _operands(name, owner, args)
+        raw = (operands[0].shape if len(operands) == 1 and hasattr(operands[0], "shape")
+               else tuple([getattr(o, "shape", None) for o in operands]))
+        try:
+            result = function(*args, **kwargs)
+        except Exception as exc:
+            self.failed(site, tuple(_shape(o) for o in operands), exc, name)
+            raise
+        options = (kwargs.get("axis"), kwargs.get("keepdims"), kwargs.get("axes")) if kwargs else ()
+        key = (site, raw, options)
+        try:
+            record = self.records.get(key)
+        except TypeError:               # an unhashable option value: record it without the options
+            key = (site, raw, ())
+            record = self.records.get(key)
+        if record is None:
+            text = ", ".join(f"{k}={kwargs[k]!r}" for k in _OPTION_NAMES if k in kwargs)
+            self.first_time(key, site, tuple(_shape(o) for o in operands), result, name, text)
+        else:
+            record.count += 1
+        return result
+
+    def _transpose(self, site, value):
+        result = value.T
+        shape = getattr(value, "shape", None)
+        if shape is not None:
+            key = (site, shape)
+            record = self.records.get(key)
+            if record is None:
+                self.first_time(key, site, (tuple(shape),), result, "T")
+            else:
+                record.count += 1
+        return result
+
+
+_MISSING = object()
+_INPLACE_NAMES = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "truediv", "floordiv": "floordiv",
+                  "mod": "mod", "pow": "pow", "matmul": "matmul", "and": "and_", "or": "or_", "xor": "xor",
+                  "lshift": "lshift", "rshift": "rshift"}
+
+_TEMPLATE = '''
+def traced(site, left, right):
+    try:
+        result = {expression}
+    except Exception as exc:
+        if hasattr(left, "shape") or hasattr(right, "shape"):
+            tracer.failed(site, (shape(left), shape(right)), exc, kind)
+        raise
+    # the common cases first: an ndarray (read .shape directly) and a Python number (no shape; a
+    # failing getattr would be slow); anything else with a .shape (a torch tensor) works too
+    kind_left, kind_right = type(left), type(right)
+    left_shape = left.shape if kind_left is ndarray else None if kind_left in numbers else getattr(left, "shape", None)
+    right_shape = (right.shape if kind_right is ndarray else None if kind_right in numbers
+                   else getattr(right, "shape", None))
+    if left_shape is None and right_shape is None:
+        return result
+    key = (site, left_shape, right_shape)
+    record = records.get(key)
+    if record is None:
+        record = tracer.first_time(key, site, (shape(left), shape(right)), result, kind)
+    else:
+        record.count += 1
+    return result
+'''
+
+
+def _make(tracer: Tracer, family: str, symbol: str, expression: str):
+    """One traced operator: the template above with the operation written inline."""
+    namespace = {"tracer": tracer, "records": tracer.records, "shape": _shape, "operator": operator,
+                 "kind": symbol, "numbers": frozenset({int, float, bool, complex}), "ndarray": np.ndarray}
+    exec(compile(_TEMPLATE.format(expression=expression), f"<shapecheck {family} {symbol}>", "exec"), namespace)
+    return namespace["traced"]
+
+
+def _shape(value):
+    """The shape as a tuple of ints, or None for a value without one (a Python number)."""
+    shape = getattr(value, "shape", None)
+    return None if shape is None else tuple(int(s) for s in shape)
+
+
+_OPTION_NAMES = ("axis", "keepdims", "axes")
+_BUILTIN_METHOD = type(np.empty(0).sum)
+_SEQUENCE_OPS = frozenset({"concatenate", "stack", "hstack", "vstack"})
+_RECORDED = {**PRODUCTS, **SHAPING}
+
+
+def _interesting(function):
+    """(report name, the array it is bound to or None) for a recorded numpy function or ndarray
+    method; (None, None) for anything else."""
+    if type(function) is _BUILTIN_METHOD:
+        owner = function.__self__
+        if isinstance(owner, np.ndarray):
+            return METHODS.get(function.__name__), owner
+    try:
+        return _RECORDED.get(function), None
+    except TypeError:  # an unhashable callable
+        return None, None
+
+
+def _operands(name: str, owner, args) -> tuple:
+    """The arrays whose shapes describe the call: both factors of a product, the one array of a
+    reduction or reshape, every array of a concatenation."""
+    if owner is not None:
+        args = (owner, *args)
+    if name in _SEQUENCE_OPS:
+        return tuple(args[0]) if args and isinstance(args[0], (list, tuple)) else args[:1]
+    return args[:2] if name in PRODUCTS.values() else args[:1]
