@@ -57,6 +57,7 @@ class Tracer:
     records: dict = field(default_factory=dict)
     warned: dict = field(default_factory=dict)       # (site, kind) -> message, first seen first
     failures: list = field(default_factory=list)
+    internal_errors: list = field(default_factory=list)   # our own bugs: never allowed to reach the learner
     _saved: dict = field(default_factory=dict, repr=False)
 
     # -- installing the runtime functions as builtins -------------------------------------------------
@@ -102,7 +103,12 @@ class Tracer:
         record = self.records[key] = Record(site, shapes, result_shape, 1, options, kind)
         from shapecheck.tracing.warnings import check_silent_bugs
 
-        for warning_kind, message in check_silent_bugs(self.registry.sites[site], kind, shapes, result_shape):
+        try:
+            found = check_silent_bugs(self.registry.sites[site], kind, shapes, result_shape)
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
+            self.internal_errors.append(exc)
+            found = []
+        for warning_kind, message in found:
             self.warned.setdefault((site, warning_kind), message)
         return record
 
@@ -111,7 +117,11 @@ class Tracer:
         self.failures.append(Failure(site, shapes, exception, kind))
         from shapecheck.tracing.explain import explain_failure
 
-        text = explain_failure(self, self.failures[-1])
+        try:
+            text = explain_failure(self, self.failures[-1])
+        except Exception as exc:  # noqa: BLE001 - the learner's own exception must propagate unchanged
+            self.internal_errors.append(exc)
+            text = ""
         if text and hasattr(exception, "add_note"):
             exception.add_note(text)
 

@@ -62,8 +62,8 @@ def _elementwise(site, shapes, result):
 
 def _inplace(site, shapes, result):
     target, value = shapes
-    if target is None or value is None or len(value) == 0 or target == value:
-        return []
+    if target is None or value is None or len(value) == 0 or target == value or result != target:
+        return []   # (result != target: an immutable target such as a numpy scalar was rebound, not updated)
     if stretched(value, target):
         return [("inplace-broadcast",
                  f"`{site.operands[1]}` {format_shape(value)} is stretched to `{site.operands[0]}` "

@@ -1,0 +1,101 @@
+"""The tracer on the learner-style scripts in examples/trace: right line, operands, shapes and kind."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shapecheck import trace_script
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "trace"
+
+
+def run_cli(*args, cwd=None, stdin=None):
+    exe = shutil.which("shapecheck")
+    command = [exe, *args] if exe else [sys.executable, "-m", "shapecheck", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd, input=stdin)
+
+
+def traced(name, *argv, capsys=None):
+    report = trace_script(str(EXAMPLES / name), argv)
+    return report
+
+
+def test_failing_broadcast_in_backward_pass(capsys):
+    report = traced("backward_broadcast_error.py")
+    assert report.exit_code == 1
+    error = report.error
+    assert (error["file"], error["line"], error["kind"]) == ("backward_broadcast_error.py", 13, "broadcast")
+    assert error["operands"] == [{"expr": "dZ2", "shape": [7, 2]}, {"expr": "1 - A1 ** 2", "shape": [7, 3]}]
+    assert "got its shape at line 12: dZ2 = A2 - Y" in report.error_text
+    assert "`(dZ2 @ W2.T) * (1 - A1 ** 2)` gives (7, 3)" in report.error_text
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "line 13" in err and "shapecheck/tracing" not in err
+
+
+def test_matmul_inner_mismatch():
+    report = traced("matmul_mismatch.py")
+    assert report.error["kind"] == "matmul" and report.error["line"] == 11
+    assert [o["shape"] for o in report.error["operands"]] == [[7, 2], [3, 2]]
+    assert "`dZ2 @ W2.T` gives (7, 3)" in report.error_text
+
+
+def test_silent_outer_broadcast_is_flagged_once_per_site():
+    report = traced("silent_outer_broadcast.py")
+    assert report.exit_code == 0 and report.error is None
+    kinds = {(w.line, w.kind) for w in report.warnings}
+    assert (10, "outer-broadcast") in kinds and (10, "rank-1") in kinds
+    assert len(report.warnings) == len(kinds)          # once per site, not once per iteration
+    site = next(s for s in report.sites if s.line == 10 and s.op == "-")
+    assert site.signatures[0]["shapes"] == [[7, 1], [7]] and site.signatures[0]["result"] == [7, 7]
+    assert site.calls == 100
+
+
+def test_inplace_bias_broadcast():
+    report = traced("inplace_bias_broadcast.py")
+    assert [(w.line, w.kind) for w in report.warnings] == [(12, "inplace-broadcast")]
+    assert "(1, 1) is stretched to `b` (1, 3)" in report.warnings[0].message
+
+
+def test_bug_inside_an_imported_local_module():
+    report = traced("local_module/train.py")
+    assert report.error["file"] == "layers.py" and report.error["line"] == 10
+    assert "an argument of dense_backward()" in report.error_text
+    assert any(s.file == "layers.py" for s in report.sites)
+    assert "layers" not in sys.modules                  # unloaded again after the run
+
+
+def test_correct_training_loop_has_no_warnings():
+    report = traced("correct_training_loop.py", "50")
+    assert report.exit_code == 0 and report.warnings == () and report.error is None
+    assert {s.expr for s in report.matrix_products()} == {"X @ W1", "A1 @ W2", "A1.T @ dZ2", "dZ2 @ W2.T",
+                                                          "X.T @ dZ1"}
+    assert all(s.calls == 50 for s in report.matrix_products())
+
+
+def test_cli_json_contract_and_exit_codes(tmp_path):
+    target = tmp_path / "report.json"
+    result = run_cli("trace", "--json", str(target), str(EXAMPLES / "matmul_mismatch.py"))
+    assert result.returncode == 1
+    data = json.loads(target.read_text())
+    assert set(data) == {"exit_code", "error", "sites", "warnings"}
+    assert set(data["error"]) == {"file", "line", "kind", "message", "operands"}
+    assert all(set(site) >= {"file", "line", "op", "expr", "calls", "signatures"} for site in data["sites"])
+    assert all(set(sig) >= {"shapes", "result", "count"} for site in data["sites"] for sig in site["signatures"])
+    assert "explained above" in result.stderr and result.stderr.count("shapecheck: matmul error") == 1
+
+
+def test_cli_strict_exits_2_on_warnings_and_report_goes_to_stderr():
+    result = run_cli("trace", "--strict", str(EXAMPLES / "silent_outer_broadcast.py"))
+    assert result.returncode == 2
+    assert result.stdout.startswith("final loss")           # the script's own output, untouched
+    assert "outer-broadcast" in result.stderr and "outer-broadcast" not in result.stdout
+    assert run_cli("trace", "--strict", str(EXAMPLES / "correct_training_loop.py"), "20").returncode == 0
+
+
+def test_cli_all_lists_elementwise_operations():
+    result = run_cli("trace", "--all", str(EXAMPLES / "correct_training_loop.py"), "5")
+    assert "every traced operation" in result.stderr and "A2 - Y" in result.stderr

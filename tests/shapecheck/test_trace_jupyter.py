@@ -1,0 +1,81 @@
+"""Jupyter (IPython in the test extra): %load_ext shapecheck, %%shapecheck, %shapecheck on/off,
+and shapecheck.explain_errors() for code that was not traced."""
+
+import numpy as np
+import pytest
+
+IPython = pytest.importorskip("IPython")
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+
+from shapecheck.tracing.excepthook import explain_exception  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def shell():
+    ip = InteractiveShell.instance()
+    ip.run_line_magic("load_ext", "shapecheck")
+    ip.run_cell("import numpy as np")
+    yield ip
+    ip.run_line_magic("shapecheck", "off")
+
+
+def test_cell_magic_reports_matrix_products_and_returns_the_value(shell, capsys):
+    value = shell.run_cell_magic("shapecheck", "", "a = np.ones((4, 2))\nb = np.ones((2, 3))\n(a @ b).shape\n")
+    assert value == (4, 3)
+    out = capsys.readouterr().out
+    assert "a @ b" in out and "(4, 2) , (2, 3)" in out and "no shape problems found" in out
+    assert shell.user_ns["a"].shape == (4, 2)
+
+
+def test_cell_magic_explains_a_failure_and_reraises(shell, capsys):
+    with pytest.raises(ValueError) as info:
+        shell.run_cell_magic("shapecheck", "", "dZ = np.ones((5, 2))\nW = np.ones((3, 2))\ndA = dZ @ W\n")
+    out = capsys.readouterr().out
+    assert "FAILED" in out and "`dZ @ W.T` gives (5, 3)" in out
+    assert any("matmul error" in note for note in getattr(info.value, "__notes__", ["matmul error"]))
+
+
+def test_report_html(shell, capsys):
+    from shapecheck.tracing.jupyter import ReportDisplay
+    from shapecheck import trace
+
+    def f(x):
+        return x @ x.T
+
+    html = ReportDisplay(trace(f)(np.ones((3, 2))))._repr_html_()
+    assert "<table" in html and "x @ x.T" in html
+
+
+def test_every_cell_mode_uses_ast_transformers(shell, capsys):
+    shell.run_line_magic("shapecheck", "on")
+    assert any(type(t).__name__ == "_EveryCell" for t in shell.ast_transformers)
+    shell.run_cell("y = np.ones((7, 1)) - np.ones(7)")
+    out = capsys.readouterr().out
+    assert "outer-broadcast" in out
+    shell.run_line_magic("shapecheck", "off")
+    assert not any(type(t).__name__ == "_EveryCell" for t in shell.ast_transformers)
+    shell.run_cell("z = np.ones((7, 1)) - np.ones(7)")
+    assert "outer-broadcast" not in capsys.readouterr().out
+
+
+def untraced_backward(dZ2, W2, A1):
+    return dZ2 * W2 * A1
+
+
+def test_explain_exception_for_untraced_code():
+    dZ2, W2, A1 = np.ones((5, 2)), np.ones((3, 2)), np.ones((5, 3))
+    with pytest.raises(ValueError) as info:
+        untraced_backward(dZ2, W2, A1)
+    text = explain_exception(info.value)
+    assert "broadcast error" in text and "`dZ2`" in text and "(5, 2)" in text and "(3, 2)" in text
+
+
+def test_explain_errors_installs_a_hook_once(monkeypatch):
+    import sys
+
+    from shapecheck import explain_errors
+
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    explain_errors()
+    explain_errors()
+    assert getattr(sys.excepthook, "_shapecheck", False)

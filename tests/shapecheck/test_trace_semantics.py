@@ -1,0 +1,164 @@
+"""The traced program behaves exactly like the untraced one: names, argv, exit codes, order, errors."""
+
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from shapecheck import trace, trace_script
+from shapecheck.tracing.runner import ScriptNotFoundError
+from tests.shapecheck.test_trace_examples import run_cli
+
+
+def write(tmp_path, name, code):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(textwrap.dedent(code))
+    return path
+
+
+def both(tmp_path, code, *argv, stdin=None):
+    """(untraced, traced) CompletedProcess of the same script."""
+    path = write(tmp_path, "prog.py", code)
+    plain = subprocess.run([sys.executable, str(path), *argv], capture_output=True, text=True, input=stdin,
+                           timeout=60, cwd=tmp_path)
+    return plain, run_cli("trace", str(path), *argv, stdin=stdin, cwd=tmp_path)
+
+
+def test_main_argv_file_and_exit_code(tmp_path):
+    plain, traced_run = both(tmp_path, """
+        import sys
+        print(__name__, sys.argv[1:], __file__.endswith("prog.py"))
+        sys.exit(int(sys.argv[1]))
+    """, "3")
+    assert traced_run.stdout == plain.stdout == "__main__ ['3'] True\n"
+    assert traced_run.returncode == plain.returncode == 3
+
+
+def test_sys_exit_with_message_and_stdin(tmp_path):
+    plain, traced_run = both(tmp_path, """
+        import sys
+        data = sys.stdin.read()
+        print(data.upper(), end="")
+        sys.exit("bye")
+    """, stdin="hello\n")
+    assert traced_run.stdout == plain.stdout == "HELLO\n"
+    assert traced_run.returncode == plain.returncode == 1 and "bye" in traced_run.stderr
+
+
+def test_non_shape_error_keeps_type_message_and_learner_traceback(tmp_path):
+    plain, traced_run = both(tmp_path, """
+        def helper(x):
+            return x["missing"]
+        helper({})
+    """)
+    assert traced_run.returncode == plain.returncode == 1
+    assert plain.stderr.strip().splitlines()[-1] == "KeyError: 'missing'"
+    assert "KeyError: 'missing'" in traced_run.stderr and "line 3, in helper" in traced_run.stderr
+    assert "shapecheck" not in traced_run.stderr.split("shapecheck trace:")[0]
+
+
+def test_syntax_error_is_shown_like_python(tmp_path):
+    plain, traced_run = both(tmp_path, "x = (1,\n")
+    assert traced_run.returncode == plain.returncode == 1
+    assert "SyntaxError" in traced_run.stderr and "prog.py" in traced_run.stderr
+    assert "Traceback" not in traced_run.stderr
+
+
+def test_missing_script_is_a_usage_error(tmp_path):
+    result = run_cli("trace", str(tmp_path / "nope.py"))
+    assert result.returncode == 2 and "no such script" in result.stderr and "Traceback" not in result.stderr
+    with pytest.raises(ScriptNotFoundError):
+        trace_script(str(tmp_path / "nope.py"))
+
+
+def test_augmented_assignment_evaluates_target_once_and_stays_in_place(tmp_path):
+    plain, traced_run = both(tmp_path, """
+        import numpy as np
+        calls = []
+        class Box:
+            def __init__(self):
+                self.w = np.zeros((2, 3))
+        def box():
+            calls.append("box")
+            return holder
+        def index():
+            calls.append("index")
+            return 1
+        holder = Box()
+        w = holder.w
+        box().w += np.ones((2, 3))
+        grid = np.zeros((3, 3))
+        view = grid[1]
+        (calls.append("grid") or grid)[index()] += np.arange(3.0)
+        print(calls, w is holder.w, float(w.sum()), grid[1].tolist(), view.tolist())
+    """)
+    assert traced_run.stdout == plain.stdout
+    assert "['box', 'grid', 'index'] True 6.0 [0.0, 1.0, 2.0] [0.0, 1.0, 2.0]" in plain.stdout
+
+
+def test_relative_imports_inside_a_local_package(tmp_path):
+    write(tmp_path, "pkg/__init__.py", "")
+    write(tmp_path, "pkg/ops.py", "from .util import double\ndef run(a, b):\n    return double(a) @ b\n")
+    write(tmp_path, "pkg/util.py", "def double(x):\n    return x + x\n")
+    plain, traced_run = both(tmp_path, """
+        import numpy as np
+        from pkg.ops import run
+        print(run(np.ones((2, 3)), np.ones((3, 4))).shape)
+    """)
+    assert traced_run.stdout == plain.stdout == "(2, 4)\n" and traced_run.returncode == 0
+    assert "ops.py:3" in traced_run.stderr and "double(a) @ b" in traced_run.stderr
+
+
+def test_module_function_target(tmp_path):
+    write(tmp_path, "lib.py", """
+        import numpy as np
+        def main():
+            print((np.ones((4, 2)) @ np.ones((2, 3))).shape)
+    """)
+    result = run_cli("trace", "lib.py:main", cwd=tmp_path)
+    assert result.returncode == 0 and result.stdout == "(4, 3)\n" and "lib.py:4" in result.stderr
+    assert run_cli("trace", "lib.py:nothing", cwd=tmp_path).returncode == 2
+
+
+def test_a_long_loop_keeps_one_record_per_signature(tmp_path):
+    path = write(tmp_path, "loop.py", """
+        import numpy as np
+        a, w5, w4 = np.ones((3, 2)), np.ones((2, 5)), np.ones((2, 4))
+        for i in range(10_000):
+            b = a @ (w5 if i % 2 else w4)
+    """)
+    report = trace_script(str(path))
+    (site,) = [s for s in report.sites if s.op == "@" and len(s.signatures) == 2]
+    assert sorted(sig["count"] for sig in site.signatures) == [5000, 5000]
+
+
+def test_trace_a_function_with_a_closure():
+    scale = np.full((1, 3), 2.0)
+
+    def forward(X, W):
+        return (X @ W) * scale
+
+    report = trace(forward)(np.ones((4, 2)), np.ones((2, 3)))
+    assert report.value.shape == (4, 3) and report.exit_code == 0
+    assert [s.expr for s in report.matrix_products()] == ["X @ W"]
+
+    failing = trace(forward)(np.ones((4, 2)), np.ones((3, 3)))
+    assert failing.exit_code == 1 and failing.error["kind"] == "matmul"
+    assert isinstance(failing.exception, ValueError)
+
+
+def test_torch_tensors_simply_work(tmp_path):
+    pytest.importorskip("torch")
+    path = write(tmp_path, "t.py", """
+        import torch
+        a, b = torch.ones(4, 2), torch.ones(2, 3)
+        c = a @ b
+        d = torch.ones(4, 1) - torch.ones(4)
+    """)
+    report = trace_script(str(path))
+    assert report.exit_code == 0
+    assert any(s.expr == "a @ b" and s.signatures[0]["result"] == [4, 3] for s in report.sites)
+    assert any(w.kind == "outer-broadcast" for w in report.warnings)
