@@ -27,7 +27,7 @@ def check_silent_bugs(site, kind: str, shapes: tuple, result: tuple | None) -> l
     arrays = [s for s in shapes if s is not None]
     if kind in ELEMENTWISE and len(arrays) == 2 and result is not None:
         found += _elementwise(site, shapes, result)
-    elif kind.endswith("=") and kind[:-1] in ELEMENTWISE | {"@"} and result is not None:
+    elif kind.endswith("=") and kind[:-1] in ELEMENTWISE and result is not None:
         found += _inplace(site, shapes, result)
     if kind in PRODUCT_OPS and len(arrays) == 2:
         found += _ambiguous_product(site, shapes)
