@@ -19,6 +19,8 @@ from shapecheck.tracing.shapes import stretched
 
 ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**", "<", "<=", ">", ">=", "==", "!=", "&", "|", "^"})
 PRODUCT_OPS = frozenset({"@", "@=", "dot", "matmul"})
+#: In-place updates that broadcast their right side (``@=`` does not broadcast, comparisons are not updates).
+INPLACE = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^="})
 
 
 def check_silent_bugs(site, kind: str, shapes: tuple, result: tuple | None) -> list[tuple[str, str]]:
@@ -27,7 +29,7 @@ def check_silent_bugs(site, kind: str, shapes: tuple, result: tuple | None) -> l
     arrays = [s for s in shapes if s is not None]
     if kind in ELEMENTWISE and len(arrays) == 2 and result is not None:
         found += _elementwise(site, shapes, result)
-    elif kind.endswith("=") and kind[:-1] in ELEMENTWISE and result is not None:
+    elif kind in INPLACE and result is not None:
         found += _inplace(site, shapes, result)
     if kind in PRODUCT_OPS and len(arrays) == 2:
         found += _ambiguous_product(site, shapes)

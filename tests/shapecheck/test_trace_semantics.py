@@ -162,3 +162,14 @@ def test_torch_tensors_simply_work(tmp_path):
     assert report.exit_code == 0
     assert any(s.expr == "a @ b" and s.signatures[0]["result"] == [4, 3] for s in report.sites)
     assert any(w.kind == "outer-broadcast" for w in report.warnings)
+
+
+def test_comparisons_are_not_mistaken_for_in_place_updates(tmp_path):
+    path = write(tmp_path, "cmp.py", """
+        import numpy as np
+        a, b = np.ones((3, 4)), np.ones((1, 1))
+        mask = a <= b
+        a -= b
+    """)
+    report = trace_script(str(path))
+    assert [(w.line, w.kind) for w in report.warnings] == [(5, "inplace-broadcast")]
