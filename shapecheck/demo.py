@@ -41,7 +41,41 @@ def run_demo(out: TextIO) -> int:
 
     _section(out, "5. Fast mode finds one wrong entry among 79,510 parameters")
     _fast_mode_localisation(out)
+
+    _section(out, "6. The shape tracer on a learner's script (shapecheck trace script.py)")
+    _trace_learner_script(out)
     return 0
+
+
+LEARNER_SCRIPT = '''import numpy as np
+
+rng = np.random.default_rng(0)
+n, d, h, t = 7, 5, 3, 2
+X, y = rng.normal(size=(n, d)), rng.normal(size=n)          # y is (n,), not (n, 1)
+W1, W2 = rng.normal(size=(d, h)), rng.normal(size=(h, t))
+A1 = np.tanh(X @ W1)
+residual = A1 @ W2[:, :1] - y                                 # (7, 1) - (7,) -> (7, 7), silently
+dZ2 = A1 @ W2 - rng.normal(size=(n, t))
+dZ1 = dZ2 * (1 - A1 ** 2)                                     # forgot "@ W2.T"
+'''
+
+
+def _trace_learner_script(out: TextIO) -> None:
+    import io
+    import os
+    import tempfile
+
+    from shapecheck.tracing.runner import trace_script
+
+    print("the script:", file=out)
+    for number, line in enumerate(LEARNER_SCRIPT.splitlines(), start=1):
+        print(f"  {number:>2}  {line}", file=out)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "learner.py")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(LEARNER_SCRIPT)
+        report = trace_script(path, stderr=io.StringIO())     # the traceback itself is not shown here
+    print(f"\n{report.render()}", file=out)
 
 
 def learner_gradients(params: dict, X: np.ndarray, Y: np.ndarray, *, derivative_at_activation: bool) -> dict:

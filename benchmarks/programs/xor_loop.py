@@ -9,8 +9,8 @@ rng = np.random.default_rng(0)
 X = np.array([[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
 Y = np.array([[0.0], [1.0], [1.0], [0.0]])
 if width > 4:                       # the (256, 256)-layer variant: the same loop with wide arrays
-    X = rng.normal(size=(width, width))
-    Y = rng.normal(size=(width, 1))
+    X = rng.normal(size=(width, width)) / width ** 0.5
+    Y = (rng.random((width, 1)) > 0.5).astype(float)
 W1, b1 = rng.normal(size=(X.shape[1], width)), np.zeros((1, width))
 W2, b2 = rng.normal(size=(width, 1)), np.zeros((1, 1))
 n = X.shape[0]

@@ -118,11 +118,9 @@ def _matmul(operands):
     (lt, ls), (rt, rs) = operands[0], operands[1] if len(operands) > 1 else ("?", None)
     outcome = predict("@", (ls, rs)) if ls is not None and rs is not None else None
     why = outcome.message if isinstance(outcome, Conflict) else "the inner dimensions do not match"
-    body = [f"  the rule: (m, k) @ (k, p) -> (m, p): the left operand's last size must equal the right "
-            f"operand's second-to-last size"]
-    if ls and rs and len(ls) >= 1 and len(rs) >= 1:
-        body.append(f"  here: `{lt}` has {ls[-1]} columns, `{rt}` has {rs[-2] if len(rs) > 1 else rs[0]} rows")
-    return f"matrix product with mismatched inner dimensions: {why}", body
+    body = ["  the rule: (m, k) @ (k, p) -> (m, p): the left operand's last size must equal the right "
+            "operand's second-to-last size"]
+    return f"matrix product: {why}", body
 
 
 def _inplace(operands):

@@ -167,7 +167,7 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
     failure = _the_failure(tracer, raised)
     if failure is not None and failure.explanation is not None:
         error = failure.explanation.to_dict(relative(failure.explanation.file))
-        text = failure.explanation.text
+        text = failure.explanation.text.replace(f" at {failure.explanation.file}:", f" at {error['file']}:")
     return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised)
 
 
