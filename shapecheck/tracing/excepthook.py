@@ -14,7 +14,7 @@ import linecache
 import os
 import sys
 
-from shapecheck.tracing.explain import build_explanation, classify
+from shapecheck.tracing.explain import build_explanation, classify, parse_source
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, Site, SiteRegistry
 from shapecheck.tracing.shapes import Conflict, predict
 
@@ -95,9 +95,9 @@ def _learner_frame(tb):
 
 
 def _statement_at(source: str, line: int):
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    """The innermost simple statement covering ``line``."""
+    tree = parse_source(source)
+    if tree is None:
         return None
     best = None
     for node in ast.walk(tree):

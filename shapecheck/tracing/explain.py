@@ -235,9 +235,8 @@ def _assignment_line(source: str, line: int, name: str) -> int | None:
 @lru_cache(maxsize=64)
 def _index(source: str):
     """(assignment line, name, enclosing function start) for every assignment, and the function spans."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = parse_source(source)
+    if tree is None:
         return (), ()
     scopes = tuple((node.lineno, node.end_lineno) for node in ast.walk(tree)
                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
@@ -254,11 +253,19 @@ def _index(source: str):
     return tuple(assignments), scopes
 
 
+@lru_cache(maxsize=64)
+def parse_source(source: str) -> ast.Module | None:
+    """The parsed file (cached: explanations look at the same file several times), None if unparsable."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
+
+
 def _parameter_of(source: str, line: int, name: str) -> str | None:
     """The name of the function enclosing ``line`` when ``name`` is one of its parameters."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
+    tree = parse_source(source)
+    if tree is None:
         return None
     best = None
     for node in ast.walk(tree):
