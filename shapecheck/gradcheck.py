@@ -162,7 +162,7 @@ def _choose_target(loss_fn, params, paths, arrays, method, notes):
                          "(params.astype(np.float64)) of the same network", name="params", expected="float64",
                          got="float16")
     low = any(a.dtype.itemsize < 8 for a in arrays)
-    counter = Counter(loss_fn)
+    counter = Counter(loss_fn, allow_complex=method == "complex")
     if method == "complex":
         complex_target = _complex_target(loss_fn, params, arrays, counter, notes)
         if complex_target is not None:
@@ -206,10 +206,9 @@ def _uses_argument(counter: Counter, params, copies) -> bool:
 
 def _complex_target(loss_fn, params, arrays, counter, notes):
     """A target on complex128 copies, or None (with a ComplexStepWarning) when the loss is not complex-safe."""
-    complex_counter = Counter(loss_fn, allow_complex=True)
     ctree = copy_tree(params, np.complex128)
     carrays = [leaf for _, leaf in leaves(ctree)]
-    target = InPlaceTarget(complex_counter, ctree, carrays)
+    target = InPlaceTarget(counter, ctree, carrays)
     reason = ""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -223,30 +222,12 @@ def _complex_target(loss_fn, params, arrays, counter, notes):
                         or "imaginary" in str(w.message)]
     if complex_warnings and not reason:
         reason = f"numpy warned: {complex_warnings[0].message}"
-    counter.calls += complex_counter.calls
     if reason:
         notes.append(f"complex step not used: {reason}")
         warnings.warn(f"method='complex' needs a complex-safe loss; {reason}. Falling back to central "
                       "differences.", ComplexStepWarning, stacklevel=3)
         return None
-    complex_counter.calls = 0
-    target.counter = _SharedCounter(complex_counter, counter)
     return target
-
-
-class _SharedCounter:
-    """Counts complex evaluations into the report's total."""
-
-    def __init__(self, inner: Counter, total: Counter):
-        self.inner, self.total = inner, total
-
-    def __call__(self, tree):
-        self.total.calls += 1
-        return self.inner(tree)
-
-    @property
-    def calls(self):
-        return self.total.calls
 
 
 def _complex_disagreement(target, counter, params, arrays) -> str:

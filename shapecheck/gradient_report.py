@@ -99,8 +99,9 @@ class GradientReport:
         ]
         headers = ["tensor", "shape", "status", "max abs err", "max rel err", "worst index", "analytic", "numeric"]
         lines = [self.verdict(), tabulate(table, headers=headers, disable_numparse=True)]
+        first_bad = next((row for row in self.rows if not row.ok), None)
         for row in self.rows:
-            if row.detail and row.status != "ok":
+            if row.detail and row.status != "ok" and row is not first_bad:   # the first one is in the verdict
                 lines.append(f"{row.name}: {row.detail}")
             if len(row.suspects) > 1:
                 lines.append(f"{row.name}: suspect entries {', '.join(str(list(s)) for s in row.suspects)}")
