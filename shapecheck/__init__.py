@@ -21,6 +21,8 @@ from shapecheck.gradcheck import (
     batched_loss,
     check_gradients,
 )
+from shapecheck.comparison.api import compare
+from shapecheck.comparison.report import ComparisonReport, Diagnosis
 from shapecheck.sweep import SweepReport
 from shapecheck.tracing.excepthook import explain_errors
 from shapecheck.tracing.report import TraceReport
@@ -33,6 +35,7 @@ __all__ = [
     "LossFunctionError", "check_gradients", "assert_gradients_close", "batched_loss", "GradientReport",
     "GradientRow", "SweepReport", "PrecisionWarning", "ComplexStepWarning",
     "trace", "trace_script", "TraceReport", "explain_errors", "load_ipython_extension",
+    "compare", "ComparisonReport", "Diagnosis",
 ]
 
 

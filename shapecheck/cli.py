@@ -67,6 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="add an error to one analytic entry (e.g. W2[1,0]) to see what a failure looks like")
     grad.add_argument("--json", metavar="FILE", default=None, help="also write the report as JSON to FILE")
 
+    compare = commands.add_parser(
+        "compare", help="compare a learner's backprop with the reference and name the bug",
+        description="FILE.py:FACTORY names a function returning the keyword arguments of shapecheck.compare "
+                    "as a dict (X, Y, params, gradients or step, activation, output, loss, ...). Exit code 0 "
+                    "when the gradients match the reference, 1 when they do not, 2 for usage errors.",
+    )
+    compare.add_argument("target", metavar="FILE.py:FACTORY")
+    compare.add_argument("--json", metavar="FILE", default=None, help="also write the report as JSON to FILE")
+
     trace = commands.add_parser(
         "trace", help="run a script and report every matrix product, broadcast and shape error",
         description="Run an unmodified script (or MODULE:FUNCTION) with every array operation recorded. "
@@ -118,9 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_grad(args, sys.stdout)
         if args.command == "trace":
             return _trace(args)
+        if args.command == "compare":
+            return _compare(args)
     except ShapecheckError as exc:
-        print(f"shapecheck {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _report_error(args.command, exc)
     except BrokenPipeError:  # `shapecheck demo | head`: the reader left; stop quietly like other tools
         _silence_stdout()
         return 0
@@ -129,6 +139,20 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     parser.error(f"unknown command {args.command!r}")
+    return 2
+
+
+def _report_error(command: str, exc: ShapecheckError) -> int:
+    """One line for a usage error; the learner's traceback first when their own code failed (exit 1)."""
+    from shapecheck.comparison.factory import LearnerCodeError
+
+    if isinstance(exc, LearnerCodeError) and exc.__cause__ is not None:
+        from shapecheck.tracing.runner import format_learner_traceback
+
+        sys.stderr.write(format_learner_traceback(exc.__cause__))
+        print(f"shapecheck {command}: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    print(f"shapecheck {command}: error: {exc}", file=sys.stderr)
     return 2
 
 
@@ -159,6 +183,18 @@ def _trace(args) -> int:
     if args.strict and report.warnings and report.exit_code == 0:
         return 2
     return report.exit_code
+
+
+def _compare(args) -> int:
+    from shapecheck.comparison.api import compare
+    from shapecheck.comparison.factory import load_factory
+
+    report = compare(**load_factory(args.target))
+    print(report)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as handle:
+            json.dump(report.to_dict(), handle, indent=2)
+    return 0 if report.ok else 1
 
 
 def _plan(args) -> int:

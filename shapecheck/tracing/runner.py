@@ -28,6 +28,7 @@ from shapecheck.tracing.rewrite import instrument, instrument_tree
 from shapecheck.tracing.runtime import Tracer
 
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
+_PACKAGE_DIR = os.path.dirname(_OWN_DIR)          # shapecheck/: none of its frames belong to the learner
 
 
 class ScriptNotFoundError(ShapecheckError, FileNotFoundError):
@@ -176,7 +177,7 @@ def _drop_own_frames(summary, seen):
 
 
 def _own_file(filename: str) -> bool:
-    return filename.startswith("<shapecheck ") or os.path.dirname(os.path.abspath(filename)) == _OWN_DIR
+    return filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep)
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""Compare a learner's backprop with the reference network and name the bug."""

@@ -1,0 +1,64 @@
+"""``shapecheck compare FILE.py:FACTORY``: load a submission's factory and get compare's arguments."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+from shapecheck.errors import ConfigurationError, ShapecheckError
+
+REQUIRED = ("X", "Y", "params", "activation", "output", "loss")
+
+
+class LearnerCodeError(ShapecheckError, RuntimeError):
+    """The learner's own code (factory, gradients or step) raised; the original is ``__cause__``.
+
+    ``exit_code`` for the command line: 2 when the submission cannot even be set up (import, factory),
+    1 when its backprop itself crashes (a mismatch of the worst kind).
+    """
+
+    def __init__(self, message: str, *, name: str, exit_code: int = 2):
+        super().__init__(message, name=name)
+        self.exit_code = exit_code
+
+
+def load_factory(target: str) -> dict:
+    """Import ``FILE.py`` (its folder first on sys.path, as running it would), call ``FACTORY()``, check
+    that it returned the keyword arguments of ``shapecheck.compare``."""
+    path, _, name = target.rpartition(":")
+    if not path or not name:
+        raise ConfigurationError(f"expected FILE.py:FACTORY, got {target!r}", name="target",
+                                 expected="FILE.py:FACTORY", got=target)
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        raise ShapecheckError(f"no such file: {path}", name="target", expected="an existing .py file", got=path)
+    folder = os.path.dirname(path)
+    sys.path.insert(0, folder)
+    try:
+        spec = importlib.util.spec_from_file_location(f"_shapecheck_submission_{abs(hash(path))}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    except Exception as exc:  # noqa: BLE001 - importing the submission failed (SyntaxError included)
+        raise LearnerCodeError(f"importing {os.path.basename(path)} raised {type(exc).__name__}: {exc}",
+                               name="target") from exc
+    finally:
+        sys.path.remove(folder)
+    factory = getattr(module, name, None)
+    if not callable(factory):
+        raise ConfigurationError(f"{os.path.basename(path)} has no function {name!r}", name="factory",
+                                 expected="a function returning a dict", got=name)
+    try:
+        arguments = factory()
+    except Exception as exc:  # noqa: BLE001 - the submission's own code failed
+        raise LearnerCodeError(f"{name}() raised {type(exc).__name__}: {exc}", name=name) from exc
+    if not isinstance(arguments, dict):
+        raise ConfigurationError(f"{name}() must return a dict of compare's keyword arguments, got "
+                                 f"{type(arguments).__name__}", name="factory", expected="dict",
+                                 got=type(arguments).__name__)
+    missing = [key for key in REQUIRED if key not in arguments]
+    if missing:
+        raise ConfigurationError(f"{name}() returned no {', '.join(missing)}; compare needs {', '.join(REQUIRED)} "
+                                 "and one of gradients, step", name="factory", expected=list(REQUIRED),
+                                 got=list(arguments))
+    return arguments

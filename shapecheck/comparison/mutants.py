@@ -1,0 +1,82 @@
+"""The reference backward pass with known mistakes injected: each mutant is one hypothesis.
+
+A diagnosis is the mutant (or pair of mutants) whose gradients reproduce the learner's, up to one
+constant factor that names the scale bugs (n: a missing mean; -1: a flipped sign; anything else: a wrong
+scale). The mistakes are written into the same layout methods the reference uses, so they exist in every
+layout exactly as a learner would make them.
+
+A mutant is a frozenset of tags: ``("derivative-at-activation",)``, ``("missing-output-derivative",)``,
+``("missing-hidden-derivative", k)``, ``("transposed", k)``, ``("stale-weights", k)``,
+``("bias-wrong-axis", k)`` (layer k's bias gradient summed over every axis).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from reference_nets.activations import Softmax
+
+
+def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: float | None = None) -> dict:
+    """The gradients a backward pass with the mistakes ``tags`` computes (same keys and shapes as
+    ``net.params``). With no tags this is exactly ``net.gradients``."""
+    fp = net._forward(X)
+    L, layout, axis = net.n_layers, net.layout, net.layout.feature_axis
+    n = Y.shape[layout.sample_axis]
+    scale = 1.0 / n if net.reduction == "mean" else 1.0
+    Z, A = fp.Z, fp.A
+    at_activation = ("derivative-at-activation",) in tags
+    fused = net.loss_fn.requires_output is not None
+    if fused:
+        dZ = net.loss_fn.output_delta(Z[L], A[L], Y, net.output, axis)              # A_L - Y
+    else:
+        z_out = A[L] if at_activation and not isinstance(net.output, Softmax) else Z[L]
+        dZ = net.output.backward(A[L] - Y, z=z_out, axis=axis)                     # (A_L - Y) * g'(Z_L)
+    sent_back = (A[L] - Y) if ("missing-output-derivative",) in tags else dZ
+    grads = {}
+    for k in range(L, 0, -1):
+        dW = layout.weight_grad(A[k - 1], dZ) * scale
+        grads[f"W{k}"] = dW.T if ("transposed", k) in tags else dW
+        if net.bias:
+            db = layout.bias_grad(dZ) * scale
+            wrong_axis = ("bias-wrong-axis", k) in tags
+            grads[f"b{k}"] = np.full_like(db, dZ.sum() * scale) if wrong_axis else db
+        if k > 1:
+            W = net.params[f"W{k}"]
+            if ("stale-weights", k) in tags and lr is not None:
+                W = W - lr * dW                                   # updated before the error went back
+            dA = layout.error_to_previous(sent_back if k == L else dZ, W)
+            if ("missing-hidden-derivative", k - 1) in tags:
+                dZ = dA
+            else:
+                dZ = net.activation.backward(dA, z=A[k - 1] if at_activation else Z[k - 1], axis=axis)
+    return {name: grads[name] for name in net.params}
+
+
+def candidate_mutants(net, *, lr: float | None) -> list[frozenset]:
+    """Every single mistake that can show in this network (and changes something)."""
+    L = net.n_layers
+    singles = []
+    if L > 1 and net.activation.name not in ("identity", "relu"):
+        singles.append(frozenset({("derivative-at-activation",)}))
+    elif not isinstance(net.output, Softmax) and net.output.name not in ("identity", "relu") \
+            and net.loss_fn.requires_output is None:
+        singles.append(frozenset({("derivative-at-activation",)}))
+    if L > 1 and net.loss_fn.requires_output is None and not isinstance(net.output, Softmax) \
+            and net.output.name != "identity":
+        singles.append(frozenset({("missing-output-derivative",)}))
+    if L > 1 and net.activation.name != "identity":
+        singles.append(frozenset(("missing-hidden-derivative", k) for k in range(1, L)))
+        if L > 2:
+            singles += [frozenset({("missing-hidden-derivative", k)}) for k in range(1, L)]
+    for k in range(1, L + 1):
+        if net.params[f"W{k}"].shape[0] == net.params[f"W{k}"].shape[1]:
+            singles.append(frozenset({("transposed", k)}))
+    if lr is not None and L > 1:          # a stale update can only be replayed with the learning rate
+        singles.append(frozenset(("stale-weights", k) for k in range(2, L + 1)))
+        if L > 2:
+            singles += [frozenset({("stale-weights", k)}) for k in range(2, L + 1)]
+    if net.bias:
+        singles.append(frozenset(("bias-wrong-axis", k) for k in range(1, L + 1)))
+        singles += [frozenset({("bias-wrong-axis", k)}) for k in range(1, L + 1)]
+    return singles

@@ -1,0 +1,76 @@
+"""The comparison's result: the verdict, the diagnoses best first, and one row per tensor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tabulate import tabulate
+
+from shapecheck._arrays import format_shape
+
+#: The stable bug ids.
+BUG_IDS = ("match", "missing-mean", "wrong-scale", "sign-flip", "derivative-at-activation",
+           "missing-output-derivative", "missing-hidden-derivative", "bias-wrong-axis", "transposed",
+           "stale-weights", "loss-mismatch", "unknown")
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """One explanation of the learner's gradients: the bug id(s), a plain message with the fix, and how
+    closely the hypothesis reproduces the gradients (``score``: the relative residual, 0 is exact)."""
+
+    bug: str                 # one id from BUG_IDS, or two joined by " + "
+    message: str
+    score: float
+    bugs: tuple = ()
+
+    def to_dict(self) -> dict:
+        return {"bug": self.bug, "bugs": list(self.bugs or (self.bug,)), "message": self.message,
+                "score": self.score}
+
+
+@dataclass(frozen=True)
+class TensorRow:
+    """One parameter: the learner's name, the reference name, shape, relative error, best scale."""
+
+    name: str
+    reference: str
+    shape: tuple
+    rel_error: float
+    scale: float
+    status: str              # "ok", "MISMATCH" or "shape"
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "reference": self.reference, "shape": list(self.shape),
+                "rel_error": self.rel_error, "scale": self.scale, "status": self.status}
+
+
+@dataclass(frozen=True)
+class ComparisonReport:
+    verdict: str             # "match" or "mismatch"
+    diagnoses: tuple
+    rows: tuple
+    layout: str
+    sizes: tuple
+    notes: tuple = ()
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "match"
+
+    def __str__(self) -> str:
+        head = (f"{self.verdict.upper()}: network {list(self.sizes)}, layout {self.layout!r}; "
+                f"{self.diagnoses[0].bug}: {self.diagnoses[0].message}")
+        table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
+                 for r in self.rows]
+        lines = [head, tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
+                                                 "status"], disable_numparse=True)]
+        for other in self.diagnoses[1:]:
+            lines.append(f"also consistent: {other.bug} (residual {other.score:.1e}): {other.message}")
+        lines += [f"note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        return {"verdict": self.verdict, "layout": self.layout, "sizes": list(self.sizes),
+                "diagnoses": [d.to_dict() for d in self.diagnoses], "rows": [r.to_dict() for r in self.rows],
+                "notes": list(self.notes)}
