@@ -38,7 +38,7 @@ class Slot:
 def collect(params, root: str = "") -> list[Slot]:
     """Every float array in ``params``, in the learner's order."""
     slots: list[Slot] = []
-    _walk(params, root, slots, seen=set())
+    _walk(params, root or ("params" if isinstance(params, (list, tuple)) else ""), slots, seen=set())
     if not slots:
         raise ParameterError(
             f"no numpy float arrays found in params ({type(params).__name__}); pass a dict, a list of arrays, or "
