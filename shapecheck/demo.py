@@ -44,7 +44,22 @@ def run_demo(out: TextIO) -> int:
 
     _section(out, "6. The shape tracer on a learner's script (shapecheck trace script.py)")
     _trace_learner_script(out)
+
+    _section(out, "7. A learner's backprop compared with the reference: which bug is it?")
+    _compare_learner(net, X_check, Y_check, out)
     return 0
+
+
+def _compare_learner(net, X, Y, out: TextIO) -> None:
+    from shapecheck.comparison.api import compare
+
+    params = {name: value.copy() for name, value in net.params.items()}
+    for bug in (False, True):
+        report = compare(X, Y, params=params, activation="sigmoid", output="sigmoid", loss="bce",
+                         gradients=lambda X_, Y_, bug=bug: learner_gradients(params, X_, Y_,
+                                                                             derivative_at_activation=bug))
+        label = "the broken learner of section 4" if bug else "the correct learner of section 4"
+        print(f"{label}:\n{report}\n", file=out)
 
 
 LEARNER_SCRIPT = '''import numpy as np

@@ -86,8 +86,12 @@ def _scale_message(bug, scale, n, net) -> str:
     if bug == "sign-flip":
         return "the update climbs the loss: the gradient has the wrong sign (W += lr * dW, or dZ = Y - A)"
     if bug == "missing-mean":
-        return (f"your gradients are n = {n} times too large: the loss is a mean over the samples, so divide dW and "
-                f"db by n (e.g. `dW = A.T @ dZ / n`), or declare reduction='sum'")
+        text = (f"your gradients are n = {n} times too large: the loss is a mean over the samples, so divide dW "
+                f"and db by n (e.g. `dW = A.T @ dZ / n`), or declare reduction='sum'")
+        if n == 2:
+            text += (" (with n = 2 this is also the factor 2 of a squared error without the 1/2: re-run with more "
+                     "samples to tell the two apart)")
+        return text
     size = abs(scale)
     hint = _name_factor(size, n, net)
     return f"your gradients are off by a constant factor {size:.6g}{hint}"

@@ -27,6 +27,7 @@ def test_demo_trains_xor_and_shows_plan_and_gradients():
     assert "found: W1[700, 37] (FAIL)" in out
     assert "FAILED at learner.py:10 (broadcast)" in out and "[outer-broadcast]" in out
     assert "`(dZ2 @ W2.T) * (1 - A1 ** 2)` gives (7, 3)" in out
+    assert "MISMATCH: network [2, 4, 1], layout 'rows'; derivative-at-activation" in out
     assert result.stderr == ""
 
 
