@@ -55,8 +55,11 @@ def _structural(tag, tags, net, names) -> str:
     hidden = "the hidden layers'" if net.n_layers > 2 else "the hidden layer's"
     f = net.activation.name
     if bug == "derivative-at-activation":
-        return (f"{hidden} activation derivative is evaluated at the activation A instead of the pre-activation Z: "
-                f"{f}'(A) is not {f}'(Z) (for sigmoid use A * (1 - A) or sigmoid'(Z); for tanh 1 - A**2)")
+        places = sorted(t[1] for t in tags if t[0] == bug)
+        where = " and ".join({"hidden": f"{hidden}", "output": "the output layer's"}[p] for p in places)
+        name = f if places == ["hidden"] else net.output.name if places == ["output"] else "g"
+        return (f"{where} activation derivative is evaluated at the activation A instead of the pre-activation Z: "
+                f"{name}'(A) is not {name}'(Z) (for sigmoid use A * (1 - A) or sigmoid'(Z); for tanh 1 - A**2)")
     if bug == "missing-output-derivative":
         return (f"the error sent back to the hidden layer leaves out the output activation's derivative: send back "
                 f"dZ{net.n_layers} = (A{net.n_layers} - Y) * {net.output.name}'(Z{net.n_layers}), the same delta "

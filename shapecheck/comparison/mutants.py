@@ -5,7 +5,7 @@ constant factor that names the scale bugs (n: a missing mean; -1: a flipped sign
 scale). The mistakes are written into the same layout methods the reference uses, so they exist in every
 layout exactly as a learner would make them.
 
-A mutant is a frozenset of tags: ``("derivative-at-activation",)``, ``("missing-output-derivative",)``,
+A mutant is a frozenset of tags: ``("derivative-at-activation", "hidden" or "output")``, ``("missing-output-derivative",)``,
 ``("missing-hidden-derivative", k)``, ``("transposed", k)``, ``("stale-weights", k)``,
 ``("bias-wrong-axis", k)`` (layer k's bias gradient summed over every axis).
 """
@@ -25,12 +25,13 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
     n = Y.shape[layout.sample_axis]
     scale = 1.0 / n if net.reduction == "mean" else 1.0
     Z, A = fp.Z, fp.A
-    at_activation = ("derivative-at-activation",) in tags
+    at_activation = ("derivative-at-activation", "hidden") in tags
+    output_at_activation = ("derivative-at-activation", "output") in tags
     fused = net.loss_fn.requires_output is not None
     if fused:
         dZ = net.loss_fn.output_delta(Z[L], A[L], Y, net.output, axis)              # A_L - Y
     else:
-        z_out = A[L] if at_activation and not isinstance(net.output, Softmax) else Z[L]
+        z_out = A[L] if output_at_activation and not isinstance(net.output, Softmax) else Z[L]
         dZ = net.output.backward(A[L] - Y, z=z_out, axis=axis)                     # (A_L - Y) * g'(Z_L)
     sent_back = (A[L] - Y) if ("missing-output-derivative",) in tags else dZ
     grads = {}
@@ -57,11 +58,14 @@ def candidate_mutants(net, *, lr: float | None) -> list[frozenset]:
     """Every single mistake that can show in this network (and changes something)."""
     L = net.n_layers
     singles = []
-    if L > 1 and net.activation.name not in ("identity", "relu"):
-        singles.append(frozenset({("derivative-at-activation",)}))
-    elif not isinstance(net.output, Softmax) and net.output.name not in ("identity", "relu") \
-            and net.loss_fn.requires_output is None:
-        singles.append(frozenset({("derivative-at-activation",)}))
+    hidden = L > 1 and net.activation.name not in ("identity", "relu")
+    output = (not isinstance(net.output, Softmax) and net.output.name not in ("identity", "relu")
+              and net.loss_fn.requires_output is None)
+    places = [p for p, possible in (("hidden", hidden), ("output", output)) if possible]
+    for place in places:
+        singles.append(frozenset({("derivative-at-activation", place)}))
+    if len(places) == 2:
+        singles.append(frozenset(("derivative-at-activation", place) for place in places))
     if L > 1 and net.loss_fn.requires_output is None and not isinstance(net.output, Softmax) \
             and net.output.name != "identity":
         singles.append(frozenset({("missing-output-derivative",)}))

@@ -169,3 +169,20 @@ def test_example_scripts_run_and_show_reports(script):
     assert result.returncode == 0, result.stderr
     verdicts = [line.split(":")[0] for line in result.stdout.splitlines() if "ATCH: network" in line]
     assert verdicts.count("MATCH") == 1 and "MISMATCH" in verdicts
+
+
+from tests.shapecheck import learner_zoo  # noqa: E402
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(["rows", "columns", "columns-wT"]), st.sampled_from(list(learner_zoo.ACTIVATIONS)),
+       st.sampled_from(list(learner_zoo.LOSSES)), st.sampled_from([None, *learner_zoo.BUGS]), sizes())
+def test_zoo_learner_bugs_are_named_in_every_layout_activation_and_loss(layout, activation, loss, bug, size):
+    """An independent learner implementation (tests/shapecheck/learner_zoo.py), one mistake at a time."""
+    if bug is not None and not learner_zoo.applicable(bug, activation, loss):
+        return
+    size = dict(size)
+    seed = size.pop("seed")
+    arguments = learner_zoo.make(layout, activation, loss, bug, seed=seed, **size)
+    report = compare(**arguments)
+    assert report.diagnoses[0].bug == (bug or "match"), str(report)
