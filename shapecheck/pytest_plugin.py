@@ -1,0 +1,74 @@
+"""The pytest plugin (entry point ``pytest11``, name ``shapecheck``; disable with ``-p no:shapecheck``).
+
+- ``@pytest.mark.shapecheck``: the test runs with its own code and every function of the project's own
+  modules traced; a silent shape bug (or a shape error) fails it, with the tracer's report in the output.
+- ``--shapecheck-strict``: the same for every test.
+- fixtures ``gradcheck`` (assert gradients against finite differences) and ``reference_mlp`` (a factory).
+
+Import-light: only pytest is imported until a marked test or a fixture is used.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("shapecheck")
+    group.addoption("--shapecheck-strict", action="store_true", default=False,
+                    help="run every test under the shape tracer and fail on shape warnings")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shapecheck: run this test under the shape tracer; fail on silent shape "
+                                       "bugs (outer-broadcast, inplace-broadcast, rank-1, ambiguous-sizes)")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    if pyfuncitem.get_closest_marker("shapecheck") is None and not pyfuncitem.config.getoption("shapecheck_strict"):
+        yield
+        return
+    from shapecheck.tracing.inplace import InstrumentedModules
+    from shapecheck.tracing.report import build_report
+    from shapecheck.tracing.runtime import Tracer
+
+    tracer = Tracer()
+    root = str(pyfuncitem.config.rootpath)
+    with InstrumentedModules(tracer, root):
+        outcome = yield
+    raised = outcome.excinfo[1] if outcome.excinfo else None
+    report = build_report(tracer, 1 if raised else 0, root, raised=raised)
+    if raised is not None:
+        pyfuncitem.add_report_section("call", "shapecheck", report.render())
+        return
+    if report.warnings or report.error:
+        failure = pytest.fail.Exception("shape problems found by the tracer:\n" + report.render(), pytrace=False)
+        if hasattr(outcome, "force_exception"):
+            outcome.force_exception(failure)
+        else:  # pragma: no cover - older pluggy
+            raise failure
+
+
+@pytest.fixture
+def gradcheck():
+    """``gradcheck(loss_fn, params, grads, **options)``: assert that the gradients match finite differences
+    (full central check by default); the AssertionError carries the checker's table. Returns the report."""
+    from shapecheck.gradcheck import assert_gradients_close
+
+    return assert_gradients_close
+
+
+@pytest.fixture
+def reference_mlp():
+    """``reference_mlp(sizes, **options)``: a ``reference_nets.MLP`` (seed 0, sigmoid + bce unless given)."""
+    from reference_nets import MLP
+
+    def make(sizes, **options):
+        options.setdefault("activation", "sigmoid")
+        options.setdefault("output", "sigmoid")
+        options.setdefault("loss", "bce")
+        options.setdefault("seed", 0)
+        return MLP(sizes, **options)
+
+    return make

@@ -1,0 +1,152 @@
+"""Hypothesis strategies for networks, data and parameters, so a test suite can draw them.
+
+Every architecture from :func:`layer_sizes` has pairwise-distinct sizes (the batch size drawn alongside
+included, when ``distinct=True``), so that a transposed weight or a wrongly oriented bias cannot pass a
+test by coincidence. Arguments are keyword-only and validated up front; a bad value raises
+``shapecheck.ConfigurationError`` showing it.
+
+    from hypothesis import given
+    from shapecheck import strategies as sst
+
+    @given(sst.mlp_specs(), sst.data())            # or: spec, then sst.batches(spec) with st.data()
+    ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from reference_nets.activations import HIDDEN_ACTIVATIONS, KINKED
+from reference_nets.layouts import LAYOUTS, get_layout
+from reference_nets.params import param_shapes
+from shapecheck.errors import ConfigurationError
+
+#: (output activation, loss) pairs that are valid together.
+OUTPUT_LOSS = (("sigmoid", "bce"), ("softmax", "softmax-cross-entropy"), ("identity", "mse"),
+               ("identity", "half-sse"), ("sigmoid", "mse"), ("tanh", "mse"))
+data = st.data
+
+
+@dataclass(frozen=True)
+class MLPSpec:
+    """An architecture with its activation, output, loss and layout; ``n`` is a batch size drawn with it."""
+
+    sizes: tuple
+    n: int
+    activation: str
+    output: str
+    loss: str
+    layout: str
+    bias: bool = True
+
+    def options(self) -> dict:
+        """The keyword arguments of ``reference_nets.MLP`` (and of ``shapecheck.compare``) for this spec."""
+        return dict(activation=self.activation, output=self.output, loss=self.loss, layout=self.layout,
+                    bias=self.bias)
+
+    def mlp(self, seed: int = 0):
+        from reference_nets import MLP
+
+        return MLP(self.sizes, seed=seed, **self.options())
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigurationError(f"{name}={value!r} must be an int >= {low}", name=name, expected=f"int >= {low}",
+                                 got=value)
+
+
+def _check_order(low_name, low, high_name, high):
+    if low > high:
+        raise ConfigurationError(f"{low_name}={low} is larger than {high_name}={high}", name=low_name,
+                                 expected=f"<= {high}", got=low)
+
+
+@st.composite
+def layer_sizes(draw, *, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, max_width: int = 8,
+                distinct: bool = True):
+    """``(sizes, n)``: layer sizes ``(d, h1, ..., t)`` and a batch size; all pairwise different when
+    ``distinct`` (the batch size too)."""
+    _validate_sizes(min_hidden, max_hidden, min_width, max_width, distinct)
+    hidden = draw(st.integers(min_hidden, max_hidden))
+    count = hidden + 3                                   # d, hidden widths, t, and n
+    if distinct:
+        values = draw(st.lists(st.integers(min_width, max_width), min_size=count, max_size=count, unique=True))
+    else:
+        values = draw(st.lists(st.integers(min_width, max_width), min_size=count, max_size=count))
+    return tuple(values[:-1]), values[-1]
+
+
+def _validate_sizes(min_hidden, max_hidden, min_width, max_width, distinct):
+    _check_int("min_hidden", min_hidden, 0)
+    _check_int("max_hidden", max_hidden, 0)
+    _check_int("min_width", min_width, 1)
+    _check_int("max_width", max_width, 1)
+    _check_order("min_hidden", min_hidden, "max_hidden", max_hidden)
+    _check_order("min_width", min_width, "max_width", max_width)
+    if not isinstance(distinct, bool):
+        raise ConfigurationError(f"distinct={distinct!r} must be True or False", name="distinct", expected="bool",
+                                 got=distinct)
+    needed = max_hidden + 3
+    if distinct and max_width - min_width + 1 < needed:
+        raise ConfigurationError(
+            f"distinct=True needs {needed} different sizes (d, {max_hidden} hidden widths, t and the batch size) "
+            f"between min_width={min_width} and max_width={max_width}; widen the range or pass distinct=False",
+            name="max_width", expected=f">= {min_width + needed - 1}", got=max_width)
+
+
+@st.composite
+def mlp_specs(draw, *, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, max_width: int = 8,
+              distinct: bool = True, activations=HIDDEN_ACTIVATIONS, layouts=LAYOUTS, output_loss=OUTPUT_LOSS):
+    """An :class:`MLPSpec`: architecture + activation + output + loss + layout, only valid combinations."""
+    for name, values, allowed in (("activations", activations, HIDDEN_ACTIVATIONS), ("layouts", layouts, LAYOUTS)):
+        unknown = [v for v in values if v not in allowed]
+        if not values or unknown:
+            raise ConfigurationError(f"{name}={list(values)!r}: choose from {', '.join(allowed)}", name=name,
+                                     expected=list(allowed), got=list(values))
+    sizes, n = draw(layer_sizes(min_hidden=min_hidden, max_hidden=max_hidden, min_width=min_width,
+                                max_width=max_width, distinct=distinct))
+    output, loss = draw(st.sampled_from(list(output_loss)))
+    return MLPSpec(sizes, n, draw(st.sampled_from(list(activations))), output, loss, draw(st.sampled_from(layouts)))
+
+
+@st.composite
+def batches(draw, spec: MLPSpec, *, min_samples: int | None = None, max_samples: int | None = None):
+    """``(X, Y)`` in the spec's layout: finite inputs in [-2, 2], targets valid for the loss (one-hot for
+    softmax-cross-entropy, 0/1 for bce). Without sample bounds the spec's own ``n`` is used."""
+    if not isinstance(spec, MLPSpec):
+        raise ConfigurationError(f"spec must be an MLPSpec (from mlp_specs()), got {type(spec).__name__}",
+                                 name="spec", expected="MLPSpec", got=type(spec).__name__)
+    if min_samples is None and max_samples is None:
+        n = spec.n
+    else:
+        low, high = min_samples or 1, max_samples or 16
+        _check_int("min_samples", low, 1)
+        _check_int("max_samples", high, 1)
+        _check_order("min_samples", low, "max_samples", high)
+        n = draw(st.integers(low, high))
+    d, t = spec.sizes[0], spec.sizes[-1]
+    X = draw(arrays(np.float64, (n, d), elements=st.floats(-2, 2, allow_nan=False, allow_infinity=False)))
+    if spec.loss == "softmax-cross-entropy":
+        Y = np.eye(t)[draw(arrays(np.int64, (n,), elements=st.integers(0, t - 1)))]
+    elif spec.loss == "bce":
+        Y = draw(arrays(np.float64, (n, t), elements=st.sampled_from([0.0, 1.0])))
+    else:
+        Y = draw(arrays(np.float64, (n, t), elements=st.floats(-2, 2, allow_nan=False, allow_infinity=False)))
+    layout = get_layout(spec.layout)
+    return layout.from_rows(X), layout.from_rows(Y)
+
+
+@st.composite
+def parameters(draw, spec: MLPSpec, *, away_from_kinks: bool = True):
+    """A parameter dict ``W1, b1, ...`` in the spec's layout, entries in [-1, 1]; with ``away_from_kinks``
+    (and a ReLU-like activation) every entry is at least 0.05 away from 0."""
+    shapes = param_shapes(spec.sizes, spec.layout, bias=spec.bias)
+    elements = st.floats(-1, 1, allow_nan=False, allow_infinity=False)
+    if away_from_kinks and spec.activation in KINKED:
+        elements = elements.filter(lambda x: abs(x) >= 0.05)
+    return {name: draw(arrays(np.float64, shape, elements=elements)) for name, shape in shapes.items()}

@@ -1,0 +1,35 @@
+"""Assertions for test suites: the failure messages are the same tables the command line prints.
+
+    from shapecheck.testing import assert_gradients_close, assert_matches_reference, assert_no_shape_warnings
+"""
+
+from __future__ import annotations
+
+from shapecheck.gradcheck import assert_gradients_close
+
+__all__ = ["assert_gradients_close", "assert_matches_reference", "assert_no_shape_warnings"]
+
+
+def assert_matches_reference(X, Y, **compare_kwargs):
+    """``shapecheck.compare(X, Y, **compare_kwargs)``; AssertionError with the report (naming the bug)
+    unless the learner's gradients match the reference. Returns the report."""
+    from shapecheck.comparison.api import compare
+
+    report = compare(X, Y, **compare_kwargs)
+    if not report.ok:
+        raise AssertionError("\n" + str(report))
+    return report
+
+
+def assert_no_shape_warnings(fn, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)`` under the tracer; AssertionError with the report when a silent shape bug
+    (outer-broadcast, inplace-broadcast, rank-1, ambiguous-sizes) or a shape error shows. Returns what
+    ``fn`` returned."""
+    from shapecheck.tracing.runner import trace
+
+    report = trace(fn)(*args, **kwargs)
+    if report.exception is not None:
+        raise report.exception
+    if report.warnings:
+        raise AssertionError("\n" + report.render())
+    return report.value

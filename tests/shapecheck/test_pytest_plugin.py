@@ -1,0 +1,95 @@
+"""The pytest plugin, run in pytester's sandbox: the marker, --shapecheck-strict, the fixtures, -p no:, xdist."""
+
+import pytest
+
+NETWORK = """
+import numpy as np
+
+def residuals(X, w, y):
+    return X @ w - y                      # (n, 1) - (n,) -> (n, n) when y is 1-d
+
+def predict(X, W, b):
+    return X @ W + b
+"""
+
+TESTS = """
+import numpy as np
+import pytest
+
+from mynet import predict, residuals
+
+@pytest.mark.shapecheck
+def test_silent_bug():
+    r = residuals(np.ones((7, 5)), np.ones((5, 1)), np.ones(7))
+    assert r.size > 0
+
+@pytest.mark.shapecheck
+def test_clean():
+    assert predict(np.ones((7, 5)), np.ones((5, 3)), np.ones((1, 3))).shape == (7, 3)
+
+def test_unmarked_silent_bug():
+    residuals(np.ones((7, 5)), np.ones((5, 1)), np.ones(7))
+"""
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makepyfile(mynet=NETWORK, test_net=TESTS)
+    return pytester
+
+
+def test_marker_fails_a_silent_shape_bug_with_the_report(project):
+    result = project.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(["*test_silent_bug*", "*shape problems found by the tracer*",
+                                 "*mynet.py:4 [[]outer-broadcast[]]*"])
+
+
+def test_strict_option_applies_to_every_test(project):
+    result = project.runpytest("-p", "no:cacheprovider", "--shapecheck-strict")
+    result.assert_outcomes(passed=1, failed=2)
+
+
+def test_plugin_can_be_disabled(project):
+    result = project.runpytest("-p", "no:cacheprovider", "-p", "no:shapecheck", "-W", "ignore::pytest.PytestUnknownMarkWarning")
+    result.assert_outcomes(passed=3)
+
+
+def test_fixtures(pytester):
+    pytester.makepyfile(test_fixtures="""
+        import numpy as np
+
+        def test_reference(reference_mlp, gradcheck):
+            net = reference_mlp([3, 4, 2], activation="tanh", output="identity", loss="mse")
+            X, Y = np.ones((5, 3)), np.zeros((5, 2))
+            report = gradcheck(lambda p: net.loss(X, Y), net.params, net.gradients(X, Y))
+            assert report.ok
+
+        def test_wrong_gradient_fails(gradcheck):
+            params = {"w": np.array([1.0, 2.0])}
+            gradcheck(lambda p: float((p["w"] ** 2).sum()), params, {"w": np.array([2.0, 5.0])})
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*gradients WRONG in w: w[[]1[]]*"])
+
+
+def test_failing_test_gets_the_report_as_a_section(pytester):
+    pytester.makepyfile(test_fail="""
+        import numpy as np
+        import pytest
+
+        @pytest.mark.shapecheck
+        def test_matmul():
+            a, b = np.ones((4, 3)), np.ones((2, 3))
+            a @ b
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Captured shapecheck call*", "*FAILED at test_fail.py:7 (matmul)*"])
+
+
+def test_runs_under_xdist(project):
+    pytest.importorskip("xdist")
+    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
+    result.assert_outcomes(passed=2, failed=1)
