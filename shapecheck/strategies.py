@@ -66,12 +66,16 @@ def _check_order(low_name, low, high_name, high):
                                  expected=f"<= {high}", got=low)
 
 
-@st.composite
-def layer_sizes(draw, *, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, max_width: int = 8,
+def layer_sizes(*, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, max_width: int = 8,
                 distinct: bool = True):
     """``(sizes, n)``: layer sizes ``(d, h1, ..., t)`` and a batch size; all pairwise different when
     ``distinct`` (the batch size too)."""
     _validate_sizes(min_hidden, max_hidden, min_width, max_width, distinct)
+    return _layer_sizes(min_hidden, max_hidden, min_width, max_width, distinct)
+
+
+@st.composite
+def _layer_sizes(draw, min_hidden, max_hidden, min_width, max_width, distinct):
     hidden = draw(st.integers(min_hidden, max_hidden))
     count = hidden + 3                                   # d, hidden widths, t, and n
     if distinct:
@@ -99,8 +103,7 @@ def _validate_sizes(min_hidden, max_hidden, min_width, max_width, distinct):
             name="max_width", expected=f">= {min_width + needed - 1}", got=max_width)
 
 
-@st.composite
-def mlp_specs(draw, *, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, max_width: int = 8,
+def mlp_specs(*, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, max_width: int = 8,
               distinct: bool = True, activations=HIDDEN_ACTIVATIONS, layouts=LAYOUTS, output_loss=OUTPUT_LOSS):
     """An :class:`MLPSpec`: architecture + activation + output + loss + layout, only valid combinations."""
     for name, values, allowed in (("activations", activations, HIDDEN_ACTIVATIONS), ("layouts", layouts, LAYOUTS)):
@@ -108,27 +111,38 @@ def mlp_specs(draw, *, min_hidden: int = 1, max_hidden: int = 2, min_width: int 
         if not values or unknown:
             raise ConfigurationError(f"{name}={list(values)!r}: choose from {', '.join(allowed)}", name=name,
                                      expected=list(allowed), got=list(values))
-    sizes, n = draw(layer_sizes(min_hidden=min_hidden, max_hidden=max_hidden, min_width=min_width,
-                                max_width=max_width, distinct=distinct))
-    output, loss = draw(st.sampled_from(list(output_loss)))
-    return MLPSpec(sizes, n, draw(st.sampled_from(list(activations))), output, loss, draw(st.sampled_from(layouts)))
+    sizes = layer_sizes(min_hidden=min_hidden, max_hidden=max_hidden, min_width=min_width, max_width=max_width,
+                        distinct=distinct)
+    return st.builds(lambda drawn, pair, activation, layout: MLPSpec(drawn[0], drawn[1], activation, pair[0],
+                                                                      pair[1], layout),
+                     sizes, st.sampled_from(list(output_loss)), st.sampled_from(list(activations)),
+                     st.sampled_from(list(layouts)))
 
 
-@st.composite
-def batches(draw, spec: MLPSpec, *, min_samples: int | None = None, max_samples: int | None = None):
+def batches(spec: MLPSpec, *, min_samples: int | None = None, max_samples: int | None = None):
     """``(X, Y)`` in the spec's layout: finite inputs in [-2, 2], targets valid for the loss (one-hot for
     softmax-cross-entropy, 0/1 for bce). Without sample bounds the spec's own ``n`` is used."""
-    if not isinstance(spec, MLPSpec):
-        raise ConfigurationError(f"spec must be an MLPSpec (from mlp_specs()), got {type(spec).__name__}",
-                                 name="spec", expected="MLPSpec", got=type(spec).__name__)
+    _check_spec(spec)
     if min_samples is None and max_samples is None:
-        n = spec.n
+        counts = st.just(spec.n)
     else:
         low, high = min_samples or 1, max_samples or 16
         _check_int("min_samples", low, 1)
         _check_int("max_samples", high, 1)
         _check_order("min_samples", low, "max_samples", high)
-        n = draw(st.integers(low, high))
+        counts = st.integers(low, high)
+    return _batches(spec, counts)
+
+
+def _check_spec(spec):
+    if not isinstance(spec, MLPSpec):
+        raise ConfigurationError(f"spec must be an MLPSpec (from mlp_specs()), got {type(spec).__name__}",
+                                 name="spec", expected="MLPSpec", got=type(spec).__name__)
+
+
+@st.composite
+def _batches(draw, spec, counts):
+    n = draw(counts)
     d, t = spec.sizes[0], spec.sizes[-1]
     X = draw(arrays(np.float64, (n, d), elements=st.floats(-2, 2, allow_nan=False, allow_infinity=False)))
     if spec.loss == "softmax-cross-entropy":
@@ -141,12 +155,17 @@ def batches(draw, spec: MLPSpec, *, min_samples: int | None = None, max_samples:
     return layout.from_rows(X), layout.from_rows(Y)
 
 
-@st.composite
-def parameters(draw, spec: MLPSpec, *, away_from_kinks: bool = True):
+def parameters(spec: MLPSpec, *, away_from_kinks: bool = True):
     """A parameter dict ``W1, b1, ...`` in the spec's layout, entries in [-1, 1]; with ``away_from_kinks``
     (and a ReLU-like activation) every entry is at least 0.05 away from 0."""
+    _check_spec(spec)
+    return _parameters(spec, away_from_kinks)
+
+
+@st.composite
+def _parameters(draw, spec, away_from_kinks):
     shapes = param_shapes(spec.sizes, spec.layout, bias=spec.bias)
     elements = st.floats(-1, 1, allow_nan=False, allow_infinity=False)
-    if away_from_kinks and spec.activation in KINKED:
-        elements = elements.filter(lambda x: abs(x) >= 0.05)
+    if away_from_kinks and spec.activation in KINKED:      # a sign and a size, never near 0 (no filtering)
+        elements = st.tuples(st.booleans(), st.floats(0.05, 1)).map(lambda pair: pair[1] if pair[0] else -pair[1])
     return {name: draw(arrays(np.float64, shape, elements=elements)) for name, shape in shapes.items()}

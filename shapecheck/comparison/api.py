@@ -210,6 +210,11 @@ def _fit(G, H, keys):
     """The best common factor c with G ~ c H over ``keys``, and the relative residual."""
     g = np.concatenate([G[k].ravel() for k in keys]) if keys else np.zeros(1)
     h = np.concatenate([H[k].ravel() for k in keys]) if keys else np.zeros(1)
+    tiny = 1e-13 * max(1.0, float(np.abs(h).max(initial=0.0)))
+    if np.abs(g).max(initial=0.0) <= tiny or np.abs(h).max(initial=0.0) <= tiny:
+        # all zero on both sides is a match (a flat spot, e.g. all-zero data); zero on one side is not
+        both = np.abs(g).max(initial=0.0) <= tiny and np.abs(h).max(initial=0.0) <= tiny
+        return 1.0, 0.0 if both else 1.0
     scale = float(np.vdot(g, h) / max(np.vdot(h, h), 1e-300))
     residual = float(np.linalg.norm(g - scale * h) / max(np.linalg.norm(g), 1e-300))
     return scale, residual
