@@ -1,7 +1,11 @@
 """shapecheck: shape tracing, gradient checking and backprop comparison for hand-written numpy nets.
 
-The public API lives here; the modules behind it are private and may move.
+The public API lives here; the modules behind it are private and may move. Only the error classes are
+imported eagerly: everything else loads on first use, so that the pytest plugin (which imports this
+package) costs nothing in test suites that do not use it.
 """
+
+from importlib import import_module
 
 from shapecheck.errors import (
     ConfigurationError,
@@ -11,32 +15,38 @@ from shapecheck.errors import (
     ShapecheckError,
     ShapeError,
 )
-from shapecheck.gradcheck import (
-    ComplexStepWarning,
-    GradientReport,
-    GradientRow,
-    LossFunctionError,
-    PrecisionWarning,
-    assert_gradients_close,
-    batched_loss,
-    check_gradients,
-)
-from shapecheck.comparison.api import compare
-from shapecheck.comparison.report import ComparisonReport, Diagnosis
-from shapecheck.sweep import SweepReport
-from shapecheck.tracing.excepthook import explain_errors
-from shapecheck.tracing.report import TraceReport
-from shapecheck.tracing.runner import trace, trace_script
 
 __version__ = "0.1.0"
 
+#: public name -> the module that defines it
+_LAZY = {
+    "check_gradients": "shapecheck.gradcheck", "assert_gradients_close": "shapecheck.gradcheck",
+    "batched_loss": "shapecheck.gradcheck", "GradientReport": "shapecheck.gradcheck",
+    "GradientRow": "shapecheck.gradcheck", "LossFunctionError": "shapecheck.gradcheck",
+    "PrecisionWarning": "shapecheck.gradcheck", "ComplexStepWarning": "shapecheck.gradcheck",
+    "SweepReport": "shapecheck.sweep",
+    "trace": "shapecheck.tracing.runner", "trace_script": "shapecheck.tracing.runner",
+    "TraceReport": "shapecheck.tracing.report", "explain_errors": "shapecheck.tracing.excepthook",
+    "compare": "shapecheck.comparison.api", "ComparisonReport": "shapecheck.comparison.report",
+    "Diagnosis": "shapecheck.comparison.report",
+}
+
 __all__ = [
     "ShapecheckError", "ShapeError", "DTypeError", "NonFiniteError", "ParameterError", "ConfigurationError",
-    "LossFunctionError", "check_gradients", "assert_gradients_close", "batched_loss", "GradientReport",
-    "GradientRow", "SweepReport", "PrecisionWarning", "ComplexStepWarning",
-    "trace", "trace_script", "TraceReport", "explain_errors", "load_ipython_extension",
-    "compare", "ComparisonReport", "Diagnosis",
+    *_LAZY, "load_ipython_extension",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'shapecheck' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(__all__)
 
 
 def load_ipython_extension(ipython):

@@ -93,3 +93,14 @@ def test_runs_under_xdist(project):
     pytest.importorskip("xdist")
     result = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")
     result.assert_outcomes(passed=2, failed=1)
+
+
+def test_plugin_is_import_light():
+    """Loading the plugin (as every pytest run does) imports neither numpy nor the tracer."""
+    import subprocess
+    import sys
+
+    code = ("import sys, shapecheck.pytest_plugin; "
+            "print(sorted(m for m in ('numpy', 'shapecheck.tracing.runtime', 'IPython') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
