@@ -13,17 +13,16 @@ Nothing here is asserted: the numbers are for people, and for the README and the
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import interleave, machine, pairwise_ratio  # noqa: E402
 
 from reference_nets import MLP  # noqa: E402
 from shapecheck import check_gradients  # noqa: E402
@@ -189,40 +188,30 @@ def competitors_full(net, X, Y):
     return out
 
 
-def run_interleaved(competitors, repeats):
-    """Median seconds and evaluations per competitor; one round runs each competitor once."""
-    times = {name: [] for name, fn in competitors.items() if fn is not None}
-    calls = {}
-    for _ in range(repeats):
-        for name, fn in competitors.items():
-            if fn is None:
-                continue
-            start = time.perf_counter()
-            calls[name] = fn()
-            times[name].append(time.perf_counter() - start)
-    return {name: (statistics.median(ts), calls[name]) for name, ts in times.items()}
+FULL_CHECK_NETS = (([2, 2, 1], 4), ([10, 8, 8, 3], 32), ([64, 32, 32, 10], 64))
 
 
-def full_check_table(repeats):
+def full_check_table(repeats, nets=FULL_CHECK_NETS):
     rows = []
-    for sizes, n in (([2, 2, 1], 4), ([10, 8, 8, 3], 32), ([64, 32, 32, 10], 64)):
+    for sizes, n in nets:
         net, X, Y = make_case(sizes, n)
         label = str(sizes)
         competitors = competitors_full(net, X, Y)
-        results = run_interleaved(competitors, repeats)
-        reference = results["shapecheck MLP.check_gradients (batched)"][0]
+        results = interleave(competitors, repeats)
+        reference = results["shapecheck MLP.check_gradients (batched)"]
         for name, fn in competitors.items():
             if fn is None:
                 rows.append([label, n, name, "not installed", "", ""])
                 continue
-            seconds, evaluations = results[name]
-            rows.append([label, n, name, f"{seconds * 1e3:.2f} ms", evaluations, f"{seconds / reference:.1f}x"])
+            result = results[name]
+            rows.append([label, n, name, f"{result.median * 1e3:.2f} ms", result.extra,
+                         f"{pairwise_ratio(result, reference):.1f}x"])
     return rows
 
 
-def fast_mode_table(repeats):
+def fast_mode_competitors():
+    """Fast mode on [784, 100, 10] (n=32): verdict, localisation, the full batched check, torch fast_mode."""
     net, X, Y = make_case([784, 100, 10], 32)
-    P = sum(p.size for p in net.params.values())
     layers = net.n_layers
     grads = net.gradients(X, Y)
     wrong = {k: v.copy() for k, v in grads.items()}
@@ -235,7 +224,6 @@ def fast_mode_table(repeats):
         "shapecheck full (batched MLP path)": lambda: net.check_gradients(X, Y).evaluations,
     }
     try:
-        import torch  # noqa: F401
         from torch.autograd import gradcheck
 
         fn, tparams = torch_case(net, X, Y)
@@ -249,14 +237,18 @@ def fast_mode_table(repeats):
         competitors["torch gradcheck fast_mode (pass/fail only)"] = torch_fast
     except ImportError:
         competitors["torch gradcheck fast_mode"] = None
-    results = run_interleaved(competitors, repeats)
+    return sum(p.size for p in net.params.values()), competitors
+
+
+def fast_mode_table(repeats):
+    P, competitors = fast_mode_competitors()
+    results = interleave(competitors, repeats)
     rows = []
     for name, fn in competitors.items():
         if fn is None:
             rows.append([name, "not installed", ""])
             continue
-        seconds, evaluations = results[name]
-        rows.append([name, f"{seconds * 1e3:.1f} ms", evaluations])
+        rows.append([name, f"{results[name].median * 1e3:.1f} ms", results[name].extra])
     return P, rows
 
 
@@ -264,19 +256,6 @@ def _localised(loss, params, wrong):
     report = check_gradients(loss, params, wrong, mode="fast")
     assert report["W1"].suspects == ((700, 37),), report
     return report.evaluations
-
-
-def machine() -> str:
-    threads = "unknown"
-    try:
-        from threadpoolctl import threadpool_info
-
-        threads = ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info())
-    except ImportError:
-        pass
-    blas_env = {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}
-    return (f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cores, Python "
-            f"{platform.python_version()}, numpy {np.__version__}, BLAS: {threads}, env {blas_env or '{}'}")
 
 
 def main(argv=None) -> int:

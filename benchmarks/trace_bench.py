@@ -16,9 +16,7 @@ import io
 import os
 import platform
 import runpy
-import statistics
 import sys
-import time
 import tracemalloc
 from contextlib import redirect_stderr
 from pathlib import Path
@@ -27,6 +25,9 @@ import numpy as np
 from tabulate import tabulate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import interleave, pairwise_ratio  # noqa: E402
 
 from shapecheck.tracing.runner import trace_script  # noqa: E402
 
@@ -49,25 +50,28 @@ def traced(path: Path, argv):
     return report
 
 
+def overhead_cases(quick: bool):
+    """(label, argv, competitors) for the XOR loop with tiny arrays and with (256, 256) layers."""
+    cases = [("XOR loop, tiny arrays", ["5000" if quick else "50000"]),
+             ("same loop, (256, 256) layers", ["100" if quick else "300", "256"])]
+    path = PROGRAMS / "xor_loop.py"
+    return [(label, argv, {"untraced": lambda argv=argv: untraced(path, argv),
+                           "traced": lambda argv=argv: traced(path, argv) and None}) for label, argv in cases]
+
+
 def overhead_rows(repeats: int, quick: bool):
-    cases = [("XOR loop, tiny arrays", "xor_loop.py", ["5000" if quick else "50000"]),
-             ("same loop, (256, 256) layers", "xor_loop.py", ["100" if quick else "300", "256"])]
     rows = []
-    for label, script, argv in cases:
-        times = {"untraced": [], "traced": []}
-        for _ in range(repeats):
-            for name, run in (("untraced", untraced), ("traced", traced)):
-                start = time.perf_counter()
-                run(PROGRAMS / script, argv)
-                times[name].append(time.perf_counter() - start)
-        base, with_tracer = statistics.median(times["untraced"]), statistics.median(times["traced"])
-        rows.append([label, " ".join(argv), f"{base:.3f} s", f"{with_tracer:.3f} s", f"{with_tracer / base:.2f}x"])
+    for label, argv, competitors in overhead_cases(quick):
+        results = interleave(competitors, repeats)
+        base, with_tracer = results["untraced"], results["traced"]
+        rows.append([label, " ".join(argv), f"{base.median:.3f} s", f"{with_tracer.median:.3f} s",
+                     f"{pairwise_ratio(with_tracer, base):.2f}x"])
     return rows
 
 
-def memory_rows():
+def memory_rows(counts=(10, 1_000_000)):
     rows = []
-    for count in (10, 1_000_000):
+    for count in counts:
         tracemalloc.start()
         traced(PROGRAMS / "many_ops.py", [str(count)])
         _, peak = tracemalloc.get_traced_memory()

@@ -24,3 +24,22 @@ def test_trace_benchmark_runs_once():
                              "--skip-memory"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "XOR loop, tiny arrays" in result.stdout and "traced / untraced" in result.stdout
+
+
+@pytest.mark.slow
+def test_harness_quick_run(tmp_path):
+    """run.py --quick: every section prints, the JSON has every table; RESULTS.md is left alone."""
+    import json
+
+    results = BENCHMARKS / "RESULTS.md"
+    before = results.read_text() if results.exists() else None
+    target = tmp_path / "bench.json"
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--json", str(target)],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for title in ("1. Full central-difference check", "3. Tracer overhead", "3. Tracer peak memory",
+                  "4. Training on"):
+        assert title in result.stdout
+    data = json.loads(target.read_text())
+    assert data["facts"]["quick"] is True and len(data["tables"]) >= 5
+    assert (results.read_text() if results.exists() else None) == before

@@ -1,0 +1,63 @@
+"""Shared by the benchmark scripts: interleaved repetitions, pairwise ratios, machine facts, tables."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Timing:
+    """One competitor's seconds per repetition, and what it reported (evaluations, ...)."""
+
+    seconds: list = field(default_factory=list)
+    extra: object = None
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+
+def interleave(competitors: dict, repeats: int) -> dict:
+    """Run every available competitor once per round (A B C A B C ...), ``repeats`` rounds.
+
+    A competitor is a callable returning anything worth reporting (kept from the last round), or None
+    when it is not installed. Drift on a shared machine then hits every competitor in the same round.
+    """
+    timings = {name: Timing() for name, run in competitors.items() if run is not None}
+    for _ in range(repeats):
+        for name, run in competitors.items():
+            if run is None:
+                continue
+            start = time.perf_counter()
+            timings[name].extra = run()
+            timings[name].seconds.append(time.perf_counter() - start)
+    return timings
+
+
+def pairwise_ratio(timing: Timing, reference: Timing) -> float:
+    """Median over rounds of timing / reference, each round's pair measured back to back."""
+    return statistics.median(a / b for a, b in zip(timing.seconds, reference.seconds))
+
+
+def machine() -> dict:
+    """The facts a reader needs to compare runs: processor, cores, Python, numpy, BLAS threads."""
+    threads = "unknown (pip install threadpoolctl)"
+    try:
+        from threadpoolctl import threadpool_info
+
+        threads = ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info()) or "none"
+    except ImportError:
+        pass
+    return {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(), "cores": os.cpu_count(),
+            "python": platform.python_version(), "numpy": np.__version__, "blas": threads,
+            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}}
+
+
+def fmt_seconds(seconds: float) -> str:
+    return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
