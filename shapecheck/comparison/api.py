@@ -127,7 +127,7 @@ def _diagnose(roles, values, learner, names, X, Y, lr, lr_known, notes, *, posit
     net, G, learner_names = _reference(roles, values, learner, names, position, activation, output, loss,
                                        reduction)
     reference = net.gradients(X, Y)
-    comparable = [k for k in net.params if G[k] is not None and G[k].shape == net.params[k].shape]
+    comparable = [k for k in net.params if isinstance(G[k], np.ndarray) and G[k].shape == net.params[k].shape]
     rows = tuple(_row(k, learner_names[k], net.params[k].shape, G[k], reference[k]) for k in net.params)
     n = Y.shape[net.layout.sample_axis]
     context = dict(net=net, names=learner_names, n=n, lr_known=lr_known)
@@ -169,34 +169,31 @@ def _reference(roles, values, learner, names, position, activation, output, loss
         params, G = {}, {}
         bias = bool(roles.biases)
         for k, i in enumerate(roles.weights):
-            params[f"W{k + 1}"], G[f"W{k + 1}"] = values[i], _as_array(learner[i])
+            params[f"W{k + 1}"], G[f"W{k + 1}"] = values[i], learner[i]
             learner_names[f"W{k + 1}"] = names[i]
             if bias:
                 j = roles.biases[k]
                 params[f"b{k + 1}"] = values[j].reshape(-1)
-                G[f"b{k + 1}"] = _as_bias(learner[j], values[j].shape)
+                G[f"b{k + 1}"] = learner[j]
                 learner_names[f"b{k + 1}"] = names[j]
     net = MLP(roles.sizes, activation=activation, output=output, loss=loss, reduction=reduction,
               layout=roles.layout, bias=bias)
     layout = net.layout
     net.load_params({k: (v.reshape(layout.bias_shape(v.size)) if k.startswith("b") else v) for k, v in params.items()})
-    G = {k: (g.reshape(net.params[k].shape) if g is not None and k.startswith("b") and g.size == net.params[k].size
-             and g.ndim <= 2 and (1 in g.shape or g.ndim == 1) else g) for k, g in G.items()}
+    G = {k: _bias_in_layout(g, net.params[k].shape) if k.startswith("b") else g for k, g in G.items()}
     return net, G, learner_names
 
 
-def _as_array(gradient):
-    return None if isinstance(gradient, _ShapeOnly) else gradient
-
-
-def _as_bias(gradient, stored_shape):
-    if isinstance(gradient, _ShapeOnly):
-        return _ShapeOnly(gradient.shape)
+def _bias_in_layout(gradient, shape):
+    """A bias gradient stored as ``(s,)``, ``(1, s)`` or ``(s, 1)``, in the reference's bias shape; any
+    other shape (a wrong-axis sum) is left as it is, for the shape diagnosis."""
+    if isinstance(gradient, np.ndarray) and gradient.size == int(np.prod(shape)) and (
+            gradient.ndim == 1 or (gradient.ndim == 2 and 1 in gradient.shape)):
+        return gradient.reshape(shape)
     return gradient
 
-
 def _row(name, learner_name, shape, learner, reference) -> TensorRow:
-    if learner is None or isinstance(learner, _ShapeOnly) or learner.shape != reference.shape:
+    if not isinstance(learner, np.ndarray) or learner.shape != reference.shape:
         got = getattr(learner, "shape", None)
         return TensorRow(learner_name, name, tuple(got) if got is not None else shape, float("inf"), float("nan"),
                          "shape")

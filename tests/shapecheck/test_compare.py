@@ -186,3 +186,30 @@ def test_zoo_learner_bugs_are_named_in_every_layout_activation_and_loss(layout, 
     arguments = learner_zoo.make(layout, activation, loss, bug, seed=seed, **size)
     report = compare(**arguments)
     assert report.diagnoses[0].bug == (bug or "match"), str(report)
+
+
+def test_a_step_that_changes_a_bias_shape_is_a_bias_wrong_axis():
+    class Net:
+        def __init__(self):
+            rng = np.random.default_rng(2)
+            self.W1, self.b1 = rng.normal(size=(5, 3)), np.zeros((1, 3))
+            self.W2, self.b2 = rng.normal(size=(3, 2)), np.zeros((1, 2))
+            self.lr = 0.1
+
+        def step(self, X, Y):
+            A1 = np.tanh(X @ self.W1 + self.b1)
+            dZ2 = A1 @ self.W2 + self.b2 - Y
+            dZ1 = (dZ2 @ self.W2.T) * (1 - A1 ** 2)
+            n = len(X)
+            self.W2 -= self.lr * A1.T @ dZ2 / n
+            self.b2 = self.b2 - self.lr * dZ2.sum(axis=1, keepdims=True) / n     # (n, 1): the wrong axis
+            self.W1 -= self.lr * X.T @ dZ1 / n
+            self.b1 -= self.lr * dZ1.sum(axis=0, keepdims=True) / n
+
+    net = Net()
+    b2 = net.b2
+    rng = np.random.default_rng(3)
+    report = compare(rng.normal(size=(7, 5)), rng.normal(size=(7, 2)), params=net, step=net.step,
+                     activation="tanh", output="identity", loss="mse")
+    assert report.diagnoses[0].bug == "bias-wrong-axis" and "(7, 2)" in report.diagnoses[0].message
+    assert net.b2 is b2 and b2.shape == (1, 2)
