@@ -19,7 +19,7 @@ import numpy as np
 from reference_nets.activations import Softmax, hidden_activation, output_activation
 from reference_nets.layouts import get_layout
 from reference_nets.losses import get_loss, get_reduction
-from reference_nets.params import param_names, param_shapes, validate_layer_sizes, validate_params
+from reference_nets.params import param_shapes, validate_layer_sizes, validate_params
 from shapecheck._arrays import as_float_array, choose, format_shape
 from shapecheck.errors import ConfigurationError, ShapeError
 

@@ -7,7 +7,7 @@ depend on the layout (see :mod:`reference_nets.layouts`).
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Mapping
 
 import numpy as np
 

@@ -114,7 +114,7 @@ def _name_factor(size, n, net) -> str:
     if _close(size, 1 / n):
         return f" (1/n = 1/{n}: divided by n twice?)"
     if _close(size, 2 * n):
-        return f" (2n: a squared error without the 1/2, and the 1/n missing)"
+        return " (2n: a squared error without the 1/2, and the 1/n missing)"
     return ""
 
 

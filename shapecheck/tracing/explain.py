@@ -115,7 +115,8 @@ def _broadcast(symbol, operands):
 
 
 def _matmul(operands):
-    (lt, ls), (rt, rs) = operands[0], operands[1] if len(operands) > 1 else ("?", None)
+    ls = operands[0][1]
+    rs = operands[1][1] if len(operands) > 1 else None
     outcome = predict("@", (ls, rs)) if ls is not None and rs is not None else None
     why = outcome.message if isinstance(outcome, Conflict) else "the inner dimensions do not match"
     body = ["  the rule: (m, k) @ (k, p) -> (m, p): the left operand's last size must equal the right "
