@@ -1,9 +1,9 @@
 """Jupyter: ``%load_ext shapecheck``, then ``%%shapecheck`` on a cell (or ``%shapecheck on`` for all).
 
-``%%shapecheck`` runs the cell instrumented in the notebook's namespace, shows the report as HTML and,
-when the cell fails with a shape error, the explanation (the exception, with our note, still reaches
-the notebook as usual). ``%shapecheck on`` adds the rewrite to IPython's ``ast_transformers`` so every
-following cell is traced and reported; ``%shapecheck off`` removes it. IPython is imported only here.
+``%%shapecheck`` runs the cell through IPython with the rewrite added to its ``ast_transformers``, then
+shows the report as HTML; a shape error is shown by IPython as usual, with our explanation as a note.
+``%shapecheck on`` keeps the rewrite in ``ast_transformers`` so every following cell is traced and
+reported; ``%shapecheck off`` removes it. IPython is imported only here.
 """
 
 from __future__ import annotations
@@ -43,47 +43,29 @@ def _cell_magic(ipython):
         from IPython.display import display
 
         tracer = Tracer()
-        source = ipython.transform_cell(cell)
-        filename = ipython.compile.cache(source)
-        tree = instrument_tree(ast.parse(source, filename=filename), source, filename, tracer.registry)
-        *body, last = tree.body if tree.body else [None]
-        raised = None
-        with tracer:
-            try:
-                _run(ipython, body if last is not None else [], filename)
-                value = _run_last(ipython, last, filename) if last is not None else None
-            except Exception as exc:  # noqa: BLE001 - shown below, then re-raised to the notebook
-                raised, value = exc, None
+        transformer = _EveryCell(tracer)
+        transformer.source = ipython.transform_cell(cell)
+        ipython.ast_transformers.append(transformer)
+        try:
+            with tracer:
+                result = ipython.run_cell(cell)           # IPython shows the value or the traceback itself
+        finally:
+            ipython.ast_transformers.remove(transformer)
+        raised = result.error_in_exec
         display(ReportDisplay(build_report(tracer, 1 if raised else 0, ".", raised=raised)))
-        if raised is not None:
-            raise raised
-        return value
 
     return shapecheck
 
 
-def _run(ipython, statements, filename):
-    if statements:
-        exec(compile(ast.Module(body=statements, type_ignores=[]), filename, "exec"), ipython.user_ns)
-
-
-def _run_last(ipython, last, filename):
-    """The last statement; an expression's value is returned, so the notebook displays it."""
-    if isinstance(last, ast.Expr):
-        return eval(compile(ast.Expression(last.value), filename, "eval"), ipython.user_ns)
-    _run(ipython, [last], filename)
-    return None
-
-
 class _EveryCell(ast.NodeTransformer):
-    """The transformer ``%shapecheck on`` puts in ``ipython.ast_transformers``."""
+    """The rewrite as one of ``ipython.ast_transformers`` (for ``%%shapecheck`` and ``%shapecheck on``)."""
 
     def __init__(self, tracer: Tracer):
         self.tracer = tracer
+        self.source = ""      # the cell as IPython parsed it (for the operands' text); "" falls back to unparse
 
     def visit(self, node):
-        source = ast.unparse(node)
-        return instrument_tree(node, source, "<cell>", self.tracer.registry)
+        return instrument_tree(node, self.source, "<cell>", self.tracer.registry)
 
 
 def _line_magic(ipython):
@@ -120,8 +102,12 @@ def _switch_on(ipython):
         tracer.warned.clear()
         tracer.failures.clear()
 
+    def before_cell(info):
+        transformer.source = ipython.transform_cell(info.raw_cell or "")
+
+    ipython.events.register("pre_run_cell", before_cell)
     ipython.events.register("post_run_cell", after_cell)
-    _STATE.update(transformer=transformer, tracer=tracer, callback=after_cell)
+    _STATE.update(transformer=transformer, tracer=tracer, callback=after_cell, before=before_cell)
 
 
 def _switch_off(ipython):
@@ -129,5 +115,6 @@ def _switch_off(ipython):
         return
     ipython.ast_transformers.remove(_STATE["transformer"])
     ipython.events.unregister("post_run_cell", _STATE["callback"])
+    ipython.events.unregister("pre_run_cell", _STATE["before"])
     _STATE["tracer"].uninstall()
     _STATE.clear()
