@@ -14,10 +14,6 @@ from shapecheck.errors import ShapecheckError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from reference_nets.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
-    from reference_nets.layouts import LAYOUTS
-    from reference_nets.losses import LOSSES, REDUCTIONS
-
     parser = argparse.ArgumentParser(
         prog="shapecheck",
         description="Shape plans, gradient checks and verified reference MLPs for hand-written numpy backprop.",
@@ -33,13 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     plan.add_argument("sizes", nargs="+", type=_positive_int, metavar="SIZE",
                       help="layer sizes: d h1 [h2 ...] t")
-    plan.add_argument("--layout", choices=LAYOUTS, default="rows")
-    plan.add_argument("-n", "--batch-size", type=_positive_int, default=None, help="number of samples n")
-    plan.add_argument("--no-bias", action="store_true", help="layers without bias")
-    plan.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default=None, help="hidden activation (f)")
-    plan.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None, help="output activation (g)")
-    plan.add_argument("--loss", choices=LOSSES, default=None)
-    plan.add_argument("--reduction", choices=REDUCTIONS, default=None)
+    _network_options(plan, activation=None, loss=None, batch_help="number of samples n")
     plan.add_argument("--json", metavar="FILE", default=None, help="also write the plan as JSON to FILE")
 
     grad = commands.add_parser(
@@ -50,15 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     grad.add_argument("--layers", required=True, type=_layer_list, metavar="D,H,...,T",
                       help="layer sizes separated by commas, e.g. 4,5,3")
-    grad.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default="tanh")
-    grad.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None,
-                      help="output activation (default: the one the loss needs, identity for mse)")
-    grad.add_argument("--loss", choices=LOSSES, default="mse")
-    grad.add_argument("--reduction", choices=REDUCTIONS, default=None)
-    grad.add_argument("--layout", choices=LAYOUTS, default="rows")
-    grad.add_argument("--no-bias", action="store_true")
-    grad.add_argument("-n", "--batch-size", type=_positive_int, default=None,
-                      help="number of random samples (default: a size different from every layer width)")
+    _network_options(grad, activation="tanh", loss="mse",
+                     batch_help="number of random samples (default: a size different from every layer width)")
     grad.add_argument("--mode", choices=("full", "sample", "fast"), default="full")
     grad.add_argument("--method", choices=("central", "forward", "richardson", "complex"), default="central")
     grad.add_argument("--samples", type=_positive_int, default=None, help="entries per tensor in sample mode")
@@ -88,6 +71,22 @@ def build_parser() -> argparse.ArgumentParser:
     trace.add_argument("script", metavar="SCRIPT", help="a .py file, or MODULE:FUNCTION")
     trace.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS", help="arguments for the script")
     return parser
+
+
+def _network_options(parser, *, activation, loss, batch_help) -> None:
+    """The options that describe a network, shared by ``plan`` and ``grad`` (with their own defaults)."""
+    from reference_nets.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+    from reference_nets.layouts import LAYOUTS
+    from reference_nets.losses import LOSSES, REDUCTIONS
+
+    parser.add_argument("--layout", choices=LAYOUTS, default="rows")
+    parser.add_argument("-n", "--batch-size", type=_positive_int, default=None, help=batch_help)
+    parser.add_argument("--no-bias", action="store_true", help="layers without bias")
+    parser.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default=activation, help="hidden activation (f)")
+    parser.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None,
+                        help="output activation (g; default: the one the loss needs, else identity)")
+    parser.add_argument("--loss", choices=LOSSES, default=loss)
+    parser.add_argument("--reduction", choices=REDUCTIONS, default=None)
 
 
 def _layer_list(text: str) -> list[int]:
