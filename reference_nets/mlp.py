@@ -70,8 +70,15 @@ class MLP:
         self.output = output_activation(output)
         self.loss_fn = get_loss(loss, output)
         self.reduction = get_reduction(reduction, self.loss_fn)
-        self.bias = bool(bias)
-        self.rng = np.random.default_rng(seed)
+        if output == "softmax" and self.sizes[-1] < 2:
+            raise ConfigurationError("a softmax over a single output is the constant 1 (nothing to learn); use "
+                                     "output='sigmoid' with loss='bce' for two classes, or t >= 2 outputs",
+                                     name="output", expected="t >= 2 for softmax", got=self.sizes[-1])
+        if not isinstance(bias, bool):
+            raise ConfigurationError(f"bias must be True or False, got {bias!r}", name="bias", expected="bool",
+                                     got=repr(bias))
+        self.bias = bias
+        self.rng = np.random.default_rng(_seed(seed))
         self.params = self._initial_params(choose("init", init, INITS))
 
     # -- convenience constructors ------------------------------------------------------------
@@ -269,6 +276,9 @@ class MLP:
     def _check_X(self, X) -> np.ndarray:
         X = as_float_array("X", X, allow_int=True)
         d, layout = self.sizes[0], self.layout
+        if X.size == 0:
+            raise ShapeError(f"X has shape {format_shape(X.shape)}: no samples; at least one is needed",
+                             name="X", expected="at least 1 sample", got=X.shape)
         if X.shape[layout.feature_axis] != d:
             expected = layout.data_shape("n", "d")
             hint = ""
@@ -289,9 +299,26 @@ class MLP:
         Y = as_float_array("Y", Y, allow_int=True, ndim=None)
         expected = layout.data_shape(n, t)
         if Y.shape != expected:
-            raise ShapeError(_target_message(Y.shape, expected, layout, n, t), name="Y", expected=expected,
-                             got=Y.shape)
+            raise ShapeError(_target_message(Y.shape, expected, layout, n, t, self.loss_fn.name), name="Y",
+                             expected=expected, got=Y.shape)
+        self._check_targets(Y)
         return X, Y
+
+    def _check_targets(self, Y: np.ndarray) -> None:
+        """Cross-entropy targets must be probabilities: 0..1, and one-hot (rows summing to 1) for softmax."""
+        if self.loss_fn.name not in ("bce", "softmax-cross-entropy"):
+            return
+        if Y.min() < 0 or Y.max() > 1:
+            bad = Y.min() if Y.min() < 0 else Y.max()
+            raise ShapeError(f"Y holds {bad:g}, but {self.loss_fn.name} targets are probabilities between 0 and 1",
+                             name="Y", expected="values in [0, 1]", got=float(bad))
+        if self.loss_fn.name == "softmax-cross-entropy":
+            sums = Y.sum(axis=self.layout.feature_axis)
+            if not np.allclose(sums, 1.0):
+                i = int(np.argmax(np.abs(sums - 1.0)))
+                raise ShapeError(f"sample {i} of Y sums to {sums[i]:g} over the classes; softmax-cross-entropy needs "
+                                 "one-hot rows (or integer labels 0..t-1)", name="Y", expected="one-hot targets",
+                                 got=float(sums[i]))
 
     def _labels_to_one_hot(self, Y, n: int):
         """Integer class labels ``(n,)`` become one-hot targets in the layout (softmax-cross-entropy only)."""
@@ -309,11 +336,21 @@ class MLP:
         return self.layout.from_rows(np.eye(t)[labels])
 
 
-def _target_message(got, expected, layout, n, t) -> str:
+def _seed(seed):
+    """``seed`` checked: None or a non-negative int (numpy's own error would name its internals)."""
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0):
+        return seed
+    raise ConfigurationError(f"seed must be None or a non-negative int, got {seed!r}", name="seed",
+                             expected="None or int >= 0", got=repr(seed))
+
+
+def _target_message(got, expected, layout, n, t, loss="") -> str:
     sym = layout.data_shape("n", "t")
     message = (f"Y has shape {format_shape(got)}, but the network's output has shape {format_shape(expected)} "
                f"= ({', '.join(sym)}) with n={n} samples and t={t} outputs")
-    if len(got) == 1 and got[0] == n:
+    if len(got) == 1 and got[0] == n and loss == "softmax-cross-entropy":
+        return message + "; class labels must be integers 0..t-1 (got floats: use Y.astype(int)), or one-hot"
+    if len(got) == 1 and got[0] == n and t == 1:
         fix = "Y.reshape(-1, 1)" if layout.sample_axis == 0 else "Y.reshape(1, -1)"
         return message + f"; it is 1-d: use {fix} (a (n,) target broadcasts against (n, 1) into (n, n))"
     if got == expected[::-1]:

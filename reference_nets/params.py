@@ -138,9 +138,25 @@ def _shape_message(name, got, shape, symbols, layout: Layout, sizes) -> str:
     return message
 
 
+def _checked_mapping(params, what: str) -> dict[str, np.ndarray]:
+    """``params`` as a dict of float arrays (W's 2-d), or a clear error."""
+    if not isinstance(params, Mapping):
+        raise ParameterError(f"{what} needs a dict {{'W1': ..., 'b1': ...}}, got {type(params).__name__}",
+                             name="params", expected="dict of arrays", got=type(params).__name__)
+    checked = {}
+    for name, value in params.items():
+        array = as_float_array(str(name), value, allow_int=False, ndim=None)
+        if str(name).startswith("W") and array.ndim != 2:
+            raise ShapeError(f"{name} must be a 2-d weight matrix, got shape {format_shape(array.shape)}",
+                             name=str(name), expected="2-d", got=array.shape)
+        checked[str(name)] = array
+    return checked
+
+
 def convert_params(params: Mapping, from_layout, to_layout) -> dict[str, np.ndarray]:
     """The same network's parameters in another layout (new arrays; W transposed where needed)."""
     source, target = get_layout(from_layout), get_layout(to_layout)
+    params = _checked_mapping(params, "convert_params")
     converted = {}
     for name, value in params.items():
         if name.startswith("W"):
@@ -162,11 +178,15 @@ def fold_bias(params: Mapping, layout="rows", *, position: str = "last") -> dict
     """
     layout = get_layout(layout)
     _check_position(position)
+    params = _checked_mapping(params, "fold_bias")
     folded = {}
     for name in params:
         if not name.startswith("W"):
             continue
         k = name[1:]
+        if f"b{k}" not in params:
+            raise ParameterError(f"fold_bias needs b{k} beside {name}; got {', '.join(params)}", name=f"b{k}",
+                                 expected=f"b{k}", got=list(params))
         W = layout.weight_as_in_out(params[name])        # (d_in, d_out)
         b = params[f"b{k}"].reshape(1, -1)               # (1, d_out)
         stacked = np.vstack([b, W] if position == "first" else [W, b])
@@ -178,6 +198,7 @@ def unfold_bias(folded: Mapping, layout="rows", *, position: str = "last") -> di
     """The inverse of :func:`fold_bias`: ``{"W1", "b1", ...}`` in ``layout``'s shapes."""
     layout = get_layout(layout)
     _check_position(position)
+    folded = _checked_mapping(folded, "unfold_bias")
     params = {}
     for name, value in folded.items():
         stacked = layout.weight_as_in_out(value)          # (d_in + 1, d_out)
@@ -193,6 +214,7 @@ def add_ones(data: np.ndarray, layout="rows", *, position: str = "last") -> np.n
     """``data`` with a feature of ones added: a column for rows ``(n, d+1)``, a row for columns ``(d+1, n)``."""
     layout = get_layout(layout)
     _check_position(position)
+    data = as_float_array("data", data, allow_int=True)
     ones = np.ones(layout.data_shape(data.shape[layout.sample_axis], 1))
     parts = [ones, data] if position == "first" else [data, ones]
     return np.concatenate(parts, axis=layout.feature_axis)

@@ -36,7 +36,14 @@ class Counter:
     def scalar(self, value) -> float | complex:
         if isinstance(value, float):  # the common case, kept cheap
             return value
-        array = np.asarray(value)
+        if isinstance(value, tuple):
+            raise LossFunctionError(
+                f"loss_fn must return one real number, got a tuple of {len(value)} ({describe(value)}); if it "
+                "returns (loss, grads), pass lambda p: f(p)[0]", name="loss_fn", expected="scalar", got="tuple")
+        try:
+            array = np.asarray(value)
+        except (ValueError, TypeError):
+            array = np.asarray(None)
         kinds = "fiub" + ("c" if self.allow_complex else "")
         if array.size != 1 or array.dtype.kind not in kinds:
             raise LossFunctionError(

@@ -59,6 +59,9 @@ def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
                 f"Use {name}.astype(float)",
                 name=name, expected="float64", got=str(value.dtype),
             )
+        if value.size == 0:
+            raise ParameterError(f"{what} {name} is empty (shape {value.shape}): nothing to check", name=name,
+                                 expected="a non-empty array", got=value.shape)
         if not value.flags.writeable:
             raise DTypeError(f"{what} {name} is read-only; the checker must perturb it in place",
                              name=name, expected="writeable array", got="read-only")

@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     grad.add_argument("--mode", choices=("full", "sample", "fast"), default="full")
     grad.add_argument("--method", choices=("central", "forward", "richardson", "complex"), default="central")
     grad.add_argument("--samples", type=_positive_int, default=None, help="entries per tensor in sample mode")
-    grad.add_argument("--seed", type=int, default=0)
+    grad.add_argument("--seed", type=_non_negative_int, default=0)
     grad.add_argument("--plant", metavar="NAME[I,J]", default=None,
                       help="add an error to one analytic entry (e.g. W2[1,0]) to see what a failure looks like")
     grad.add_argument("--json", metavar="FILE", default=None, help="also write the report as JSON to FILE")
@@ -97,6 +97,16 @@ def _layer_list(text: str) -> list[int]:
     if len(sizes) < 2 or min(sizes) < 1:
         raise argparse.ArgumentTypeError(f"expected at least two positive sizes like 4,5,3, got {text!r}")
     return sizes
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return value
 
 
 def _positive_int(text: str) -> int:

@@ -112,6 +112,10 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
         if value is not None:
             _positive_float(name, value)
     samples = _check_samples(mode, samples)
+    _check_takes_one_argument(loss_fn)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative int, got {seed!r}", name="seed", expected="int >= 0",
+                             got=repr(seed))
     found = float_leaves(params, "params")
     names, paths, arrays = [f[0] for f in found], [f[1] for f in found], [f[2] for f in found]
     analytic = _analytic_leaves(grads, params, names, arrays)
@@ -276,6 +280,20 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
         else:
             out.append(grad.astype(np.float64))
     return out
+
+
+def _check_takes_one_argument(loss_fn) -> None:
+    """loss_fn is called as loss_fn(params): say so up front instead of failing inside the checker."""
+    import inspect
+
+    try:
+        inspect.signature(loss_fn).bind(None)
+    except TypeError:
+        raise ParameterError(f"loss_fn must take one argument (the params, which it may ignore), got "
+                             f"{getattr(loss_fn, '__name__', loss_fn)}{inspect.signature(loss_fn)}",
+                             name="loss_fn", expected="loss_fn(params)", got=str(inspect.signature(loss_fn))) from None
+    except ValueError:               # no signature (a builtin): let the call decide
+        return
 
 
 def _check_samples(mode, samples):

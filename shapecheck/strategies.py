@@ -107,16 +107,38 @@ def mlp_specs(*, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, m
               distinct: bool = True, activations=HIDDEN_ACTIVATIONS, layouts=LAYOUTS, output_loss=OUTPUT_LOSS):
     """An :class:`MLPSpec`: architecture + activation + output + loss + layout, only valid combinations."""
     for name, values, allowed in (("activations", activations, HIDDEN_ACTIVATIONS), ("layouts", layouts, LAYOUTS)):
+        if isinstance(values, str):
+            raise ConfigurationError(f"{name}={values!r} must be a list, e.g. [{values!r}]", name=name,
+                                     expected="list of names", got=values)
         unknown = [v for v in values if v not in allowed]
         if not values or unknown:
             raise ConfigurationError(f"{name}={list(values)!r}: choose from {', '.join(allowed)}", name=name,
                                      expected=list(allowed), got=list(values))
+    _check_output_loss(output_loss)
     sizes = layer_sizes(min_hidden=min_hidden, max_hidden=max_hidden, min_width=min_width, max_width=max_width,
                         distinct=distinct)
-    return st.builds(lambda drawn, pair, activation, layout: MLPSpec(drawn[0], drawn[1], activation, pair[0],
-                                                                      pair[1], layout),
+    return st.builds(_spec,
                      sizes, st.sampled_from(list(output_loss)), st.sampled_from(list(activations)),
                      st.sampled_from(list(layouts)))
+
+
+def _check_output_loss(output_loss) -> None:
+    from reference_nets.losses import get_loss
+
+    pairs = list(output_loss) if not isinstance(output_loss, str) else None
+    if not pairs or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
+        raise ConfigurationError(f"output_loss must be a list of (output, loss) pairs, got {output_loss!r}; e.g. "
+                                 "[('identity', 'mse')]", name="output_loss", expected="[(output, loss), ...]",
+                                 got=repr(output_loss))
+    for output, loss in pairs:
+        get_loss(loss, output)                       # raises for an unknown name or an invalid pair
+
+
+def _spec(drawn, pair, activation, layout) -> MLPSpec:
+    (sizes, n), (output, loss) = drawn, pair
+    if output == "softmax" and sizes[-1] == 1:       # a softmax over one output is constant: use sigmoid + bce
+        output, loss = "sigmoid", "bce"
+    return MLPSpec(sizes, n, activation, output, loss, layout)
 
 
 def batches(spec: MLPSpec, *, min_samples: int | None = None, max_samples: int | None = None):

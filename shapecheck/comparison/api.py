@@ -15,7 +15,7 @@ import numpy as np
 from reference_nets.losses import LOSSES, required_output
 from reference_nets.mlp import MLP
 from reference_nets.params import unfold_bias
-from shapecheck._arrays import as_float_array, format_shape
+from shapecheck._arrays import as_float_array, check_finite, format_shape
 from shapecheck.comparison.collect import Snapshot, collect
 from shapecheck.comparison.factory import LearnerCodeError
 from shapecheck.comparison.infer import infer_roles
@@ -76,7 +76,13 @@ def _call_learner(function, what, X, Y):
 
 def _from_gradients(gradients, X, Y, slots) -> list:
     result = _call_learner(gradients, "gradients", X, Y)
-    found = collect(result)
+    if result is None or not isinstance(result, (dict, list, tuple, np.ndarray)) and not hasattr(result, "__dict__"):
+        raise ShapeError(f"your gradients(X, Y) returned {result!r}; return one gradient per parameter "
+                         f"({', '.join(s.name for s in slots)}), in the same structure", name="gradients",
+                         expected="gradients", got=repr(result)[:60])
+    found = collect(result, what="gradients")
+    for slot in found:
+        check_finite(f"your gradient {slot.name}", np.asarray(slot.get(), dtype=float))
     by_name = {s.name: s.get() for s in found}
     names = [s.name for s in slots]
     for rename in (lambda x: x, lambda x: x[1:] if x.startswith("d") else x):
@@ -91,6 +97,9 @@ def _from_gradients(gradients, X, Y, slots) -> list:
 
 
 def _from_step(step, X, Y, slots, snapshot, lr, params, notes):
+    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0):
+        raise ConfigurationError(f"lr must be a positive number, got {lr!r}", name="lr", expected="lr > 0",
+                                 got=repr(lr))
     if lr is None:
         lr = next((getattr(params, name) for name in LR_NAMES
                    if isinstance(getattr(params, name, None), (int, float)) and not isinstance(
@@ -109,7 +118,12 @@ def _from_step(step, X, Y, slots, snapshot, lr, params, notes):
         if after.shape != before.shape:
             learner.append(_ShapeOnly(after.shape))
         else:
+            check_finite(f"{slot.name} after your step", after)
             learner.append(-(after - before) / lr)
+    if all(isinstance(g, np.ndarray) and not g.any() for g in learner):
+        raise ShapeError("your step(X, Y) did not change any parameter: does it update the arrays in place "
+                         "(W -= lr * dW) or reassign the attributes compare() was given?", name="step",
+                         expected="changed parameters", got="no change")
     return learner, lr, lr_known
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from shapecheck.errors import ParameterError
+from shapecheck.errors import DTypeError, ParameterError
 
 
 @dataclass
@@ -35,16 +35,37 @@ class Slot:
             self.container[self.key] = value
 
 
-def collect(params, root: str = "") -> list[Slot]:
+def collect(params, root: str = "", *, what: str = "params") -> list[Slot]:
     """Every float array in ``params``, in the learner's order."""
     slots: list[Slot] = []
     _walk(params, root or ("params" if isinstance(params, (list, tuple)) else ""), slots, seen=set())
     if not slots:
+        integers = [name for name, value in _all_arrays(params) if value.dtype.kind in "iub"]
+        if integers:
+            raise DTypeError(f"{what} {integers[0]} has an integer dtype; parameters must be floating point (an "
+                             f"update W -= lr * dW would truncate): use .astype(float)", name=integers[0],
+                             expected="float64", got="integer")
         raise ParameterError(
-            f"no numpy float arrays found in params ({type(params).__name__}); pass a dict, a list of arrays, or "
-            "the network object whose attributes hold them", name="params", expected="arrays",
+            f"no numpy float arrays found in {what} ({type(params).__name__}); pass a dict, a list of arrays, or "
+            "the network object whose attributes hold them", name=what, expected="arrays",
             got=type(params).__name__)
     return slots
+
+
+def _all_arrays(value, name="params"):
+    """(name, array) for every ndarray in a dict or list, whatever its dtype (for error messages)."""
+    if isinstance(value, np.ndarray):
+        yield name, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _all_arrays(item, f"{key}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _all_arrays(item, f"{name}[{i}]")
+    elif hasattr(value, "__dict__") and not isinstance(value, type):
+        for key, item in vars(value).items():
+            if isinstance(item, (np.ndarray, list, dict)):
+                yield from _all_arrays(item, key)
 
 
 def _walk(value, name, slots, seen):

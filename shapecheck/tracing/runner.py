@@ -43,10 +43,17 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
     ``exit_code`` is what ``python path argv...`` would have exited with.
     """
     stderr = stderr or sys.stderr
+    if not isinstance(path, (str, os.PathLike)):
+        raise ShapecheckError(f"path must be a file path, got {path!r}", name="path", expected="a .py file path",
+                              got=repr(path))
+    if isinstance(argv, (str, bytes)) or not all(isinstance(a, (str, int, float)) for a in argv):
+        raise ShapecheckError(f"argv must be a list of strings, got {argv!r}", name="argv",
+                              expected="list of str", got=repr(argv))
     path = os.path.abspath(path)
     if not os.path.isfile(path):
-        raise ScriptNotFoundError(f"no such script: {path}", name="script", expected="an existing .py file",
-                                  got=path)
+        what = "is a directory, not a script" if os.path.isdir(path) else "does not exist"
+        raise ScriptNotFoundError(f"no such script: {path} {what}", name="script",
+                                  expected="an existing .py file", got=path)
     with tokenize.open(path) as handle:
         source = handle.read()
     tracer = Tracer()
@@ -84,7 +91,14 @@ def trace_function_target(target: str, *, show_all: bool = False, stderr=None) -
     try:
         with _local_imports(base_dir, tracer) as hook, tracer:
             def call():
-                module = importlib.import_module(module_name)
+                try:
+                    module = importlib.import_module(module_name)
+                except ModuleNotFoundError as exc:
+                    if exc.name != module_name.split(".")[0] and exc.name != module_name:
+                        raise                     # the module exists but an import inside it fails
+                    raise ScriptNotFoundError(f"no module named {module_name!r} (looked in {base_dir} and on "
+                                              "sys.path)", name="target", expected="an importable module",
+                                              got=module_name) from None
                 function = getattr(module, function_name, None)
                 if not callable(function):
                     raise ShapecheckError(f"{module_name} has no function {function_name!r}", name="target",
@@ -105,10 +119,18 @@ def trace(function):
     ``report.value`` is what ``fn`` returned; an exception it raised is ``report.exception`` (and its
     explanation is in the report). Only ``fn``'s own body is instrumented.
     """
-    target = getattr(function, "__func__", function)
+    target = inspect.unwrap(getattr(function, "__func__", function))      # decorated: trace the function itself
     if not isinstance(target, types.FunctionType):
         raise ShapecheckError(f"trace() needs a Python function, got {type(function).__name__}",
                               name="function", expected="function", got=type(function).__name__)
+    if target.__name__ == "<lambda>":
+        raise ShapecheckError("trace() cannot instrument a lambda (its source is part of another statement); "
+                              "define it with def", name="function", expected="a def function", got="lambda")
+    if inspect.isgeneratorfunction(target) or inspect.iscoroutinefunction(target) \
+            or inspect.isasyncgenfunction(target):
+        raise ShapecheckError(f"trace() runs plain functions; {target.__name__} is a generator or coroutine "
+                              "function: trace a function that consumes it instead", name="function",
+                              expected="a plain function", got=target.__name__)
 
     def run(*args, **kwargs) -> TraceReport:
         tracer = Tracer()
