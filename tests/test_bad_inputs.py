@@ -108,3 +108,10 @@ def test_cli_usage_errors_exit_2(tmp_path):
         result = run_cli(*args, cwd=tmp_path)
         assert result.returncode == 2, (args, result.stdout, result.stderr)
         assert message in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+
+
+def test_compare_with_a_1d_target_says_how_to_shape_it():
+    args = compare_args()
+    args["Y"] = args["Y"][:, 0]
+    with pytest.raises(ShapeError, match="Y is 1-d: give it in your network's own layout"):
+        shapecheck.compare(**args)

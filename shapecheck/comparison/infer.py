@@ -31,7 +31,11 @@ class Roles:
 def infer_roles(X_shape, Y_shape, shapes: list, names: list, *, bias: bool, layout: str | None) -> Roles:
     """The one consistent reading of the learner's arrays, or a ShapeError that lists them."""
     if len(X_shape) != 2 or len(Y_shape) != 2:
-        raise ShapeError(f"X and Y must be 2-d, got X {format_shape(X_shape)} and Y {format_shape(Y_shape)}",
+        hint = ""
+        if len(Y_shape) == 1:
+            hint = ("; Y is 1-d: give it in your network's own layout, Y.reshape(-1, 1) (samples as rows) or "
+                    "Y.reshape(1, -1) (samples as columns) for one output, one-hot (n, t) or (t, n) for classes")
+        raise ShapeError(f"X and Y must be 2-d, got X {format_shape(X_shape)} and Y {format_shape(Y_shape)}{hint}",
                          name="X", expected="2-d arrays", got=(tuple(X_shape), tuple(Y_shape)))
     candidates = [layout] if layout else list(LAYOUTS)
     found = []
