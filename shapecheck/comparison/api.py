@@ -42,8 +42,8 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, activation: str
                                  "(a function doing one training update)", name="gradients",
                                  expected="exactly one of gradients, step",
                                  got="both" if gradients is not None else "neither")
-    X = as_float_array("X", X, allow_int=True)
-    Y = as_float_array("Y", Y, allow_int=True)
+    X = as_float_array("X", X, allow_int=True, ndim=None)     # 2-d is checked with a hint by infer_roles
+    Y = as_float_array("Y", Y, allow_int=True, ndim=None)
     slots = collect(params)
     shapes = [slot.get().shape for slot in slots]
     roles = infer_roles(X.shape, Y.shape, shapes, [s.name for s in slots], bias=bias, layout=layout)
