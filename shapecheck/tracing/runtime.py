@@ -10,7 +10,6 @@ fast as the original expression allows) and installed as builtins under ``__sc_*
 from __future__ import annotations
 
 import builtins
-import operator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,8 +89,7 @@ class Tracer:
         made = {PREFIX + "call": self._call, PREFIX + "T": self._transpose, PREFIX + "slice": slice}
         for name, symbol in BINARY_OPERATORS.values():
             made[f"{PREFIX}binop_{name}"] = _make(self, "binop", symbol, f"left {symbol} right")
-            made[f"{PREFIX}inplace_{name}"] = _make(self, "inplace", symbol + "=",
-                                                     f"operator.i{_INPLACE_NAMES[name]}(left, right)")
+            made[f"{PREFIX}inplace_{name}"] = _make(self, "inplace", symbol + "=", f"left\n        result {symbol}= right")
         for name, symbol in COMPARISONS.values():
             made[f"{PREFIX}compare_{name}"] = _make(self, "compare", symbol, f"left {symbol} right")
         return made
@@ -166,9 +164,6 @@ class Tracer:
 
 
 _MISSING = object()
-_INPLACE_NAMES = {"add": "add", "sub": "sub", "mul": "mul", "truediv": "truediv", "floordiv": "floordiv",
-                  "mod": "mod", "pow": "pow", "matmul": "matmul", "and": "and_", "or": "or_", "xor": "xor",
-                  "lshift": "lshift", "rshift": "rshift"}
 
 _TEMPLATE = '''
 def traced(site, left, right):
@@ -197,8 +192,9 @@ def traced(site, left, right):
 
 
 def _make(tracer: Tracer, family: str, symbol: str, expression: str):
-    """One traced operator: the template above with the operation written inline."""
-    namespace = {"tracer": tracer, "records": tracer.records, "shape": _shape, "operator": operator,
+    """One traced operator: the template above with the operation written inline (for an in-place
+    operator, ``result = left`` then ``result -= right``: in place for arrays, rebinding for numbers)."""
+    namespace = {"tracer": tracer, "records": tracer.records, "shape": _shape,
                  "kind": symbol, "numbers": frozenset({int, float, bool, complex}), "ndarray": np.ndarray}
     exec(compile(_TEMPLATE.format(expression=expression), f"<shapecheck {family} {symbol}>", "exec"), namespace)
     return namespace["traced"]
