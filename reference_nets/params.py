@@ -34,16 +34,6 @@ def validate_layer_sizes(layer_sizes) -> tuple[int, ...]:
     return tuple(int(s) for s in sizes)
 
 
-def param_names(n_layers: int, *, bias: bool = True) -> list[str]:
-    """``["W1", "b1", "W2", "b2", ...]`` (only the W's without bias)."""
-    names = []
-    for k in range(1, n_layers + 1):
-        names.append(f"W{k}")
-        if bias:
-            names.append(f"b{k}")
-    return names
-
-
 def param_shapes(layer_sizes, layout="rows", *, bias: bool = True) -> dict[str, tuple[int, int]]:
     """Every parameter's shape, e.g. rows ``[2, 4, 1]``: W1 (2, 4), b1 (1, 4), W2 (4, 1), b2 (1, 1)."""
     sizes = validate_layer_sizes(layer_sizes)

@@ -121,6 +121,4 @@ def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, 
     return method.estimate_entries(L, r, base)
 
 
-ONE = np.ones(1)
-
 METHODS = {method.name: method for method in (Central(), Forward(), Richardson(), ComplexStep())}

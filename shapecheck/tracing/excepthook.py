@@ -14,12 +14,12 @@ import linecache
 import os
 import sys
 
+from shapecheck.tracing import PACKAGE_DIR
 from shapecheck.tracing.explain import build_explanation, classify, parse_source
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, Site, SiteRegistry
 from shapecheck.tracing.shapes import Conflict, predict
 
 _NUMPY_DIR = os.path.dirname(os.path.abspath(__import__("numpy").__file__))
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))   # shapecheck/
 
 
 def explain_errors() -> None:
@@ -88,7 +88,7 @@ def _learner_frame(tb):
     found = (None, None)
     while tb is not None:
         filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
-        if not filename.startswith((_NUMPY_DIR + os.sep, _PACKAGE_DIR + os.sep)):
+        if not filename.startswith((_NUMPY_DIR + os.sep, PACKAGE_DIR + os.sep)):
             found = (tb.tb_frame, tb.tb_lineno)
         tb = tb.tb_next
     return found

@@ -12,9 +12,9 @@ import os
 import sys
 import types
 
+from shapecheck.tracing import PACKAGE_DIR
 from shapecheck.tracing.runtime import Tracer
 
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class InstrumentedModules:
@@ -51,7 +51,7 @@ class InstrumentedModules:
         seen = set()
         for module in list(sys.modules.values()):
             path = os.path.abspath(getattr(module, "__file__", None) or "")
-            if not path.startswith(self.root + os.sep) or path.startswith(_PACKAGE_DIR + os.sep) \
+            if not path.startswith(self.root + os.sep) or path.startswith(PACKAGE_DIR + os.sep) \
                     or "site-packages" in path or "dist-packages" in path:
                 continue
             for value in list(vars(module).values()):

@@ -23,12 +23,12 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from shapecheck.errors import ShapecheckError
+from shapecheck.tracing import PACKAGE_DIR
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import instrument, instrument_tree
 from shapecheck.tracing.runtime import Tracer
 
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
-_PACKAGE_DIR = os.path.dirname(_OWN_DIR)          # shapecheck/: none of its frames belong to the learner
 
 
 class ScriptNotFoundError(ShapecheckError, FileNotFoundError):
@@ -199,7 +199,7 @@ def _drop_own_frames(summary, seen):
 
 
 def _own_file(filename: str) -> bool:
-    return filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(_PACKAGE_DIR + os.sep)
+    return filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)
 
 
 @contextmanager
