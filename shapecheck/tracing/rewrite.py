@@ -3,14 +3,14 @@
 ================================  ===================================================
 learner's code                    rewritten to
 ================================  ===================================================
-``a @ b`` (any binary operator)   ``__sc_binop_matmul(site, a, b)`` (not ``0.5 * a``: a literal number
+``a @ b`` (any binary operator)   ``@sc_binop_matmul(site, a, b)`` (not ``0.5 * a``: a literal number
                                   fits any shape, so those are left alone)
-``a < b`` (one comparison)        ``__sc_compare_lt(site, a, b)``
-``x -= v``                        ``x = __sc_inplace_sub(site, x, v)``
-``obj.w -= v``                    ``__sc_t = obj; __sc_t.w = __sc_inplace_sub(site, __sc_t.w, v)``
-``a[i] -= v``                     ``__sc_t, __sc_i = a, i; __sc_t[__sc_i] = __sc_inplace_sub(...)``
-``np.sum(x, axis=0)``, ``a.dot(b)``  ``__sc_call(site, np.sum, x, axis=0)`` (products and reshapes only)
-``x.T``                           ``__sc_T(site, x)``
+``a < b`` (one comparison)        ``@sc_compare_lt(site, a, b)``
+``x -= v``                        ``x = @sc_inplace_sub(site, x, v)``
+``obj.w -= v``                    ``@sc_t = obj; @sc_t.w = @sc_inplace_sub(site, @sc_t.w, v)``
+``a[i] -= v``                     ``@sc_t, @sc_i = a, i; @sc_t[@sc_i] = @sc_inplace_sub(...)``
+``np.sum(x, axis=0)``, ``a.dot(b)``  ``@sc_call(site, np.sum, x, axis=0)`` (products and reshapes only)
+``x.T``                           ``@sc_T(site, x)``
 ================================  ===================================================
 
 Evaluation order is unchanged (the callee and each operand are still evaluated left to right, the
@@ -38,7 +38,11 @@ COMPARISONS = {ast.Lt: ("lt", "<"), ast.LtE: ("le", "<="), ast.Gt: ("gt", ">"), 
 #: exactly as it was, at no cost.
 RECORDED_CALLS = frozenset({"dot", "matmul", "outer", "inner", "tensordot", "einsum", "sum", "mean",
                             "concatenate", "stack", "hstack", "vstack", "reshape", "transpose"})
-PREFIX = "__sc_"
+#: The names the rewrite introduces start with this. "@" makes them invalid identifiers, so no learner's name
+#: can equal or shadow one, and, since they do not start with "__", Python never mangles them inside a
+#: class body (``__sc_add`` in ``class Net`` would be looked up as ``_Net__sc_add``). The AST accepts them
+#: (pytest's assertion rewriting uses ``@py_assert`` names the same way).
+PREFIX = "@sc_"
 
 
 @dataclass(frozen=True)

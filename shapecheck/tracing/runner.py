@@ -25,7 +25,7 @@ from dataclasses import replace
 from shapecheck.errors import ShapecheckError
 from shapecheck.tracing import PACKAGE_DIR
 from shapecheck.tracing.report import TraceReport, build_report
-from shapecheck.tracing.rewrite import instrument, instrument_tree
+from shapecheck.tracing.rewrite import PREFIX, instrument, instrument_tree
 from shapecheck.tracing.runtime import Tracer
 
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -265,7 +265,12 @@ def _local_imports(root, tracer):
 # -- instrumenting one function ---------------------------------------------------------------------------
 
 def _instrumented_copy(function: types.FunctionType, tracer: Tracer) -> types.FunctionType:
-    """The same function compiled from instrumented source, with its globals, defaults and closure."""
+    """The same function compiled from instrumented source, with its globals, defaults and closure.
+
+    The ``def`` is compiled inside a maker function whose parameters are the original's free variables
+    (so the closure cells fit), and, for a method, inside a class of the same name as the class that
+    defines it, so that ``self.__w`` is mangled to ``self._Net__w`` exactly as in the original.
+    """
     filename = function.__code__.co_filename
     full_source = "".join(linecache.getlines(filename, function.__globals__))
     definition = _find_definition(full_source, function)
@@ -273,19 +278,42 @@ def _instrumented_copy(function: types.FunctionType, tracer: Tracer) -> types.Fu
         raise ShapecheckError(f"cannot read the source of {function.__name__} (defined in {filename}); trace() "
                               "needs a function defined with def in a file or a notebook cell", name="function")
     definition.decorator_list = []
-    free = function.__code__.co_freevars
-    maker = ast.FunctionDef(name="__sc_make", args=ast.arguments(
+    free = [name for name in function.__code__.co_freevars if name != "__class__"]
+    owner = _mangling_class(function.__qualname__)
+    body = [definition]
+    if owner is not None:       # compiled in a class body: private names mangle, super() gets its __class__
+        body = [ast.ClassDef(name=owner, bases=[], keywords=[], body=[definition], decorator_list=[])]
+    maker = ast.FunctionDef(name=PREFIX + "make", args=ast.arguments(
         posonlyargs=[], args=[ast.arg(name) for name in free], kwonlyargs=[], kw_defaults=[], defaults=[]),
-        body=[definition, ast.Return(ast.Name(definition.name, ast.Load()))], decorator_list=[])
+        body=body, decorator_list=[])
     module = ast.fix_missing_locations(ast.copy_location(ast.Module(body=[maker], type_ignores=[]), definition))
     code = compile(instrument_tree(module, full_source, filename, tracer.registry), filename, "exec")
-    maker_code = next(c for c in code.co_consts if isinstance(c, types.CodeType))
-    inner = next(c for c in maker_code.co_consts if isinstance(c, types.CodeType) and c.co_name == function.__name__)
-    cells = dict(zip(free, function.__closure__ or ()))
+    holder = _nested_code(code, PREFIX + "make")
+    if owner is not None:
+        holder = _nested_code(holder, owner)
+    inner = _nested_code(holder, function.__name__)
+    cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
     closure = tuple(cells[name] for name in inner.co_freevars)
     copy = types.FunctionType(inner, function.__globals__, function.__name__, function.__defaults__, closure)
     copy.__kwdefaults__ = function.__kwdefaults__
     return copy
+
+
+def _mangling_class(qualname: str) -> str | None:
+    """The innermost class whose body lexically holds the function, from its qualified name:
+    ``Net.backprop`` -> ``Net``; ``Net.fit.<locals>.step`` -> ``Net``; ``train.<locals>.step`` -> None."""
+    parts = qualname.split(".")[:-1]
+    while parts:
+        if parts[-1] == "<locals>":
+            parts = parts[:-2]            # the enclosing function and its <locals> marker
+        else:
+            return parts[-1]
+    return None
+
+
+def _nested_code(code: types.CodeType, name: str) -> types.CodeType:
+    """The code object named ``name`` among the constants of ``code``."""
+    return next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
 
 
 def _find_definition(source: str, function) -> ast.FunctionDef | None:

@@ -3,7 +3,7 @@
 Each record is keyed by (site, operand shapes), so a loop of 100,000 iterations costs one record per
 distinct shape signature: after the first time, a call does the operation, builds the key and bumps a
 counter. The functions are generated from one template per operator (the operator written inline, as
-fast as the original expression allows) and installed as builtins under ``__sc_*`` names while a
+fast as the original expression allows) and installed as builtins under ``@sc_*`` names while a
 :class:`Tracer` is active, so instrumented code needs no imports and the learner's globals stay clean.
 """
 
@@ -85,7 +85,7 @@ class Tracer:
         return False
 
     def functions(self) -> dict:
-        """The ``__sc_*`` functions, bound to this tracer's record table."""
+        """The ``@sc_*`` functions, bound to this tracer's record table."""
         made = {PREFIX + "call": self._call, PREFIX + "T": self._transpose, PREFIX + "slice": slice}
         for name, symbol in BINARY_OPERATORS.values():
             made[f"{PREFIX}binop_{name}"] = _make(self, "binop", symbol, f"left {symbol} right")

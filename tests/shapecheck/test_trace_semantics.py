@@ -173,3 +173,48 @@ def test_comparisons_are_not_mistaken_for_in_place_updates(tmp_path):
     """)
     report = trace_script(str(path))
     assert [(w.line, w.kind) for w in report.warnings] == [(5, "inplace-broadcast")]
+
+
+def test_class_methods_with_private_attributes_trace_like_python(tmp_path):
+    """The rewrite's own names are never mangled: a class with self.__w runs and its products are listed."""
+    plain, traced_run = both(tmp_path, """
+        import numpy as np
+
+        class Net:
+            def __init__(self):
+                self.__w = np.ones((5, 3))
+                self.__b = np.zeros((1, 3))
+
+            def __forward(self, X):
+                return X @ self.__w + self.__b
+
+            def step(self, X):
+                out = self.__forward(X)
+                self.__w -= 0.1 * X.T @ out
+                return out
+
+        print(Net().step(np.ones((7, 5))).shape)
+    """)
+    assert traced_run.stdout == plain.stdout == "(7, 3)\n"
+    assert traced_run.returncode == plain.returncode == 0
+    assert "X @ self.__w" in traced_run.stderr and "(7, 5) , (5, 3)" in traced_run.stderr
+
+
+def test_trace_a_method_that_uses_private_names_and_super():
+    """trace(obj.method) compiles the method as if inside its class: self.__w and super() keep working."""
+    report = trace(_Child().forward)(np.ones((7, 5)))
+    assert report.exception is None and report.value.shape == (7, 3)
+    assert [s.expr for s in report.matrix_products()] == ["X @ self.__w"]
+
+
+class _Parent:
+    def scale(self, value):
+        return value * 2.0
+
+
+class _Child(_Parent):
+    def __init__(self):
+        self.__w = np.ones((5, 3))
+
+    def forward(self, X):
+        return super().scale(X @ self.__w)
