@@ -188,6 +188,10 @@ def _trace(args) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(report.to_dict(), handle, indent=2)
+    if report.exit_code == 0 and report.internal_errors:
+        from shapecheck.tracing.faults import EXIT_INTERNAL
+
+        return EXIT_INTERNAL            # the program ran, but shapecheck could not trace all of it
     if args.strict and report.warnings and report.exit_code == 0:
         return 2
     return report.exit_code

@@ -42,8 +42,11 @@ def pytest_pyfunc_call(pyfuncitem):
     if raised is not None:
         pyfuncitem.add_report_section("call", "shapecheck", report.render())
         return
-    if report.warnings or report.error:
-        failure = pytest.fail.Exception("shape problems found by the tracer:\n" + report.render(), pytrace=False)
+    if report.warnings or report.error or report.internal_errors:
+        head = ("shapecheck could not trace all of this test (a bug in shapecheck, not in your code; "
+                "-p no:shapecheck turns the plugin off):" if report.internal_errors
+                else "shape problems found by the tracer:")
+        failure = pytest.fail.Exception(head + "\n" + report.render(), pytrace=False)
         if hasattr(outcome, "force_exception"):
             outcome.force_exception(failure)
         else:  # pragma: no cover - older pluggy

@@ -88,7 +88,7 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
         message, body = _matmul(operands)
     else:
         message, body = _broadcast(symbol, operands)
-    lines = [f"shapecheck: {kind} error at {_display_path(site.file)}:{site.line}: {message}",
+    lines = [f"shapecheck: {kind} error at {display_path(site.file)}:{site.line}: {message}",
              f"    {_source_line(source, site.line)}"]
     width = max(len(f"`{t}`") for t, _ in operands)
     for text, shape in operands:
@@ -188,7 +188,7 @@ def _paren(text: str) -> str:
     return text if isinstance(node, (ast.Name, ast.Constant, ast.Attribute, ast.Call, ast.Subscript)) else f"({text})"
 
 
-def _display_path(path: str) -> str:
+def display_path(path: str) -> str:
     """A path relative to the working directory when it is inside it, as tracebacks read best."""
     try:
         relative = os.path.relpath(path)

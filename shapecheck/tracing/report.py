@@ -5,10 +5,12 @@
     {"exit_code": int,
      "error": null | {"file", "line", "kind", "message", "operands": [{"expr", "shape"}]},
      "sites": [{"file", "line", "op", "expr", "calls", "signatures": [{"shapes", "result", "count"}]}],
-     "warnings": [{"file", "line", "kind", "message"}]}
+     "warnings": [{"file", "line", "kind", "message"}],
+     "internal_errors": [{"file", "line", "message"}]}
 
 ``file`` is relative to the script's directory; ``kind`` of an error is ``broadcast``, ``matmul`` or
-``inplace-broadcast``.
+``inplace-broadcast``. ``internal_errors`` are failures of shapecheck itself (never of the learner's
+code): when there are any, the report says so first and is not ``ok``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from dataclasses import dataclass, field
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
+from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
 
 
@@ -64,16 +67,18 @@ class TraceReport:
     warnings: tuple
     error_text: str = ""
     show_all: bool = field(default=False, compare=False)
+    internal_errors: tuple = ()          # ({"file", "line", "message"}, ...): shapecheck's own failures
     value: object = field(default=None, compare=False, repr=False)       # what trace(fn) returned
     exception: object = field(default=None, compare=False, repr=False)   # what ended the run, if anything
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.warnings
+        return self.error is None and not self.warnings and not self.internal_errors
 
     def to_dict(self) -> dict:
         return {"exit_code": self.exit_code, "error": self.error,
-                "sites": [s.to_dict() for s in self.sites], "warnings": [w.to_dict() for w in self.warnings]}
+                "sites": [s.to_dict() for s in self.sites], "warnings": [w.to_dict() for w in self.warnings],
+                "internal_errors": [dict(e) for e in self.internal_errors]}
 
     def matrix_products(self) -> list:
         return [s for s in self.sites if s.is_matrix_product]
@@ -84,7 +89,8 @@ class TraceReport:
     def render(self, *, show_all: bool = False, explained_above: bool = False) -> str:
         """The text report; ``explained_above`` shortens the failure to a pointer (the CLI has already
         printed the traceback with the explanation as its note)."""
-        parts = [self._verdict()]
+        parts = [self._verdict(), *(could_not_trace(e["file"], e["line"], e["message"])
+                                    for e in self.internal_errors)]
         shown = self.sites if show_all else self.matrix_products()
         title = "every traced operation" if show_all else "matrix products"
         if shown:
@@ -102,6 +108,8 @@ class TraceReport:
     def _verdict(self) -> str:
         products = len(self.matrix_products())
         head = f"shapecheck trace: exit code {self.exit_code}; {len(self.sites)} operation sites, {products} matrix products"
+        if self.internal_errors:
+            return f"{head}; INCOMPLETE: shapecheck itself failed at {len(self.internal_errors)} place(s)"
         if self.error:
             return f"{head}; FAILED at {self.error['file']}:{self.error['line']} ({self.error['kind']})"
         if self.warnings:
@@ -168,7 +176,21 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
     if failure is not None and failure.explanation is not None:
         error = failure.explanation.to_dict(relative(failure.explanation.file))
         text = failure.explanation.text.replace(f" at {failure.explanation.file}:", f" at {error['file']}:")
-    return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised)
+    return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised,
+                       internal_errors=_internal_errors(tracer, raised, relative))
+
+
+def _internal_errors(tracer, raised, relative) -> tuple:
+    """shapecheck's own failures: those the runtime caught, and one that escaped into the program."""
+    found = []
+    for error in tracer.internal_errors:
+        site = tracer.registry.sites[error.site] if error.site is not None else None
+        found.append({"file": relative(site.file) if site else None, "line": site.line if site else None,
+                      "message": describe(error.exception)})
+    escaped = escaped_fault(raised)
+    if escaped is not None:
+        found.append({"file": relative(escaped[0]), "line": escaped[1], "message": describe(raised)})
+    return tuple(found)
 
 
 def _call_name(records) -> str:

@@ -24,6 +24,8 @@ from dataclasses import replace
 
 from shapecheck.errors import ShapecheckError
 from shapecheck.tracing import PACKAGE_DIR
+from shapecheck.tracing.explain import display_path
+from shapecheck.tracing.faults import could_not_trace, escaped_fault
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import PREFIX, instrument, instrument_tree
 from shapecheck.tracing.runtime import Tracer
@@ -141,7 +143,7 @@ def trace(function):
         with tracer:
             def call():
                 outcome["value"] = instrumented(*args, **kwargs)
-            exit_code, raised = _run(call, None)
+            exit_code, raised = _run(call, None, propagate=(KeyboardInterrupt, SystemExit))
         base_dir = os.path.dirname(os.path.abspath(inspect.getsourcefile(target) or "."))
         report = build_report(tracer, exit_code, base_dir, raised=raised)
         return replace(report, value=outcome.get("value"), exception=raised)
@@ -151,19 +153,31 @@ def trace(function):
 
 # -- running and reporting the way Python does --------------------------------------------------------
 
-def _run(body, stderr):
-    """Run ``body``; return (exit code, the exception that ended it or None), printing it like Python."""
+def _run(body, stderr, *, propagate=()):
+    """Run ``body``; return (exit code, the exception that ended it or None), printing it like Python.
+    Exceptions of the ``propagate`` types are re-raised (``trace(fn)`` lets Ctrl-C and exit through)."""
     try:
         body()
+    except propagate:
+        raise
     except SystemExit as exc:
         return _exit_code(exc, stderr), None
     except BaseException as exc:  # noqa: BLE001 - the learner's program may raise anything
         if isinstance(exc, ShapecheckError) and exc.__traceback__ and _ours(exc.__traceback__.tb_frame):
             return 1, exc
         if stderr is not None:
-            stderr.write(format_learner_traceback(exc))
+            stderr.write(_format_ending(exc))
         return (130 if isinstance(exc, KeyboardInterrupt) else 1), exc
     return 0, None
+
+
+def _format_ending(exc: BaseException) -> str:
+    """The learner's traceback, or for a fault of ours the whole traceback under a line saying so."""
+    fault = escaped_fault(exc)
+    if fault is None:
+        return format_learner_traceback(exc)
+    file, line = fault
+    return could_not_trace(display_path(file), line, exc) + "\n" + "".join(traceback.format_exception(exc))
 
 
 def _ours(frame) -> bool:

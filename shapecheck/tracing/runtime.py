@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from shapecheck.tracing.faults import mark_as_learners
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, COMPARISONS, PREFIX, SiteRegistry
 
 #: numpy functions whose shapes are recorded when called, by the name the report uses.
@@ -48,6 +49,15 @@ class Failure:
     explanation: object = None      # an explain.Explanation for shape errors
 
 
+@dataclass(frozen=True)
+class InternalError:
+    """A failure of the tracer's own machinery at a site: the learner's program ran on unaffected, but
+    the report may miss what happened there, and it must say so."""
+
+    site: int | None
+    exception: BaseException
+
+
 @dataclass
 class Tracer:
     """The state of one tracing run: sites, records, warnings and failures."""
@@ -56,7 +66,7 @@ class Tracer:
     records: dict = field(default_factory=dict)
     warned: dict = field(default_factory=dict)       # (site, kind) -> message, first seen first
     failures: list = field(default_factory=list)
-    internal_errors: list = field(default_factory=list)   # our own bugs: never allowed to reach the learner
+    internal_errors: list = field(default_factory=list)   # InternalError: our bugs, never the learner's
     _saved: dict = field(default_factory=dict, repr=False)
 
     # -- installing the runtime functions as builtins -------------------------------------------------
@@ -71,7 +81,7 @@ class Tracer:
     def uninstall(self) -> None:
         for name, previous in self._saved.items():
             if previous is _MISSING:
-                delattr(builtins, name)
+                vars(builtins).pop(name, None)
             else:
                 setattr(builtins, name, previous)
         self._saved.clear()
@@ -97,45 +107,66 @@ class Tracer:
     # -- records -------------------------------------------------------------------------------------
     def first_time(self, key, site, shapes, result, kind, options=""):
         """A signature seen for the first time at a site: record it and run the silent-bug checks."""
-        result_shape = tuple(result.shape) if hasattr(result, "shape") else None
+        result_shape = _shape(result)
         record = self.records[key] = Record(site, shapes, result_shape, 1, options, kind)
         from shapecheck.tracing.warnings import check_silent_bugs
 
         try:
             found = check_silent_bugs(self.registry.sites[site], kind, shapes, result_shape)
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
-            self.internal_errors.append(exc)
+            self.internal(site, exc)
             found = []
         for warning_kind, message in found:
             self.warned.setdefault((site, warning_kind), message)
         return record
 
-    def failed(self, site, shapes, exception, kind):
-        """An operation raised: remember it, and add our explanation to numpy's message."""
-        self.failures.append(Failure(site, shapes, exception, kind))
-        from shapecheck.tracing.explain import explain_failure
+    def internal(self, site, exception) -> None:
+        """Our own machinery failed at ``site``: keep going, and let the report say so (once per site
+        and kind of failure, however often a loop repeats it)."""
+        if all(e.site != site or type(e.exception) is not type(exception) for e in self.internal_errors):
+            self.internal_errors.append(InternalError(site, exception))
 
+    def failed(self, site, operands, exception, kind):
+        """An operation raised: remember it, and add our explanation to numpy's message."""
         try:
+            self.failures.append(Failure(site, tuple(_shape(o) for o in operands), exception, kind))
+            from shapecheck.tracing.explain import explain_failure
+
             text = explain_failure(self, self.failures[-1])
+            if text and hasattr(exception, "add_note"):
+                exception.add_note(text)
         except Exception as exc:  # noqa: BLE001 - the learner's own exception must propagate unchanged
-            self.internal_errors.append(exc)
-            text = ""
-        if text and hasattr(exception, "add_note"):
-            exception.add_note(text)
+            self.internal(site, exc)
 
     # -- calls and .T --------------------------------------------------------------------------------
     def _call(self, site, function, *args, **kwargs):
-        name, owner = _interesting(function)
+        try:
+            name, owner = _interesting(function)
+            operands = _operands(name, owner, args) if name is not None else ()
+        except Exception as exc:  # noqa: BLE001 - our bug: run the learner's call untraced
+            self.internal(site, exc)
+            name = None
         if name is None:
-            return function(*args, **kwargs)
-        operands = _operands(name, owner, args)
-        raw = (operands[0].shape if len(operands) == 1 and hasattr(operands[0], "shape")
-               else tuple([getattr(o, "shape", None) for o in operands]))
+            try:
+                return function(*args, **kwargs)
+            except Exception as exc:
+                mark_as_learners(exc)
+                raise
         try:
             result = function(*args, **kwargs)
         except Exception as exc:
-            self.failed(site, tuple(_shape(o) for o in operands), exc, name)
+            mark_as_learners(exc)
+            self.failed(site, operands, exc, name)
             raise
+        try:
+            self._record_call(site, name, operands, kwargs, result)
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
+            self.internal(site, exc)
+        return result
+
+    def _record_call(self, site, name, operands, kwargs, result):
+        raw = (operands[0].shape if len(operands) == 1 and hasattr(operands[0], "shape")
+               else tuple([getattr(o, "shape", None) for o in operands]))
         options = (kwargs.get("axis"), kwargs.get("keepdims"), kwargs.get("axes")) if kwargs else ()
         key = (site, raw, options)
         try:
@@ -148,18 +179,24 @@ class Tracer:
             self.first_time(key, site, tuple(_shape(o) for o in operands), result, name, text)
         else:
             record.count += 1
-        return result
 
     def _transpose(self, site, value):
-        result = value.T
-        shape = getattr(value, "shape", None)
-        if shape is not None:
-            key = (site, shape)
-            record = self.records.get(key)
-            if record is None:
-                self.first_time(key, site, (tuple(shape),), result, "T")
-            else:
-                record.count += 1
+        try:
+            result = value.T
+        except Exception as exc:
+            mark_as_learners(exc)
+            raise
+        try:
+            shape = getattr(value, "shape", None)
+            if shape is not None:
+                key = (site, shape)
+                record = self.records.get(key)
+                if record is None:
+                    self.first_time(key, site, (_shape(value),), result, "T")
+                else:
+                    record.count += 1
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
+            self.internal(site, exc)
         return result
 
 
@@ -171,22 +208,26 @@ def traced(site, left, right):
         result = {expression}
     except Exception as exc:
         if hasattr(left, "shape") or hasattr(right, "shape"):
-            tracer.failed(site, (shape(left), shape(right)), exc, kind)
+            tracer.failed(site, (left, right), exc, kind)
         raise
-    # the common cases first: an ndarray (read .shape directly) and a Python number (no shape; a
-    # failing getattr would be slow); anything else with a .shape (a torch tensor) works too
-    kind_left, kind_right = type(left), type(right)
-    left_shape = left.shape if kind_left is ndarray else None if kind_left in numbers else getattr(left, "shape", None)
-    right_shape = (right.shape if kind_right is ndarray else None if kind_right in numbers
-                   else getattr(right, "shape", None))
-    if left_shape is None and right_shape is None:
-        return result
-    key = (site, left_shape, right_shape)
-    record = records.get(key)
-    if record is None:
-        record = tracer.first_time(key, site, (shape(left), shape(right)), result, kind)
-    else:
-        record.count += 1
+    try:
+        # the common cases first: an ndarray (read .shape directly) and a Python number (no shape; a
+        # failing getattr would be slow); anything else with a .shape (a torch tensor) works too
+        kind_left, kind_right = type(left), type(right)
+        left_shape = left.shape if kind_left is ndarray else None if kind_left in numbers else getattr(left, "shape", None)
+        right_shape = (right.shape if kind_right is ndarray else None if kind_right in numbers
+                       else getattr(right, "shape", None))
+        if left_shape is None and right_shape is None:
+            return result
+        key = (site, left_shape, right_shape)
+        record = records.get(key)
+        if record is None:
+            tracer.first_time(key, site, (shape(left), shape(right)), result, kind)
+        else:
+            record.count += 1
+    except Exception as exc:
+        # a bug of ours, or an operand whose .shape is not a shape: the learner's result stands
+        tracer.internal(site, exc)
     return result
 '''
 
@@ -201,9 +242,15 @@ def _make(tracer: Tracer, family: str, symbol: str, expression: str):
 
 
 def _shape(value):
-    """The shape as a tuple of ints, or None for a value without one (a Python number)."""
+    """The shape as a tuple of ints, or None for a value without one (a Python number) or with a
+    ``.shape`` that is not a shape (a learner's own object may have any attribute called shape)."""
     shape = getattr(value, "shape", None)
-    return None if shape is None else tuple(int(s) for s in shape)
+    if shape is None:
+        return None
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        return None
 
 
 _OPTION_NAMES = ("axis", "keepdims", "axes")
