@@ -1,8 +1,9 @@
 """``shapecheck.explain_errors()``: explain numpy shape errors raised in code that was not traced.
 
-Nothing runs until an exception reaches the top level. Then, for a numpy broadcasting or matmul error,
+Nothing runs until an exception reaches the top level. Then, for a numpy shape error (a broadcast, a
+matrix product, an in-place update, ``a.dot(b)``, a ragged ``np.array``, a join, a reshape, an einsum),
 the hook finds the learner's innermost frame, re-reads the failing statement, evaluates the operands of
-each array operation in it (only side-effect-free expressions: names, attributes, subscripts,
+each array operation in it (only side-effect-free expressions: names, attributes, subscripts, lists,
 constants, arithmetic and ``.T``), finds the operation whose shapes do not fit, and adds the same
 explanation the tracer gives.
 """
@@ -14,9 +15,10 @@ import linecache
 import os
 import sys
 
-from shapecheck.tracing import PACKAGE_DIR
-from shapecheck.tracing.explain import build_explanation, classify, parse_source
-from shapecheck.tracing.rewrite import BINARY_OPERATORS, Site, SiteRegistry
+from shapecheck.tracing import PACKAGE_DIR, calls
+from shapecheck.tracing.calls import shape_of
+from shapecheck.tracing.explain import build_explanation, parse_source
+from shapecheck.tracing.rewrite import BINARY_OPERATORS, RECORDED_CALLS, Site, SiteRegistry
 from shapecheck.tracing.shapes import Conflict, predict
 
 _NUMPY_DIR = os.path.dirname(os.path.abspath(__import__("numpy").__file__))
@@ -46,22 +48,63 @@ def explain_exception(exc: BaseException) -> str:
     statement = _statement_at(source, line)
     if statement is None:
         return ""
-    for node, op, operands in _operations(statement):
-        shapes = tuple(_shape_of(o, frame) for o in operands)
-        if any(s is None for s in shapes):
+    for node, op, operands, receiver in _operations(statement):
+        failing = _failing(node, op, operands, frame)
+        if failing is None:
             continue
-        if isinstance(predict(op if op != "@=" else "@", shapes), Conflict):
-            registry = SiteRegistry(sources={frame.f_code.co_filename: source})
-            texts = tuple(ast.get_source_segment(source, o) or ast.unparse(o) for o in operands)
-            site = registry.add(Site(frame.f_code.co_filename, node.lineno, node.col_offset, op,
-                                     ast.get_source_segment(source, node) or "", texts))
-            explanation = build_explanation(registry, site, op, shapes, exc)
-            return explanation.text if explanation else ""
+        name, shapes, details = failing
+        registry = SiteRegistry(sources={frame.f_code.co_filename: source})
+        texts = tuple(_text(source, o) for o in operands)
+        site = registry.add(Site(frame.f_code.co_filename, node.lineno, node.col_offset, op, _text(source, node),
+                                 texts, _text(source, receiver) if receiver is not None else ""))
+        explanation = build_explanation(registry, site, name, shapes, exc, details=details)
+        if explanation is not None:
+            return explanation.text
     return ""
 
 
+def _failing(node, op, operands, frame):
+    """(op name, operand shapes, call details) when this operation cannot work with the values the frame
+    holds; None when it can or when its operands cannot be evaluated without side effects."""
+    if op != "call":
+        shapes = tuple(_shape_of(o, frame) for o in operands)
+        if any(s is None for s in shapes):
+            return None
+        symbol = op[:-1] if op.endswith("=") else op
+        outcome = predict(symbol, shapes)
+        if isinstance(outcome, Conflict) or (op.endswith("=") and op != "@=" and outcome != shapes[0]):
+            return op, shapes, {}
+        return None
+    function = _value_of(node.func, frame)
+    name, owner = calls.interesting(function) if function is not _UNKNOWN else (None, None)
+    args = [_value_of(a, frame) for a in node.args]
+    if name is None or any(a is _UNKNOWN for a in args):
+        return None
+    kwargs = {k.arg: _value_of(k.value, frame) for k in node.keywords if k.arg}
+    details = calls.details(name, owner, args, kwargs)
+    shapes = tuple(shape_of(o) for o in calls.operands(name, owner, args))
+    if name in calls.EXPLAIN_ONLY:
+        elements = details.get("elements") or []
+        return (name, shapes, details) if len(set(elements)) > 1 or None in elements else None
+    if any(s is None for s in shapes):
+        return None
+    options = {key: details[key] for key in _OPTIONS.get(name, ()) if key in details}
+    try:
+        outcome = predict(name, shapes, **options)
+    except (ValueError, TypeError):
+        return None
+    return (name, shapes, details) if isinstance(outcome, Conflict) else None
+
+
+_OPTIONS = {"concatenate": ("axis",), "stack": ("axis",), "reshape": ("newshape",), "einsum": ("subscripts",)}
+
+
+def _text(source, node) -> str:
+    return ast.get_source_segment(source, node) or ast.unparse(node)
+
+
 def _annotate(exc, tb) -> None:
-    if exc is None or classify("", exc) is None:
+    if not isinstance(exc, ValueError):        # every numpy shape error is a ValueError
         return
     text = explain_exception(exc)
     if text and hasattr(exc, "add_note") and text not in getattr(exc, "__notes__", ()):
@@ -110,15 +153,25 @@ def _statement_at(source: str, line: int):
 
 
 def _operations(statement):
-    """Array operations in evaluation order (inner first): (node, operator, operand nodes)."""
+    """Array operations in evaluation order (inner first): (node, op, operand nodes, receiver node).
+    ``op`` is the operator (``+``, ``-=``) or ``call`` for a numpy call; the receiver is ``a`` in ``a.dot(b)``."""
     found = []
     for node in ast.walk(statement):
         if isinstance(node, ast.BinOp) and type(node.op) in BINARY_OPERATORS:
-            found.append((node, BINARY_OPERATORS[type(node.op)][1], (node.left, node.right)))
+            found.append((node, BINARY_OPERATORS[type(node.op)][1], (node.left, node.right), None))
         elif isinstance(node, ast.AugAssign) and type(node.op) in BINARY_OPERATORS:
-            found.append((node, BINARY_OPERATORS[type(node.op)][1] + "=", (node.target, node.value)))
+            target = ast.copy_location(ast.parse(ast.unparse(node.target), mode="eval").body, node.target)
+            target.end_lineno, target.end_col_offset = node.target.end_lineno, node.target.end_col_offset
+            found.append((node, BINARY_OPERATORS[type(node.op)][1] + "=", (target, node.value), None))
+        elif isinstance(node, ast.Call) and _called_name(node.func) in RECORDED_CALLS:
+            receiver = node.func.value if isinstance(node.func, ast.Attribute) else None
+            found.append((node, "call", tuple(node.args), receiver))
     found.sort(key=lambda item: _depth(item[0]))        # inner operations first, as they run
-    return [(n, op if not op.endswith("=") else op[:-1], ops) for n, op, ops in found]
+    return found
+
+
+def _called_name(func) -> str | None:
+    return func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
 
 
 def _depth(node) -> int:
@@ -126,16 +179,21 @@ def _depth(node) -> int:
 
 
 _SAFE = (ast.Name, ast.Attribute, ast.Subscript, ast.Constant, ast.BinOp, ast.UnaryOp, ast.Slice, ast.Tuple,
-         ast.Load, ast.operator, ast.unaryop, ast.expr_context)
+         ast.List, ast.Load, ast.operator, ast.unaryop, ast.expr_context)
+_UNKNOWN = object()
+
+
+def _value_of(node, frame):
+    """A side-effect-free expression evaluated in the failing frame; _UNKNOWN when it is not one."""
+    if not all(isinstance(n, _SAFE) for n in ast.walk(node)):
+        return _UNKNOWN
+    try:
+        return eval(compile(ast.Expression(node), "<shapecheck operand>", "eval"), frame.f_globals, frame.f_locals)
+    except Exception:  # noqa: BLE001 - an operand we cannot evaluate is simply skipped
+        return _UNKNOWN
 
 
 def _shape_of(node, frame):
     """The shape of a side-effect-free operand, evaluated in the failing frame; None otherwise."""
-    if not all(isinstance(n, _SAFE) for n in ast.walk(node)):
-        return None
-    try:
-        value = eval(compile(ast.Expression(node), "<shapecheck operand>", "eval"), frame.f_globals, frame.f_locals)
-    except Exception:  # noqa: BLE001 - an operand we cannot evaluate is simply skipped
-        return None
-    shape = getattr(value, "shape", None)
-    return tuple(int(s) for s in shape) if shape is not None else None
+    value = _value_of(node, frame)
+    return None if value is _UNKNOWN else shape_of(value)

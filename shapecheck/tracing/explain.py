@@ -1,9 +1,11 @@
 """Explaining a failed array operation in the learner's own terms.
 
 For the operation that raised we know its source text, the source text and shape of each operand, and
-the file it is in. The explanation says which axes conflict and why (the broadcasting rule, or the
-inner dimension of a matrix product), where each operand got its shape, draws the shapes aligned from
-the right, and lists rewrites that would work, checked against the shape rules.
+the file it is in. The explanation says which axes conflict and why (the broadcasting rule, the inner
+dimension of a matrix product, the sizes a join or a reshape needs), where each operand got its shape
+(see ``origins``), draws the shapes aligned from the right, and lists rewrites that would work, checked
+against the shape rules and made only of what the learner could type at that line. When no rewrite is
+sound it says so and points at ``shapecheck plan``, which lists every shape the network should have.
 """
 
 from __future__ import annotations
@@ -12,12 +14,20 @@ import ast
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 from shapecheck._arrays import format_shape
+from shapecheck.tracing import calls, origins
+from shapecheck.tracing.explain_calls import explain_call
+from shapecheck.tracing.origins import parse_source, source_line
 from shapecheck.tracing.shapes import Conflict, broadcast_diagram, predict, suggest_fixes
 
+__all__ = ["Explanation", "build_explanation", "classify", "display_path", "explain_failure", "parse_source"]
+
 PRODUCTS = frozenset({"@", "@=", "dot", "matmul", "inner", "outer", "tensordot"})
+_ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**", "<", "<=", ">", ">=", "==", "!=", "&", "|", "^"})
+#: The kinds of a failed numpy call (other than a product), by the function's name.
+CALL_KINDS = {**{name: "join" for name in calls.JOINING}, "reshape": "reshape", "einsum": "einsum",
+              **{name: "ragged" for name in calls.EXPLAIN_ONLY}}
 
 
 @dataclass(frozen=True)
@@ -26,14 +36,16 @@ class Explanation:
 
     file: str
     line: int
-    kind: str                # "broadcast", "matmul" or "inplace-broadcast"
+    kind: str                # "broadcast", "matmul", "inplace-broadcast", "join", "reshape", "einsum", "ragged"
     message: str
     operands: tuple          # ((expr, shape), ...)
     text: str
+    fixes: tuple = ()        # the rewrites (or advice) listed under "fixes that would work"
 
     def to_dict(self, relative_file: str) -> dict:
         return {"file": relative_file, "line": self.line, "kind": self.kind, "message": self.message,
-                "operands": [{"expr": e, "shape": list(s) if s is not None else None} for e, s in self.operands]}
+                "operands": [{"expr": e, "shape": list(s) if s is not None else None} for e, s in self.operands],
+                "fixes": list(self.fixes)}
 
 
 def classify(op: str, exception: BaseException) -> str | None:
@@ -41,6 +53,8 @@ def classify(op: str, exception: BaseException) -> str | None:
     text = str(exception)
     if not isinstance(exception, ValueError):
         return None
+    if op in CALL_KINDS:
+        return CALL_KINDS[op]
     if "non-broadcastable output operand" in text:
         return "inplace-broadcast"
     if op in PRODUCTS or "matmul" in text or "not aligned" in text:
@@ -52,35 +66,62 @@ def classify(op: str, exception: BaseException) -> str | None:
 
 def explain_failure(tracer, failure) -> str:
     """The explanation text added to the exception (and kept for the report); '' for other errors."""
+    from shapecheck.tracing.network import infer_network
+
+    site = tracer.registry.sites[failure.site]
+    network = infer_network(tracer)
     explanation = build_explanation(tracer.registry, failure.site, failure.kind, failure.shapes, failure.exception,
-                                    known=_known_shapes(tracer, tracer.registry.sites[failure.site].file))
+                                    known=_known_shapes(tracer, site.file), details=failure.details,
+                                    plan=network.plan_command() if network else None)
     failure.explanation = explanation
     return explanation.text if explanation else ""
 
 
 def _known_shapes(tracer, file: str) -> dict:
-    """Shapes of named arrays seen as operands in ``file`` so far: name -> shape (latest seen)."""
+    """Shapes of the 2-d arrays named in ``file`` (``W2``, ``self.W2``) as operands so far: text -> shape."""
     known = {}
     for record in tracer.records.values():
         site = tracer.registry.sites[record.site]
         if site.file != file:
             continue
-        for text, shape in zip(site.operands, record.shapes):
-            if shape is not None and len(shape) == 2 and text.isidentifier():
+        texts = operand_texts(site, record.kind, len(record.shapes), {"method": record.method})
+        for text, shape in zip(texts, record.shapes):
+            if shape is not None and len(shape) == 2 and text.endswith(".T"):
+                text, shape = text[:-2], shape[::-1]        # W2.T (t, h) says W2 is (h, t)
+            if shape is not None and len(shape) == 2 and _is_dotted_name(text):
                 known[text] = shape
     return known
 
 
-def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception, *,
-                      known: dict | None = None) -> Explanation | None:
+def operand_texts(site, op: str, count: int, details: dict) -> list[str]:
+    """The source text of each operand: for ``a.dot(b)`` the array the method belongs to comes first;
+    for ``np.einsum("ij,jk", a, b)`` the subscripts are not an operand."""
+    texts = list(site.operands)
+    if site.op == "call":
+        if details.get("method") and site.receiver:
+            texts = [site.receiver, *texts]
+        elif op == "einsum" and texts:
+            texts = texts[1:]
+    texts = texts[:count]
+    return texts + ["?"] * (count - len(texts))
+
+
+def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception, *, known: dict | None = None,
+                      details: dict | None = None, plan: str | None = None) -> Explanation | None:
+    """The explanation of ``op`` failing on operands of ``shapes`` at the site; ``known``: shapes of names
+    seen in the run (for "send it through W first"), ``details``: a call's options, ``plan``: the
+    ``shapecheck plan`` command for the network the run computed. None when it is not a shape error."""
     site = registry.sites[site_id]
     kind = classify(op, exception)
     if kind is None:
         return None
-    texts = list(site.operands) if site.op != "call" else list(site.operands[:len(shapes)])
-    texts += ["?"] * (len(shapes) - len(texts))
-    operands = tuple(zip(texts, shapes))
+    details = details or {}
+    operands = tuple(zip(operand_texts(site, op, len(shapes), details), shapes))
     source = registry.sources.get(site.file, "")
+    if kind in ("join", "reshape", "einsum", "ragged"):
+        message, body, fixes = explain_call(kind, op, site, operands, details,
+                                            origin=lambda text: origin_text(source, site.line, text))
+        return _assemble(site, kind, message, operands, body, fixes, source, listed=False)
     symbol = op if op not in ("dot", "matmul") else "@"
     if kind == "inplace-broadcast":
         message, body = _inplace(operands)
@@ -88,20 +129,51 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
         message, body = _matmul(operands)
     else:
         message, body = _broadcast(symbol, operands)
+    fixes = _fixes(op, operands, source, site.line, kind, known or {})
+    if not fixes and len(operands) == 2:
+        fixes = [_no_sound_fix(operands, plan)]
+    return _assemble(site, kind, message, operands, body, fixes, source)
+
+
+def _assemble(site, kind, message, operands, body, fixes, source, *, listed=True) -> Explanation:
+    """The explanation's text: the verdict, the line, each operand with its shape and origin, the rule,
+    the fixes."""
     lines = [f"shapecheck: {kind} error at {display_path(site.file)}:{site.line}: {message}",
-             f"    {_source_line(source, site.line)}"]
-    width = max(len(f"`{t}`") for t, _ in operands)
-    for text, shape in operands:
-        origin = _origin(source, site.line, text, shape)
-        shape_text = format_shape(shape) if shape is not None else "(no shape)"
-        lines.append(f"  {('`' + text + '`').ljust(width)}  {shape_text:<10} {origin}")
+             f"    {source_line(source, site.line)}"]
+    if listed and operands:
+        width = max(len(f"`{t}`") for t, _ in operands)
+        for text, shape in operands:
+            shape_text = format_shape(shape) if shape is not None else "(no shape)"
+            lines.append(f"  {('`' + text + '`').ljust(width)}  {shape_text:<10} {origin_text(source, site.line, text)}")
     lines += body
-    fixes = _fixes(op if op not in ("-=", "+=", "*=", "/=") else op[:-1], operands, source, site.line, kind,
-                   known or {})
     if fixes:
-        lines.append("  fixes that would work:")
+        lines.append("  fixes that would work:" if not fixes[0].startswith("no rewrite") else "  what to do:")
         lines += [f"    {fix}" for fix in fixes]
-    return Explanation(site.file, site.line, kind, message, operands, "\n".join(lines))
+    return Explanation(site.file, site.line, kind, message, operands, "\n".join(lines), tuple(fixes))
+
+
+def origin_text(source: str, line: int, text: str) -> str:
+    """Where an operand got its shape, in words."""
+    if text.endswith(".T") and origins.operand_key(text[:-2]) is not None:
+        return f"`{text[:-2]}` transposed; `{text[:-2]}` {_shape_origin(source, line, text[:-2])}"
+    if origins.operand_key(text) is None:
+        return "computed on this line"
+    return _shape_origin(source, line, text)
+
+
+def _shape_origin(source: str, line: int, text: str) -> str:
+    found = origins.find_origin(source, line, text)
+    if found is None:
+        function = origins.parameter_of(source, line, text)
+        if function:
+            return f"an argument of {function}(), passed in with this shape"
+        return "not assigned in this file (imported, or made by a loop or a call elsewhere)"
+    where = ("" if not found.elsewhere else "  (at module level)" if found.elsewhere == "module level"
+             else f"  (in {found.elsewhere})")
+    if found.element:
+        base = origins.operand_key(text)[0]
+        return f"an element of `{base}`, which is made at line {found.line}: {source_line(source, found.line)}{where}"
+    return f"got its shape at line {found.line}: {source_line(source, found.line)}{where}"
 
 
 def _broadcast(symbol, operands):
@@ -132,18 +204,20 @@ def _inplace(operands):
              f"{format_shape(target)} without growing it"])
 
 
-_ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**", "<", "<=", ">", ">=", "==", "!=", "&", "|", "^"})
-
-
 def _fixes(op, operands, source, line, kind, known) -> list[str]:
+    """Rewrites that numpy accepts, using only the operands and names in scope at ``line``."""
+    in_place = op.endswith("=") and op not in ("==", "<=", ">=", "!=")
+    symbol = op[:-1] if in_place else op
+    symbol = "@" if symbol in ("dot", "matmul", "@") else symbol
     out = []
     if len(operands) == 2 and all(s is not None for _, s in operands):
-        symbol = "@" if op in ("dot", "matmul", "@") else op
         if symbol in _ELEMENTWISE or symbol == "@":
             for fix in suggest_fixes(symbol, operands[0], operands[1]):
-                out.append(f"`{fix.text}` gives {format_shape(fix.result)}")
-        if symbol in _ELEMENTWISE:
-            out += _missing_product(symbol, operands, known)
+                rewritten = _as_update(fix, operands[0], symbol) if in_place else f"`{fix.text}`"
+                if rewritten:
+                    out.append(f"{rewritten} gives {format_shape(fix.result)}")
+        if symbol in _ELEMENTWISE and not in_place:
+            out += _missing_product(symbol, operands, known, source, line)
     for text, shape in operands:
         statement = _origin_statement(source, line, text)
         if statement and re.search(r"\.(sum|mean)\(|np\.(sum|mean)\(", statement) and "keepdims" not in statement:
@@ -156,18 +230,51 @@ def _fixes(op, operands, source, line, kind, known) -> list[str]:
     return out[:5]
 
 
-def _missing_product(symbol, operands, known) -> list[str]:
+def _as_update(fix, target, symbol) -> str | None:
+    """An in-place update can only change its right side: ``W -= dW.T`` is a fix, ``W.T -= dW`` is not
+    (it would update a transposed view), and the result must keep the target's shape."""
+    text, shape = target
+    prefix = f"{text} {symbol} "
+    if not fix.text.startswith(prefix) or fix.result != tuple(shape):
+        return None
+    return f"`{text} {symbol}= {fix.text[len(prefix):]}`"
+
+
+def _no_sound_fix(operands, plan: str | None) -> str:
+    (lt, _), (rt, _) = operands
+    command = (f"`{plan}` (the sizes this run used)" if plan
+               else "`shapecheck plan d h ... t --layout rows|columns -n N` with your layer sizes")
+    return (f"no rewrite of these two operands fits, so one of them has the wrong shape: look up the shapes "
+            f"`{lt}` and `{rt}` should have in {command}, which lists every forward and backward quantity "
+            "with its shape")
+
+
+def _origin_statement(source: str, line: int, text: str) -> str | None:
+    found = origins.find_origin(source, line, text) if _is_dotted_name(text) else None
+    return source_line(source, found.line) if found else None
+
+
+def _missing_product(symbol, operands, known, source, line) -> list[str]:
     """The classic backprop slip: an error not yet sent back through a weight matrix.
 
-    ``dZ2 * (1 - A1**2)`` with dZ2 ``(n, t)`` and A1 ``(n, h)``: a known matrix W2 ``(h, t)`` makes
-    ``dZ2 @ W2.T`` ``(n, h)``, which fits.
+    ``dZ2 * (1 - A1**2)`` with dZ2 ``(n, t)`` and A1 ``(n, h)``: a weight matrix W2 ``(h, t)`` in scope
+    makes ``dZ2 @ W2.T`` ``(n, h)``, which fits. Data arrays (X, Y, inputs, labels...) are not weights,
+    and names not in scope at ``line`` (another function's locals) cannot be typed there.
     """
     (lt, ls), (rt, rs) = operands
     found = []
-    for name, shape in known.items():
+    usable = [name for name in known if name not in (lt, rt) and not looks_like_data(name)
+              and origins.in_scope(source, line, name)]
+    weights = [name for name in usable if looks_like_weights(name)] or \
+              [name for name in usable if not _looks_like_activation(name)]
+    movable = [o for o in (lt, rt) if _is_dotted_name(o)]      # an error variable such as dZ2, not an expression
+    errors = [o for o in movable if _looks_like_error(o)]
+    movable = errors if len(errors) == 1 else movable           # only the error is sent back, when one is
+    for name in weights:
+        shape = known[name]
         for text, matrix in ((f"{name}.T", shape[::-1]), (name, shape)):
             for moved, moved_shape, other, other_shape, left_side in ((lt, ls, rt, rs, True), (rt, rs, lt, ls, False)):
-                if not moved.isidentifier():      # an error variable such as dZ2, not an expression
+                if moved not in movable:
                     continue
                 product = predict("@", (moved_shape, matrix))
                 if isinstance(product, tuple) and product == other_shape and moved_shape != other_shape:
@@ -177,6 +284,42 @@ def _missing_product(symbol, operands, known) -> list[str]:
                     found.append(f"`{fix}` gives {format_shape(other_shape)}: was `{moved}` meant to go "
                                  f"through `{name}` first (the error sent back through the weights)?")
     return found[:2]
+
+
+_DATA_WORDS = ("input", "target", "label", "train", "test", "data", "batch", "sample", "feature")
+
+
+def looks_like_data(text: str) -> bool:
+    """``X``, ``Y``, ``X_train``, ``datasetX``, ``self.input``, ``targets``: the learner's data (or a cache
+    of it), never the weights an error is sent back through."""
+    last = text.split(".")[-1].lower().strip("_")
+    bare = re.sub(r"[\d_]+", "", last)
+    return bare in ("x", "y", "xs", "ys", "xb", "yb") or re.match(r"[xy]_", last) is not None \
+        or any(word in last for word in _DATA_WORDS)
+
+
+def looks_like_weights(text: str) -> bool:
+    """``W2``, ``w1``, ``self.weights[1]``, ``wih``/``who``, ``syn0``, ``theta1``, ``self.__w1``: named as weights."""
+    last = text.split(".")[-1].lower().strip("_")
+    return re.match(r"(w|theta|syn|kernel)", last) is not None or "weight" in last
+
+
+def _looks_like_activation(text: str) -> bool:
+    """``A1``, ``z2``, ``delta``, ``error1``, ``dZ2``, ``hidden``, ``out``: an activation, a pre-activation or
+    an error, never what an error is sent back through."""
+    last = text.split(".")[-1].lower().strip("_")
+    return re.match(r"(a|z|d|h|delta|err|out|grad|pred|prob|score|act|sig|layer|l\d)", last) is not None
+
+
+def _looks_like_error(text: str) -> bool:
+    """``delta2``, ``dZ2``, ``error``, ``grad_out``, ``d_hidden``: the error being sent back."""
+    last = text.split(".")[-1].strip("_")
+    return re.match(r"(delta|err|grad|d[A-Z_]|d[a-z]\d|dz|da|dout|dh)", last, re.IGNORECASE) is not None \
+        and not last.lower().startswith("data")
+
+
+def _is_dotted_name(text: str) -> bool:
+    return bool(text) and all(part.isidentifier() for part in text.split("."))
 
 
 def _paren(text: str) -> str:
@@ -195,97 +338,3 @@ def display_path(path: str) -> str:
     except ValueError:
         return path
     return path if relative.startswith("..") else relative
-
-
-def _source_line(source: str, line: int) -> str:
-    lines = source.splitlines()
-    return lines[line - 1].strip() if 0 < line <= len(lines) else ""
-
-
-def _origin(source: str, line: int, text: str, shape) -> str:
-    """Where an operand got its shape, in words."""
-    if not text.isidentifier():
-        return "computed on this line"
-    statement_line = _assignment_line(source, line, text)
-    if statement_line is None:
-        function = _parameter_of(source, line, text)
-        if function:
-            return f"an argument of {function}(), passed in with this shape"
-        return "a global or loop variable"
-    return f"got its shape at line {statement_line}: {_source_line(source, statement_line)}"
-
-
-def _origin_statement(source: str, line: int, text: str) -> str | None:
-    if not text.isidentifier():
-        return None
-    found = _assignment_line(source, line, text)
-    return _source_line(source, found) if found else None
-
-
-def _assignment_line(source: str, line: int, name: str) -> int | None:
-    """The line of the assignment to ``name`` nearest before ``line`` in the same function (or module)."""
-    assignments, scopes = _index(source)
-    scope = _enclosing(scopes, line)
-    candidates = [at for at, target, in_scope in assignments if target == name and in_scope == scope]
-    before = [at for at in candidates if at < line]
-    if before:
-        return max(before)
-    return max(candidates) if candidates else None
-
-
-@lru_cache(maxsize=64)
-def _index(source: str):
-    """(assignment line, name, enclosing function start) for every assignment, and the function spans."""
-    tree = parse_source(source)
-    if tree is None:
-        return (), ()
-    scopes = tuple((node.lineno, node.end_lineno) for node in ast.walk(tree)
-                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))
-    assignments = []
-    for node in ast.walk(tree):
-        targets = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, (ast.AugAssign, ast.AnnAssign, ast.For)):
-            targets = [node.target]
-        for target in targets:
-            for name in _names(target):
-                assignments.append((node.lineno, name, _enclosing(scopes, node.lineno)))
-    return tuple(assignments), scopes
-
-
-@lru_cache(maxsize=64)
-def parse_source(source: str) -> ast.Module | None:
-    """The parsed file (cached: explanations look at the same file several times), None if unparsable."""
-    try:
-        return ast.parse(source)
-    except SyntaxError:
-        return None
-
-
-def _parameter_of(source: str, line: int, name: str) -> str | None:
-    """The name of the function enclosing ``line`` when ``name`` is one of its parameters."""
-    tree = parse_source(source)
-    if tree is None:
-        return None
-    best = None
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.lineno <= line <= node.end_lineno:
-            arguments = node.args
-            names = [a.arg for a in arguments.posonlyargs + arguments.args + arguments.kwonlyargs]
-            if name in names and (best is None or node.lineno > best.lineno):
-                best = node
-    return best.name if best else None
-
-
-def _names(target):
-    if isinstance(target, ast.Name):
-        yield target.id
-    elif isinstance(target, (ast.Tuple, ast.List)):
-        for element in target.elts:
-            yield from _names(element)
-
-
-def _enclosing(scopes, line):
-    inside = [start for start, end in scopes if start <= line <= (end or start)]
-    return max(inside) if inside else 0

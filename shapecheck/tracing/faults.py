@@ -68,4 +68,4 @@ def _frames(tb) -> list[tuple[str, int]]:
 
 
 def _is_ours(filename: str) -> bool:
-    return filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)
+    return filename.startswith(("<shapecheck ", "<frozen ")) or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)

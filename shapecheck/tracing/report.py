@@ -3,26 +3,38 @@
 ``TraceReport.to_dict()`` is the JSON contract that CI tools rely on::
 
     {"exit_code": int,
-     "error": null | {"file", "line", "kind", "message", "operands": [{"expr", "shape"}]},
+     "verdict": str,
+     "error": null | {"file", "line", "kind", "message", "operands": [{"expr", "shape"}],
+                      "explanation": str, "fixes": [str]},
      "sites": [{"file", "line", "op", "expr", "calls", "signatures": [{"shapes", "result", "count"}]}],
      "warnings": [{"file", "line", "kind", "message"}],
+     "notes": [{"kind", "message", ...}],
      "internal_errors": [{"file", "line", "message"}]}
 
 ``file`` is relative to the script's directory; ``kind`` of an error is ``broadcast``, ``matmul`` or
-``inplace-broadcast``. ``internal_errors`` are failures of shapecheck itself (never of the learner's
-code): when there are any, the report says so first and is not ``ok``.
+``inplace-broadcast``; ``verdict`` is the text report's first line; ``error.explanation`` is the whole
+explanation the text report (or the traceback) shows, and ``error.fixes`` its "fixes that would work",
+one string each (``[]`` when there are none). ``warnings`` are operations that ran but are probably
+wrong (``outer-broadcast``, ``inplace-broadcast``, ``rank-1``): they make the report not ``ok`` and
+``--strict`` exit 2. ``notes`` never do: ``{"kind": "ambiguous-sizes", "sizes": [int], "lines": [{"file",
+"line"}], "message"}`` says, once per run, that equal sizes in different roles hide some bugs from the
+tracer; ``{"kind": "options-after-script", "options": [str], "message"}`` (from the command line) that
+shapecheck options written after the script went to the script. ``internal_errors`` are failures of
+shapecheck itself (never of the learner's code): when there are any, the report says so first and is
+not ``ok``.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
+from shapecheck.tracing.warnings import coinciding_sizes, sizes_note
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,8 @@ class WarningReport:
 
 @dataclass(frozen=True)
 class TraceReport:
-    """What the tracer saw: the exit code, the failure (if any), the sites and the warnings."""
+    """What the tracer saw: the exit code, the failure (if any), the sites, the warnings and the notes
+    (facts worth knowing that are not problems: they never make the report not ``ok``)."""
 
     exit_code: int
     error: dict | None
@@ -70,15 +83,21 @@ class TraceReport:
     internal_errors: tuple = ()          # ({"file", "line", "message"}, ...): shapecheck's own failures
     value: object = field(default=None, compare=False, repr=False)       # what trace(fn) returned
     exception: object = field(default=None, compare=False, repr=False)   # what ended the run, if anything
+    notes: tuple = ()                    # ({"kind", "message", ...}, ...): shown last, never warnings
 
     @property
     def ok(self) -> bool:
         return self.error is None and not self.warnings and not self.internal_errors
 
     def to_dict(self) -> dict:
-        return {"exit_code": self.exit_code, "error": self.error,
+        return {"exit_code": self.exit_code, "verdict": self._verdict(), "error": self.error,
                 "sites": [s.to_dict() for s in self.sites], "warnings": [w.to_dict() for w in self.warnings],
+                "notes": [dict(n) for n in self.notes],
                 "internal_errors": [dict(e) for e in self.internal_errors]}
+
+    def with_note(self, note: dict) -> "TraceReport":
+        """The same report with one more note (``{"kind", "message", ...}``) at its end."""
+        return replace(self, notes=(*self.notes, dict(note)))
 
     def matrix_products(self) -> list:
         return [s for s in self.sites if s.is_matrix_product]
@@ -103,9 +122,16 @@ class TraceReport:
                          "above, under the traceback")
         elif self.error_text:
             parts.append("\n" + self.error_text)
+        if self.notes:
+            parts.append("\n" + "\n".join(f"note: {n['message']}" for n in self.notes))
         return "\n".join(parts)
 
     def _verdict(self) -> str:
+        notes = len(self.notes)
+        return self._outcome() + ("" if not notes else "; see the note below" if notes == 1
+                                  else f"; see the {notes} notes below")
+
+    def _outcome(self) -> str:
         products = len(self.matrix_products())
         head = f"shapecheck trace: exit code {self.exit_code}; {len(self.sites)} operation sites, {products} matrix products"
         if self.internal_errors:
@@ -125,8 +151,9 @@ class TraceReport:
         warnings = "".join(f"<li><b>{html.escape(w.kind)}</b> line {w.line}: {html.escape(w.message)}</li>"
                            for w in self.warnings)
         error = f"<pre>{html.escape(self.error_text)}</pre>" if self.error_text else ""
+        notes = "".join(f"<p><i>note:</i> {html.escape(n['message'])}</p>" for n in self.notes)
         return (f"<div><p><b>{html.escape(self._verdict())}</b></p>{table}"
-                f"{'<ul>' + warnings + '</ul>' if warnings else ''}{error}</div>")
+                f"{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}</div>")
 
     def _repr_html_(self) -> str:
         return self.to_html()
@@ -174,10 +201,33 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
     error, text = None, ""
     failure = _the_failure(tracer, raised)
     if failure is not None and failure.explanation is not None:
-        error = failure.explanation.to_dict(relative(failure.explanation.file))
-        text = failure.explanation.text.replace(f" at {failure.explanation.file}:", f" at {error['file']}:")
+        explanation = failure.explanation
+        error = explanation.to_dict(relative(explanation.file))
+        text = explanation.text.replace(f" at {explanation.file}:", f" at {error['file']}:")
+        error["explanation"] = text
+    note, faults = _sizes_note(tracer, by_site, relative)
     return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised,
-                       internal_errors=_internal_errors(tracer, raised, relative))
+                       internal_errors=_internal_errors(tracer, raised, relative) + faults,
+                       notes=(note,) if note else ())
+
+
+def _sizes_note(tracer, by_site, relative) -> tuple:
+    """(the one ``ambiguous-sizes`` note of the run or None, internal errors met while making it)."""
+    found, faults = [], []
+    for site_id in sorted(by_site, key=lambda i: (tracer.registry.sites[i].file, tracer.registry.sites[i].line, i)):
+        site = tracer.registry.sites[site_id]
+        for record in by_site[site_id]:
+            try:
+                coincidence = coinciding_sizes(site, record.kind, record.shapes, record.result)
+            except Exception as exc:  # noqa: BLE001 - a bug of ours must not cost the learner the report
+                fault = {"file": relative(site.file), "line": site.line, "message": describe(exc)}
+                if fault not in faults:
+                    faults.append(fault)
+                continue
+            if coincidence is not None:
+                found.append((relative(site.file), site.line, coincidence))
+                break
+    return sizes_note(found), tuple(faults)
 
 
 def _internal_errors(tracer, raised, relative) -> tuple:

@@ -7,8 +7,9 @@ learner's code                    rewritten to
                                   fits any shape, so those are left alone)
 ``a < b`` (one comparison)        ``@sc_compare_lt(site, a, b)``
 ``x -= v``                        ``x = @sc_inplace_sub(site, x, v)``
-``obj.w -= v``                    ``@sc_t = obj; @sc_t.w = @sc_inplace_sub(site, @sc_t.w, v)``
+``obj.w -= v``                    ``@sc_t, = obj,; @sc_t.w = @sc_inplace_sub(site, @sc_t.w, v)``
 ``a[i] -= v``                     ``@sc_t, @sc_i = a, i; @sc_t[@sc_i] = @sc_inplace_sub(...)``
+                                  (then ``del`` of the temporaries, in a ``finally``)
 ``np.sum(x, axis=0)``, ``a.dot(b)``  ``@sc_call(site, np.sum, x, axis=0)`` (products and reshapes only)
 ``x.T``                           ``@sc_T(site, x)``
 ================================  ===================================================
@@ -34,10 +35,11 @@ COMPARISONS = {ast.Lt: ("lt", "<"), ast.LtE: ("le", "<="), ast.Gt: ("gt", ">"), 
                ast.Eq: ("eq", "=="), ast.NotEq: ("ne", "!=")}
 
 #: Only calls to functions or methods with these names are rewritten (whether the callee really is
-#: numpy's is checked when it runs); every other call (``sigmoid(z)``, ``np.exp``, ``print``) is left
-#: exactly as it was, at no cost.
+#: numpy's is checked when it runs, see ``calls``); every other call (``sigmoid(z)``, ``np.exp``,
+#: ``print``) is left exactly as it was, at no cost.
 RECORDED_CALLS = frozenset({"dot", "matmul", "outer", "inner", "tensordot", "einsum", "sum", "mean",
-                            "concatenate", "stack", "hstack", "vstack", "reshape", "transpose"})
+                            "concatenate", "stack", "hstack", "vstack", "reshape", "transpose",
+                            "array", "asarray"})
 #: The names the rewrite introduces start with this. "@" makes them invalid identifiers, so no learner's name
 #: can equal or shadow one, and, since they do not start with "__", Python never mangles them inside a
 #: class body (``__sc_add`` in ``class Net`` would be looked up as ``_Net__sc_add``). The AST accepts them
@@ -55,6 +57,7 @@ class Site:
     op: str                 # "@", "+", "-=", "call", "T", "<" ...
     expr: str               # the source text of the whole expression
     operands: tuple         # the source text of each operand (callee excluded for calls)
+    receiver: str = ""      # for ``a.dot(b)``: ``a`` (the array when the method is numpy's)
 
 
 @dataclass
@@ -101,9 +104,9 @@ class _Rewriter(ast.NodeTransformer):
         parts = [self.lines[first][node.col_offset:], *self.lines[first + 1:last], self.lines[last][:end_col]]
         return b"".join(parts).decode("utf-8", "replace")
 
-    def _site(self, node, op: str, operands) -> ast.Constant:
+    def _site(self, node, op: str, operands, receiver: str = "") -> ast.Constant:
         site = Site(self.filename, node.lineno, node.col_offset, op, self._text(node),
-                    tuple(self._text(o) for o in operands))
+                    tuple(self._text(o) for o in operands), receiver)
         return ast.Constant(self.registry.add(site))
 
     @staticmethod
@@ -135,7 +138,8 @@ class _Rewriter(ast.NodeTransformer):
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
         if name not in RECORDED_CALLS:
             return self.generic_visit(node)
-        site = self._site(node, "call", node.args)
+        receiver = self._text(func.value) if isinstance(func, ast.Attribute) else ""
+        site = self._site(node, "call", node.args, receiver)
         self.generic_visit(node)
         return self._call("call", [site, node.func, *node.args], node, node.keywords)
 
@@ -159,23 +163,23 @@ class _Rewriter(ast.NodeTransformer):
             return ast.copy_location(ast.Assign([ast.Name(target.id, ast.Store())], value), node)
         holder = f"{PREFIX}t{site.value}"
         if isinstance(target, ast.Attribute):
-            first = [self._assign(holder, target.value, node)]
+            temps, values = [holder], [target.value]
             current = ast.Attribute(ast.Name(holder, ast.Load()), target.attr, ast.Load())
             store = ast.Attribute(ast.Name(holder, ast.Load()), target.attr, ast.Store())
-            temps = [holder]
         else:  # ast.Subscript
             key = f"{PREFIX}i{site.value}"
-            first = [self._assign(holder, target.value, node), self._assign(key, _slices_as_calls(target.slice), node)]
+            temps, values = [holder, key], [target.value, _slices_as_calls(target.slice)]
             current = ast.Subscript(ast.Name(holder, ast.Load()), ast.Name(key, ast.Load()), ast.Load())
             store = ast.Subscript(ast.Name(holder, ast.Load()), ast.Name(key, ast.Load()), ast.Store())
-            temps = [holder, key]
+        # the object (and index) are evaluated together, before anything is bound, and the temporaries
+        # are deleted even when the update raises: none is ever left in the learner's namespace
+        first = ast.Assign([ast.Tuple([ast.Name(t, ast.Store()) for t in temps], ast.Store())],
+                           ast.Tuple(values, ast.Load()))
         update = ast.Assign([store], self._call(helper, [site, current, node.value], node))
         cleanup = ast.Delete([ast.Name(t, ast.Del()) for t in temps])
-        return [*first, ast.copy_location(update, node), ast.copy_location(cleanup, node)]
-
-    @staticmethod
-    def _assign(name: str, value, node) -> ast.Assign:
-        return ast.copy_location(ast.Assign([ast.Name(name, ast.Store())], value), node)
+        guarded = ast.Try(body=[ast.copy_location(update, node)], handlers=[], orelse=[],
+                          finalbody=[ast.copy_location(cleanup, node)])
+        return [ast.copy_location(first, node), ast.copy_location(guarded, node)]
 
     # -- places that must stay as they are -----------------------------------------------------------
     def visit_match_case(self, node):

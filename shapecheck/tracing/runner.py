@@ -19,13 +19,14 @@ import sys
 import tokenize
 import traceback
 import types
+import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 
 from shapecheck.errors import ShapecheckError
 from shapecheck.tracing import PACKAGE_DIR
 from shapecheck.tracing.explain import display_path
-from shapecheck.tracing.faults import could_not_trace, escaped_fault
+from shapecheck.tracing.faults import could_not_trace, escaped_fault, mark_as_learners
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import PREFIX, instrument, instrument_tree
 from shapecheck.tracing.runtime import Tracer
@@ -73,9 +74,16 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
     return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
 
 
-def trace_function_target(target: str, *, show_all: bool = False, stderr=None) -> TraceReport:
-    """Trace ``module:function`` or ``path/to/file.py:function``: import it instrumented, call it."""
+def trace_function_target(target: str, args=(), *, show_all: bool = False, stderr=None) -> TraceReport:
+    """Trace ``module:function`` or ``path/to/file.py:function``: import it instrumented, call it.
+
+    ``args`` are the command line's words after the target, passed to the function (see
+    :func:`function_arguments`); a ShapecheckError naming the function's signature when they do not fit it.
+    """
     stderr = stderr or sys.stderr
+    if isinstance(args, (str, bytes)) or not all(isinstance(a, str) for a in args):
+        raise ShapecheckError(f"args must be a list of strings, got {args!r}", name="args",
+                              expected="list of str", got=repr(args))
     module_part, _, function_name = target.rpartition(":")
     if not module_part or not function_name:
         raise ShapecheckError(f"expected MODULE:FUNCTION or FILE.py:FUNCTION, got {target!r}", name="target",
@@ -94,7 +102,8 @@ def trace_function_target(target: str, *, show_all: bool = False, stderr=None) -
         with _local_imports(base_dir, tracer) as hook, tracer:
             def call():
                 try:
-                    module = importlib.import_module(module_name)
+                    __import__(module_name)   # not importlib.import_module: the import statement's
+                    module = sys.modules[module_name]   # path, whose tracebacks leave out importlib's frames
                 except ModuleNotFoundError as exc:
                     if exc.name != module_name.split(".")[0] and exc.name != module_name:
                         raise                     # the module exists but an import inside it fails
@@ -105,7 +114,8 @@ def trace_function_target(target: str, *, show_all: bool = False, stderr=None) -
                 if not callable(function):
                     raise ShapecheckError(f"{module_name} has no function {function_name!r}", name="target",
                                           expected="a function", got=function_name)
-                function()
+                positional, keywords = function_arguments(function, args, function_name)
+                function(*positional, **keywords)
             exit_code, raised = _run(call, stderr)
         hook.forget()
     finally:
@@ -113,6 +123,48 @@ def trace_function_target(target: str, *, show_all: bool = False, stderr=None) -
     if isinstance(raised, ShapecheckError):
         raise raised
     return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
+
+
+def function_arguments(function, words, name: str) -> tuple[list, dict]:
+    """The command line's ``words`` as (positional, keyword) arguments for ``function``.
+
+    The rule: a word that is a Python literal (``3``, ``-0.5``, ``1e-3``, ``True``, ``None``, ``'abc'``,
+    ``[7, 5, 3]``, ``(2, 3)``) is passed as that value (``ast.literal_eval``); any other word is passed as
+    the string it is (``abc``, ``data.csv``). ``NAME=VALUE``, when NAME is one of the function's
+    parameters, passes VALUE (read by the same rule) by keyword. When the arguments do not fit the
+    function's signature, a ShapecheckError names the signature and what was given.
+    """
+    try:
+        signature = inspect.signature(function)
+    except (TypeError, ValueError):       # no signature to read (a builtin): let the call decide
+        signature = None
+    keyword_names = set() if signature is None else {
+        p.name for p in signature.parameters.values()
+        if p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)}
+    positional, keywords = [], {}
+    for word in words:
+        key, equals, value = word.partition("=")
+        if equals and key in keyword_names and key not in keywords:
+            keywords[key] = _literal_or_text(value)
+        else:
+            positional.append(_literal_or_text(word))
+    if signature is not None:
+        try:
+            signature.bind(*positional, **keywords)
+        except TypeError as exc:
+            given = ", ".join([*map(repr, positional), *(f"{k}={v!r}" for k, v in keywords.items())])
+            raise ShapecheckError(
+                f"{name}{signature} cannot take the arguments given ({given or 'none'}): {exc}; a word that is "
+                "a Python literal is passed as its value, any other as a string, NAME=VALUE by keyword",
+                name="args", expected=f"arguments for {name}{signature}", got=given) from None
+    return positional, keywords
+
+
+def _literal_or_text(word: str):
+    try:
+        return ast.literal_eval(word)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        return word
 
 
 def trace(function):
@@ -213,7 +265,11 @@ def _drop_own_frames(summary, seen):
 
 
 def _own_file(filename: str) -> bool:
-    return filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)
+    """shapecheck's frames, importlib's (Python hides them too), and the warnings module's (they appear only
+    when a warning the tracer moved to the learner's line is turned into an error)."""
+    return filename.startswith(("<shapecheck ", "<frozen importlib")) \
+        or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep) \
+        or os.path.abspath(filename) == os.path.abspath(warnings.__file__)
 
 
 @contextmanager
@@ -263,7 +319,12 @@ class _InstrumentingLoader(importlib.machinery.SourceFileLoader):
 
     def get_code(self, fullname):  # never the cached bytecode: always the instrumented source
         source = importlib.util.decode_source(self.get_data(self.path))
-        return compile(instrument(source, self.path, self.tracer.registry), self.path, "exec")
+        try:
+            tree = instrument(source, self.path, self.tracer.registry)
+        except SyntaxError as exc:      # the learner's syntax error, without the parser's frames
+            mark_as_learners(exc)
+            raise exc.with_traceback(None) from None
+        return compile(tree, self.path, "exec")
 
 
 @contextmanager

@@ -14,15 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from shapecheck.tracing import calls
+from shapecheck.tracing.calls import shape_of
 from shapecheck.tracing.faults import mark_as_learners
+from shapecheck.tracing.numpy_warnings import OPERATOR_MODULE, LearnerLineWarnings
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, COMPARISONS, PREFIX, SiteRegistry
 
-#: numpy functions whose shapes are recorded when called, by the name the report uses.
-PRODUCTS = {np.dot: "dot", np.matmul: "matmul", np.outer: "outer", np.inner: "inner",
-            np.tensordot: "tensordot", np.einsum: "einsum"}
-SHAPING = {np.sum: "sum", np.mean: "mean", np.concatenate: "concatenate", np.stack: "stack",
-           np.hstack: "hstack", np.vstack: "vstack", np.reshape: "reshape", np.transpose: "transpose"}
-METHODS = {"dot": "dot", "sum": "sum", "mean": "mean", "reshape": "reshape", "transpose": "transpose"}
 MATRIX_PRODUCTS = frozenset({"@", "@=", "dot", "matmul", "outer", "inner", "tensordot", "einsum"})
 
 
@@ -36,6 +33,7 @@ class Record:
     count: int = 1
     options: str = ""
     kind: str = ""                  # the operator symbol, or the numpy function's name for a call
+    method: bool = False            # ``a.dot(b)``: the array the method belongs to is the first operand
 
 
 @dataclass
@@ -47,6 +45,7 @@ class Failure:
     exception: BaseException
     kind: str
     explanation: object = None      # an explain.Explanation for shape errors
+    details: dict = field(default_factory=dict)     # a call's options (calls.details)
 
 
 @dataclass(frozen=True)
@@ -68,11 +67,13 @@ class Tracer:
     failures: list = field(default_factory=list)
     internal_errors: list = field(default_factory=list)   # InternalError: our bugs, never the learner's
     _saved: dict = field(default_factory=dict, repr=False)
+    _warnings: LearnerLineWarnings = field(default_factory=LearnerLineWarnings, repr=False)
 
     # -- installing the runtime functions as builtins -------------------------------------------------
     def install(self) -> None:
         if self._saved:
             return
+        self._warnings.enter()
         functions = self.functions()
         for name, function in functions.items():
             self._saved[name] = getattr(builtins, name, _MISSING)
@@ -84,6 +85,8 @@ class Tracer:
                 vars(builtins).pop(name, None)
             else:
                 setattr(builtins, name, previous)
+        if self._saved:
+            self._warnings.exit()
         self._saved.clear()
 
     def __enter__(self):
@@ -105,18 +108,14 @@ class Tracer:
         return made
 
     # -- records -------------------------------------------------------------------------------------
-    def first_time(self, key, site, shapes, result, kind, options=""):
+    def first_time(self, key, site, shapes, result, kind, options="", method=False):
         """A signature seen for the first time at a site: record it and run the silent-bug checks."""
-        result_shape = _shape(result)
-        record = self.records[key] = Record(site, shapes, result_shape, 1, options, kind)
+        result_shape = shape_of(result)
+        record = self.records[key] = Record(site, shapes, result_shape, 1, options, kind, method)
         from shapecheck.tracing.warnings import check_silent_bugs
 
-        try:
-            found = check_silent_bugs(self.registry.sites[site], kind, shapes, result_shape)
-        except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
-            self.internal(site, exc)
-            found = []
-        for warning_kind, message in found:
+        # (a failure here reaches the caller's bookkeeping_failed, which knows the operands)
+        for warning_kind, message in check_silent_bugs(self.registry.sites[site], kind, shapes, result_shape):
             self.warned.setdefault((site, warning_kind), message)
         return record
 
@@ -126,10 +125,23 @@ class Tracer:
         if all(e.site != site or type(e.exception) is not type(exception) for e in self.internal_errors):
             self.internal_errors.append(InternalError(site, exception))
 
-    def failed(self, site, operands, exception, kind):
-        """An operation raised: remember it, and add our explanation to numpy's message."""
+    def bookkeeping_failed(self, site, exception, operands) -> None:
+        """Recording an operation failed. With numpy arrays (and numbers) that is our bug; with a learner's
+        own object that has a ``shape`` attribute (a list, a property that raises, a stale value) the
+        operation is simply not recorded: we vouch for numpy's shapes, not for every ``.shape``."""
+        if not any(_foreign(operand) for operand in operands):
+            self.internal(site, exception)
+
+    def failed(self, site, operands, exception, kind, *, call=None):
+        """An operation raised: remember it, and add our explanation to numpy's message. ``call`` is
+        ``(owner, args, kwargs)`` for a numpy call (``owner``: the array of a method call, or None)."""
         try:
-            self.failures.append(Failure(site, tuple(_shape(o) for o in operands), exception, kind))
+            found = {}
+            if call is not None:
+                owner, args, kwargs = call
+                operands = calls.operands(kind, owner, args)
+                found = calls.details(kind, owner, args, kwargs)
+            self.failures.append(Failure(site, tuple(shape_of(o) for o in operands), exception, kind, details=found))
             from shapecheck.tracing.explain import explain_failure
 
             text = explain_failure(self, self.failures[-1])
@@ -141,30 +153,26 @@ class Tracer:
     # -- calls and .T --------------------------------------------------------------------------------
     def _call(self, site, function, *args, **kwargs):
         try:
-            name, owner = _interesting(function)
-            operands = _operands(name, owner, args) if name is not None else ()
+            name, owner = calls.interesting(function)
         except Exception as exc:  # noqa: BLE001 - our bug: run the learner's call untraced
             self.internal(site, exc)
             name = None
-        if name is None:
-            try:
-                return function(*args, **kwargs)
-            except Exception as exc:
-                mark_as_learners(exc)
-                raise
         try:
             result = function(*args, **kwargs)
         except Exception as exc:
             mark_as_learners(exc)
-            self.failed(site, operands, exc, name)
+            if name is not None:
+                self.failed(site, None, exc, name, call=(owner, args, kwargs))
             raise
+        if name is None or name in calls.EXPLAIN_ONLY:
+            return result
         try:
-            self._record_call(site, name, operands, kwargs, result)
+            self._record_call(site, name, calls.operands(name, owner, args), kwargs, result, owner is not None)
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
-            self.internal(site, exc)
+            self.bookkeeping_failed(site, exc, (owner, *args))
         return result
 
-    def _record_call(self, site, name, operands, kwargs, result):
+    def _record_call(self, site, name, operands, kwargs, result, method):
         raw = (operands[0].shape if len(operands) == 1 and hasattr(operands[0], "shape")
                else tuple([getattr(o, "shape", None) for o in operands]))
         options = (kwargs.get("axis"), kwargs.get("keepdims"), kwargs.get("axes")) if kwargs else ()
@@ -175,8 +183,8 @@ class Tracer:
             key = (site, raw, ())
             record = self.records.get(key)
         if record is None:
-            text = ", ".join(f"{k}={kwargs[k]!r}" for k in _OPTION_NAMES if k in kwargs)
-            self.first_time(key, site, tuple(_shape(o) for o in operands), result, name, text)
+            text = ", ".join(f"{k}={kwargs[k]!r}" for k in calls.OPTION_NAMES if k in kwargs)
+            self.first_time(key, site, tuple(shape_of(o) for o in operands), result, name, text, method)
         else:
             record.count += 1
 
@@ -192,11 +200,11 @@ class Tracer:
                 key = (site, shape)
                 record = self.records.get(key)
                 if record is None:
-                    self.first_time(key, site, (_shape(value),), result, "T")
+                    self.first_time(key, site, (shape_of(value),), result, "T")
                 else:
                     record.count += 1
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
-            self.internal(site, exc)
+            self.bookkeeping_failed(site, exc, (value,))
         return result
 
 
@@ -227,7 +235,7 @@ def traced(site, left, right):
             record.count += 1
     except Exception as exc:
         # a bug of ours, or an operand whose .shape is not a shape: the learner's result stands
-        tracer.internal(site, exc)
+        tracer.bookkeeping_failed(site, exc, (left, right))
     return result
 '''
 
@@ -235,48 +243,20 @@ def traced(site, left, right):
 def _make(tracer: Tracer, family: str, symbol: str, expression: str):
     """One traced operator: the template above with the operation written inline (for an in-place
     operator, ``result = left`` then ``result -= right``: in place for arrays, rebinding for numbers)."""
-    namespace = {"tracer": tracer, "records": tracer.records, "shape": _shape,
+    namespace = {"__name__": OPERATOR_MODULE, "tracer": tracer, "records": tracer.records, "shape": shape_of,
                  "kind": symbol, "numbers": frozenset({int, float, bool, complex}), "ndarray": np.ndarray}
     exec(compile(_TEMPLATE.format(expression=expression), f"<shapecheck {family} {symbol}>", "exec"), namespace)
     return namespace["traced"]
 
 
-def _shape(value):
-    """The shape as a tuple of ints, or None for a value without one (a Python number) or with a
-    ``.shape`` that is not a shape (a learner's own object may have any attribute called shape)."""
-    shape = getattr(value, "shape", None)
-    if shape is None:
-        return None
+_NUMBERS = (int, float, complex, bool, np.generic, np.ndarray)
+
+
+def _foreign(value) -> bool:
+    """A learner's own object with a ``shape`` attribute (not an ndarray, a numpy scalar or a number)."""
+    if value is None or isinstance(value, _NUMBERS):
+        return False
     try:
-        return tuple(int(s) for s in shape)
-    except (TypeError, ValueError):
-        return None
-
-
-_OPTION_NAMES = ("axis", "keepdims", "axes")
-_BUILTIN_METHOD = type(np.empty(0).sum)
-_SEQUENCE_OPS = frozenset({"concatenate", "stack", "hstack", "vstack"})
-_RECORDED = {**PRODUCTS, **SHAPING}
-
-
-def _interesting(function):
-    """(report name, the array it is bound to or None) for a recorded numpy function or ndarray
-    method; (None, None) for anything else."""
-    if type(function) is _BUILTIN_METHOD:
-        owner = function.__self__
-        if isinstance(owner, np.ndarray):
-            return METHODS.get(function.__name__), owner
-    try:
-        return _RECORDED.get(function), None
-    except TypeError:  # an unhashable callable
-        return None, None
-
-
-def _operands(name: str, owner, args) -> tuple:
-    """The arrays whose shapes describe the call: both factors of a product, the one array of a
-    reduction or reshape, every array of a concatenation."""
-    if owner is not None:
-        args = (owner, *args)
-    if name in _SEQUENCE_OPS:
-        return tuple(args[0]) if args and isinstance(args[0], (list, tuple)) else args[:1]
-    return args[:2] if name in PRODUCTS.values() else args[:1]
+        return hasattr(value, "shape")
+    except Exception:  # noqa: BLE001 - a shape property that raises: certainly the learner's own object
+        return True

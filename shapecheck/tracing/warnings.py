@@ -7,12 +7,17 @@ kind                   fires when
 ``inplace-broadcast``  an in-place update's right side is stretched up to the target, e.g. ``W -= dW``
                        with ``dW`` ``(1, h)`` and ``W`` ``(d, h)``
 ``rank-1``             a ``(k,)`` vector meets a ``(k, 1)`` or ``(1, k)`` array
-``ambiguous-sizes``    two different roles share a size (a square weight, n equal to a width), so a
-                       transposed matrix or a wrongly oriented bias would still fit
 =====================  =================================================================================
+
+Equal sizes in different roles (a square weight, n equal to a width) are not a warning: the program may
+well be right, but a transposed matrix or a wrongly oriented bias would fit as well, so the tracer cannot
+see such bugs. :func:`coinciding_sizes` finds them per operation and :func:`sizes_note` turns all of a
+run's into one note (kind ``ambiguous-sizes``) naming the sizes and the lines.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing.shapes import stretched
@@ -21,19 +26,58 @@ ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**", "<", "<=", ">", ">
 PRODUCT_OPS = frozenset({"@", "@=", "dot", "matmul"})
 #: In-place updates that broadcast their right side (``@=`` does not broadcast, comparisons are not updates).
 INPLACE = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^="})
+#: The kind of the note on equal sizes in different roles (in ``TraceReport.notes``, never a warning).
+AMBIGUOUS_SIZES = "ambiguous-sizes"
+#: At most this many lines are named in the note's text (the JSON note lists them all).
+_LINES_SHOWN = 12
 
 
 def check_silent_bugs(site, kind: str, shapes: tuple, result: tuple | None) -> list[tuple[str, str]]:
     """The warnings (kind, message) for the first call of a signature at ``site``."""
-    found = []
     arrays = [s for s in shapes if s is not None]
     if kind in ELEMENTWISE and len(arrays) == 2 and result is not None:
-        found += _elementwise(site, shapes, result)
-    elif kind in INPLACE and result is not None:
-        found += _inplace(site, shapes, result)
-    if kind in PRODUCT_OPS and len(arrays) == 2:
-        found += _ambiguous_product(site, shapes)
-    return found
+        return _elementwise(site, shapes, result)
+    if kind in INPLACE and result is not None:
+        return _inplace(site, shapes, result)
+    return []
+
+
+@dataclass(frozen=True)
+class Coincidence:
+    """One operation whose operands would fit as well with a transposed matrix or a turned bias."""
+
+    size: int
+    roles: str          # "in `a0 @ w0`, (4, 2) @ (2, 4), 4 is both the rows of the left and the columns of the right"
+
+
+def coinciding_sizes(site, kind: str, shapes: tuple, result: tuple | None) -> Coincidence | None:
+    """The size that plays two roles in this operation, or None when every role has its own size."""
+    arrays = [s for s in shapes if s is not None]
+    if len(arrays) != 2 or len(shapes) != 2:
+        return None
+    if kind in PRODUCT_OPS:
+        return _ambiguous_product(site, shapes)
+    if kind in ELEMENTWISE and result is not None and not _elementwise(site, shapes, result):
+        return _ambiguous_bias(site, shapes, result)     # a real warning there says more than the note would
+    return None
+
+
+def sizes_note(found: list) -> dict | None:
+    """One note for a whole run from ``found``: [(file, line, Coincidence), ...] in report order.
+
+    Returns ``{"kind", "sizes", "lines": [{"file", "line"}], "message"}``, or None when ``found`` is empty.
+    """
+    if not found:
+        return None
+    sizes = sorted({c.size for _, _, c in found})
+    places = list(dict.fromkeys((file, line) for file, line, _ in found))
+    words = (f"size {sizes[0]} plays two roles" if len(sizes) == 1
+             else f"sizes {_and(map(str, sizes))} each play two roles")
+    message = (f"{words} ({found[0][2].roles}), so a transposed matrix or a wrongly oriented bias would "
+               f"still fit at {_where(places)}; re-run with all sizes different (e.g. 7 samples, 5 inputs, "
+               f"3 hidden units, 2 outputs) to let shapecheck see such bugs")
+    return {"kind": AMBIGUOUS_SIZES, "sizes": sizes,
+            "lines": [{"file": file, "line": line} for file, line in places], "message": message}
 
 
 def _elementwise(site, shapes, result):
@@ -46,20 +90,24 @@ def _elementwise(site, shapes, result):
                       f"giving {format_shape(result)}: an outer product by broadcasting, rarely meant in backprop "
                       f"(a (n, 1) minus a (n,) gives (n, n)); make both operands the same shape"))
     for vector, other, v_text, o_text in ((left, right, texts[0], texts[1]), (right, left, texts[1], texts[0])):
-        if len(vector) == 1 and vector[0] > 1 and len(other) == 2 and 1 in other and vector[0] in other:
+        if vector is not None and other is not None and len(vector) == 1 and vector[0] > 1 and len(other) == 2 \
+                and 1 in other and vector[0] in other:
             found.append(("rank-1", f"`{v_text}` is a rank-1 vector {format_shape(vector)} mixed with "
                                     f"`{o_text}` {format_shape(other)}; keep vectors 2-d "
                                     f"({v_text}.reshape(-1, 1) or keepdims=True) so shapes say what they mean"))
             break
-    if len(result) == 2 and result[0] == result[1] > 1 and not found:
-        for operand, text in ((left, texts[0]), (right, texts[1])):
-            if operand is not None and len(operand) == 2 and 1 in operand and operand != result:
-                found.append(("ambiguous-sizes",
-                              f"`{text}` {format_shape(operand)} broadcasts into the square {format_shape(result)}: "
-                              f"it would fit along either axis, so a wrongly oriented bias cannot be seen; "
-                              f"re-run with different sizes for samples and units"))
-                break
     return found
+
+
+def _ambiguous_bias(site, shapes, result):
+    """A (1, k) or (k, 1) operand broadcast into a square (k, k): it would fit along either axis."""
+    if len(result) != 2 or result[0] != result[1] or result[0] <= 1:
+        return None
+    for operand, text in zip(shapes, site.operands):
+        if operand is not None and len(operand) == 2 and 1 in operand and operand != result:
+            return Coincidence(result[0], f"in `{site.expr}`, `{text}` {format_shape(operand)} fits the square "
+                                          f"{format_shape(result)} whichever way it is turned")
+    return None
 
 
 def _inplace(site, shapes, result):
@@ -77,17 +125,31 @@ def _inplace(site, shapes, result):
 def _ambiguous_product(site, shapes):
     left, right = shapes
     if len(left) != 2 or len(right) != 2:
-        return []
+        return None
     m, k, p = left[0], left[1], right[1]
-    sizes = {"rows of the left": m, "shared inner size": k, "columns of the right": p}
-    equal = [(a, b) for i, (a, x) in enumerate(sizes.items()) for b, y in list(sizes.items())[i + 1:]
-             if x == y and x > 1]
-    if not equal:
-        return []
-    a, b = equal[0]
-    return [("ambiguous-sizes",
-             f"`{site.expr}` is {format_shape(left)} @ {format_shape(right)}: the {a} and the {b} are both "
-             f"{sizes[a]}, so a transposed operand would still fit; re-run with pairwise-distinct sizes")]
+    roles = (("the rows of the left", m), ("the shared inner size", k), ("the columns of the right", p))
+    for i, (a, x) in enumerate(roles):
+        for b, y in roles[i + 1:]:
+            if x == y and x > 1:
+                return Coincidence(x, f"in `{site.expr}`, {format_shape(left)} @ {format_shape(right)}, {x} is "
+                                      f"both {a} and {b}")
+    return None
+
+
+def _where(places) -> str:
+    """``lines 28, 30 of xor.py`` (or per file when there are several), the first few only."""
+    shown, rest = places[:_LINES_SHOWN], len(places) - _LINES_SHOWN
+    by_file: dict[str, list] = {}
+    for file, line in shown:
+        by_file.setdefault(file, []).append(line)
+    parts = [f"{'line' if len(lines) == 1 else 'lines'} {', '.join(map(str, lines))} of {file}"
+             for file, lines in by_file.items()]
+    return "; ".join(parts) + (f" and {rest} more" if rest > 0 else "")
+
+
+def _and(words) -> str:
+    words = list(words)
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 def _is_array(shape) -> bool:

@@ -80,8 +80,8 @@ def test_cli_json_contract_and_exit_codes(tmp_path):
     result = run_cli("trace", "--json", str(target), str(EXAMPLES / "matmul_mismatch.py"))
     assert result.returncode == 1
     data = json.loads(target.read_text())
-    assert set(data) == {"exit_code", "error", "sites", "warnings", "internal_errors"}
-    assert set(data["error"]) == {"file", "line", "kind", "message", "operands"}
+    assert set(data) == {"exit_code", "verdict", "error", "sites", "warnings", "notes", "internal_errors"}
+    assert set(data["error"]) == {"file", "line", "kind", "message", "operands", "explanation", "fixes"}
     assert all(set(site) >= {"file", "line", "op", "expr", "calls", "signatures"} for site in data["sites"])
     assert all(set(sig) >= {"shapes", "result", "count"} for site in data["sites"] for sig in site["signatures"])
     assert result.stderr.count("shapecheck: matmul error") == 1        # once: in the traceback or the report
@@ -100,3 +100,16 @@ def test_cli_strict_exits_2_on_warnings_and_report_goes_to_stderr():
 def test_cli_all_lists_elementwise_operations():
     result = run_cli("trace", "--all", str(EXAMPLES / "correct_training_loop.py"), "5")
     assert "every traced operation" in result.stderr and "A2 - Y" in result.stderr
+
+
+def test_class_based_network_with_private_attributes_and_weight_lists():
+    """examples/trace/class_network.py: the error sent back through an untransposed weight of a list."""
+    report = traced("class_network.py")
+    assert report.exit_code == 1 and report.internal_errors == ()
+    assert (report.error["file"], report.error["line"], report.error["kind"]) == ("class_network.py", 36, "matmul")
+    assert report.error["operands"] == [{"expr": "self.weights[-layer + 1]", "shape": [2, 3]},
+                                        {"expr": "delta", "shape": [2, 7]}]
+    assert "`self.weights[-layer + 1].T @ delta` gives (3, 7)" in report.error_text
+    assert "an element of `self.weights`, which is made at line 17" in report.error_text
+    products = {(s.line, s.expr) for s in report.matrix_products()}
+    assert (27, "np.dot(w, activations[-1])") in products

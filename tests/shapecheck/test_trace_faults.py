@@ -102,3 +102,21 @@ def test_trace_lets_interrupt_and_exit_through(exception):
     with pytest.raises(exception):
         trace(program)()
     assert not any(name.startswith("@sc_") for name in vars(builtins))
+
+
+@pytest.mark.parametrize("shape_attribute", ["[7, 5]", "property(lambda self: 1 / 0)", "'dense'"])
+def test_a_learners_object_with_an_odd_shape_is_not_called_our_bug(shape_attribute):
+    """A tensor class whose ``shape`` is a list, raises, or is a string: its operations run and are just
+    not recorded; nothing is reported as a shapecheck failure."""
+    namespace = {}
+    exec(f"class Tensor:\n    shape = {shape_attribute}\n    def __add__(self, other):\n        return 3\n"
+         f"    def __matmul__(self, other):\n        return 4\n    @property\n    def T(self):\n        return self\n",
+         namespace)
+    Tensor = namespace["Tensor"]
+
+    def program(a, b):
+        return (a + b) + (a @ b) + (a.T @ b)
+
+    report = trace(program)(Tensor(), Tensor())
+    assert report.value == 11 and report.exception is None
+    assert report.internal_errors == ()

@@ -218,3 +218,44 @@ class _Child(_Parent):
 
     def forward(self, X):
         return super().scale(X @ self.__w)
+
+
+def test_numpy_warnings_point_at_the_learners_lines_once_per_line(tmp_path):
+    """A RuntimeWarning of a traced operation is shown at the learner's line, once per line as Python
+    does, not once for the tracer's operator function."""
+    plain, traced_run = both(tmp_path, """
+        import numpy as np
+        a = np.zeros(3)
+        x = a / a
+        y = a / a
+        for i in range(3):
+            z = a / a
+    """)
+    shown = [line for line in plain.stderr.splitlines() if "RuntimeWarning" in line]
+    assert len(shown) == 3 and all("prog.py:" in line for line in shown)
+    assert [line for line in traced_run.stderr.splitlines() if "RuntimeWarning" in line] == shown
+
+
+def test_a_warning_made_an_error_by_the_learner_stays_theirs(tmp_path):
+    path = write(tmp_path, "prog.py", """
+        import warnings
+        import numpy as np
+        warnings.simplefilter("error")
+        x = np.zeros(3) / np.zeros(3)
+    """)
+    result = run_cli("trace", str(path), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "RuntimeWarning: invalid value encountered in divide" in result.stderr
+    assert "could not trace" not in result.stderr and "<shapecheck" not in result.stderr
+
+
+def test_a_syntax_error_in_an_imported_local_module_reads_as_python_prints_it(tmp_path):
+    write(tmp_path, "broken.py", "def f(:\n    pass\n")
+    plain, traced_run = both(tmp_path, """
+        import numpy as np
+        import broken
+    """)
+    assert traced_run.returncode == plain.returncode == 1
+    python_traceback = plain.stderr
+    assert traced_run.stderr.startswith(python_traceback)
+    assert "could not trace" not in traced_run.stderr and "frozen" not in traced_run.stderr

@@ -1,0 +1,107 @@
+"""The numpy calls the tracer watches: which function a call really is, its operands and its options.
+
+The rewrite turns every call to a function or method with one of these names into a call through the
+tracer (``np.dot(a, b)``, ``a.dot(b)``, ``np.array(layers)``); here, at run time, the callee is checked
+to be numpy's, and its arrays and options are read from the call's arguments, the same way for the
+tracer (while the program runs) and for ``explain_errors()`` (after it failed).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: numpy functions whose shapes are recorded when called, by the name the report uses.
+PRODUCTS = {np.dot: "dot", np.matmul: "matmul", np.outer: "outer", np.inner: "inner",
+            np.tensordot: "tensordot", np.einsum: "einsum"}
+SHAPING = {np.sum: "sum", np.mean: "mean", np.concatenate: "concatenate", np.stack: "stack",
+           np.hstack: "hstack", np.vstack: "vstack", np.reshape: "reshape", np.transpose: "transpose"}
+#: Calls that are only explained when they fail (recording every ``np.array`` would be noise).
+CONSTRUCTORS = {np.array: "array", np.asarray: "asarray"}
+EXPLAIN_ONLY = frozenset(CONSTRUCTORS.values())
+METHODS = {"dot": "dot", "sum": "sum", "mean": "mean", "reshape": "reshape", "transpose": "transpose"}
+JOINING = frozenset({"concatenate", "stack", "hstack", "vstack"})
+OPTION_NAMES = ("axis", "keepdims", "axes")
+
+_BUILTIN_METHOD = type(np.empty(0).sum)
+_RECORDED = {**PRODUCTS, **SHAPING, **CONSTRUCTORS}
+
+
+def interesting(function):
+    """(report name, the array it is bound to or None) for a watched numpy function or ndarray method;
+    (None, None) for anything else."""
+    if type(function) is _BUILTIN_METHOD:
+        owner = function.__self__
+        if isinstance(owner, np.ndarray):
+            return METHODS.get(function.__name__), owner
+    try:
+        return _RECORDED.get(function), None
+    except TypeError:  # an unhashable callable
+        return None, None
+
+
+def operands(name: str, owner, args) -> tuple:
+    """The arrays whose shapes describe the call: both factors of a product, the operands of an einsum
+    (after its subscripts), the one array of a reduction or reshape, every array of a join."""
+    if owner is not None:
+        args = (owner, *args)
+    if name in JOINING:
+        return tuple(args[0]) if args and isinstance(args[0], (list, tuple)) else args[:1]
+    if name == "einsum":
+        return tuple(args[1:]) if args and isinstance(args[0], str) else tuple(args)
+    return args[:2] if name in PRODUCTS.values() else args[:1]
+
+
+def details(name: str, owner, args, kwargs) -> dict:
+    """What the explanation of a failed call needs besides the operands' shapes: whether it was a method
+    (``a.dot(b)``: ``a`` is the left operand), and the call's options (``axis``, the new shape of a
+    reshape, the einsum subscripts, the shapes of the elements given to ``np.array``)."""
+    found = {"method": owner is not None}
+    rest = args if owner is not None else args[1:]
+    if name == "reshape":
+        wanted = kwargs.get("newshape", kwargs.get("shape"))
+        if wanted is None and rest:
+            wanted = rest[0] if len(rest) == 1 else tuple(rest)
+        found["newshape"] = wanted
+    elif name in ("concatenate", "stack"):
+        found["axis"] = rest[0] if rest else kwargs.get("axis", 0)
+    elif name == "einsum" and args and isinstance(args[0], str):
+        found["subscripts"] = args[0]
+    elif name in EXPLAIN_ONLY and args:
+        found["elements"] = element_shapes(args[0])
+    return found
+
+
+def shape_of(value) -> tuple | None:
+    """The shape as a tuple of ints, or None for a value without one (a Python number) or with a
+    ``.shape`` that is not a shape (a learner's own object may have any attribute called shape)."""
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return None
+    try:
+        return tuple(int(s) for s in shape)
+    except (TypeError, ValueError):
+        return None
+
+
+def element_shapes(value, limit: int = 12) -> list | None:
+    """The shape of each element of a list or tuple (None for an element without one), at most
+    ``limit`` of them; None when ``value`` is not a list or tuple."""
+    if not isinstance(value, (list, tuple)):
+        return None
+    shapes = []
+    for element in value[:limit]:
+        shapes.append(_nested_shape(element))
+    return shapes
+
+
+def _nested_shape(value):
+    """An array's shape, or the shape a nested list would have if it were regular (None if it is not)."""
+    if getattr(value, "shape", None) is not None:
+        return shape_of(value)
+    if isinstance(value, (list, tuple)):
+        inner = {_nested_shape(element) for element in value}
+        if len(inner) == 1:
+            (only,) = inner
+            return None if only is None else (len(value), *only)
+        return (len(value),) if not value else None
+    return () if isinstance(value, (int, float, complex, bool, np.generic)) else None
