@@ -64,14 +64,25 @@ def _compare_learner(net, X, Y, out: TextIO) -> None:
 
 LEARNER_SCRIPT = '''import numpy as np
 
-rng = np.random.default_rng(0)
-n, d, h, t = 7, 5, 3, 2
-X, y = rng.normal(size=(n, d)), rng.normal(size=n)          # y is (n,), not (n, 1)
-W1, W2 = rng.normal(size=(d, h)), rng.normal(size=(h, t))
-A1 = np.tanh(X @ W1)
-residual = A1 @ W2[:, :1] - y                                 # (7, 1) - (7,) -> (7, 7), silently
-dZ2 = A1 @ W2 - rng.normal(size=(n, t))
-dZ1 = dZ2 * (1 - A1 ** 2)                                     # forgot "@ W2.T"
+class TwoLayerNet:
+    def __init__(self, d, h, t, seed=0):
+        rng = np.random.default_rng(seed)
+        self.W1, self.W2 = rng.normal(size=(d, h)), rng.normal(size=(h, t))
+
+    def forward(self, X):
+        self.A1 = np.tanh(X @ self.W1)                  # cached for backward
+        return self.A1 @ self.W2
+
+    def backward(self, X, Y):
+        dZ2 = self.forward(X) - Y
+        dZ1 = dZ2 * (1 - self.A1 ** 2)                  # forgot "@ self.W2.T"
+        return X.T @ dZ1
+
+rng = np.random.default_rng(1)
+X, y = rng.normal(size=(7, 5)), rng.normal(size=7)      # y is (7,), not (7, 1)
+net = TwoLayerNet(5, 3, 2)
+residual = net.forward(X)[:, :1] - y                    # (7, 1) - (7,) -> (7, 7), silently
+net.backward(X, rng.normal(size=(7, 2)))
 '''
 
 

@@ -25,8 +25,10 @@ def test_demo_trains_xor_and_shows_plan_and_gradients():
     assert "gradients OK: 4 tensors" in out
     assert "broken: gradients WRONG in W1, b1" in out
     assert "found: W1[700, 37] (FAIL)" in out
-    assert "FAILED at learner.py:10 (broadcast)" in out and "[outer-broadcast]" in out
-    assert "`(dZ2 @ W2.T) * (1 - A1 ** 2)` gives (7, 3)" in out
+    assert "class TwoLayerNet:" in out                           # the tracer's section uses a class
+    assert "FAILED at learner.py:14 (broadcast)" in out and "[outer-broadcast]" in out
+    assert "learner.py:9   X @ self.W1" in out
+    assert "`(dZ2 @ self.W2.T) * (1 - self.A1 ** 2)` gives (7, 3)" in out
     assert "MISMATCH: network [2, 4, 1], layout 'rows'; derivative-at-activation" in out
     assert result.stderr == ""
 
