@@ -21,7 +21,7 @@ def pytest_addoption(parser):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "shapecheck: run this test under the shape tracer; fail on silent shape "
-                                       "bugs (outer-broadcast, inplace-broadcast, rank-1, ambiguous-sizes)")
+                                       "bugs (outer-broadcast, inplace-broadcast, rank-1)")
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -1,5 +1,6 @@
 """The pytest plugin, run in pytester's sandbox: the marker, --shapecheck-strict, the fixtures, -p no:, xdist."""
 
+import numpy  # noqa: F401 - imported before pytester's in-process runs: numpy cannot be loaded twice
 import pytest
 
 NETWORK = """
