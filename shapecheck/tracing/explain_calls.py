@@ -76,7 +76,11 @@ def _join(op, site, operands, details):
     if not fixes:
         fixes.append("no join of these arrays fits: one of them has the wrong shape (compare it with the others "
                      "above)")
-    return message, rows, [_join_rule(op, options.get("axis", 0))], fixes[:3]
+    fixes = fixes[:3]
+    if argument.isidentifier() and len(set(shapes)) > 1:
+        fixes.append(f"if `{argument}` holds one array per layer (weights, activations, deltas of different "
+                     f"sizes), keep it a Python list instead of joining it")
+    return message, rows, [_join_rule(op, options.get("axis", 0))], fixes
 
 
 def _join_rule(op, axis) -> str:

@@ -266,3 +266,16 @@ def test_explain_errors_covers_in_place_dot_and_calls(function, args, expected):
     text = explain_exception(info.value)
     for fragment in expected:
         assert fragment in text, (fragment, text)
+
+
+def test_stacking_a_list_of_layers_says_to_keep_the_list(tmp_path):
+    code = """
+        import numpy as np
+        deltas = [np.ones((3, 7)), np.ones((2, 7))]
+        all_deltas = np.vstack(deltas)
+        stacked = np.stack(deltas)
+    """
+    report, text = run(tmp_path, code)
+    assert report.error["kind"] == "join" and report.error["line"] == 5       # vstack fits, stack does not
+    assert "`deltas[0]`  (3, 7)" in text and "`deltas[1]`  (2, 7)" in text
+    assert "keep it a Python list" in report.error["fixes"][-1]
