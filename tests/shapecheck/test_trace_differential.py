@@ -48,8 +48,11 @@ def fresh_namespace(shapes):
     return namespace
 
 
-def run(source, shapes, tracer=None):
+def run(source, shapes, tracer=None, *, module_name=None):
+    """(the program's namespace, (exception type, message) or None), traced when a tracer is given."""
     namespace = fresh_namespace(shapes)
+    if module_name is not None:
+        namespace["__name__"] = module_name
     code = compile(instrument(source, "<prog>", tracer.registry) if tracer else source, "<prog>", "exec")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")            # overflow or division warnings, the same in both runs

@@ -9,17 +9,16 @@ silently stopped inside classes would pass the differential test)."""
 
 import re
 import textwrap
-import warnings
 from types import SimpleNamespace
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shapecheck.tracing.rewrite import instrument
 from shapecheck.tracing.runtime import Tracer
 from shapecheck.tracing.shapes import predict
-from tests.shapecheck.test_trace_differential import OPS, SHAPES, _predictions_match, fresh_namespace
+from tests.shapecheck import test_trace_differential as differential
+from tests.shapecheck.test_trace_differential import OPS, SHAPES, _predictions_match
 
 GLOBALS = ["a", "b", "c"]
 HEADER = "from dataclasses import dataclass, field\n"
@@ -455,20 +454,7 @@ def scoped_programs(draw):
 
 # -- running and comparing ---------------------------------------------------------------------------
 def run(source, shapes, tracer=None):
-    namespace = fresh_namespace(shapes)
-    namespace["__name__"] = "__prog__"
-    code = compile(instrument(source, "<prog>", tracer.registry) if tracer else source, "<prog>", "exec")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")            # overflow or division warnings, the same in both runs
-        try:
-            if tracer:
-                with tracer:
-                    exec(code, namespace)
-            else:
-                exec(code, namespace)
-        except Exception as exc:  # noqa: BLE001 - compared below
-            return namespace, (type(exc), str(exc))
-    return namespace, None
+    return differential.run(source, shapes, tracer, module_name="__prog__")
 
 
 def assert_same(plain, traced, where):
