@@ -105,3 +105,16 @@ def _nested_shape(value):
             return None if only is None else (len(value), *only)
         return (len(value),) if not value else None
     return () if isinstance(value, (int, float, complex, bool, np.generic)) else None
+
+
+def operand_texts(site, op: str, count: int, method: bool) -> list[str]:
+    """The source text of each operand: for ``a.dot(b)`` the array the method belongs to comes first;
+    for ``np.einsum("ij,jk", a, b)`` the subscripts are not an operand."""
+    texts = list(site.operands)
+    if site.op == "call":
+        if method and site.receiver:
+            texts = [site.receiver, *texts]
+        elif op == "einsum" and texts:
+            texts = texts[1:]
+    texts = texts[:count]
+    return texts + ["?"] * (count - len(texts))

@@ -16,8 +16,9 @@ import re
 from dataclasses import dataclass
 
 from shapecheck._arrays import format_shape
-from shapecheck.tracing import calls, origins
+from shapecheck.tracing import calls, origins, roles
 from shapecheck.tracing.explain_calls import explain_call
+from shapecheck.tracing.network import infer_network
 from shapecheck.tracing.origins import parse_source, source_line
 from shapecheck.tracing.shapes import Conflict, broadcast_diagram, predict, suggest_fixes
 
@@ -66,8 +67,6 @@ def classify(op: str, exception: BaseException) -> str | None:
 
 def explain_failure(tracer, failure) -> str:
     """The explanation text added to the exception (and kept for the report); '' for other errors."""
-    from shapecheck.tracing.network import infer_network
-
     site = tracer.registry.sites[failure.site]
     network = infer_network(tracer)
     explanation = build_explanation(tracer.registry, failure.site, failure.kind, failure.shapes, failure.exception,
@@ -84,26 +83,13 @@ def _known_shapes(tracer, file: str) -> dict:
         site = tracer.registry.sites[record.site]
         if site.file != file:
             continue
-        texts = operand_texts(site, record.kind, len(record.shapes), {"method": record.method})
+        texts = calls.operand_texts(site, record.kind, len(record.shapes), record.method)
         for text, shape in zip(texts, record.shapes):
             if shape is not None and len(shape) == 2 and text.endswith(".T"):
                 text, shape = text[:-2], shape[::-1]        # W2.T (t, h) says W2 is (h, t)
-            if shape is not None and len(shape) == 2 and _is_dotted_name(text):
+            if shape is not None and len(shape) == 2 and roles.is_dotted_name(text):
                 known[text] = shape
     return known
-
-
-def operand_texts(site, op: str, count: int, details: dict) -> list[str]:
-    """The source text of each operand: for ``a.dot(b)`` the array the method belongs to comes first;
-    for ``np.einsum("ij,jk", a, b)`` the subscripts are not an operand."""
-    texts = list(site.operands)
-    if site.op == "call":
-        if details.get("method") and site.receiver:
-            texts = [site.receiver, *texts]
-        elif op == "einsum" and texts:
-            texts = texts[1:]
-    texts = texts[:count]
-    return texts + ["?"] * (count - len(texts))
 
 
 def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception, *, known: dict | None = None,
@@ -116,7 +102,7 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
     if kind is None:
         return None
     details = details or {}
-    operands = tuple(zip(operand_texts(site, op, len(shapes), details), shapes))
+    operands = tuple(zip(calls.operand_texts(site, op, len(shapes), details.get("method", False)), shapes))
     source = registry.sources.get(site.file, "")
     if kind in ("join", "reshape", "einsum", "ragged"):
         message, body, fixes = explain_call(kind, op, site, operands, details,
@@ -250,7 +236,7 @@ def _no_sound_fix(operands, plan: str | None) -> str:
 
 
 def _origin_statement(source: str, line: int, text: str) -> str | None:
-    found = origins.find_origin(source, line, text) if _is_dotted_name(text) else None
+    found = origins.find_origin(source, line, text) if roles.is_dotted_name(text) else None
     return source_line(source, found.line) if found else None
 
 
@@ -263,12 +249,12 @@ def _missing_product(symbol, operands, known, source, line) -> list[str]:
     """
     (lt, ls), (rt, rs) = operands
     found = []
-    usable = [name for name in known if name not in (lt, rt) and not looks_like_data(name)
+    usable = [name for name in known if name not in (lt, rt) and not roles.looks_like_data(name)
               and origins.in_scope(source, line, name)]
-    weights = [name for name in usable if looks_like_weights(name)] or \
-              [name for name in usable if not _looks_like_activation(name)]
-    movable = [o for o in (lt, rt) if _is_dotted_name(o)]      # an error variable such as dZ2, not an expression
-    errors = [o for o in movable if _looks_like_error(o)]
+    weights = [name for name in usable if roles.looks_like_weights(name)] or \
+              [name for name in usable if not roles.looks_like_signal(name)]
+    movable = [o for o in (lt, rt) if roles.is_dotted_name(o)]      # an error variable such as dZ2, not an expression
+    errors = [o for o in movable if roles.looks_like_error(o)]
     movable = errors if len(errors) == 1 else movable           # only the error is sent back, when one is
     for name in weights:
         shape = known[name]
@@ -284,42 +270,6 @@ def _missing_product(symbol, operands, known, source, line) -> list[str]:
                     found.append(f"`{fix}` gives {format_shape(other_shape)}: was `{moved}` meant to go "
                                  f"through `{name}` first (the error sent back through the weights)?")
     return found[:2]
-
-
-_DATA_WORDS = ("input", "target", "label", "train", "test", "data", "batch", "sample", "feature")
-
-
-def looks_like_data(text: str) -> bool:
-    """``X``, ``Y``, ``X_train``, ``datasetX``, ``self.input``, ``targets``: the learner's data (or a cache
-    of it), never the weights an error is sent back through."""
-    last = text.split(".")[-1].lower().strip("_")
-    bare = re.sub(r"[\d_]+", "", last)
-    return bare in ("x", "y", "xs", "ys", "xb", "yb") or re.match(r"[xy]_", last) is not None \
-        or any(word in last for word in _DATA_WORDS)
-
-
-def looks_like_weights(text: str) -> bool:
-    """``W2``, ``w1``, ``self.weights[1]``, ``wih``/``who``, ``syn0``, ``theta1``, ``self.__w1``: named as weights."""
-    last = text.split(".")[-1].lower().strip("_")
-    return re.match(r"(w|theta|syn|kernel)", last) is not None or "weight" in last
-
-
-def _looks_like_activation(text: str) -> bool:
-    """``A1``, ``z2``, ``delta``, ``error1``, ``dZ2``, ``hidden``, ``out``: an activation, a pre-activation or
-    an error, never what an error is sent back through."""
-    last = text.split(".")[-1].lower().strip("_")
-    return re.match(r"(a|z|d|h|delta|err|out|grad|pred|prob|score|act|sig|layer|l\d)", last) is not None
-
-
-def _looks_like_error(text: str) -> bool:
-    """``delta2``, ``dZ2``, ``error``, ``grad_out``, ``d_hidden``: the error being sent back."""
-    last = text.split(".")[-1].strip("_")
-    return re.match(r"(delta|err|grad|d[A-Z_]|d[a-z]\d|dz|da|dout|dh)", last, re.IGNORECASE) is not None \
-        and not last.lower().startswith("data")
-
-
-def _is_dotted_name(text: str) -> bool:
-    return bool(text) and all(part.isidentifier() for part in text.split("."))
 
 
 def _paren(text: str) -> str:

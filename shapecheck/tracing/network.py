@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shapecheck.tracing.explain import looks_like_data, operand_texts
+from shapecheck.tracing.calls import operand_texts
+from shapecheck.tracing.roles import looks_like_data
 
 FORWARD_PRODUCTS = frozenset({"@", "dot", "matmul"})
 
@@ -32,7 +33,7 @@ def infer_network(tracer) -> Network | None:
         site = tracer.registry.sites[record.site]
         if record.kind in FORWARD_PRODUCTS and len(record.shapes) == 2 and \
                 all(s is not None and len(s) == 2 for s in record.shapes):
-            texts = operand_texts(site, record.kind, 2, {"method": record.method})
+            texts = operand_texts(site, record.kind, 2, record.method)
             products.append((*texts, *record.shapes))
     for index, (left, right, left_shape, right_shape) in enumerate(products):
         if looks_like_data(left):
