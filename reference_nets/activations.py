@@ -77,6 +77,13 @@ class Softmax:
 
 LEAKY_SLOPE = 0.01
 
+
+def leaky_relu(slope: float) -> Activation:
+    """The leaky ReLU with its own negative slope (0.01 by default; 0.1 or 0.2 are common too)."""
+    return Activation("leaky_relu", f"z if z > 0 else {slope:g} * z;  f'(z) = 1 if z > 0 else {slope:g}",
+                      lambda z: np.where(z > 0, z, slope * z), lambda z: np.where(z > 0, 1.0, slope))
+
+
 _ELEMENTWISE = {
     "sigmoid": Activation(
         "sigmoid", "1 / (1 + exp(-z));  f'(z) = f(z) * (1 - f(z))",
@@ -90,10 +97,7 @@ _ELEMENTWISE = {
         "relu", "max(0, z);  f'(z) = 1 if z > 0 else 0",
         lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(np.float64),
     ),
-    "leaky_relu": Activation(
-        "leaky_relu", f"z if z > 0 else {LEAKY_SLOPE} * z;  f'(z) = 1 if z > 0 else {LEAKY_SLOPE}",
-        lambda z: np.where(z > 0, z, LEAKY_SLOPE * z), lambda z: np.where(z > 0, 1.0, LEAKY_SLOPE),
-    ),
+    "leaky_relu": leaky_relu(LEAKY_SLOPE),
     "identity": Activation(
         "identity", "z;  f'(z) = 1",
         lambda z: z.copy(), lambda z: np.ones_like(z),

@@ -113,5 +113,5 @@ def test_cli_usage_errors_exit_2(tmp_path):
 def test_compare_with_a_1d_target_says_how_to_shape_it():
     args = compare_args()
     args["Y"] = args["Y"][:, 0]
-    with pytest.raises(ShapeError, match="Y is 1-d: give it in your network's own layout"):
+    with pytest.raises(ShapeError, match="Y is 1-d: give it in your network.s own layout"):
         shapecheck.compare(**args)

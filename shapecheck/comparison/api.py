@@ -1,210 +1,315 @@
 """``shapecheck.compare``: run the learner's backprop on their own weights, and name the bug.
 
-The learner's gradients come from their ``gradients(X, Y)`` function, or are recovered from one
-training step: ``g = -(after - before) / lr``. The reference network is built from the same arrays
-(roles, sizes and layout inferred, see :mod:`.infer`), and every known mistake is tried as a mutant of
-its backward pass (see :mod:`.mutants`). The learner's arrays are restored exactly afterwards.
+Only what a learner has is needed: X and Y, their parameters (a dict, a list, their network object), their
+``gradients(X, Y)`` or one training ``step(X, Y)``, the learning rate when the step uses one that is not on
+the object, and their own cost function as ``loss_fn`` when their code has one. Everything else is read
+from what the code shows:
+
+1. the readings of their arrays as a network (:mod:`.readings`): layout, sizes, biases or none or folded,
+   which arrays are caches;
+2. their gradients at their weights and at two probe weights (:mod:`.learner`), everything restored;
+3. the conventions (:mod:`.conventions`): declared, read from ``loss_fn``'s values, or inferred as those
+   whose gradients explain theirs;
+4. under every reading and convention, every known mistake as a mutant of the reference backward pass
+   (:mod:`.diagnose`); the simplest explanation wins, and the report says how each choice was made.
 """
 
 from __future__ import annotations
 
-import itertools
+from dataclasses import dataclass
 
 import numpy as np
 
-from reference_nets.losses import LOSSES, required_output
-from reference_nets.mlp import MLP
-from reference_nets.params import unfold_bias
-from shapecheck._arrays import as_float_array, check_finite, format_shape
-from shapecheck.comparison.collect import Snapshot, collect
-from shapecheck.comparison.factory import LearnerCodeError
-from shapecheck.comparison.infer import infer_roles
-from shapecheck.comparison.messages import describe_bugs, scale_bugs
-from shapecheck.comparison.mutants import candidate_mutants, mutant_gradients
+from reference_nets.layouts import get_layout
+from shapecheck._arrays import format_shape
+from shapecheck.comparison import conventions as conv
+from shapecheck.comparison.diagnose import (TOLERANCE, Observation, Setting, loss_mismatch_alternatives,
+                                            reference_params)
+from shapecheck.comparison.learner import Learner
+from shapecheck.comparison.messages import describe_bugs, interpret_scale
+from shapecheck.comparison.readings import data_for, readings
 from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
 from shapecheck.errors import ConfigurationError, ShapeError
 
-#: A hypothesis explains the learner's gradients when its relative residual is below this.
-TOLERANCE = 1e-5
-LR_NAMES = ("lr", "learning_rate", "learningRate", "eta", "alpha", "LR")
+#: Probe weights beside the learner's own: where mistakes that vanish at small weights show.
+PROBES = 2
 
 
-def compare(X, Y, *, params, gradients=None, step=None, lr=None, activation: str, output: str, loss: str,
-            reduction: str = "mean", bias: bool = True, layout: str | None = None) -> ComparisonReport:
+def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, activation: str | None = None,
+            output: str | None = None, loss: str | None = None, reduction: str | None = None,
+            bias: bool | None = None, layout: str | None = None, reg: float | None = None) -> ComparisonReport:
     """Compare the learner's gradients with the reference on the same weights and data; name the bug.
 
-    ``params``: the learner's arrays (a dict, list, nested lists, or their network object). Exactly one
-    of ``gradients`` (callable ``(X, Y)`` returning gradients in the same structure or shapes) and
-    ``step`` (callable ``(X, Y)`` doing one update; ``lr`` given, found on the object, or left unknown).
+    ``params``: the learner's arrays (a dict, list, nested lists, or their network object). Exactly one of
+    ``gradients`` (callable ``(X, Y)`` returning the gradients: a dict with their names, a list or tuple,
+    or ``(loss, grads)``) and ``step`` (callable ``(X, Y)`` doing one update; ``lr`` given, found on the
+    object, or left unknown). ``loss_fn``: their own loss, ``loss_fn()`` or ``loss_fn(X, Y)``. The other
+    options declare what the code does not show (each is inferred when left out); ``reg``: the L2
+    coefficient of a loss with ``reg / 2 * sum(W**2)`` (its gradient adds ``reg * W``).
     """
-    if (gradients is None) == (step is None):
-        raise ConfigurationError("pass exactly one of gradients= (a function returning the gradients) and step= "
-                                 "(a function doing one training update)", name="gradients",
-                                 expected="exactly one of gradients, step",
-                                 got="both" if gradients is not None else "neither")
-    X = as_float_array("X", X, allow_int=True, ndim=None)     # 2-d is checked with a hint by infer_roles
-    Y = as_float_array("Y", Y, allow_int=True, ndim=None)
-    slots = collect(params)
-    shapes = [slot.get().shape for slot in slots]
-    roles = infer_roles(X.shape, Y.shape, shapes, [s.name for s in slots], bias=bias, layout=layout)
-    snapshot = Snapshot(slots)
-    notes = []
+    conv.validate_names(activation=activation, output=output, loss=loss)
+    if reduction is not None and reduction not in ("mean", "sum"):
+        raise ConfigurationError(f"reduction must be 'mean' or 'sum', got {reduction!r}", name="reduction",
+                                 expected=["mean", "sum"], got=reduction)
+    X, Y = _data("X", X), _data("Y", Y)
+    learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
-        if gradients is not None:
-            learner = _from_gradients(gradients, X, Y, slots)
-            lr_known = True
-        else:
-            learner, lr, lr_known = _from_step(step, X, Y, slots, snapshot, lr, params, notes)
+        found = readings(X, Y, learner.shapes, learner.names, bias=bias, layout=layout)
+        study = _Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,
+                                                  reduction=reduction, reg=reg))
+        report = study.run()
+        if not report.diagnoses[0].explained and step is not None and study.samples(found[0]) > 1:
+            one = _Study(learner, *_first_sample(X, Y, found[0]), found, study.declared, one_sample=True).run()
+            if one.diagnoses[0].explained:
+                report = one
+        return report
     finally:
-        snapshot.restore()
-    positions = ("last", "first") if roles.folded else (None,)
-    reports = [_diagnose(roles, snapshot.values, learner, [s.name for s in slots], X, Y, lr, lr_known, notes,
-                         position=p, activation=activation, output=output, loss=loss, reduction=reduction)
-               for p in positions]
-    return min(reports, key=lambda r: r.diagnoses[0].score)
+        learner.restore()
 
 
-# -- the learner's gradients --------------------------------------------------------------------------
-
-def _call_learner(function, what, X, Y):
-    try:
-        return function(X.copy(), Y.copy())
-    except Exception as exc:  # noqa: BLE001 - the learner's own code failed: say so, keep their traceback
-        raise LearnerCodeError(f"your {what}(X, Y) raised {type(exc).__name__}: {exc}", name=what,
-                               exit_code=1) from exc
-
-
-def _from_gradients(gradients, X, Y, slots) -> list:
-    result = _call_learner(gradients, "gradients", X, Y)
-    if result is None or not isinstance(result, (dict, list, tuple, np.ndarray)) and not hasattr(result, "__dict__"):
-        raise ShapeError(f"your gradients(X, Y) returned {result!r}; return one gradient per parameter "
-                         f"({', '.join(s.name for s in slots)}), in the same structure", name="gradients",
-                         expected="gradients", got=repr(result)[:60])
-    found = collect(result, what="gradients")
-    for slot in found:
-        check_finite(f"your gradient {slot.name}", np.asarray(slot.get(), dtype=float))
-    by_name = {s.name: s.get() for s in found}
-    names = [s.name for s in slots]
-    for rename in (lambda x: x, lambda x: x[1:] if x.startswith("d") else x):
-        renamed = {rename(k): v for k, v in by_name.items()}
-        if all(name in renamed for name in names):
-            return [np.asarray(renamed[name], dtype=float) for name in names]
-    if len(found) != len(slots):
-        raise ShapeError(f"gradients returned {len(found)} arrays ({', '.join(by_name)}), the parameters are "
-                         f"{len(slots)} ({', '.join(names)}); return one gradient per parameter",
-                         name="gradients", expected=len(slots), got=len(found))
-    return [np.asarray(s.get(), dtype=float) for s in found]
+def _data(name, value) -> np.ndarray:
+    array = np.asarray(value)
+    if array.dtype.kind not in "fiub" or array.ndim not in (1, 2) or array.size == 0:
+        raise ShapeError(f"{name} must be a non-empty 1-d or 2-d array of numbers, got {type(value).__name__} "
+                         f"with shape {format_shape(np.shape(value))} and dtype {array.dtype}", name=name,
+                         expected="a 2-d float array", got=format_shape(np.shape(value)))
+    if array.dtype.kind == "f" and not np.all(np.isfinite(array)):
+        raise ShapeError(f"{name} holds NaN or inf values; compare needs finite data", name=name,
+                         expected="finite values", got="NaN/inf")
+    return array
 
 
-def _from_step(step, X, Y, slots, snapshot, lr, params, notes):
-    if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0):
-        raise ConfigurationError(f"lr must be a positive number, got {lr!r}", name="lr", expected="lr > 0",
-                                 got=repr(lr))
-    if lr is None:
-        lr = next((getattr(params, name) for name in LR_NAMES
-                   if isinstance(getattr(params, name, None), (int, float)) and not isinstance(
-                       getattr(params, name), bool)), None)
-        if lr is not None:
-            notes.append(f"learning rate {lr} read from the network object")
-    lr_known = lr is not None
-    if not lr_known:
-        lr = 1.0
-        notes.append("learning rate unknown: the gradients are recovered up to one common factor (the learning "
-                     "rate); pass lr= to check their scale too")
-    _call_learner(step, "step", X, Y)
-    learner = []
-    for slot, before in zip(slots, snapshot.values):
-        after = np.asarray(slot.get(), dtype=float)
-        if after.shape != before.shape:
-            learner.append(_ShapeOnly(after.shape))
-        else:
-            check_finite(f"{slot.name} after your step", after)
-            learner.append(-(after - before) / lr)
-    if all(isinstance(g, np.ndarray) and not g.any() for g in learner):
-        raise ShapeError("your step(X, Y) did not change any parameter: does it update the arrays in place "
-                         "(W -= lr * dW) or reassign the attributes compare() was given?", name="step",
-                         expected="changed parameters", got="no change")
-    return learner, lr, lr_known
+def _first_sample(X, Y, reading):
+    """X and Y cut to their first sample, in the learner's own orientation."""
+    axis = get_layout(reading.layout).sample_axis
+    x_axis = 1 - axis if "X" in reading.transposed_data else axis
+    y_axis = 1 - axis if "Y" in reading.transposed_data else axis
+    X1 = np.take(X, [0], axis=x_axis)
+    Y1 = Y[:1] if Y.ndim == 1 else np.take(Y, [0], axis=y_axis)
+    return X1, Y1
 
 
-class _ShapeOnly:
-    """A parameter whose shape the step changed: only its new shape is known."""
-
-    def __init__(self, shape):
-        self.shape = tuple(shape)
-
-
-# -- the diagnosis --------------------------------------------------------------------------------------
-
-def _diagnose(roles, values, learner, names, X, Y, lr, lr_known, notes, *, position, activation, output, loss,
-              reduction) -> ComparisonReport:
-    net, G, learner_names = _reference(roles, values, learner, names, position, activation, output, loss,
-                                       reduction)
-    reference = net.gradients(X, Y)
-    comparable = [k for k in net.params if isinstance(G[k], np.ndarray) and G[k].shape == net.params[k].shape]
-    rows = tuple(_row(k, learner_names[k], net.params[k].shape, G[k], reference[k]) for k in net.params)
-    n = Y.shape[net.layout.sample_axis]
-    context = dict(net=net, names=learner_names, n=n, lr_known=lr_known)
-    diagnoses = []
-    for k in net.params:
-        if k not in comparable:
-            diagnoses.append(_shape_diagnosis(k, learner_names[k], G[k], net, n))
-    candidates = _hypotheses(net, X, Y, G, comparable, lr, lr_known, roles, activation, output, loss, reduction)
-    for residual, tags, scale, alternative in candidates:
-        bugs = scale_bugs(scale, n, net.reduction, lr_known, net.sizes)
-        diagnosis = describe_bugs(tags, bugs, scale, alternative, residual, context)
-        if diagnosis.bug == "match" and diagnoses:       # shapes are wrong: the values alone do not make a match
-            continue
-        diagnoses.append(diagnosis)
-    if not diagnoses:
-        diagnoses.append(_unknown(rows, learner_names))
-    verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
-    extra = [] if position is None else [f"bias folded into the weights ({position} row/column of each W)"]
-    return ComparisonReport(verdict, tuple(diagnoses), rows, net.layout.name, net.sizes, tuple(notes + extra))
+@dataclass
+class _Candidate:
+    setting: Setting
+    hypothesis: object
+    diagnosis: Diagnosis
+    conventions: tuple
+    rank: tuple
 
 
-def _reference(roles, values, learner, names, position, activation, output, loss, reduction):
-    """The reference network on the learner's weights, the learner's gradients by reference name, and the
-    learner's name for each reference parameter."""
-    learner_names = {}
-    if roles.folded:
-        folded = {f"W{k + 1}": values[i] for k, i in enumerate(roles.weights)}
-        params = unfold_bias(folded, roles.layout, position=position)
-        grads_folded = {f"W{k + 1}": learner[i] for k, i in enumerate(roles.weights)}
-        if any(isinstance(g, _ShapeOnly) for g in grads_folded.values()):
-            G = {k: None for k in params}
-        else:
-            G = unfold_bias(grads_folded, roles.layout, position=position)
-        for k, i in enumerate(roles.weights):
-            learner_names[f"W{k + 1}"] = f"{names[i]} (weights)"
-            learner_names[f"b{k + 1}"] = f"{names[i]} (bias {position})"
-        bias = True
-    else:
-        params, G = {}, {}
-        bias = bool(roles.biases)
-        for k, i in enumerate(roles.weights):
-            params[f"W{k + 1}"], G[f"W{k + 1}"] = values[i], learner[i]
-            learner_names[f"W{k + 1}"] = names[i]
-            if bias:
-                j = roles.biases[k]
-                params[f"b{k + 1}"] = values[j].reshape(-1)
-                G[f"b{k + 1}"] = learner[j]
-                learner_names[f"b{k + 1}"] = names[j]
-    net = MLP(roles.sizes, activation=activation, output=output, loss=loss, reduction=reduction,
-              layout=roles.layout, bias=bias)
-    layout = net.layout
-    net.load_params({k: (v.reshape(layout.bias_shape(v.size)) if k.startswith("b") else v) for k, v in params.items()})
-    G = {k: _bias_in_layout(g, net.params[k].shape) if k.startswith("b") else g for k, g in G.items()}
-    return net, G, learner_names
+class _Study:
+    """One comparison: every reading and convention tried on the learner's observations."""
+
+    def __init__(self, learner, X, Y, found, declared, *, one_sample=False):
+        self.learner, self.X, self.Y, self.readings = learner, X, Y, found
+        self.declared, self.one_sample = declared, one_sample
+        self._observed = {}
+
+    def samples(self, reading) -> int:
+        return reading.n
+
+    # -- observations --------------------------------------------------------------------------------------
+    def observations(self, reading) -> list[Observation]:
+        key = reading.parameters
+        if key not in self._observed:
+            own = self.learner.values()
+            points = [own] + [_probe(own, reading, seed) for seed in range(PROBES)]
+            self._observed[key] = [Observation(values, self.learner.gradients_at(self.X, self.Y, values if k else None,
+                                                                                 wanted=reading.parameters))
+                                   for k, values in enumerate(points)]
+        return self._observed[key]
+
+    # -- the search ---------------------------------------------------------------------------------------
+    def run(self) -> ComparisonReport:
+        candidates, fallbacks, refused = [], [], []
+        for index, reading in enumerate(self.readings):
+            data = data_for(reading, self.X, self.Y)
+            try:
+                observations = self.observations(reading)
+            except ShapeError as exc:      # the returned gradients do not fit this reading's parameters
+                refused.append(exc)
+                continue
+            conventions = self._conventions(reading, data, observations)
+            for rank, (convention, scale_known, l2_known) in enumerate(conventions):
+                setting = Setting(reading, convention, data, observations, self.learner.names)
+                alternatives = (loss_mismatch_alternatives(convention, _all_conventions(reading))
+                                if convention.sources.get("loss") in ("declared", "loss_fn") else ())
+                hypotheses = setting.hypotheses(lr=self.learner.lr, lr_known=self.learner.lr_known,
+                                                alternatives=alternatives)
+                for hypothesis in hypotheses:
+                    candidates.append(self._candidate(setting, hypothesis, scale_known, l2_known, rank, index))
+                if not hypotheses:
+                    fallbacks.append((setting, rank, index))
+        if candidates:
+            candidates.sort(key=lambda c: c.rank)
+            return self._report(candidates)
+        if not fallbacks:
+            raise refused[0]
+        return self._unexplained(fallbacks)
+
+    def _conventions(self, reading, data, observations):
+        """(convention, the Scale it is known to have or None, the L2 coefficient known or None), for every
+        candidate convention; with a loss_fn only those whose loss values the learner's match."""
+        declared = self.declared
+        found = conv.candidates(activation=declared["activation"], output=declared["output"],
+                                loss=declared["loss"], layers=len(reading.sizes) - 1, t=reading.sizes[-1])
+        scale_name = conv.declared_scale(declared["loss"], declared["reduction"])
+        n, t = reading.n, reading.sizes[-1]
+        results = []
+        for convention in found:
+            known = next((s for s in conv.scales(convention.family, n, t) if s.name == scale_name), None)
+            results.append((convention.with_sources(scale="declared") if known else convention, known,
+                            declared["reg"]))
+        if self.learner.loss_fn is None:
+            return results
+        values = [self.learner.loss_at(self.X, self.Y, obs.values) for obs in observations]
+        revealed = []
+        for convention, known, _ in results:
+            match = _scale_from_losses(convention, reading, data, observations, values)
+            if match is not None and (known is None or match[0].name == known.name):
+                scale, l2 = match
+                revealed.append((convention.with_sources(activations="loss_fn", output="loss_fn", loss="loss_fn",
+                                                         scale="loss_fn"), scale, l2))
+        if revealed:
+            return revealed
+        self.learner.notes.append("your loss_fn's values match none of the losses shapecheck knows (squared error, "
+                                  "binary or softmax cross-entropy, mean or sum, with or without an L2 term) on "
+                                  "these activations: the conventions are inferred from the gradients instead")
+        return results
+
+    def _candidate(self, setting, hypothesis, scale_known, l2_known, rank, index) -> _Candidate:
+        reading, convention = setting.reading, setting.convention
+        n, t = reading.n, reading.sizes[-1]
+        learner = self.learner
+        scale_bugs, scale_used, scale_source, factor = interpret_scale(
+            hypothesis.scale, lr_known=learner.lr_known, known=scale_known, family=convention.family,
+            n=n, t=t, d=reading.sizes[0], layout=reading.layout)
+        context = dict(net=setting.net, names=setting.learner_names, n=n, lr_known=learner.lr_known,
+                       reading=reading, loss_source={"loss_fn": "revealed by your loss_fn"}.get(
+                           convention.sources.get("loss"), "declared"))
+        diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
+                                  hypothesis.alternative, hypothesis.residual, context)
+        conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source)
+        bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0
+        sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
+        rank_key = (bugs, sourced, rank, hypothesis.l2 != 0.0, index, hypothesis.residual)
+        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key)
+
+    def _convention_lines(self, setting, hypothesis, scale, source) -> tuple:
+        reading, convention = setting.reading, setting.convention
+        sources = convention.sources
+        layers = len(reading.sizes) - 1
+        words = {"declared": "declared", "loss_fn": "read from your loss_fn's values",
+                 "inferred": "inferred: the only ones that explain your gradients", "assumed": "assumed"}
+        lines = [("network", reading.describe(), "read from the arrays' shapes"),
+                 ("functions", convention.describe(layers),
+                  words[sources.get("loss", "inferred")] if sources.get("activations") == sources.get("loss")
+                  else f"activations {words[sources.get('activations', 'inferred')]}; loss "
+                       f"{words[sources.get('loss', 'inferred')]}")]
+        if scale is not None:
+            lines.append(("loss scale", scale.text, {"declared": "declared", "loss_fn": words["loss_fn"],
+                                                      "gradients": source, "assumed": source}.get(
+                                                          sources.get("scale", "gradients"), source)))
+        if hypothesis.l2:
+            c = hypothesis.scale if hypothesis.scale else 1.0
+            lines.append(("L2 term", f"your gradients add {hypothesis.l2 / c:.6g} * W to the weights' gradients "
+                                     f"(a loss term {hypothesis.l2 / c / 2:.6g} * sum(W**2))",
+                          "found in the gradients"))
+        if reading.transposed_data:
+            lines.append(("data", f"{reading.transposed_data} transposed to fit the parameters",
+                          "your X and Y are the other way round from the weights"))
+        return tuple(lines)
+
+    # -- the report ---------------------------------------------------------------------------------------------
+    def _report(self, candidates) -> ComparisonReport:
+        best = candidates[0]
+        setting = best.setting
+        notes = list(self.learner.notes)
+        others = [r for r in self.readings if r != setting.reading]
+        if others:
+            tied = [c for c in candidates[1:] if c.setting.reading != setting.reading and c.rank[0] == best.rank[0]]
+            how = ("explains your gradients as simply as any" if tied
+                   else "is the one under which your gradients are explained")
+            notes.append(f"the arrays' shapes also fit {others[0].describe()}"
+                         + (f" and {len(others) - 1} more reading(s)" if len(others) > 1 else "")
+                         + f"; {setting.reading.describe()} {how}, so it was kept")
+        if self.one_sample:
+            notes.append("your step updates the weights after each sample (a loop over the samples), so it was "
+                         "compared on one sample")
+        same = [c for c in candidates[1:] if c.setting is setting and c.diagnosis.bug != best.diagnosis.bug]
+        diagnoses = [best.diagnosis, *[c.diagnosis for c in same[:2]]]
+        shapes = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
+        if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
+            diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
+        verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
+        rows = tuple(_row(*row) for row in setting.rows())
+        return ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
+                                tuple(notes), conventions=best.conventions)
+
+    def _unexplained(self, fallbacks) -> ComparisonReport:
+        distinct = {setting.reading for setting, _, _ in fallbacks}
+        if len({(r.layout, r.sizes, r.folded, bool(r.biases)) for r in distinct}) > 1:
+            listing = "; ".join(r.describe() for r in sorted(distinct, key=lambda r: self.readings.index(r)))
+            raise ShapeError(f"the arrays fit more than one network ({listing}) and no known mistake explains your "
+                             "gradients under any of them; pass layout= (and bias=) to settle the reading",
+                             name="layout", expected="one reading", got=listing)
+        setting = min(fallbacks, key=lambda f: (f[1], f[2]))[0]
+        diagnoses = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
+        rows = tuple(_row(*row) for row in setting.rows())
+        if not diagnoses:
+            diagnoses = [_unknown(rows)]
+        lines = self._convention_lines(setting, _NoHypothesis(), None, "")
+        return ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
+                                tuple(self.learner.notes), conventions=lines)
 
 
-def _bias_in_layout(gradient, shape):
-    """A bias gradient stored as ``(s,)``, ``(1, s)`` or ``(s, 1)``, in the reference's bias shape; any
-    other shape (a wrong-axis sum) is left as it is, for the shape diagnosis."""
-    if isinstance(gradient, np.ndarray) and gradient.size == int(np.prod(shape)) and (
-            gradient.ndim == 1 or (gradient.ndim == 2 and 1 in gradient.shape)):
-        return gradient.reshape(shape)
-    return gradient
+class _NoHypothesis:
+    l2 = 0.0
+    scale = 1.0
+
+
+def _all_conventions(reading):
+    return conv.candidates(activation=None, output=None, loss=None, layers=len(reading.sizes) - 1,
+                           t=reading.sizes[-1])
+
+
+def _probe(own, reading, seed) -> list:
+    """Probe weights for the reading's parameters (healthy sizes: pre-activations of order 1); every other
+    array as it is."""
+    rng = np.random.default_rng(1234 + seed)
+    values = [v.copy() for v in own]
+    lay = get_layout(reading.layout)
+    for i in reading.weights:
+        fan_in = values[i].shape[0] if lay.weight_is_in_out else values[i].shape[1]
+        values[i] = rng.normal(0.0, 1.5 / np.sqrt(max(fan_in, 1)), size=values[i].shape)
+    for i in reading.biases:
+        values[i] = rng.normal(0.0, 0.3, size=values[i].shape)
+    return values
+
+
+def _scale_from_losses(convention, reading, data, observations, values):
+    """(Scale, L2 coefficient) for which the learner's loss values equal the reference's under this
+    convention at every observation, or None."""
+    reference, squares = [], []
+    for obs in observations:
+        net = convention.network(reading.sizes, reading.layout, reading.bias)
+        net.load_params(reference_params(reading, obs.values))
+        reference.append(net._reduce(net._forward(data.X), data.Y))
+        squares.append(0.5 * sum(float((net.params[k] ** 2).sum()) for k in net.params if k.startswith("W")))
+    n, t = reading.n, reading.sizes[-1]
+    v = np.array(values, dtype=float)
+    for scale in conv.scales(convention.family, n, t):
+        plain = scale.factor * np.array(reference)
+        if np.allclose(v, plain, rtol=1e-7, atol=1e-12):
+            return scale, 0.0
+        rest = v - plain
+        s = np.array(squares)
+        mu = float(np.vdot(rest, s) / max(np.vdot(s, s), 1e-300))
+        if mu > 0 and np.allclose(v, plain + mu * s, rtol=1e-7, atol=1e-12):
+            return scale, mu
+    return None
+
 
 def _row(name, learner_name, shape, learner, reference) -> TensorRow:
     if not isinstance(learner, np.ndarray) or learner.shape != reference.shape:
@@ -217,84 +322,32 @@ def _row(name, learner_name, shape, learner, reference) -> TensorRow:
     return TensorRow(learner_name, name, shape, error, scale, "ok" if error < TOLERANCE else "MISMATCH")
 
 
-def _fit(G, H, keys):
-    """The best common factor c with G ~ c H over ``keys``, and the relative residual."""
-    g = np.concatenate([G[k].ravel() for k in keys]) if keys else np.zeros(1)
-    h = np.concatenate([H[k].ravel() for k in keys]) if keys else np.zeros(1)
-    tiny = 1e-13 * max(1.0, float(np.abs(h).max(initial=0.0)))
-    if np.abs(g).max(initial=0.0) <= tiny or np.abs(h).max(initial=0.0) <= tiny:
-        # all zero on both sides is a match (a flat spot, e.g. all-zero data); zero on one side is not
-        both = np.abs(g).max(initial=0.0) <= tiny and np.abs(h).max(initial=0.0) <= tiny
-        return 1.0, 0.0 if both else 1.0
-    scale = float(np.vdot(g, h) / max(np.vdot(h, h), 1e-300))
-    residual = float(np.linalg.norm(g - scale * h) / max(np.linalg.norm(g), 1e-300))
-    return scale, residual
-
-
-def _hypotheses(net, X, Y, G, keys, lr, lr_known, roles, activation, output, loss, reduction):
-    """Accepted hypotheses, best first: (residual, tags, scale, alternative loss or None)."""
-    if not keys:
-        return []
-    tried = []
-    reference = mutant_gradients(net, X, Y, frozenset())
-    singles = [tags for tags in candidate_mutants(net, lr=lr if lr_known else None)
-               if _fit(mutant_gradients(net, X, Y, tags, lr=lr), reference, keys)[1] > TOLERANCE]
-    # (a mistake that changes nothing here, e.g. transposing a symmetric gradient, is no hypothesis)
-    for tags in [frozenset()] + singles:
-        scale, residual = _fit(G, mutant_gradients(net, X, Y, tags, lr=lr), keys)
-        tried.append((residual, tags, scale, None))
-    accepted = sorted(t for t in tried if t[0] < TOLERANCE)
-    if accepted:
-        return _best_first(accepted)
-    for first, second in itertools.combinations(singles, 2):
-        tags = first | second
-        scale, residual = _fit(G, mutant_gradients(net, X, Y, tags, lr=lr), keys)
-        if residual < TOLERANCE:
-            accepted.append((residual, tags, scale, None))
-    if accepted:
-        return _best_first(accepted)
-    for other in LOSSES:
-        needed = required_output(other)
-        if other == loss or (needed is not None and needed != output) or {other, loss} == {"mse", "half-sse"}:
-            continue
-        alternative = MLP(net.sizes, activation=activation, output=output, loss=other, reduction=reduction,
-                          layout=net.layout.name, bias=net.bias)
-        alternative.load_params(net.params)
-        scale, residual = _fit(G, alternative.gradients(X, Y), keys)
-        if residual < TOLERANCE:
-            accepted.append((residual, frozenset(), scale, other))
-    return _best_first(accepted)
-
-
-def _best_first(accepted):
-    """Simplest explanations first: fewer mistakes, then the smaller residual."""
-    return sorted(accepted, key=lambda t: (len(t[1]), t[0] if t[0] > 1e-9 else 0.0))
-
-
-def _shape_diagnosis(name, learner_name, gradient, net, n) -> Diagnosis:
+def _shape_diagnosis(name, setting) -> Diagnosis:
+    net, learner_name = setting.net, setting.learner_names[name]
+    gradient = setting.G[0][name]
     shape = getattr(gradient, "shape", None)
     expected = net.params[name].shape
+    axis = net.layout.sample_axis
     if name.startswith("b"):
         return Diagnosis("bias-wrong-axis",
                          f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is "
-                         f"{format_shape(expected)}: sum dZ over the samples axis (axis={net.layout.sample_axis}) "
-                         f"with keepdims=True, e.g. `db = dZ.sum(axis={net.layout.sample_axis}, keepdims=True) / n`",
+                         f"{format_shape(expected)}: sum dZ over the samples axis (axis={axis}) only, with "
+                         f"keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`",
                          0.0, ("bias-wrong-axis",))
     if shape is not None and tuple(shape) == tuple(expected)[::-1]:
         return Diagnosis("transposed", f"the gradient of {learner_name} has shape {format_shape(shape)}, the "
                                        f"transpose of {format_shape(expected)}: the weight gradient is transposed",
                          0.0, ("transposed",))
     return Diagnosis("unknown", f"the gradient of {learner_name} has shape {format_shape(shape)}, expected "
-                                f"{format_shape(expected)}", 0.0, ("unknown",))
+                                f"{format_shape(expected)}", 1.0, ("unknown",))
 
 
-def _unknown(rows, learner_names) -> Diagnosis:
+def _unknown(rows) -> Diagnosis:
     """No known mistake reproduces the gradients: say where the mismatch starts (from the output down)."""
     by_layer = {}
     for row in rows:
         by_layer.setdefault(int(row.reference[1:]), []).append(row)
-    matching = [k for k in sorted(by_layer, reverse=True)
-                if all(r.status == "ok" for r in by_layer[k])]
+    matching = [k for k in sorted(by_layer, reverse=True) if all(r.status == "ok" for r in by_layer[k])]
     deepest_mismatch = max((k for k in by_layer if any(r.status != "ok" for r in by_layer[k])), default=None)
     if deepest_mismatch is None:
         where = "every tensor matches on its own"

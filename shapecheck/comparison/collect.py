@@ -1,13 +1,19 @@
-"""Finding the learner's arrays wherever they keep them, and putting them back exactly.
+"""Finding the learner's arrays wherever they keep them, and putting everything back exactly.
 
-``params`` may be a dict, a list/tuple, nested dicts/lists, or the learner's network object (its
-array attributes and lists of arrays). Each array found is a :class:`Slot`: where it lives (so it can
-be re-read after a training step that reassigns it, and restored afterwards) and a readable name in the
-learner's own terms (``W1``, ``weights[0]``, ``net.b_hidden``).
+``params`` may be a dict, a list/tuple, nested dicts/lists, or the learner's network object (its array
+attributes, private ``self.__w`` ones included, its lists of arrays, its layer objects). Each float array
+found is a :class:`Slot`: the path from ``params`` to it (``.weights[0]``), read again after a training
+step (which may have reassigned the list: ``self.weights = [w - eta * nw ...]``), and a readable name in
+the learner's own terms (``weights[0]``, ``W1``, ``__w1``, ``layers[2].weights``).
+
+:class:`Snapshot` keeps the state of everything reachable from ``params`` (each object's attributes,
+each list's and dict's items, each array's bits) so that :meth:`Snapshot.restore` puts the same objects
+back in the same places holding the same bits, whatever the learner's code did in between.
 """
 
 from __future__ import annotations
 
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,32 +21,40 @@ import numpy as np
 
 from shapecheck.errors import DTypeError, ParameterError
 
+#: Values never walked into: code, modules, classes (their attributes are not the learner's state).
+_OPAQUE = (types.FunctionType, types.MethodType, types.BuiltinFunctionType, types.ModuleType, type,
+           np.random.Generator, np.random.RandomState)
+
 
 @dataclass
 class Slot:
-    """One learner array: its container, the key/index/attribute in it, and a readable name."""
+    """One learner array: the path to it from ``params`` and a readable name."""
 
-    container: Any
-    key: Any
+    root: Any
+    path: tuple          # (("attr", "weights"), ("item", 0)), ...
     name: str
-    is_attribute: bool = False
 
-    def get(self) -> np.ndarray:
-        return getattr(self.container, self.key) if self.is_attribute else self.container[self.key]
+    def get(self):
+        value = self.root
+        for kind, key in self.path:
+            value = getattr(value, key) if kind == "attr" else value[key]
+        return value
 
-    def set(self, value) -> None:
-        if self.is_attribute:
-            setattr(self.container, self.key, value)
-        else:
-            self.container[self.key] = value
+    @property
+    def key(self):
+        """The last key on the path (``"W1"``, ``0``, ``"weights"``)."""
+        return self.path[-1][1] if self.path else None
 
 
 def collect(params, root: str = "", *, what: str = "params") -> list[Slot]:
-    """Every float array in ``params``, in the learner's order."""
+    """Every float array in ``params`` (1-d or 2-d, not empty), in the learner's order."""
     slots: list[Slot] = []
-    _walk(params, root or ("params" if isinstance(params, (list, tuple)) else ""), slots, seen=set())
+    for path, name, value in _reachable(params, root):
+        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim in (1, 2) and value.size > 0:
+            slots.append(Slot(params, path, name))
     if not slots:
-        integers = [name for name, value in _all_arrays(params) if value.dtype.kind in "iub"]
+        integers = [name for _, name, value in _reachable(params, root)
+                    if isinstance(value, np.ndarray) and value.dtype.kind in "iub"]
         if integers:
             raise DTypeError(f"{what} {integers[0]} has an integer dtype; parameters must be floating point (an "
                              f"update W -= lr * dW would truncate): use .astype(float)", name=integers[0],
@@ -52,66 +66,93 @@ def collect(params, root: str = "", *, what: str = "params") -> list[Slot]:
     return slots
 
 
-def _all_arrays(value, name="params"):
-    """(name, array) for every ndarray in a dict or list, whatever its dtype (for error messages)."""
+def _reachable(value, name="", path=(), seen=None):
+    """(path, readable name, value) for every value reachable from ``value`` through attributes, list and
+    tuple items and dict values, arrays included; each container once."""
+    seen = set() if seen is None else seen
     if isinstance(value, np.ndarray):
-        yield name, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _all_arrays(item, f"{key}")
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _all_arrays(item, f"{name}[{i}]")
-    elif hasattr(value, "__dict__") and not isinstance(value, type):
-        for key, item in vars(value).items():
-            if isinstance(item, (np.ndarray, list, dict)):
-                yield from _all_arrays(item, key)
-
-
-def _walk(value, name, slots, seen):
-    if id(value) in seen:
+        yield path, name or "params", value
+        return
+    if id(value) in seen or isinstance(value, _OPAQUE):
         return
     if isinstance(value, dict):
         seen.add(id(value))
-        for key, item in value.items():
-            _visit(value, key, item, f"{name}.{key}" if name else str(key), slots, seen, attribute=False)
-    elif isinstance(value, list):
+        for key, item in list(value.items()):
+            yield from _reachable(item, f"{name}.{key}" if name else str(key), path + (("item", key),), seen)
+    elif isinstance(value, (list, tuple)):
         seen.add(id(value))
         for i, item in enumerate(value):
-            _visit(value, i, item, f"{name}[{i}]", slots, seen, attribute=False)
-    elif isinstance(value, tuple):
-        for i, item in enumerate(value):
-            if isinstance(item, np.ndarray):
-                raise ParameterError(f"{name or 'params'} is a tuple, so its arrays cannot be restored after a "
-                                     "training step; pass a list or a dict", name="params", expected="list or dict",
-                                     got="tuple")
-            _walk(item, f"{name}[{i}]", slots, seen)
-    elif hasattr(value, "__dict__") and not isinstance(value, (type, np.ndarray)):
+            yield from _reachable(item, f"{name or 'params'}[{i}]", path + (("item", i),), seen)
+    elif hasattr(value, "__dict__"):
         seen.add(id(value))
-        for key, item in vars(value).items():
-            if not key.startswith("_"):
-                _visit(value, key, item, f"{name}.{key}" if name else key, slots, seen, attribute=True)
+        for key, item in list(vars(value).items()):
+            if key.startswith("__") and key.endswith("__"):
+                continue
+            shown = _demangled(key, value)
+            yield from _reachable(item, f"{name}.{shown}" if name else shown, path + (("attr", key),), seen)
 
 
-def _visit(container, key, item, name, slots, seen, *, attribute):
-    if isinstance(item, np.ndarray):
-        if item.dtype.kind == "f" and item.ndim in (1, 2) and item.size > 0:
-            slots.append(Slot(container, key, name, attribute))
-    elif isinstance(item, (dict, list, tuple)) or (attribute is False and hasattr(item, "__dict__")):
-        _walk(item, name, slots, seen)
+def _demangled(key: str, owner) -> str:
+    """``_Net__w1`` -> ``__w1`` for an object of class Net (or a subclass): the name the learner wrote."""
+    for cls in type(owner).__mro__:
+        prefix = f"_{cls.__name__.lstrip('_')}__"
+        if key.startswith(prefix):
+            return "__" + key[len(prefix):]
+    return key
 
 
 class Snapshot:
-    """The arrays (objects and values) in ``slots`` now, so that they can be put back exactly."""
+    """Everything reachable from ``root`` now, so that it can be put back exactly."""
 
-    def __init__(self, slots: list[Slot]):
-        self.slots = slots
-        self.objects = [slot.get() for slot in slots]
-        self.values = [array.copy() for array in self.objects]
+    def __init__(self, root):
+        self.root = root
+        self.objects, self.arrays = [], []
+        seen = set()
+        self._record(root, seen)
+
+    def _record(self, value, seen):
+        if id(value) in seen:
+            return
+        if isinstance(value, np.ndarray):
+            seen.add(id(value))
+            self.arrays.append((value, value.copy()))
+            return
+        if isinstance(value, _OPAQUE):
+            return
+        if isinstance(value, dict):
+            seen.add(id(value))
+            self.objects.append((value, dict(value)))
+            children = list(value.values())
+        elif isinstance(value, list):
+            seen.add(id(value))
+            self.objects.append((value, list(value)))
+            children = list(value)
+        elif isinstance(value, tuple):
+            seen.add(id(value))
+            children = list(value)
+        elif hasattr(value, "__dict__"):
+            seen.add(id(value))
+            self.objects.append((value, dict(vars(value))))
+            children = list(vars(value).values())
+        else:
+            return
+        for child in children:
+            self._record(child, seen)
 
     def restore(self) -> None:
-        """The same array objects back in their places, holding the same bits as before."""
-        for slot, array, value in zip(self.slots, self.objects, self.values):
-            np.copyto(array, value)
-            if slot.get() is not array:
-                slot.set(array)
+        """The same objects back in their places (attributes, list items, dict values), holding the same
+        bits as before; attributes and items the learner's code added are removed again."""
+        for container, saved in self.objects:
+            if isinstance(container, list):
+                container[:] = saved
+            elif isinstance(container, dict):
+                container.clear()
+                container.update(saved)
+            else:
+                state = vars(container)
+                for key in [k for k in state if k not in saved]:
+                    del state[key]
+                state.update(saved)
+        for array, bits in self.arrays:
+            if array.shape == bits.shape:
+                np.copyto(array, bits)

@@ -8,7 +8,7 @@ import sys
 
 from shapecheck.errors import ConfigurationError, ShapecheckError
 
-REQUIRED = ("X", "Y", "params", "activation", "output", "loss")
+REQUIRED = ("X", "Y", "params")
 
 
 class LearnerCodeError(ShapecheckError, RuntimeError):

@@ -2,22 +2,38 @@
 
 from __future__ import annotations
 
+from shapecheck.comparison import conventions as conv
 from shapecheck.comparison.report import Diagnosis
 
 
-def scale_bugs(scale: float, n: int, reduction: str, lr_known: bool, sizes) -> list[str]:
-    """The bug ids a common factor between the learner's gradients and the hypothesis stands for."""
+def interpret_scale(c: float, *, lr_known: bool, known, family: str, n: int, t: int, d: int, layout: str):
+    """Read the common factor ``c`` between the learner's gradients and the hypothesis.
+
+    Returns (scale bug ids, the Scale the loss is taken to have or None, where that came from, the factor
+    left unexplained by it). With the loss's scale known (declared, or read from loss_fn) every other
+    factor is a bug; without it, a factor that is one of the usual ways of scaling this loss (a sum, a
+    mean without the 1/2 ...) is taken as the learner's convention, and said so.
+    """
     bugs = []
-    if scale < 0:
+    if c < 0:
         bugs.append("sign-flip")
-    size = abs(scale)
-    if not lr_known or _close(size, 1.0):
-        return bugs
-    if reduction == "mean" and _close(size, n):
-        bugs.append("missing-mean")
-    else:
-        bugs.append("wrong-scale")
-    return bugs
+    size = abs(c)
+    if not lr_known:
+        return bugs, None, "", size
+    if known is not None:
+        factor = size / known.factor
+        if not _close(factor, 1.0):
+            bugs.append("missing-mean" if known.name.startswith("mean") and _close(factor, n) else "wrong-scale")
+        return bugs, known, "", factor
+    for scale in conv.scales(family, n, t):
+        if _close(size, scale.factor):
+            if scale.name == "mean":
+                return bugs, scale, "assumed: a mean over the samples; pass loss_fn= to settle it", 1.0
+            return bugs, scale, (f"inferred from the size of your gradients, {size:.6g} times the mean's: right if "
+                                 "your loss is defined this way; if it is a mean with the 1/2, divide by "
+                                 f"{size:.6g}; pass loss_fn= to settle it"), 1.0
+    bugs.append("wrong-scale")
+    return bugs, conv.scales(family, n, t)[0], "assumed: a mean over the samples; pass loss_fn= to settle it", size
 
 
 def _close(a, b) -> bool:
@@ -27,7 +43,7 @@ def _close(a, b) -> bool:
 def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: str | None, residual: float,
                   context) -> Diagnosis:
     """One diagnosis: the ids (structural first, then scale) and a message that says what to fix."""
-    net, names, n = context["net"], context["names"], context["n"]
+    net, names = context["net"], context["names"]
     ids, messages = [], []
     for tag in sorted(tags):
         bug = tag[0]
@@ -36,11 +52,12 @@ def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: s
         messages.append(_structural(tag, tags, net, names))
     if alternative is not None:
         ids.append("loss-mismatch")
-        messages.append(f"your gradients are those of the {alternative!r} loss, not of the declared "
-                        f"{net.loss_fn.name!r}: {_loss_hint(alternative, net)}")
+        source = context.get("loss_source", "declared")
+        messages.append(f"your gradients are those of {alternative.describe(net.n_layers)}, not of the "
+                        f"{source} {net.loss_fn.name!r} loss: {_loss_hint(alternative.family, net)}")
     for bug in scale_ids:
         ids.append(bug)
-        messages.append(_scale_message(bug, scale, n, net))
+        messages.append(_scale_message(bug, scale, context))
     if not ids:
         message = "your gradients agree with the reference (up to rounding)"
         if not context["lr_known"]:
@@ -85,36 +102,46 @@ def _structural(tag, tags, net, names) -> str:
     return bug
 
 
-def _scale_message(bug, scale, n, net) -> str:
+def _scale_message(bug, factor, context) -> str:
+    n = context["n"]
     if bug == "sign-flip":
         return "the update climbs the loss: the gradient has the wrong sign (W += lr * dW, or dZ = Y - A)"
     if bug == "missing-mean":
         text = (f"your gradients are n = {n} times too large: the loss is a mean over the samples, so divide dW "
-                f"and db by n (e.g. `dW = A.T @ dZ / n`), or declare reduction='sum'")
+                f"and db by n (e.g. `dW = A.T @ dZ / n`), or, if your loss is a sum, say so (loss_fn= or "
+                f"reduction='sum')")
         if n == 2:
             text += (" (with n = 2 this is also the factor 2 of a squared error without the 1/2: re-run with more "
                      "samples to tell the two apart)")
         return text
-    size = abs(scale)
-    hint = _name_factor(size, n, net)
-    return f"your gradients are off by a constant factor {size:.6g}{hint}"
+    size = abs(factor)
+    return f"your gradients are off by a constant factor {size:.6g}{name_factor(size, context)}"
 
 
-def _name_factor(size, n, net) -> str:
-    named = {2.0: " (2: a squared error without the 1/2, so its derivative has a 2)",
-             0.5: " (1/2: a 1/2 too many)"}
-    for value, text in named.items():
-        if _close(size, value):
-            return text
-    for symbol, value in (("the number of outputs t", net.sizes[-1]), ("the number of inputs d", net.sizes[0])):
-        if value > 1 and _close(size, value):
-            return f" ({symbol} = {value})"
-        if value > 1 and _close(size, 1 / value):
-            return f" (1/{symbol} = 1/{value})"
-    if _close(size, 1 / n):
+def name_factor(size: float, context) -> str:
+    """The quantity in the learner's data or network that a factor stands for, in words ('' if none)."""
+    net, n = context["net"], context["n"]
+    d, t = net.sizes[0], net.sizes[-1]
+    columns = net.layout.sample_axis == 1
+    squared = net.loss_fn.name in ("mse", "half-sse")
+    if d != n and _close(size, n / d):
+        where = "len(X) of your (d, n) X is d" if columns else "X.shape[1] is d"
+        return (f" (n/d = {n}/{d}: you divide by d = {d}, the number of inputs, instead of n = {n}, the number "
+                f"of samples; {where})")
+    if squared and _close(size, 2.0):
+        return " (2: a squared error without the 1/2, so its derivative has a 2)"
+    if squared and _close(size, 2.0 * n):
+        return f" (2n = {2 * n}: a squared error without the 1/2, and the 1/n missing)"
+    if _close(size, 0.5):
+        return " (1/2: a 1/2 too many)"
+    if t > 1 and _close(size, 1.0 / t):
+        return f" (1/t = 1/{t}: a mean over the {t} outputs as well as over the samples)"
+    if t > 1 and _close(size, float(t)):
+        return f" (t = {t}: the number of outputs)"
+    if _close(size, 1.0 / n):
         return f" (1/n = 1/{n}: divided by n twice?)"
-    if _close(size, 2 * n):
-        return " (2n: a squared error without the 1/2, and the 1/n missing)"
+    if d > 1 and _close(size, 1.0 / d):
+        return f" (1/d = 1/{d}: divided by the number of inputs d?)"
     return ""
 
 

@@ -17,10 +17,12 @@ import numpy as np
 from reference_nets.activations import Softmax
 
 
-def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: float | None = None) -> dict:
+def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: float | None = None,
+                     forward=None) -> dict:
     """The gradients a backward pass with the mistakes ``tags`` computes (same keys and shapes as
-    ``net.params``). With no tags this is exactly ``net.gradients``."""
-    fp = net._forward(X)
+    ``net.params``). With no tags this is exactly ``net.gradients``. ``forward``: ``net``'s forward pass
+    on X when already computed."""
+    fp = forward if forward is not None else net._forward(X)
     L, layout, axis = net.n_layers, net.layout, net.layout.feature_axis
     n = Y.shape[layout.sample_axis]
     scale = 1.0 / n if net.reduction == "mean" else 1.0

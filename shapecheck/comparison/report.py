@@ -24,6 +24,11 @@ class Diagnosis:
     score: float
     bugs: tuple = ()
 
+    @property
+    def explained(self) -> bool:
+        """A known mistake (or none) reproduces the learner's gradients."""
+        return self.bug != "unknown"
+
     def to_dict(self) -> dict:
         return {"bug": self.bug, "bugs": list(self.bugs or (self.bug,)), "message": self.message,
                 "score": self.score}
@@ -53,6 +58,7 @@ class ComparisonReport:
     layout: str
     sizes: tuple
     notes: tuple = ()
+    conventions: tuple = ()      # ((aspect, what was used, where it came from), ...)
 
     @property
     def ok(self) -> bool:
@@ -67,10 +73,13 @@ class ComparisonReport:
                                                  "status"], disable_numparse=True)]
         for other in self.diagnoses[1:]:
             lines.append(f"also consistent: {other.bug} (residual {other.score:.1e}): {other.message}")
+        lines += [f"{aspect}: {what} ({source})" if source else f"{aspect}: {what}"
+                  for aspect, what, source in self.conventions]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
         return {"verdict": self.verdict, "layout": self.layout, "sizes": list(self.sizes),
                 "diagnoses": [d.to_dict() for d in self.diagnoses], "rows": [r.to_dict() for r in self.rows],
+                "conventions": [{"aspect": a, "used": w, "source": s} for a, w, s in self.conventions],
                 "notes": list(self.notes)}

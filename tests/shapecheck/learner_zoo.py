@@ -46,6 +46,20 @@ class ZooNet:
         return {"rows": lambda: A @ W + b, "columns": lambda: W @ A + b, "columns-wT": lambda: W.T @ A + b}[
             self.layout]()
 
+    def cost(self, X, Y, activation, loss):
+        """The learner's own loss (what they meant: a mean over the samples, 1/2 for the squared error)."""
+        f, _ = ACTIVATIONS[activation]
+        W1, b1, W2, b2 = self.params
+        axis_samples, axis_units = (0, 1) if self.layout == "rows" else (1, 0)
+        n = X.shape[axis_samples]
+        Z2 = self.affine(f(self.affine(X, W1, b1)), W2, b2)
+        if loss == "softmax-cross-entropy":
+            return -np.sum(Y * np.log(softmax(Z2, axis_units))) / n
+        A2 = 1 / (1 + np.exp(-Z2))
+        if loss == "bce":
+            return -np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2)) / n
+        return 0.5 * np.sum((A2 - Y) ** 2) / n
+
     def step(self, X, Y, activation, loss, bug):
         f, f_prime = ACTIVATIONS[activation]
         W1, b1, W2, b2 = self.params
@@ -90,8 +104,9 @@ class ZooNet:
             param -= self.lr * grad
 
 
-def make(layout, activation, loss, bug, d, h, t, n, seed):
-    """compare()'s keyword arguments for one zoo learner."""
+def make(layout, activation, loss, bug, d, h, t, n, seed, *, hints=True, loss_fn=False):
+    """compare()'s keyword arguments for one zoo learner: with the activation, output and loss declared
+    (``hints``), and with the learner's own cost function (``loss_fn``)."""
     rng = np.random.default_rng(seed + 7)
     net = ZooNet(layout, d, h, t, seed)
     X = rng.normal(size=(n, d))
@@ -103,5 +118,9 @@ def make(layout, activation, loss, bug, d, h, t, n, seed):
         Y = rng.random((n, t))
     if layout != "rows":
         X, Y = X.T, Y.T
-    return dict(X=X, Y=Y, params=net.params, step=lambda X, Y: net.step(X, Y, activation, loss, bug), lr=net.lr,
-                activation=activation, output=LOSSES[loss], loss=loss)
+    arguments = dict(X=X, Y=Y, params=net.params, step=lambda X, Y: net.step(X, Y, activation, loss, bug), lr=net.lr)
+    if hints:
+        arguments.update(activation=activation, output=LOSSES[loss], loss=loss)
+    if loss_fn:
+        arguments["loss_fn"] = lambda X, Y: net.cost(X, Y, activation, loss)
+    return arguments

@@ -133,9 +133,10 @@ def test_inference_errors_list_the_arrays():
     with pytest.raises(ShapeError, match=r"cannot match the arrays.*W1 \(4, 3\)"):
         compare(X, Y, params={"W1": np.ones((4, 3)), "W2": np.ones((3, 2))}, gradients=lambda X, Y: {},
                 activation="tanh", output="identity", loss="mse", bias=False)
-    square = np.ones((4, 4))
-    with pytest.raises(ShapeError, match="more than one reading.*layout="):
-        compare(square, square, params=[np.ones((4, 4)), np.ones((4, 4))], gradients=lambda X, Y: [],
+    square, rng = np.ones((4, 4)), np.random.default_rng(0)
+    unexplained = [rng.normal(size=(4, 4)), rng.normal(size=(4, 4))]
+    with pytest.raises(ShapeError, match="more than one network.*no known mistake explains.*layout="):
+        compare(square, square, params=[np.ones((4, 4)), np.ones((4, 4))], gradients=lambda X, Y: unexplained,
                 activation="tanh", output="identity", loss="mse", bias=False)
     with pytest.raises(ConfigurationError, match="exactly one of gradients= .* and step="):
         compare(X, Y, params={}, activation="tanh", output="identity", loss="mse")

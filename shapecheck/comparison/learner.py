@@ -1,0 +1,245 @@
+"""Running the learner's own code: their gradients (or one training step) and their loss, at their own
+weights or at probe weights, with everything put back exactly afterwards.
+
+The learner hands over ``gradients(X, Y)`` (returning the gradients in any structure: a dict with their
+names, a list or tuple in any order the shapes settle, a bias gradient summed to a number) or
+``step(X, Y)`` (one update, in place or reassigning lists and attributes: the gradient is read back as
+``-(after - before) / lr``), and optionally ``loss_fn`` (called as ``loss_fn()`` or ``loss_fn(X, Y)``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+import numpy as np
+
+from shapecheck._arrays import check_finite
+from shapecheck.comparison.collect import Snapshot, collect
+from shapecheck.comparison.factory import LearnerCodeError
+from shapecheck.errors import ConfigurationError, ShapeError
+
+LR_NAMES = ("lr", "learning_rate", "learningRate", "eta", "alpha", "LR", "learning_rate_")
+
+
+class ShapeOnly:
+    """A gradient whose shape cannot be the parameter's (a step that changed it): only the shape is kept."""
+
+    def __init__(self, shape):
+        self.shape = tuple(shape)
+
+
+@dataclass
+class Learner:
+    """The learner's arrays (``slots``) and code; every call leaves their state exactly as it found it."""
+
+    params: object
+    gradients: object = None
+    step: object = None
+    lr: float | None = None
+    loss_fn: object = None
+
+    def __post_init__(self):
+        if (self.gradients is None) == (self.step is None):
+            raise ConfigurationError("pass exactly one of gradients= (a function returning the gradients) and "
+                                     "step= (a function doing one training update)", name="gradients",
+                                     expected="exactly one of gradients, step",
+                                     got="both" if self.gradients is not None else "neither")
+        for name in ("gradients", "step", "loss_fn"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise ConfigurationError(f"{name}= must be a function, got {type(value).__name__}", name=name,
+                                         expected="a callable", got=type(value).__name__)
+        self.slots = collect(self.params)
+        self.snapshot = Snapshot(self.params)
+        self.notes = []
+        self.lr_known = True
+        if self.step is not None:
+            self._find_lr()
+
+    # -- the learning rate -----------------------------------------------------------------------------
+    def _find_lr(self) -> None:
+        lr = self.lr
+        if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0):
+            raise ConfigurationError(f"lr must be a positive number, got {lr!r}", name="lr", expected="lr > 0",
+                                     got=repr(lr))
+        if lr is None:
+            for name in LR_NAMES:
+                value = _attribute(self.params, name)
+                if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and value > 0:
+                    lr = float(value)
+                    self.notes.append(f"learning rate {lr:g} read from the network object ({name})")
+                    break
+        self.lr_known = lr is not None
+        if not self.lr_known:
+            self.notes.append("learning rate unknown: the gradients are recovered up to one common factor (the "
+                              "learning rate); pass lr= to check their scale too")
+        self.lr = float(lr) if lr is not None else 1.0
+
+    # -- values ----------------------------------------------------------------------------------------------
+    @property
+    def names(self) -> list[str]:
+        return [slot.name for slot in self.slots]
+
+    @property
+    def shapes(self) -> list[tuple]:
+        return [tuple(slot.get().shape) for slot in self.slots]
+
+    def values(self) -> list[np.ndarray]:
+        return [np.array(slot.get(), dtype=float) for slot in self.slots]
+
+    def _load(self, values) -> None:
+        """Write ``values`` into the learner's own arrays (in place: their objects stay theirs)."""
+        for slot, value in zip(self.slots, values):
+            if value is not None:
+                np.copyto(slot.get(), value)
+
+    # -- the learner's gradients ----------------------------------------------------------------------------
+    def gradients_at(self, X, Y, values=None, *, wanted=None) -> list:
+        """The learner's gradient of every slot in ``wanted`` (default: all), at ``values`` (default: their
+        own), as a list aligned with ``self.slots`` (None for slots not wanted)."""
+        wanted = list(range(len(self.slots))) if wanted is None else list(wanted)
+        try:
+            if values is not None:
+                self._load(values)
+            if self.gradients is not None:
+                result = _call(self.gradients, "gradients", X, Y)
+                return self._match(result, wanted)
+            before = self.values()
+            _call(self.step, "step", X, Y)
+            found = [None] * len(self.slots)
+            for i in wanted:
+                after = np.asarray(self.slots[i].get(), dtype=float)
+                if after.shape != before[i].shape:
+                    found[i] = ShapeOnly(after.shape)
+                else:
+                    check_finite(f"{self.slots[i].name} after your step", after)
+                    found[i] = -(after - before[i]) / self.lr
+            if all(isinstance(found[i], np.ndarray) and not found[i].any() for i in wanted):
+                raise ShapeError("your step(X, Y) did not change any parameter: does it update the arrays "
+                                 "(W -= lr * dW, or self.weights = [...]) of the object compare() was given?",
+                                 name="step", expected="changed parameters", got="no change")
+            return found
+        finally:
+            self.snapshot.restore()
+
+    def _match(self, result, wanted) -> list:
+        """The returned gradients, one per wanted slot: by the learner's names (``dW1`` for ``W1``), else by
+        shape, else by order."""
+        leaves = _gradient_leaves(result)
+        if not leaves:
+            raise ShapeError(f"your gradients(X, Y) returned {result!r:.60}; return one gradient per parameter "
+                             f"({', '.join(self.slots[i].name for i in wanted)})", name="gradients",
+                             expected="gradients", got=repr(result)[:60])
+        for name, value in leaves:
+            check_finite(f"your gradient {name}", value)
+        found = [None] * len(self.slots)
+        free = list(range(len(leaves)))
+        by_name = {_plain(name): i for i, (name, _) in enumerate(leaves)}
+        for i in wanted:                                           # 1. by name
+            for key in _gradient_names(self.slots[i]):
+                j = by_name.get(key)
+                if j is not None and j in free and _fits(leaves[j][1], self.slots[i].get()):
+                    found[i], free = leaves[j][1], [f for f in free if f != j]
+                    break
+        for i in wanted:                                           # 2. the only one of its shape, in order
+            if found[i] is None:
+                j = next((j for j in free if leaves[j][1].shape == self.slots[i].get().shape), None)
+                if j is not None:
+                    found[i], free = leaves[j][1], [f for f in free if f != j]
+        missing = [i for i in wanted if found[i] is None]
+        if len(missing) == len(free):                              # 3. what is left, in order (a summed bias)
+            for i, j in zip(missing, free):
+                found[i] = leaves[j][1]
+            return found
+        raise ShapeError(f"gradients returned {len(leaves)} arrays ({', '.join(n for n, _ in leaves)}) for "
+                         f"{len(wanted)} parameters ({', '.join(self.slots[i].name for i in wanted)}); return one "
+                         "gradient per parameter", name="gradients", expected=len(wanted), got=len(leaves))
+
+    # -- the learner's loss ------------------------------------------------------------------------------------
+    def loss_at(self, X, Y, values=None) -> float | None:
+        """The learner's own loss at ``values`` (default: their own), or None without a loss_fn."""
+        if self.loss_fn is None:
+            return None
+        try:
+            if values is not None:
+                self._load(values)
+            value = _call_loss(self.loss_fn, X, Y)
+        finally:
+            self.snapshot.restore()
+        return value
+
+    def restore(self) -> None:
+        self.snapshot.restore()
+
+
+def _attribute(params, name):
+    try:
+        return getattr(params, name, None) if not isinstance(params, dict) else params.get(name)
+    except Exception:  # noqa: BLE001 - a property of the learner's that raises: no learning rate there
+        return None
+
+
+def _call(function, what, X, Y):
+    try:
+        return function(X.copy(), Y.copy())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001 - the learner's own code failed: say so, keep their traceback
+        raise LearnerCodeError(f"your {what}(X, Y) raised {type(exc).__name__}: {exc}", name=what,
+                               exit_code=1) from exc
+
+
+def _call_loss(loss_fn, X, Y) -> float:
+    """``loss_fn()`` or ``loss_fn(X, Y)``, whichever its signature takes; a (loss, grads) pair gives its loss."""
+    try:
+        takes = len([p for p in inspect.signature(loss_fn).parameters.values()
+                     if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)])
+    except (TypeError, ValueError):
+        takes = 2
+    try:
+        value = loss_fn() if takes == 0 else loss_fn(X.copy(), Y.copy())
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except Exception as exc:  # noqa: BLE001
+        raise LearnerCodeError(f"your loss_fn raised {type(exc).__name__}: {exc}", name="loss_fn",
+                               exit_code=1) from exc
+    if isinstance(value, (tuple, list)) and value:
+        value = value[0]
+    try:
+        return float(np.asarray(value, dtype=float).sum()) if np.ndim(value) else float(value)
+    except (TypeError, ValueError):
+        raise ConfigurationError(f"loss_fn returned {value!r:.60}; it must return the loss (a number)",
+                                 name="loss_fn", expected="a number", got=type(value).__name__) from None
+
+
+def _gradient_leaves(value, name="") -> list[tuple[str, np.ndarray]]:
+    """(name, float array) for every array or number in the learner's returned structure, in order (a
+    ``(loss, grads)`` pair gives its grads)."""
+    if isinstance(value, tuple) and len(value) == 2 and np.ndim(value[0]) == 0 and isinstance(value[1], (dict, list, tuple)):
+        value = value[1]
+    if isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, bool):
+        return [(name or "gradient", np.asarray(value, dtype=float))]
+    if isinstance(value, dict):
+        return [leaf for key, item in value.items() for leaf in _gradient_leaves(item, str(key))]
+    if isinstance(value, (list, tuple)):
+        return [leaf for i, item in enumerate(value) for leaf in _gradient_leaves(item, f"{name}[{i}]")]
+    if hasattr(value, "__dict__"):
+        return [leaf for key, item in vars(value).items() for leaf in _gradient_leaves(item, key)]
+    return []
+
+
+def _plain(name: str) -> str:
+    return name.split(".")[-1].lower().replace("_", "")
+
+
+def _gradient_names(slot) -> list[str]:
+    """The names a learner gives the gradient of this parameter: W1 -> dW1, grad_W1, W1_grad, W1."""
+    base = _plain(str(slot.key) if isinstance(slot.key, str) else slot.name.split(".")[-1].split("[")[0])
+    return [f"d{base}", f"grad{base}", f"{base}grad", f"delta{base}", base, f"nabla{base}"]
+
+
+def _fits(gradient, parameter) -> bool:
+    """A gradient for this parameter: the same shape, or a bias gradient of the same size or summed to one
+    number (diagnosed later)."""
+    return gradient.shape == parameter.shape or gradient.size in (parameter.size, 1) or parameter.ndim == 1

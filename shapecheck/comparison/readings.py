@@ -1,0 +1,228 @@
+"""Which learner array is which: every reading of the arrays as a network that fits their shapes.
+
+From X and Y come the number of samples n, the input size d and the output size t, and where the
+samples are (rows when X and Y share their first size, columns when they share their second; integer
+class labels ``(n,)`` leave t to the last weight). The weight matrices must form a chain d -> h1 -> ...
+-> t: ``(in, out)`` matrices for the rows and columns-wT layouts, ``(out, in)`` for columns. Then each
+layer has a bias ``(s,)``, ``(1, s)`` or ``(s, 1)``, or none (``wih``/``who``), or a bias folded into the
+weights (one extra input row or column per layer). Any other array must be a cache of the forward pass
+(it holds the n samples: ``self.a1``, ``self.X``, a layer's ``self.input``), never a parameter.
+
+Several readings can fit (a square W1 reads as ``W @ X`` and as ``W.T @ X``); the comparison runs under
+each and keeps the one that explains the learner's gradients (see ``api``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reference_nets.layouts import LAYOUTS, get_layout
+from shapecheck._arrays import format_shape
+from shapecheck.errors import ShapeError
+
+#: At most this many readings are compared (the search stops there).
+MAX_READINGS = 24
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One reading: layout, layer sizes, and for each reference parameter the learner's array index."""
+
+    layout: str
+    sizes: tuple
+    n: int
+    weights: tuple              # learner index of W1, W2, ...
+    biases: tuple               # learner index of b1, b2, ... (empty without bias)
+    folded: str | None = None   # "first" / "last": the bias is a row/column of each W
+    caches: tuple = ()          # learner arrays that hold samples (the forward pass's), not parameters
+    transposed_data: str = ""   # "X", "Y" or "X and Y" when the data had to be transposed to fit
+
+    @property
+    def parameters(self) -> tuple:
+        return self.weights + self.biases
+
+    @property
+    def bias(self) -> bool:
+        return bool(self.biases) or self.folded is not None
+
+    def describe(self) -> str:
+        how = {None: "", "first": ", bias folded in as the first row/column of each W",
+               "last": ", bias folded in as the last row/column of each W"}[self.folded]
+        if not self.bias:
+            how = ", no biases"
+        return f"layout {self.layout!r}, sizes {list(self.sizes)}{how}"
+
+
+@dataclass(frozen=True)
+class Data:
+    """X and Y as the reading needs them: 2-d, samples on the layout's axis, one-hot targets for labels."""
+
+    X: np.ndarray
+    Y: np.ndarray
+    labels: bool = False
+
+
+def readings(X, Y, shapes: list, names: list, *, bias: bool | None, layout: str | None) -> list[Reading]:
+    """Every reading of the arrays that fits, most plausible first; a ShapeError that lists the arrays
+    when none does."""
+    X, Y = np.asarray(X), np.asarray(Y)
+    found = []
+    for x_t, y_t in ((False, False), (True, False), (False, True), (True, True)):
+        x_shape = X.shape[::-1] if x_t else X.shape
+        y_shape = Y.shape[::-1] if y_t else Y.shape
+        if (x_t and X.ndim != 2) or (y_t and Y.ndim != 2):
+            continue
+        note = " and ".join(name for name, flag in (("X", x_t), ("Y", y_t)) if flag)
+        for name in ([layout] if layout else list(LAYOUTS)):
+            found += _readings_for(x_shape, y_shape, Y, shapes, get_layout(name), bias, note)
+        if found:
+            break
+    unique = list(dict.fromkeys(found))
+    if unique:
+        return sorted(unique, key=_plausibility)[:MAX_READINGS]
+    raise ShapeError(_no_reading_message(X.shape, Y.shape, shapes, names, bias), name="params",
+                     expected="a chain of weight matrices", got=_listing(shapes, names))
+
+
+def data_for(reading: Reading, X, Y) -> Data:
+    """X and Y in the reading's orientation; integer labels one-hot along the layout's feature axis."""
+    X = np.asarray(X, dtype=float)
+    Y = np.asarray(Y)
+    if "X" in reading.transposed_data.split(" and "):
+        X = X.T
+    if "Y" in reading.transposed_data.split(" and "):
+        Y = Y.T
+    lay = get_layout(reading.layout)
+    t = reading.sizes[-1]
+    if _is_labels(Y, reading.n, t):
+        labels = Y.reshape(-1).astype(int)
+        one_hot = np.zeros((reading.n, t))
+        one_hot[np.arange(reading.n), labels] = 1.0
+        return Data(X, one_hot if lay.sample_axis == 0 else one_hot.T, labels=True)
+    if Y.ndim == 1:
+        Y = Y.reshape(-1, 1) if lay.sample_axis == 0 else Y.reshape(1, -1)
+    return Data(X, np.asarray(Y, dtype=float))
+
+
+def _readings_for(x_shape, y_shape, Y, shapes, lay, bias, note) -> list[Reading]:
+    if len(x_shape) != 2:
+        return []
+    n, d = (x_shape[0], x_shape[1]) if lay.sample_axis == 0 else (x_shape[1], x_shape[0])
+    t = _outputs(y_shape, Y, n, lay)
+    if t is None:
+        return []
+    modes = [(True, None), (False, None), (False, "last"), (False, "first")]
+    if bias is True:
+        modes = [(True, None), (False, "last"), (False, "first")]
+    elif bias is False:
+        modes = [(False, None)]
+    found = []
+    for separate, folded in modes:
+        for chain in _chains(shapes, lay, d, t, extra=1 if folded else 0):
+            reading = _complete(chain, shapes, lay, n, d, separate, folded, note)
+            if reading is not None:
+                found.append(reading)
+    return found
+
+
+def _outputs(y_shape, Y, n, lay) -> int | None:
+    """t from Y: its feature size; "any" (0) for integer labels whose t comes from the weights; 1 for a
+    1-d target of real numbers (one output per sample)."""
+    if len(y_shape) == 1:
+        return None if y_shape[0] != n else 0 if _integral(Y) else 1
+    if y_shape[lay.sample_axis] != n:
+        return None
+    t = y_shape[lay.feature_axis]
+    return 0 if t == 1 and _integral(Y) and np.asarray(Y).max(initial=0) > 1 else t
+
+
+def _integral(Y) -> bool:
+    Y = np.asarray(Y)
+    return Y.size > 0 and Y.dtype.kind in "iub" or (Y.dtype.kind == "f" and np.all(Y == np.round(Y)) and Y.min() >= 0)
+
+
+def _is_labels(Y, n, t) -> bool:
+    Y = np.asarray(Y)
+    if t < 2 or Y.size != n or not _integral(Y):
+        return False
+    return Y.ndim == 1 or (Y.ndim == 2 and 1 in Y.shape and (Y.max() > 1 or t > 2))
+
+
+def _chains(shapes, lay, d, t, *, extra):
+    """Every sequence of distinct 2-d arrays forming d -> ... -> t (t = 0: any output size >= 2)."""
+    matrices = [i for i, s in enumerate(shapes) if len(s) == 2]
+
+    def in_out(i):
+        s = shapes[i]
+        return (s[0], s[1]) if lay.weight_is_in_out else (s[1], s[0])
+
+    def search(current, used, chain):
+        if chain and (current == t or (t == 0 and current >= 2)):
+            yield list(chain)
+        if len(chain) >= 8:
+            return
+        for i in matrices:
+            if i not in used and in_out(i)[0] == current + extra:
+                yield from search(in_out(i)[1], used | {i}, chain + [i])
+
+    yield from search(d, frozenset(), [])
+
+
+def _complete(chain, shapes, lay, n, d, separate, folded, note) -> Reading | None:
+    """The reading with this chain: biases found, every other array a cache of samples."""
+    in_out = [(shapes[i] if lay.weight_is_in_out else shapes[i][::-1]) for i in chain]
+    sizes = (d,) + tuple(size_out for _, size_out in in_out)
+    taken, biases = set(chain), []
+    if separate:
+        for size in sizes[1:]:
+            match = next((i for i, s in enumerate(shapes) if i not in taken and tuple(s) in
+                          ((size,), (1, size), (size, 1))), None)
+            if match is None:
+                return None
+            biases.append(match)
+            taken.add(match)
+    caches = tuple(i for i in range(len(shapes)) if i not in taken)
+    if not all(_holds_samples(shapes[i], n, lay) for i in caches):
+        return None
+    return Reading(lay.name, sizes, n, tuple(chain), tuple(biases), folded, caches, note)
+
+
+def _holds_samples(shape, n, lay) -> bool:
+    """A cache of the forward pass: its samples axis has the n samples (or it is a vector of n)."""
+    if len(shape) == 1:
+        return shape[0] == n
+    return shape[lay.sample_axis] == n
+
+
+def _plausibility(reading: Reading):
+    """The data as given before transposed; fewer arrays read as caches (a parameter is rarely one); separate
+    biases, then none, then folded."""
+    mode = 0 if reading.biases else 1 if reading.folded is None else 2 if reading.folded == "last" else 3
+    return (bool(reading.transposed_data), len(reading.caches), mode, list(LAYOUTS).index(reading.layout))
+
+
+def _listing(shapes, names) -> str:
+    return ", ".join(f"{name} {format_shape(shape)}" for name, shape in zip(names, shapes))
+
+
+def _no_reading_message(x_shape, y_shape, shapes, names, bias) -> str:
+    listing = _listing(shapes, names)
+    if len(y_shape) == 1:
+        return (f"no network fits X {format_shape(x_shape)}, Y {format_shape(y_shape)} and {listing}: Y is 1-d: give "
+                "it in your network's own layout, Y.reshape(-1, 1) (samples as rows) or Y.reshape(1, -1) (samples "
+                "as columns) for one output, one-hot (n, t) or (t, n) or integer labels for classes")
+    if len(x_shape) == 2 and len(y_shape) >= 1:
+        pairs = {(x_shape[0], "rows"), (x_shape[1], "columns")}
+        ys = set(y_shape)
+        if not any(size in ys for size, _ in pairs):
+            return (f"X {format_shape(x_shape)} and Y {format_shape(y_shape)} share no size, so they cannot hold the "
+                    f"same samples (X's samples are {x_shape[0]} rows or {x_shape[1]} columns; Y has "
+                    f"{' and '.join(map(str, y_shape))}): check that X and Y are the same batch; found {listing}")
+    return (f"cannot match the arrays to a network for X {format_shape(x_shape)} and Y {format_shape(y_shape)}: "
+            f"found {listing}. Expected weight matrices forming a chain d -> h -> ... -> t ((in, out) for samples "
+            f"as rows or W.T @ X, (out, in) for W @ X), with one bias per layer, no biases, or the bias folded in "
+            f"as an extra row/column of each W" + ("" if bias is not False else " (bias=False: no biases)")
+            + "; any other array must hold the samples (a cache of the forward pass)")
+
