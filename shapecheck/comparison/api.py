@@ -187,7 +187,7 @@ class _Study:
             n=n, t=t, d=reading.sizes[0], layout=reading.layout)
         context = dict(net=setting.net, names=setting.learner_names, n=n, lr_known=learner.lr_known,
                        reading=reading, loss_source={"loss_fn": "revealed by your loss_fn"}.get(
-                           convention.sources.get("loss"), "declared"))
+                           convention.sources.get("loss"), "declared"), scale_source=convention.sources.get("scale"))
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
         conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source)
@@ -244,8 +244,35 @@ class _Study:
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
         rows = tuple(_row(*row) for row in setting.rows())
+        own = self._against_own_loss(setting.reading)
+        if own:
+            notes.append(own)
         return ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
                                 tuple(notes), conventions=best.conventions)
+
+    def _against_own_loss(self, reading) -> str:
+        """Finite differences of the learner's own loss_fn against their gradients, in one sentence."""
+        learner = self.learner
+        if learner.loss_fn is None:
+            return ""
+        if not learner.lr_known:
+            return "your gradients were not checked against your loss_fn: the step's learning rate is unknown"
+        grads = self.observations(reading)[0].grads
+        names = {i: learner.slots[i].name for i in reading.parameters}
+        arrays = {names[i]: learner.slots[i].get() for i in reading.parameters
+                  if isinstance(grads[i], np.ndarray) and grads[i].shape == learner.slots[i].get().shape}
+        if not arrays:
+            return ""
+        from shapecheck.gradcheck import check_gradients
+
+        size = sum(a.size for a in arrays.values())
+        options = dict(mode="full") if size <= 2000 else dict(mode="sample", samples=20)
+        check = check_gradients(lambda _: learner.loss_at(self.X, self.Y), arrays,
+                                {names[i]: grads[i] for i in reading.parameters if names[i] in arrays}, **options)
+        if check.ok:
+            return (f"your gradients agree with finite differences of your own loss_fn ({check.verdict()}): whatever "
+                    "the diagnosis, they are the gradients of the loss you compute")
+        return f"your gradients do not match finite differences of your own loss_fn: {check.verdict()}"
 
     def _unexplained(self, fallbacks) -> ComparisonReport:
         distinct = {setting.reading for setting, _, _ in fallbacks}

@@ -108,8 +108,11 @@ def _scale_message(bug, factor, context) -> str:
         return "the update climbs the loss: the gradient has the wrong sign (W += lr * dW, or dZ = Y - A)"
     if bug == "missing-mean":
         text = (f"your gradients are n = {n} times too large: the loss is a mean over the samples, so divide dW "
-                f"and db by n (e.g. `dW = A.T @ dZ / n`), or, if your loss is a sum, say so (loss_fn= or "
-                f"reduction='sum')")
+                f"and db by n (e.g. `dW = A.T @ dZ / n`)")
+        if context.get("scale_source") == "loss_fn":
+            text += " (your loss_fn takes the mean)"
+        else:
+            text += ", or, if your loss is a sum, say so (loss_fn= or reduction='sum')"
         if n == 2:
             text += (" (with n = 2 this is also the factor 2 of a squared error without the 1/2: re-run with more "
                      "samples to tell the two apart)")

@@ -1,0 +1,221 @@
+"""compare() on learner code as it is written: the habits the corpus does not cover one by one, each with
+no hints beyond what the code itself says."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shapecheck import ShapeError, compare
+from shapecheck.comparison import api
+from tests.shapecheck import learner_zoo
+
+
+def tanh_net(rng, d=5, h=3, t=2, scale=1.0):
+    return {"W1": scale * rng.normal(size=(d, h)), "b1": np.zeros((1, h)), "W2": scale * rng.normal(size=(h, t)),
+            "b2": np.zeros((1, t))}
+
+
+def tanh_gradients(params, X, Y, *, at_activation=False, mean=True, l2=0.0):
+    """A rows-layout learner: tanh hidden, identity output, 1/2 squared error, mean over samples."""
+    n = len(X)
+    Z1 = X @ params["W1"] + params["b1"]
+    A1 = np.tanh(Z1)
+    dZ2 = (A1 @ params["W2"] + params["b2"] - Y) / (n if mean else 1)
+    dA1 = dZ2 @ params["W2"].T
+    dZ1 = dA1 * (1 - np.tanh(A1 if at_activation else Z1) ** 2)
+    return {"dW1": X.T @ dZ1 + l2 * params["W1"], "db1": dZ1.sum(axis=0, keepdims=True),
+            "dW2": A1.T @ dZ2 + l2 * params["W2"], "db2": dZ2.sum(axis=0, keepdims=True)}
+
+
+def data(rng, n=7, d=5, t=2):
+    return rng.normal(size=(n, d)), rng.normal(size=(n, t))
+
+
+def test_an_interrupted_step_leaves_every_array_as_it_was_and_the_interrupt_goes_through():
+    rng = np.random.default_rng(0)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+    originals = dict(params)
+    bits = {k: v.copy() for k, v in params.items()}
+
+    def step(X, Y):
+        params["W1"] -= 1.0                      # in place, then the list of arrays is changed, then Ctrl-C
+        params["W2"] = np.zeros((3, 2))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        compare(X, Y, params=params, step=step, lr=0.1)
+    assert all(params[k] is originals[k] and np.array_equal(params[k], bits[k]) for k in params)
+
+
+@pytest.mark.parametrize("summed", [lambda dZ: dZ.sum(), lambda dZ: dZ.sum(keepdims=True).reshape(1)])
+def test_a_bias_gradient_summed_over_every_axis_is_bias_wrong_axis(summed):
+    rng = np.random.default_rng(1)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+
+    def gradients(X, Y):
+        grads = tanh_gradients(params, X, Y)
+        grads["db1"] = summed(grads["db1"])
+        return grads
+
+    report = compare(X, Y, params=params, gradients=gradients)
+    assert report.diagnoses[0].bug == "bias-wrong-axis", str(report)
+
+
+def test_gradients_in_a_list_in_any_order_the_shapes_settle():
+    rng = np.random.default_rng(2)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+    report = compare(X, Y, params=params, gradients=lambda X, Y: [tanh_gradients(params, X, Y)[k]
+                                                                  for k in ("db2", "dW1", "dW2", "db1")])
+    assert report.ok, str(report)
+
+
+def test_integer_labels_as_a_column_for_softmax_cross_entropy():
+    rng = np.random.default_rng(3)
+    n, d, h, t = 9, 5, 4, 3
+    W1, b1, W2, b2 = rng.normal(size=(d, h)), np.zeros(h), rng.normal(size=(h, t)), np.zeros(t)
+    params = [W1, b1, W2, b2]
+    X, labels = rng.normal(size=(n, d)), rng.integers(0, t, size=(n, 1))
+
+    def gradients(X, y):
+        A1 = np.maximum(X @ W1 + b1, 0)
+        scores = A1 @ W2 + b2
+        probs = np.exp(scores - scores.max(axis=1, keepdims=True))
+        probs /= probs.sum(axis=1, keepdims=True)
+        probs[np.arange(n), y.ravel()] -= 1
+        dscores = probs / n
+        dA1 = dscores @ W2.T * (A1 > 0)
+        return [X.T @ dA1, dA1.sum(axis=0), A1.T @ dscores, dscores.sum(axis=0)]
+
+    report = compare(X, labels, params=params, gradients=gradients)
+    assert report.ok, str(report)
+    assert "softmax cross-entropy" in str(report)
+
+
+def test_data_transposed_relative_to_the_weights_is_said():
+    """W stored (out, in) for W @ X, but X and Y handed over with samples as rows (the learner's step
+    transposes them): no layout fits the data as given, so it is transposed, and the report says so."""
+    rng = np.random.default_rng(4)
+    rows = tanh_net(rng)
+    params = {k: v.T.copy() for k, v in rows.items()}               # W1 (3, 5), b1 (3, 1), ...
+    X, Y = data(rng)
+
+    def gradients(X, Y):
+        as_rows = {k: v.T for k, v in params.items()}
+        return {k: g.T for k, g in tanh_gradients(as_rows, X, Y).items()}
+
+    report = compare(X, Y, params=params, gradients=gradients)
+    assert report.ok and report.layout == "columns", str(report)
+    assert "X and Y transposed to fit the parameters" in str(report)
+
+
+def test_x_and_y_with_different_sample_counts_say_so():
+    rng = np.random.default_rng(5)
+    params = tanh_net(rng)
+    with pytest.raises(ShapeError, match=r"X \(7, 5\) and Y \(6, 2\) share no size.*W1 \(5, 3\)"):
+        compare(rng.normal(size=(7, 5)), rng.normal(size=(6, 2)), params=params,
+                gradients=lambda X, Y: tanh_gradients(params, X, Y))
+
+
+def test_l2_weight_decay_is_found_with_its_lambda_not_called_unknown():
+    rng = np.random.default_rng(6)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+    report = compare(X, Y, params=params, gradients=lambda X, Y: tanh_gradients(params, X, Y, l2=0.03))
+    assert report.ok, str(report)
+    assert "your gradients add 0.03 * W" in str(report)
+    buggy = compare(X, Y, params=params,
+                    gradients=lambda X, Y: tanh_gradients(params, X, Y, l2=0.03, at_activation=True))
+    assert buggy.diagnoses[0].bug == "derivative-at-activation", str(buggy)
+
+
+def test_small_weights_do_not_hide_the_derivative_at_the_activation():
+    """With 0.01 * randn weights tanh'(A) and tanh'(Z) differ by about Z**2: at the learner's own weights the
+    two backward passes agree to about 1e-6, so only the probe weights tell them apart."""
+    rng = np.random.default_rng(7)
+    params = tanh_net(rng, scale=0.01)
+    X, Y = data(rng)
+
+    def buggy(X, Y):
+        return tanh_gradients(params, X, Y, at_activation=True)
+
+    assert compare(X, Y, params=params, gradients=buggy).diagnoses[0].bug == "derivative-at-activation"
+
+
+def test_without_probe_weights_the_small_weight_case_would_be_a_false_match(monkeypatch):
+    """The test above fails without probes: the learner's own point alone cannot see the bug."""
+    monkeypatch.setattr(api, "PROBES", 0)
+    rng = np.random.default_rng(7)
+    params = tanh_net(rng, scale=0.01)
+    X, Y = data(rng)
+    report = compare(X, Y, params=params, gradients=lambda X, Y: tanh_gradients(params, X, Y, at_activation=True))
+    assert report.diagnoses[0].bug == "match"
+
+
+class _StaleNet:
+    """Updates W2 before sending the error back through it; its learning rate is a module constant."""
+
+    def __init__(self, rng):
+        self.W1, self.b1 = rng.normal(size=(5, 3)), np.zeros((1, 3))
+        self.W2, self.b2 = rng.normal(size=(3, 2)), np.zeros((1, 2))
+
+    def train(self, X, Y):
+        n = len(X)
+        A1 = np.tanh(X @ self.W1 + self.b1)
+        dZ2 = (A1 @ self.W2 + self.b2 - Y) / n
+        self.W2 -= STEP * A1.T @ dZ2
+        self.b2 -= STEP * dZ2.sum(axis=0, keepdims=True)
+        dZ1 = dZ2 @ self.W2.T * (1 - A1 ** 2)
+        self.W1 -= STEP * X.T @ dZ1
+        self.b1 -= STEP * dZ1.sum(axis=0, keepdims=True)
+
+
+STEP = 0.3
+
+
+def test_stale_weights_are_found_without_knowing_the_learning_rate():
+    rng = np.random.default_rng(8)
+    net = _StaleNet(rng)
+    X, Y = data(rng)
+    report = compare(X, Y, params=net, step=net.train)
+    assert report.diagnoses[0].bug == "stale-weights", str(report)
+
+
+@pytest.mark.parametrize("bug", ["derivative-at-activation", "missing-mean", None])
+def test_the_same_bug_gets_the_same_diagnosis_through_gradients_and_step(bug):
+    rng = np.random.default_rng(9)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+    options = dict(at_activation=bug == "derivative-at-activation", mean=bug != "missing-mean")
+
+    def gradients(X, Y):
+        return tanh_gradients(params, X, Y, **options)
+
+    def step(X, Y):
+        for name, grad in gradients(X, Y).items():
+            params[name[1:]] -= 0.05 * grad
+
+    loss_fn = (lambda X, Y: 0.5 * np.sum((np.tanh(X @ params["W1"] + params["b1"]) @ params["W2"] + params["b2"]
+                                          - Y) ** 2) / len(X))
+    through_gradients = compare(X, Y, params=params, gradients=gradients, loss_fn=loss_fn)
+    through_step = compare(X, Y, params=params, step=step, lr=0.05, loss_fn=loss_fn)
+    assert through_gradients.diagnoses[0].bug == through_step.diagnoses[0].bug == (bug or "match")
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.sampled_from(["rows", "columns", "columns-wT"]), st.sampled_from(list(learner_zoo.ACTIVATIONS)),
+       st.sampled_from(list(learner_zoo.LOSSES)), st.sampled_from([None, *learner_zoo.BUGS]),
+       st.lists(st.integers(3, 9), min_size=4, max_size=4, unique=True), st.integers(0, 10_000))
+def test_zoo_learners_with_only_their_own_loss_function(layout, activation, loss, bug, sizes, seed):
+    """No activation, output or loss declared: the learner's own cost function settles the conventions,
+    and every planted mistake is named, every correct learner a match."""
+    if bug is not None and not learner_zoo.applicable(bug, activation, loss):
+        return
+    d, h, t, n = sizes
+    arguments = learner_zoo.make(layout, activation, loss, bug, d=d, h=h, t=t, n=n, seed=seed, hints=False,
+                                 loss_fn=True)
+    report = compare(**arguments)
+    assert report.diagnoses[0].bug == (bug or "match"), str(report)
