@@ -55,7 +55,7 @@ def _compare_learner(net, X, Y, out: TextIO) -> None:
 
     params = {name: value.copy() for name, value in net.params.items()}
     for bug in (False, True):
-        report = compare(X, Y, params=params, activation="sigmoid", output="sigmoid", loss="bce",
+        report = compare(X, Y, params=params,           # nothing else: layout, activations and loss are inferred
                          gradients=lambda X_, Y_, bug=bug: learner_gradients(params, X_, Y_,
                                                                              derivative_at_activation=bug))
         label = "the broken learner of section 4" if bug else "the correct learner of section 4"

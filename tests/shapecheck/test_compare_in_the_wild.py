@@ -219,3 +219,21 @@ def test_zoo_learners_with_only_their_own_loss_function(layout, activation, loss
                                  loss_fn=True)
     report = compare(**arguments)
     assert report.diagnoses[0].bug == (bug or "match"), str(report)
+
+
+def test_the_textbook_example_without_hints_and_its_command_line():
+    import importlib.util
+    from pathlib import Path
+
+    from tests.shapecheck.test_trace_examples import run_cli
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "compare" / "textbook_no_hints.py"
+    spec = importlib.util.spec_from_file_location("textbook_no_hints", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert compare(**module.make()).ok
+    assert compare(**module.make("derivative-at-activation")).diagnoses[0].bug == "derivative-at-activation"
+    assert run_cli("compare", f"{path}:factory").returncode == 0
+    buggy = run_cli("compare", f"{path}:factory_buggy")
+    assert buggy.returncode == 1 and "derivative-at-activation" in buggy.stdout
+    assert "functions: sigmoid hidden, sigmoid output, squared error (inferred" in buggy.stdout
