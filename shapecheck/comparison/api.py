@@ -26,10 +26,10 @@ from shapecheck.comparison import conventions as conv
 from shapecheck.comparison.diagnose import (TOLERANCE, Observation, Setting, loss_mismatch_alternatives,
                                             reference_params)
 from shapecheck.comparison.learner import Learner
-from shapecheck.comparison.messages import describe_bugs, interpret_scale
+from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
 from shapecheck.comparison.readings import data_for, readings
 from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
-from shapecheck.errors import ConfigurationError, ShapeError
+from shapecheck.errors import ConfigurationError, ShapecheckError, ShapeError
 
 #: Probe weights beside the learner's own: where mistakes that vanish at small weights show.
 PROBES = 2
@@ -114,11 +114,22 @@ class _Study:
         key = reading.parameters
         if key not in self._observed:
             own = self.learner.values()
-            points = [own] + [_probe(own, reading, seed) for seed in range(PROBES)]
-            self._observed[key] = [Observation(values, self.learner.gradients_at(self.X, self.Y, values if k else None,
-                                                                                 wanted=reading.parameters))
-                                   for k, values in enumerate(points)]
+            found = [Observation(own, self.learner.gradients_at(self.X, self.Y, wanted=reading.parameters))]
+            for seed in range(PROBES):
+                values = _probe(own, reading, seed)
+                try:
+                    found.append(Observation(values, self.learner.gradients_at(self.X, self.Y, values,
+                                                                               wanted=reading.parameters)))
+                except ShapecheckError as exc:     # their code fails only away from their own weights
+                    self._skipped_probe(exc)
+            self._observed[key] = found
         return self._observed[key]
+
+    def _skipped_probe(self, exc) -> None:
+        note = (f"your code failed at a probe weight ({exc}), so the diagnosis rests on fewer points: mistakes that "
+                "vanish at your own weights may go unseen")
+        if note not in self.learner.notes:
+            self.learner.notes.append(note)
 
     # -- the search ---------------------------------------------------------------------------------------
     def run(self) -> ComparisonReport:
@@ -190,6 +201,9 @@ class _Study:
                            convention.sources.get("loss"), "declared"), scale_source=convention.sources.get("scale"))
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
+        reg = self.declared["reg"]
+        if reg is not None and learner.lr_known:
+            diagnosis = with_declared_l2(diagnosis, hypothesis.l2 / (hypothesis.scale or 1.0), reg)
         conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source)
         bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0
         sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
@@ -211,11 +225,18 @@ class _Study:
             lines.append(("loss scale", scale.text, {"declared": "declared", "loss_fn": words["loss_fn"],
                                                       "gradients": source, "assumed": source}.get(
                                                           sources.get("scale", "gradients"), source)))
-        if hypothesis.l2:
-            c = hypothesis.scale if hypothesis.scale else 1.0
-            lines.append(("L2 term", f"your gradients add {hypothesis.l2 / c:.6g} * W to the weights' gradients "
-                                     f"(a loss term {hypothesis.l2 / c / 2:.6g} * sum(W**2))",
-                          "found in the gradients"))
+        reg = self.declared["reg"]
+        if hypothesis.l2 or reg:
+            found = hypothesis.l2 / (hypothesis.scale or 1.0)
+            text = (f"your gradients add {found:.6g} * W to the weights' gradients (a loss term "
+                    f"{found / 2:.6g} * sum(W**2))")
+            if reg is None:
+                source = "found in the gradients"
+            elif abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
+                source = f"declared reg={reg:g}"
+            else:
+                source = f"you declared reg={reg:g}: your gradients' L2 term is {found:.6g} * W instead"
+            lines.append(("L2 term", text, source))
         if reading.transposed_data:
             lines.append(("data", f"{reading.transposed_data} transposed to fit the parameters",
                           "your X and Y are the other way round from the weights"))

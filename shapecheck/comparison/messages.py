@@ -69,6 +69,18 @@ def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: s
                      tuple(dict.fromkeys(ids)))
 
 
+def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float) -> Diagnosis:
+    """The diagnosis, with ``l2-mismatch`` added when the gradients' L2 term is not the declared ``reg * W``."""
+    if abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
+        return diagnosis
+    message = (f"your gradients add {found:.6g} * W for the L2 term, not reg * W = {reg:g} * W: the loss "
+               f"reg / 2 * sum(W**2) has the gradient reg * W (a loss reg * sum(W**2) would give 2 * reg * W)")
+    if diagnosis.bug == "match":
+        return Diagnosis("l2-mismatch", message, diagnosis.score, ("l2-mismatch",))
+    return Diagnosis(f"{diagnosis.bug} + l2-mismatch", f"{diagnosis.message}; {message}", diagnosis.score,
+                     (*diagnosis.bugs, "l2-mismatch"))
+
+
 def _structural(tag, tags, net, names) -> str:
     bug = tag[0]
     hidden = "the hidden layers'" if net.n_layers > 2 else "the hidden layer's"

@@ -11,7 +11,7 @@ from shapecheck._arrays import format_shape
 #: The stable bug ids.
 BUG_IDS = ("match", "missing-mean", "wrong-scale", "sign-flip", "derivative-at-activation",
            "missing-output-derivative", "missing-hidden-derivative", "bias-wrong-axis", "transposed",
-           "stale-weights", "loss-mismatch", "unknown")
+           "stale-weights", "loss-mismatch", "l2-mismatch", "unknown")
 
 
 @dataclass(frozen=True)

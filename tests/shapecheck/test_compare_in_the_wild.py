@@ -237,3 +237,16 @@ def test_the_textbook_example_without_hints_and_its_command_line():
     buggy = run_cli("compare", f"{path}:factory_buggy")
     assert buggy.returncode == 1 and "derivative-at-activation" in buggy.stdout
     assert "functions: sigmoid hidden, sigmoid output, squared error (inferred" in buggy.stdout
+
+
+def test_a_declared_l2_coefficient_is_checked():
+    rng = np.random.default_rng(6)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+
+    def gradients(X, Y):
+        return tanh_gradients(params, X, Y, l2=0.03)
+
+    assert compare(X, Y, params=params, gradients=gradients, reg=0.03).ok
+    report = compare(X, Y, params=params, gradients=gradients, reg=0.015)
+    assert report.diagnoses[0].bug == "l2-mismatch" and "2 * reg * W" in report.diagnoses[0].message
