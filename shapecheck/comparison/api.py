@@ -23,8 +23,8 @@ import numpy as np
 from reference_nets.layouts import get_layout
 from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
-from shapecheck.comparison.diagnose import (TOLERANCE, Observation, Setting, loss_mismatch_alternatives,
-                                            reference_params)
+from shapecheck.comparison.diagnose import (TOLERANCE, Hypothesis, Observation, Setting,
+                                            loss_mismatch_alternatives, reference_params)
 from shapecheck.comparison.learner import Learner
 from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
 from shapecheck.comparison.readings import data_for, readings
@@ -58,7 +58,7 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
         study = _Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,
                                                   reduction=reduction, reg=reg))
         report = study.run()
-        if not report.diagnoses[0].explained and step is not None and study.samples(found[0]) > 1:
+        if not report.diagnoses[0].explained and step is not None and found[0].n > 1:
             one = _Study(learner, *_first_sample(X, Y, found[0]), found, study.declared, one_sample=True).run()
             if one.diagnoses[0].explained:
                 report = one
@@ -105,9 +105,6 @@ class _Study:
         self.learner, self.X, self.Y, self.readings = learner, X, Y, found
         self.declared, self.one_sample = declared, one_sample
         self._observed = {}
-
-    def samples(self, reading) -> int:
-        return reading.n
 
     # -- observations --------------------------------------------------------------------------------------
     def observations(self, reading) -> list[Observation]:
@@ -181,7 +178,8 @@ class _Study:
             if match is not None and (known is None or match[0].name == known.name):
                 scale, l2 = match
                 revealed.append((convention.with_sources(activations="loss_fn", output="loss_fn", loss="loss_fn",
-                                                         scale="loss_fn"), scale, l2))
+                                                         scale="loss_fn", l2="loss_fn"), scale,
+                                 l2 / scale.factor if l2 else declared["reg"]))
         if revealed:
             return revealed
         self.learner.notes.append("your loss_fn's values match none of the losses shapecheck knows (squared error, "
@@ -201,16 +199,15 @@ class _Study:
                            convention.sources.get("loss"), "declared"), scale_source=convention.sources.get("scale"))
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
-        reg = self.declared["reg"]
-        if reg is not None and learner.lr_known:
-            diagnosis = with_declared_l2(diagnosis, hypothesis.l2 / (hypothesis.scale or 1.0), reg)
-        conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source)
+        if l2_known is not None and learner.lr_known:
+            diagnosis = with_declared_l2(diagnosis, hypothesis.l2 / (hypothesis.scale or 1.0), l2_known)
+        conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known)
         bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0
         sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
         rank_key = (bugs, sourced, rank, hypothesis.l2 != 0.0, index, hypothesis.residual)
         return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key)
 
-    def _convention_lines(self, setting, hypothesis, scale, source) -> tuple:
+    def _convention_lines(self, setting, hypothesis, scale, source, reg=None) -> tuple:
         reading, convention = setting.reading, setting.convention
         sources = convention.sources
         layers = len(reading.sizes) - 1
@@ -225,17 +222,17 @@ class _Study:
             lines.append(("loss scale", scale.text, {"declared": "declared", "loss_fn": words["loss_fn"],
                                                       "gradients": source, "assumed": source}.get(
                                                           sources.get("scale", "gradients"), source)))
-        reg = self.declared["reg"]
         if hypothesis.l2 or reg:
             found = hypothesis.l2 / (hypothesis.scale or 1.0)
             text = (f"your gradients add {found:.6g} * W to the weights' gradients (a loss term "
                     f"{found / 2:.6g} * sum(W**2))")
+            said = "your loss_fn has" if convention.sources.get("l2") == "loss_fn" else "you declared"
             if reg is None:
                 source = "found in the gradients"
             elif abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
-                source = f"declared reg={reg:g}"
+                source = f"{said} reg={reg:g}"
             else:
-                source = f"you declared reg={reg:g}: your gradients' L2 term is {found:.6g} * W instead"
+                source = f"{said} reg={reg:g}: your gradients' L2 term is {found:.6g} * W instead"
             lines.append(("L2 term", text, source))
         if reading.transposed_data:
             lines.append(("data", f"{reading.transposed_data} transposed to fit the parameters",
@@ -307,14 +304,9 @@ class _Study:
         rows = tuple(_row(*row) for row in setting.rows())
         if not diagnoses:
             diagnoses = [_unknown(rows)]
-        lines = self._convention_lines(setting, _NoHypothesis(), None, "")
+        lines = self._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), None, "")
         return ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
                                 tuple(self.learner.notes), conventions=lines)
-
-
-class _NoHypothesis:
-    l2 = 0.0
-    scale = 1.0
 
 
 def _all_conventions(reading):
