@@ -205,8 +205,7 @@ def _trace(args) -> int:
     if misplaced:
         report = report.with_note(misplaced)
     sys.stdout.flush()
-    noted = report.exception is not None and report.error_text in getattr(report.exception, "__notes__", ())
-    print(report.render(show_all=args.all, explained_above=noted), file=sys.stderr)
+    print(report.render(show_all=args.all), file=sys.stderr)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:
             json.dump(report.to_dict(), handle, indent=2)

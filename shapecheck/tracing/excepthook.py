@@ -41,7 +41,7 @@ def explain_errors() -> None:
 
 def explain_exception(exc: BaseException) -> str:
     """The explanation for ``exc`` (a numpy shape error), or '' when there is none to give."""
-    frame, line = _learner_frame(exc.__traceback__)
+    frame, line = learner_frame(exc.__traceback__)
     if frame is None:
         return ""
     source = "".join(linecache.getlines(frame.f_code.co_filename, frame.f_globals))
@@ -104,8 +104,8 @@ def _text(source, node) -> str:
 
 
 def _annotate(exc, tb) -> None:
-    if not isinstance(exc, ValueError):        # every numpy shape error is a ValueError
-        return
+    if not isinstance(exc, ValueError) or getattr(exc, "_shapecheck_explained", False):
+        return       # every numpy shape error is a ValueError; one the tracer saw is explained in its report
     text = explain_exception(exc)
     if text and hasattr(exc, "add_note") and text not in getattr(exc, "__notes__", ()):
         exc.add_note(text)
@@ -126,12 +126,15 @@ def _hook_ipython() -> None:
     shell.set_custom_exc((ValueError,), handler)
 
 
-def _learner_frame(tb):
-    """The innermost frame outside numpy and shapecheck, with its current line."""
+def learner_frame(tb):
+    """The innermost frame outside numpy and shapecheck (its files and its generated operators), with its
+    current line."""
     found = (None, None)
     while tb is not None:
-        filename = os.path.abspath(tb.tb_frame.f_code.co_filename)
-        if not filename.startswith((_NUMPY_DIR + os.sep, PACKAGE_DIR + os.sep)):
+        name = tb.tb_frame.f_code.co_filename
+        filename = os.path.abspath(name)
+        if not name.startswith("<shapecheck ") and not filename.startswith((_NUMPY_DIR + os.sep,
+                                                                            PACKAGE_DIR + os.sep)):
             found = (tb.tb_frame, tb.tb_lineno)
         tb = tb.tb_next
     return found

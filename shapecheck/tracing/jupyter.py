@@ -1,7 +1,8 @@
 """Jupyter: ``%load_ext shapecheck``, then ``%%shapecheck`` on a cell (or ``%shapecheck on`` for all).
 
 ``%%shapecheck`` runs the cell through IPython with the rewrite added to its ``ast_transformers``, then
-shows the report as HTML; a shape error is shown by IPython as usual, with our explanation as a note.
+shows the report as HTML (with the explanation of a failure); IPython shows the traceback as usual, and a
+cell that raised still fails (so "Run All" stops there).
 ``%shapecheck on`` keeps the rewrite in ``ast_transformers`` so every following cell is traced and
 reported; ``%shapecheck off`` removes it. IPython is imported only here.
 """
@@ -53,6 +54,12 @@ def _cell_magic(ipython):
             ipython.ast_transformers.remove(transformer)
         raised = result.error_in_exec
         display(ReportDisplay(build_report(tracer, 1 if raised else 0, ".", raised=raised)))
+        if raised is not None:
+            from IPython.core.error import UsageError
+
+            # the cell failed, so "Run All" must stop here as it would without %%shapecheck
+            raise UsageError(f"the cell raised {type(raised).__name__} (its traceback and shapecheck's report "
+                             "are above)")
 
     return shapecheck
 

@@ -15,11 +15,15 @@ import re
 import sys
 import warnings
 
+import numpy as np
+
 from shapecheck.tracing import PACKAGE_DIR
 from shapecheck.tracing.faults import mark_as_learners
 
 #: The ``__name__`` of the generated operator functions (what warning filters match against).
 OPERATOR_MODULE = "shapecheck.tracing.operators"
+#: The modules whose frames run the learner's operations: the operators, and the call wrapper.
+OPERATORS = (OPERATOR_MODULE, "shapecheck.tracing.runtime")
 
 
 class LearnerLineWarnings:
@@ -33,11 +37,12 @@ class LearnerLineWarnings:
             return
         self._context = warnings.catch_warnings()
         self._context.__enter__()
-        warnings.filterwarnings("always", module=re.escape(OPERATOR_MODULE) + "$")
+        for module in OPERATORS:
+            warnings.filterwarnings("always", module=re.escape(module) + "$")
         shown_by = warnings.showwarning
 
         def show(message, category, filename, lineno, file=None, line=None):
-            frame = _learner_frame() if filename.startswith("<shapecheck ") else None
+            frame = _learner_frame() if _ours(filename) else None
             if frame is None:
                 return shown_by(message, category, filename, lineno, file, line)
             try:
@@ -57,13 +62,21 @@ class LearnerLineWarnings:
             self._context = None
 
 
+def _ours(filename: str) -> bool:
+    return filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)
+
+
 def _learner_frame():
-    """The innermost frame that is neither shapecheck's, an operator function's, nor the warnings module's."""
+    """The innermost frame that is not shapecheck's, an operator function's, the warnings module's or
+    numpy's (a numpy function the tracer called warns from its own frames, below the tracer's)."""
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not (filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)
-                or os.path.basename(filename) == "warnings.py"):
+        if not (_ours(filename) or os.path.basename(filename) == "warnings.py"
+                or os.path.abspath(filename).startswith(_NUMPY_DIR + os.sep)):
             return frame
         frame = frame.f_back
     return None
+
+
+_NUMPY_DIR = os.path.dirname(os.path.abspath(np.__file__))

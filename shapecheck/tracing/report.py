@@ -84,6 +84,7 @@ class TraceReport:
     value: object = field(default=None, compare=False, repr=False)       # what trace(fn) returned
     exception: object = field(default=None, compare=False, repr=False)   # what ended the run, if anything
     notes: tuple = ()                    # ({"kind", "message", ...}, ...): shown last, never warnings
+    caught: tuple = ()                   # ({"file", "line", "kind", "message", "count"}, ...): errors the program caught
 
     @property
     def ok(self) -> bool:
@@ -92,7 +93,7 @@ class TraceReport:
     def to_dict(self) -> dict:
         return {"exit_code": self.exit_code, "verdict": self._verdict(), "error": self.error,
                 "sites": [s.to_dict() for s in self.sites], "warnings": [w.to_dict() for w in self.warnings],
-                "notes": [dict(n) for n in self.notes],
+                "notes": [dict(n) for n in self.notes], "caught": [dict(c) for c in self.caught],
                 "internal_errors": [dict(e) for e in self.internal_errors]}
 
     def with_note(self, note: dict) -> "TraceReport":
@@ -105,9 +106,9 @@ class TraceReport:
     def __str__(self) -> str:
         return self.render(show_all=self.show_all)
 
-    def render(self, *, show_all: bool = False, explained_above: bool = False) -> str:
-        """The text report; ``explained_above`` shortens the failure to a pointer (the CLI has already
-        printed the traceback with the explanation as its note)."""
+    def render(self, *, show_all: bool = False) -> str:
+        """The text report: the verdict, shapecheck's own failures, the products (or every operation), the
+        warnings, the explanation of the failure, the notes."""
         parts = [self._verdict(), *(could_not_trace(e["file"], e["line"], e["message"])
                                     for e in self.internal_errors)]
         shown = self.sites if show_all else self.matrix_products()
@@ -117,10 +118,10 @@ class TraceReport:
         if self.warnings:
             parts.append("\nwarnings (operations that ran but are probably wrong):")
             parts += [f"  {w.file}:{w.line} [{w.kind}] {w.message}" for w in self.warnings]
-        if self.error_text and explained_above:
-            parts.append(f"\nthe failing operation ({self.error['file']}:{self.error['line']}) is explained "
-                         "above, under the traceback")
-        elif self.error_text:
+        if self.caught:
+            parts.append("\nshape errors your program caught and went on after:")
+            parts += [f"  {c['file']}:{c['line']} [{c['kind']}] x{c['count']}: {c['message']}" for c in self.caught]
+        if self.error_text:
             parts.append("\n" + self.error_text)
         if self.notes:
             parts.append("\n" + "\n".join(f"note: {n['message']}" for n in self.notes))
@@ -205,10 +206,55 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
         error = explanation.to_dict(relative(explanation.file))
         text = explanation.text.replace(f" at {explanation.file}:", f" at {error['file']}:")
         error["explanation"] = text
+    if error is None and raised is not None and looks_like_a_shape_error(raised):
+        error, text = _untraced_failure(raised, relative)
     note, faults = _sizes_note(tracer, by_site, relative)
     return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised,
                        internal_errors=_internal_errors(tracer, raised, relative) + faults,
-                       notes=(note,) if note else ())
+                       notes=(note,) if note else (), caught=_caught(tracer, failure, relative))
+
+
+def _caught(tracer, ending, relative) -> tuple:
+    """The shape errors that did not end the run (the program caught them), once per line and kind."""
+    found = {}
+    for failure in tracer.failures:
+        explanation = failure.explanation
+        if failure is ending or explanation is None:
+            continue
+        key = (relative(explanation.file), explanation.line, explanation.kind)
+        if key in found:
+            found[key]["count"] += failure.count
+        else:
+            found[key] = {"file": key[0], "line": key[1], "kind": key[2], "message": explanation.message,
+                          "count": failure.count}
+    return tuple(found.values())
+
+
+_SHAPE_WORDS = ("broadcast", "not aligned", "core dimension", "inhomogeneous", "cannot reshape",
+                "must match exactly", "same shape", "same number of dimensions", "subscripts", "shape mismatch")
+
+
+def looks_like_a_shape_error(exc: BaseException) -> bool:
+    """A numpy shape error (by its message), whether or not the tracer saw it happen."""
+    return isinstance(exc, ValueError) and any(word in str(exc) for word in _SHAPE_WORDS)
+
+
+def _untraced_failure(raised, relative) -> tuple:
+    """The error dict and text for a shape error the tracer did not see happen: raised in code it does not
+    rewrite. The failing statement is re-read in the learner's frame, as explain_errors() does."""
+    from shapecheck.tracing.excepthook import explain_exception, learner_frame
+
+    frame, line = learner_frame(raised.__traceback__)
+    file = relative(frame.f_code.co_filename) if frame is not None else "?"
+    explanation = explain_exception(raised)
+    text = explanation or (
+        f"shapecheck: a shape error at {file}:{line} that the tracer did not see happen: "
+        f"{' '.join(str(raised).split())}\n  it was raised in code the tracer does not rewrite: a string run "
+        "by exec, numpy called from C code (functools.reduce(np.dot, ...), map), np.matrix or scipy.sparse "
+        "arithmetic (their * is a matrix product)")
+    error = {"file": file, "line": line, "kind": "untraced", "message": " ".join(str(raised).split()),
+             "operands": [], "fixes": [], "explanation": text}
+    return error, text
 
 
 def _sizes_note(tracer, by_site, relative) -> tuple:

@@ -10,6 +10,7 @@ fast as the original expression allows) and installed as builtins under ``@sc_*`
 from __future__ import annotations
 
 import builtins
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -38,7 +39,8 @@ class Record:
 
 @dataclass
 class Failure:
-    """An operation that raised: its site, operand shapes and the exception."""
+    """An operation that raised: its site, operand shapes and the latest exception it raised (a loop that
+    catches the same error keeps one Failure, counted, not one per iteration)."""
 
     site: int
     shapes: tuple
@@ -46,6 +48,7 @@ class Failure:
     kind: str
     explanation: object = None      # an explain.Explanation for shape errors
     details: dict = field(default_factory=dict)     # a call's options (calls.details)
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -68,12 +71,16 @@ class Tracer:
     internal_errors: list = field(default_factory=list)   # InternalError: our bugs, never the learner's
     _saved: dict = field(default_factory=dict, repr=False)
     _warnings: LearnerLineWarnings = field(default_factory=LearnerLineWarnings, repr=False)
+    _recursion: int = field(default=1000, repr=False)
 
     # -- installing the runtime functions as builtins -------------------------------------------------
     def install(self) -> None:
         if self._saved:
             return
         self._warnings.enter()
+        # each traced operation is one more frame: keep the learner's recursion depth what it was untraced
+        self._recursion = sys.getrecursionlimit()
+        sys.setrecursionlimit(self._recursion + RECURSION_HEADROOM)
         functions = self.functions()
         for name, function in functions.items():
             self._saved[name] = getattr(builtins, name, _MISSING)
@@ -87,6 +94,7 @@ class Tracer:
                 setattr(builtins, name, previous)
         if self._saved:
             self._warnings.exit()
+            sys.setrecursionlimit(self._recursion)
         self._saved.clear()
 
     def __enter__(self):
@@ -133,20 +141,28 @@ class Tracer:
             self.internal(site, exception)
 
     def failed(self, site, operands, exception, kind, *, call=None):
-        """An operation raised: remember it, and add our explanation to numpy's message. ``call`` is
-        ``(owner, args, kwargs)`` for a numpy call (``owner``: the array of a method call, or None)."""
+        """An operation raised: remember it with our explanation. The exception itself is left exactly as
+        numpy raised it (no note added): the learner's code may catch and print it, and must see what it
+        would see untraced; the explanation is shown where the run ends. ``call`` is ``(owner, args,
+        kwargs)`` for a numpy call (``owner``: the array of a method call, or None)."""
         try:
             found = {}
+            if operands is not None and any(_other_shape(o) is OWN_RULES for o in operands):
+                return                   # np.matrix, scipy.sparse: their * is a product; not numpy's rules
             if call is not None:
                 owner, args, kwargs = call
                 operands = calls.operands(kind, owner, args)
                 found = calls.details(kind, owner, args, kwargs)
-            self.failures.append(Failure(site, tuple(shape_of(o) for o in operands), exception, kind, details=found))
+            shapes = tuple(shape_of(o) for o in operands)
+            seen = next((f for f in self.failures if (f.site, f.shapes, f.kind) == (site, shapes, kind)), None)
+            if seen is not None:
+                seen.exception, seen.count = exception, seen.count + 1
+                return
+            self.failures.append(Failure(site, shapes, exception, kind, details=found))
             from shapecheck.tracing.explain import explain_failure
 
-            text = explain_failure(self, self.failures[-1])
-            if text and hasattr(exception, "add_note"):
-                exception.add_note(text)
+            if explain_failure(self, self.failures[-1]):
+                exception._shapecheck_explained = True      # explain_errors()' hook need not explain it again
         except Exception as exc:  # noqa: BLE001 - the learner's own exception must propagate unchanged
             self.internal(site, exc)
 
@@ -209,6 +225,11 @@ class Tracer:
 
 
 _MISSING = object()
+#: Extra recursion depth while tracing (the operator functions and the tracer's own checks).
+RECURSION_HEADROOM = 100
+#: Operand types that never have a shape worth recording: Python numbers and numpy scalars.
+SCALAR_TYPES = frozenset({int, float, bool, complex, np.float64, np.float32, np.float16, np.int64, np.int32,
+                          np.int16, np.int8, np.uint8, np.bool_, np.complex128, np.complex64})
 
 _TEMPLATE = '''
 def traced(site, left, right):
@@ -222,10 +243,9 @@ def traced(site, left, right):
         # the common cases first: an ndarray (read .shape directly) and a Python number (no shape; a
         # failing getattr would be slow); anything else with a .shape (a torch tensor) works too
         kind_left, kind_right = type(left), type(right)
-        left_shape = left.shape if kind_left is ndarray else None if kind_left in numbers else getattr(left, "shape", None)
-        right_shape = (right.shape if kind_right is ndarray else None if kind_right in numbers
-                       else getattr(right, "shape", None))
-        if left_shape is None and right_shape is None:
+        left_shape = left.shape if kind_left is ndarray else None if kind_left in numbers else other_shape(left)
+        right_shape = right.shape if kind_right is ndarray else None if kind_right in numbers else other_shape(right)
+        if left_shape is None and right_shape is None or left_shape is OWN_RULES or right_shape is OWN_RULES:
             return result
         key = (site, left_shape, right_shape)
         record = records.get(key)
@@ -244,9 +264,23 @@ def _make(tracer: Tracer, family: str, symbol: str, expression: str):
     """One traced operator: the template above with the operation written inline (for an in-place
     operator, ``result = left`` then ``result -= right``: in place for arrays, rebinding for numbers)."""
     namespace = {"__name__": OPERATOR_MODULE, "tracer": tracer, "records": tracer.records, "shape": shape_of,
-                 "kind": symbol, "numbers": frozenset({int, float, bool, complex}), "ndarray": np.ndarray}
+                 "other_shape": _other_shape, "OWN_RULES": OWN_RULES,
+                 "kind": symbol, "numbers": SCALAR_TYPES, "ndarray": np.ndarray}
     exec(compile(_TEMPLATE.format(expression=expression), f"<shapecheck {family} {symbol}>", "exec"), namespace)
     return namespace["traced"]
+
+
+#: What ``_other_shape`` gives an operand whose operators follow their own rules (np.matrix, where ``*`` is
+#: a matrix product; scipy.sparse): the tracer neither records nor explains those operations.
+OWN_RULES = object()
+
+
+def _other_shape(value):
+    """The shape of an operand that is neither an ndarray nor a number (a torch tensor, a learner's own
+    tensor class), or OWN_RULES for the array types whose operators are not numpy's elementwise ones."""
+    if isinstance(value, np.matrix) or type(value).__module__.startswith("scipy.sparse"):
+        return OWN_RULES
+    return getattr(value, "shape", None)
 
 
 _NUMBERS = (int, float, complex, bool, np.generic, np.ndarray)

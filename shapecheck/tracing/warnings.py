@@ -19,7 +19,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import re
+
 from shapecheck._arrays import format_shape
+from shapecheck.tracing.roles import looks_like_weights
 from shapecheck.tracing.shapes import stretched
 
 ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**", "<", "<=", ">", ">=", "==", "!=", "&", "|", "^"})
@@ -84,7 +87,9 @@ def _elementwise(site, shapes, result):
     left, right = shapes
     texts = site.operands
     found = []
-    if _is_array(left) and _is_array(right) and stretched(left, result) and stretched(right, result):
+    deliberate = any(word in text for text in texts for word in ("None", "newaxis")) or len(result) > 2
+    if not deliberate and _is_array(left) and _is_array(right) and stretched(left, result) \
+            and stretched(right, result):
         found.append(("outer-broadcast",
                       f"`{texts[0]}` {format_shape(left)} and `{texts[1]}` {format_shape(right)} are both stretched, "
                       f"giving {format_shape(result)}: an outer product by broadcasting, rarely meant in backprop "
@@ -114,12 +119,28 @@ def _inplace(site, shapes, result):
     target, value = shapes
     if target is None or value is None or len(value) == 0 or target == value or result != target:
         return []   # (result != target: an immutable target such as a numpy scalar was rebound, not updated)
+    if not _is_parameter_update(site):
+        return []   # X -= X.mean(axis=0), Z += b, probs /= probs.sum(...): stretching is what is meant
     if stretched(value, target):
         return [("inplace-broadcast",
                  f"`{site.operands[1]}` {format_shape(value)} is stretched to `{site.operands[0]}` "
                  f"{format_shape(target)} by the in-place update `{site.expr}`: every row/column gets the same "
                  f"change; the update should have the target's shape")]
     return []
+
+
+_LEARNING_RATES = re.compile(r"\b(lr|eta|alpha|learning_?rate|learningRate|step_?size|LR)\b", re.IGNORECASE)
+
+
+def _is_parameter_update(site) -> bool:
+    """``W -= lr * dW``: an update of a parameter (named as weights or a bias, or moved by a learning rate),
+    where a stretched right side means every row or column got the same change."""
+    if site.op not in ("-=", "+="):
+        return False
+    target = site.operands[0].split("[")[0]
+    last = target.split(".")[-1].lower().strip("_")
+    named = looks_like_weights(target) or last in ("b", "bias", "biases") or re.match(r"b\d|bias", last) is not None
+    return named or _LEARNING_RATES.search(site.operands[1]) is not None
 
 
 def _ambiguous_product(site, shapes):

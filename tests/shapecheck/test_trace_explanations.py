@@ -279,3 +279,34 @@ def test_stacking_a_list_of_layers_says_to_keep_the_list(tmp_path):
     assert report.error["kind"] == "join" and report.error["line"] == 5       # vstack fits, stack does not
     assert "`deltas[0]`  (3, 7)" in text and "`deltas[1]`  (2, 7)" in text
     assert "keep it a Python list" in report.error["fixes"][-1]
+
+
+def test_shape_errors_the_program_catches_are_listed_once_with_their_count(tmp_path):
+    code = """
+        import numpy as np
+        A, B = np.ones((7, 5)), np.ones((7, 3))
+        for attempt in range(1000):
+            try:
+                C = A @ B
+            except ValueError:
+                C = A.T @ B
+    """
+    report, _ = run(tmp_path, code)
+    assert report.exit_code == 0 and report.error is None
+    assert report.caught == ({"file": "prog.py", "line": 6, "kind": "matmul", "count": 1000,
+                              "message": report.caught[0]["message"]},)
+    assert "x1000" in str(report)
+
+
+def test_a_shape_error_raised_in_code_the_tracer_does_not_rewrite_is_not_called_clean(tmp_path):
+    code = """
+        import functools
+        import numpy as np
+        mats = [np.ones((7, 5)), np.ones((3, 2))]
+        product = functools.reduce(np.dot, mats)
+    """
+    report, text = run(tmp_path, code)
+    assert report.exit_code == 1
+    assert "no shape problems found" not in str(report)
+    assert report.error["kind"] == "untraced" and report.error["line"] == 5
+    assert "functools.reduce" in text

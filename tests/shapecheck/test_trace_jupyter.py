@@ -29,7 +29,7 @@ def test_cell_magic_reports_matrix_products_and_shows_the_value(shell, capsys):
 
 
 def test_cell_magic_explains_a_failure(shell, capsys):
-    shell.run_cell_magic("shapecheck", "", "dZ = np.ones((5, 2))\nW = np.ones((3, 2))\ndA = dZ @ W\n")
+    shell.run_cell("%%shapecheck\ndZ = np.ones((5, 2))\nW = np.ones((3, 2))\ndA = dZ @ W\n")
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "FAILED at <cell>:3 (matmul)" in text and "`dZ @ W.T` gives (5, 3)" in text
@@ -80,3 +80,11 @@ def test_explain_errors_installs_a_hook_once(monkeypatch):
     explain_errors()
     explain_errors()
     assert getattr(sys.excepthook, "_shapecheck", False)
+
+
+def test_a_failing_traced_cell_still_fails_and_is_explained_once(shell, capsys):
+    result = shell.run_cell("%%shapecheck\ndZ = np.ones((5, 2))\nW = np.ones((3, 2))\ndA = dZ @ W\n")
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert not result.success                             # "Run All" stops here, as without the magic
+    assert text.count("`dZ @ W.T` gives (5, 3)") == 1     # the explanation once (in the report)

@@ -167,9 +167,9 @@ def test_torch_tensors_simply_work(tmp_path):
 def test_comparisons_are_not_mistaken_for_in_place_updates(tmp_path):
     path = write(tmp_path, "cmp.py", """
         import numpy as np
-        a, b = np.ones((3, 4)), np.ones((1, 1))
-        mask = a <= b
-        a -= b
+        W, db = np.ones((3, 4)), np.ones((1, 1))
+        mask = W <= db
+        W -= db
     """)
     report = trace_script(str(path))
     assert [(w.line, w.kind) for w in report.warnings] == [(5, "inplace-broadcast")]
@@ -259,3 +259,17 @@ def test_a_syntax_error_in_an_imported_local_module_reads_as_python_prints_it(tm
     python_traceback = plain.stderr
     assert traced_run.stderr.startswith(python_traceback)
     assert "could not trace" not in traced_run.stderr and "frozen" not in traced_run.stderr
+
+
+def test_numpy_function_warnings_point_at_the_learners_line_too(tmp_path):
+    """A warning raised inside a numpy function the tracer called (``.mean`` of an empty batch) is shown at
+    the learner's line, once per line, as untraced."""
+    plain, traced_run = both(tmp_path, """
+        import numpy as np
+        empty = np.zeros((0, 4))
+        grad_mean = empty.mean(axis=0)
+        loss_mean = empty.mean(axis=0)
+    """)
+    shown = [line for line in plain.stderr.splitlines() if "Mean of empty slice" in line]
+    assert len(shown) == 2 and all("prog.py:" in line for line in shown)
+    assert [line for line in traced_run.stderr.splitlines() if "Mean of empty slice" in line] == shown

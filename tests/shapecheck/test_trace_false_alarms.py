@@ -1,0 +1,66 @@
+"""Correct code in the idioms learners use is never warned about, and arrays with their own operator rules
+(np.matrix) are left alone rather than misjudged."""
+
+import io
+import textwrap
+
+from shapecheck import trace_script
+from tests.shapecheck.test_trace_semantics import both
+
+
+def traced(tmp_path, code):
+    path = tmp_path / "prog.py"
+    path.write_text(textwrap.dedent(code))
+    return trace_script(str(path), stderr=io.StringIO())
+
+
+def test_correct_broadcasting_idioms_are_not_warned(tmp_path):
+    report = traced(tmp_path, """
+        import numpy as np
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(7, 5))
+        X -= np.mean(X, axis=0)                          # centering: every row the same change, on purpose
+        X /= np.std(X, axis=0)
+        W, b = rng.normal(size=(5, 3)), np.zeros((1, 3))
+        Z = X @ W
+        Z += b                                           # the bias, added in place
+        probs = np.exp(Z)
+        probs /= probs.sum(axis=1, keepdims=True)        # softmax normalisation
+        centres = rng.normal(size=(4, 5))
+        distances = ((X[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)   # deliberate (7, 4, 5)
+    """)
+    assert report.warnings == () and report.ok, str(report)
+
+
+def test_a_parameter_update_stretched_into_its_target_is_still_warned(tmp_path):
+    report = traced(tmp_path, """
+        import numpy as np
+        W, dW = np.ones((5, 3)), np.ones((1, 3))
+        lr = 0.1
+        W -= lr * dW
+    """)
+    assert [w.kind for w in report.warnings] == ["inplace-broadcast"]
+
+
+def test_np_matrix_products_are_not_judged_by_broadcasting_rules(tmp_path):
+    plain, traced_run = both(tmp_path, """
+        import numpy as np
+        X = np.asmatrix(np.ones((6, 3)))
+        W = np.asmatrix(np.ones((3, 4)))
+        print((X * W).shape)                             # * is a matrix product for np.matrix
+    """)
+    assert traced_run.stdout == plain.stdout == "(6, 4)\n"
+    assert traced_run.returncode == 0 and "could not trace" not in traced_run.stderr
+
+
+def test_deep_recursion_works_as_untraced(tmp_path):
+    plain, traced_run = both(tmp_path, """
+        import sys
+        import numpy as np
+        def forward(x, W, depth):
+            return x if depth == 0 else forward(x @ W, W, depth - 1)
+        depth = sys.getrecursionlimit() - 20
+        print(forward(np.ones((1, 2)), np.eye(2), depth).shape)
+    """)
+    assert traced_run.returncode == plain.returncode == 0
+    assert traced_run.stdout == plain.stdout and "INCOMPLETE" not in traced_run.stderr
