@@ -15,6 +15,8 @@ import linecache
 import os
 import sys
 
+import numpy as np
+
 from shapecheck.tracing import PACKAGE_DIR, calls
 from shapecheck.tracing.calls import shape_of
 from shapecheck.tracing.explain import build_explanation, parse_source
@@ -187,13 +189,30 @@ _UNKNOWN = object()
 
 
 def _value_of(node, frame):
-    """A side-effect-free expression evaluated in the failing frame; _UNKNOWN when it is not one."""
-    if not all(isinstance(n, _SAFE) for n in ast.walk(node)):
+    """A side-effect-free expression evaluated in the failing frame; _UNKNOWN when it is not one (calls are
+    allowed only to numpy's own functions, which have no side effects: ``np.dot(W.T, dZ) * (1 - A**2)``)."""
+    if not all(isinstance(n, _SAFE) or (isinstance(n, (ast.Call, ast.keyword)) and _numpy_call(n, frame))
+               for n in ast.walk(node)):
         return _UNKNOWN
     try:
         return eval(compile(ast.Expression(node), "<shapecheck operand>", "eval"), frame.f_globals, frame.f_locals)
     except Exception:  # noqa: BLE001 - an operand we cannot evaluate is simply skipped
         return _UNKNOWN
+
+
+def _numpy_call(node, frame) -> bool:
+    """A call of one of numpy's functions (``np.dot``, ``np.tanh``), not of the learner's code."""
+    if isinstance(node, ast.keyword):
+        return True
+    func = node.func
+    if not isinstance(func, ast.Attribute) or not all(isinstance(n, (ast.Name, ast.Attribute, ast.Load))
+                                                       for n in ast.walk(func)):
+        return False
+    try:
+        function = eval(compile(ast.Expression(func), "<shapecheck callee>", "eval"), frame.f_globals, frame.f_locals)
+    except Exception:  # noqa: BLE001
+        return False
+    return (getattr(function, "__module__", "") or "").startswith("numpy") or isinstance(function, np.ufunc)
 
 
 def _shape_of(node, frame):

@@ -11,6 +11,7 @@ sound it says so and points at ``shapecheck plan``, which lists every shape the 
 from __future__ import annotations
 
 import ast
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -210,10 +211,25 @@ def _fixes(op, operands, source, line, kind, known) -> list[str]:
             out.append(f"`{text}` comes from a sum/mean without keepdims=True (`{statement.strip()}`): "
                        "keepdims=True keeps the summed axis as size 1")
     if kind == "inplace-broadcast":
-        (target_text, target), (value_text, _) = operands
-        out.append(f"make the update the shape of `{target_text}`: `{value_text}.reshape({target_text}.shape)` "
-                   f"if it holds the same numbers, or store `{target_text}` in the shape of the update")
+        out.append(_update_of_the_targets_shape(*operands))
     return out[:5]
+
+
+def _update_of_the_targets_shape(target_operand, value_operand) -> str:
+    """How to give an in-place update the target's shape: sum over the axes the target has as 1 (a bias
+    update summed over the samples), or reshape when the numbers are the same count."""
+    (target_text, target), (value_text, value) = target_operand, value_operand
+    if target and value and len(target) == len(value):
+        axes = [i for i, (t, v) in enumerate(zip(target, value)) if t == 1 and v != 1]
+        if axes and all(t in (1, v) for t, v in zip(target, value)):
+            axis = axes[0] if len(axes) == 1 else tuple(axes)
+            return (f"sum the update over the axis that `{target_text}` has as 1: "
+                    f"`{_paren(value_text)}.sum(axis={axis}, keepdims=True)` gives {format_shape(target)}")
+    if target and value and math.prod(target) == math.prod(value):
+        return (f"make the update the shape of `{target_text}`: `{_paren(value_text)}.reshape({target_text}.shape)` "
+                "holds the same numbers")
+    return (f"the update has {math.prod(value)} numbers and `{target_text}` {math.prod(target)}: compute it in the "
+            f"shape of `{target_text}` {format_shape(target)}")
 
 
 def _as_update(fix, target, symbol) -> str | None:

@@ -824,7 +824,10 @@ def _render(op: str, left: str, right: str) -> str:
 
 
 def _postfix(text: str, suffix: str) -> str:
-    """``text`` followed by an attribute access, in parentheses unless it is already an atom."""
+    """``text`` followed by an attribute access, in parentheses unless it is already an atom; ``x.T``
+    transposed again is ``x``, not ``x.T.T``."""
+    if suffix == ".T" and text.endswith(".T") and _parses(text[:-2]) and _precedence(text[:-2]) >= _ATOM:
+        return text[:-2]
     return _wrapped(text, _ATOM) + suffix
 
 

@@ -7,6 +7,7 @@ kind                   fires when
 ``inplace-broadcast``  an in-place update's right side is stretched up to the target, e.g. ``W -= dW``
                        with ``dW`` ``(1, h)`` and ``W`` ``(d, h)``
 ``rank-1``             a ``(k,)`` vector meets a ``(k, 1)`` or ``(1, k)`` array
+``reshape-transpose``  ``X.reshape(d, n)`` of an ``(n, d)`` X: a transpose's sizes, the numbers scrambled
 =====================  =================================================================================
 
 Equal sizes in different roles (a square weight, n equal to a width) are not a warning: the program may
@@ -42,7 +43,22 @@ def check_silent_bugs(site, kind: str, shapes: tuple, result: tuple | None) -> l
         return _elementwise(site, shapes, result)
     if kind in INPLACE and result is not None:
         return _inplace(site, shapes, result)
+    if kind == "reshape" and result is not None:
+        return _reshape_as_transpose(site, shapes, result)
     return []
+
+
+def _reshape_as_transpose(site, shapes, result):
+    """``X.reshape(d, n)`` of an ``(n, d)`` X: the sizes of a transpose, but the numbers in the wrong places."""
+    (shape,) = shapes[:1] or (None,)
+    if shape is None or len(shape) != 2 or len(result) != 2 or shape[0] == shape[1] or 1 in shape \
+            or tuple(result) != tuple(shape[::-1]):
+        return []
+    operand = site.receiver or (site.operands[0] if site.operands else "the array")
+    return [("reshape-transpose",
+             f"`{site.expr}` turns {format_shape(shape)} into {format_shape(result)}: the sizes of a transpose, but "
+             f"reshape keeps the numbers in reading order, so rows are cut across samples; use `{operand}.T` "
+             f"to swap the axes")]
 
 
 @dataclass(frozen=True)

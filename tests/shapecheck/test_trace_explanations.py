@@ -250,6 +250,10 @@ def _untraced_reshape(A):
     return A.reshape(5, 6)
 
 
+def _untraced_call_operand(W2, dZ2, A1):
+    return np.dot(W2.T, dZ2) * (1 - A1.T ** 2)
+
+
 @pytest.mark.parametrize("function, args, expected", [
     (_untraced_inplace, (np.ones((5, 1)), np.ones((5, 3))), ["inplace-broadcast error", "`W`", "(5, 1)",
                                                              "`0.1 * dW`", "(5, 3)"]),
@@ -259,6 +263,8 @@ def _untraced_reshape(A):
     (_untraced_ragged, ([np.ones((5, 7)), np.ones((3, 7))],), ["ragged error", "(5, 7), (3, 7)", "Python list"]),
     (_untraced_concatenate, (np.ones((7, 5)), np.ones((7, 3))), ["join error", "axis=1"]),
     (_untraced_reshape, (np.ones((7, 5)),), ["reshape error", "35"]),
+    (_untraced_call_operand, (np.ones((2, 4)), np.ones((2, 9)), np.ones((4, 9))),
+     ["broadcast error", "`np.dot(W2.T, dZ2)`  (4, 9)", "(9, 4)"]),
 ])
 def test_explain_errors_covers_in_place_dot_and_calls(function, args, expected):
     with pytest.raises(ValueError) as info:

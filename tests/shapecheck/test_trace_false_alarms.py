@@ -64,3 +64,15 @@ def test_deep_recursion_works_as_untraced(tmp_path):
     """)
     assert traced_run.returncode == plain.returncode == 0
     assert traced_run.stdout == plain.stdout and "INCOMPLETE" not in traced_run.stderr
+
+
+def test_reshape_used_as_a_transpose_is_warned(tmp_path):
+    report = traced(tmp_path, """
+        import numpy as np
+        X_rows = np.arange(35.0).reshape(7, 5)
+        X = X_rows.reshape(5, 7)                         # meant X_rows.T
+        flat = X_rows.reshape(35)
+        same = X_rows.reshape(7, 5)
+    """)
+    assert [(w.line, w.kind) for w in report.warnings] == [(4, "reshape-transpose")]
+    assert "use `X_rows.T`" in report.warnings[0].message
