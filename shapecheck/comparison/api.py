@@ -162,6 +162,8 @@ class _Study:
         declared = self.declared
         found = conv.candidates(activation=declared["activation"], output=declared["output"],
                                 loss=declared["loss"], layers=len(reading.sizes) - 1, t=reading.sizes[-1])
+        axis = get_layout(reading.layout).feature_axis
+        found = [c for c in found if declared["loss"] or conv.fits_targets(c, data.Y, axis)]
         scale_name = conv.declared_scale(declared["loss"], declared["reduction"])
         n, t = reading.n, reading.sizes[-1]
         results = []
@@ -212,7 +214,8 @@ class _Study:
         sources = convention.sources
         layers = len(reading.sizes) - 1
         words = {"declared": "declared", "loss_fn": "read from your loss_fn's values",
-                 "inferred": "inferred: the only ones that explain your gradients", "assumed": "assumed"}
+                 "inferred": "inferred: the only ones that explain your gradients",
+                 "assumed": "assumed: nothing explains your gradients, these come closest"}
         lines = [("network", reading.describe(), "read from the arrays' shapes"),
                  ("functions", convention.describe(layers),
                   words[sources.get("loss", "inferred")] if sources.get("activations") == sources.get("loss")
@@ -304,6 +307,9 @@ class _Study:
         rows = tuple(_row(*row) for row in setting.rows())
         if not diagnoses:
             diagnoses = [_unknown(rows)]
+        if setting.convention.sources.get("loss") not in ("declared", "loss_fn"):
+            setting.convention = setting.convention.with_sources(
+                activations="assumed", loss="assumed", output="assumed")
         lines = self._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), None, "")
         return ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
                                 tuple(self.learner.notes), conventions=lines)

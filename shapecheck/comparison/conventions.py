@@ -137,6 +137,16 @@ def candidates(*, activation, output, loss, layers: int, t: int) -> list[Convent
     return [c.with_sources(**sources) for c in found]
 
 
+def fits_targets(convention: Convention, Y: np.ndarray, feature_axis: int) -> bool:
+    """Whether the targets can be this loss's: probabilities for binary cross-entropy, distributions
+    over the classes (one-hot) for softmax cross-entropy; any real numbers for squared error."""
+    if convention.family == "bce":
+        return bool(np.all((Y >= 0) & (Y <= 1)))
+    if convention.family == "softmax-cross-entropy":
+        return bool(np.all(Y >= 0) and np.allclose(Y.sum(axis=feature_axis), 1.0))
+    return True
+
+
 def validate_names(*, activation, output, loss) -> None:
     """Refuse unknown names with the reference's own messages (before any work is done)."""
     if activation is not None:

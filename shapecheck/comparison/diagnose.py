@@ -124,8 +124,9 @@ class Setting:
         key = f"W{self.net.n_layers}"
         if key not in self.keys:
             return True
-        options = [frozenset(), frozenset({("derivative-at-activation", "output")}),
-                   frozenset({("transposed", self.net.n_layers)})]
+        output_mistakes = ("derivative-at-activation", "missing-output-derivative", "transposed")
+        options = [frozenset()] + [tags for tags in candidate_mutants(self.net, lr=lr)
+                                   if any(tag[0] in output_mistakes for tag in tags)]
         for tags in options:
             H = self.mutant(tags, lr)
             if self._fit_on([key], H, l2=True)[2] < TOLERANCE:

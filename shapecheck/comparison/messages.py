@@ -91,6 +91,11 @@ def _structural(tag, tags, net, names) -> str:
         name = f if places == ["hidden"] else net.output.name if places == ["output"] else "g"
         return (f"{where} activation derivative is evaluated at the activation A instead of the pre-activation Z: "
                 f"{name}'(A) is not {name}'(Z) (for sigmoid use A * (1 - A) or sigmoid'(Z); for tanh 1 - A**2)")
+    if bug == "missing-output-derivative" and tag[1:] == ("everywhere",):
+        L = net.n_layers
+        return (f"the output activation's derivative is left out everywhere: with a {net.output.name} output and a "
+                f"squared error the output delta is dZ{L} = (A{L} - Y) * {net.output.name}'(Z{L}), for "
+                f"{names[f'W{L}']} and for the error sent back (A{L} - Y alone is the delta of a cross-entropy)")
     if bug == "missing-output-derivative":
         return (f"the error sent back to the hidden layer leaves out the output activation's derivative: send back "
                 f"dZ{net.n_layers} = (A{net.n_layers} - Y) * {net.output.name}'(Z{net.n_layers}), the same delta "

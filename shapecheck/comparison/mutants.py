@@ -6,6 +6,7 @@ scale). The mistakes are written into the same layout methods the reference uses
 layout exactly as a learner would make them.
 
 A mutant is a frozenset of tags: ``("derivative-at-activation", "hidden" or "output")``, ``("missing-output-derivative",)``,
+``("missing-output-derivative", "everywhere")`` (left out of the output layer's own gradient too),
 ``("missing-hidden-derivative", k)``, ``("transposed", k)``, ``("stale-weights", k)``,
 ``("bias-wrong-axis", k)`` (layer k's bias gradient summed over every axis).
 """
@@ -35,6 +36,8 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
     else:
         z_out = A[L] if output_at_activation and not isinstance(net.output, Softmax) else Z[L]
         dZ = net.output.backward(A[L] - Y, z=z_out, axis=axis)                     # (A_L - Y) * g'(Z_L)
+    if ("missing-output-derivative", "everywhere") in tags:
+        dZ = A[L] - Y                                   # g'(Z_L) forgotten for W_L as well
     sent_back = (A[L] - Y) if ("missing-output-derivative",) in tags else dZ
     grads = {}
     for k in range(L, 0, -1):
@@ -71,6 +74,10 @@ def candidate_mutants(net, *, lr: float | None) -> list[frozenset]:
     if L > 1 and net.loss_fn.requires_output is None and not isinstance(net.output, Softmax) \
             and net.output.name != "identity":
         singles.append(frozenset({("missing-output-derivative",)}))
+    if net.loss_fn.requires_output is None and not isinstance(net.output, Softmax) \
+            and net.output.name not in ("identity", "sigmoid"):
+        # (with a sigmoid output this is the cross-entropy's delta: named as loss-mismatch instead)
+        singles.append(frozenset({("missing-output-derivative", "everywhere")}))
     if L > 1 and net.activation.name != "identity":
         singles.append(frozenset(("missing-hidden-derivative", k) for k in range(1, L)))
         if L > 2:

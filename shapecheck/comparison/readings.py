@@ -14,6 +14,7 @@ each and keeps the one that explains the learner's gradients (see ``api``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,7 +82,7 @@ def readings(X, Y, shapes: list, names: list, *, bias: bool | None, layout: str 
             break
     unique = list(dict.fromkeys(found))
     if unique:
-        return sorted(unique, key=_plausibility)[:MAX_READINGS]
+        return sorted(unique, key=lambda r: _plausibility(r, names))[:MAX_READINGS]
     raise ShapeError(_no_reading_message(X.shape, Y.shape, shapes, names, bias), name="params",
                      expected="a chain of weight matrices", got=_listing(shapes, names))
 
@@ -128,8 +129,8 @@ def _readings_for(x_shape, y_shape, Y, shapes, lay, bias, note) -> list[Reading]
 
 
 def _outputs(y_shape, Y, n, lay) -> int | None:
-    """t from Y: its feature size; "any" (0) for integer labels whose t comes from the weights; 1 for a
-    1-d target of real numbers (one output per sample)."""
+    """t from Y: its feature size; "any" (0) for integer labels whose t comes from the weights (1 too for
+    0/1 labels: one sigmoid output); 1 for a 1-d target of real numbers (one output per sample)."""
     if len(y_shape) == 1:
         return None if y_shape[0] != n else 0 if _integral(Y) else 1
     if y_shape[lay.sample_axis] != n:
@@ -151,7 +152,7 @@ def _is_labels(Y, n, t) -> bool:
 
 
 def _chains(shapes, lay, d, t, *, extra):
-    """Every sequence of distinct 2-d arrays forming d -> ... -> t (t = 0: any output size >= 2)."""
+    """Every sequence of distinct 2-d arrays forming d -> ... -> t (t = 0: labels, any output size)."""
     matrices = [i for i, s in enumerate(shapes) if len(s) == 2]
 
     def in_out(i):
@@ -159,7 +160,7 @@ def _chains(shapes, lay, d, t, *, extra):
         return (s[0], s[1]) if lay.weight_is_in_out else (s[1], s[0])
 
     def search(current, used, chain):
-        if chain and (current == t or (t == 0 and current >= 2)):
+        if chain and (current == t or t == 0):
             yield list(chain)
         if len(chain) >= 8:
             return
@@ -196,11 +197,40 @@ def _holds_samples(shape, n, lay) -> bool:
     return shape[lay.sample_axis] == n
 
 
-def _plausibility(reading: Reading):
-    """The data as given before transposed; fewer arrays read as caches (a parameter is rarely one); separate
-    biases, then none, then folded."""
+def _plausibility(reading: Reading, names):
+    """The data as given before transposed; roles that agree with the learner's names (``b1`` is no weight,
+    ``dW1`` or ``vW1`` no parameter); fewer arrays read as caches; separate biases, then none, then folded."""
     mode = 0 if reading.biases else 1 if reading.folded is None else 2 if reading.folded == "last" else 3
-    return (bool(reading.transposed_data), len(reading.caches), mode, list(LAYOUTS).index(reading.layout))
+    return (bool(reading.transposed_data), _name_conflicts(reading, names), len(reading.caches), mode,
+            list(LAYOUTS).index(reading.layout))
+
+
+def _name_conflicts(reading: Reading, names) -> int:
+    """How many arrays have a role their name speaks against."""
+    conflicts = sum(_named_as_bias(names[i]) or _named_as_state(names[i]) for i in reading.weights)
+    conflicts += sum(_named_as_weight(names[i]) or _named_as_state(names[i]) for i in reading.biases)
+    conflicts += sum(_named_as_weight(names[i]) or _named_as_bias(names[i]) for i in reading.caches
+                     if not _named_as_state(names[i]))
+    return conflicts
+
+
+def _last(name: str) -> str:
+    return name.split(".")[-1].split("[")[0].strip("_")
+
+
+def _named_as_bias(name) -> bool:
+    return re.fullmatch(r"(b|bias|biases|biasses|intercept)[\d_]*\w{0,3}", _last(name), re.IGNORECASE) is not None
+
+
+def _named_as_weight(name) -> bool:
+    return re.fullmatch(r"(w|weights?|theta|syn|kernel)[\d_]*\w{0,4}", _last(name), re.IGNORECASE) is not None
+
+
+def _named_as_state(name) -> bool:
+    """A gradient kept on the object or an optimiser's state: ``dW1``, ``dweights``, ``vW1``, ``m_b``."""
+    last = _last(name)
+    return re.match(r"(d[A-Z]|d_|dw|db|grad|nabla|v[A-Z_]|velocity|momentum|m_|s_|cache|adam)", last) is not None \
+        or last.lower().startswith(("dweights", "dbiases"))
 
 
 def _listing(shapes, names) -> str:
