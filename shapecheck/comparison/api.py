@@ -96,6 +96,7 @@ class _Candidate:
     diagnosis: Diagnosis
     conventions: tuple
     rank: tuple
+    expected_scale: float = 1.0      # the learner's gradients, bug-free, are this times the reference's
 
 
 class _Study:
@@ -111,12 +112,13 @@ class _Study:
         key = reading.parameters
         if key not in self._observed:
             own = self.learner.values()
-            found = [Observation(own, self.learner.gradients_at(self.X, self.Y, wanted=reading.parameters))]
+            found = [Observation(own, *self.learner.gradients_and_noise_at(self.X, self.Y,
+                                                                           wanted=reading.parameters))]
             for seed in range(PROBES):
                 values = _probe(own, reading, seed)
                 try:
-                    found.append(Observation(values, self.learner.gradients_at(self.X, self.Y, values,
-                                                                               wanted=reading.parameters)))
+                    found.append(Observation(values, *self.learner.gradients_and_noise_at(
+                        self.X, self.Y, values, wanted=reading.parameters)))
                 except ShapecheckError as exc:     # their code fails only away from their own weights
                     self._skipped_probe(exc)
             self._observed[key] = found
@@ -207,7 +209,8 @@ class _Study:
         bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0
         sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
         rank_key = (bugs, sourced, rank, hypothesis.l2 != 0.0, index, hypothesis.residual)
-        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key)
+        expected = hypothesis.scale / factor if learner.lr_known and factor else hypothesis.scale
+        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key, abs(expected))
 
     def _convention_lines(self, setting, hypothesis, scale, source, reg=None) -> tuple:
         reading, convention = setting.reading, setting.convention
@@ -264,7 +267,7 @@ class _Study:
         if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
-        rows = tuple(_row(*row) for row in setting.rows())
+        rows = tuple(_row(*row) for row in setting.rows(best.expected_scale, best.hypothesis.l2))
         own = self._against_own_loss(setting.reading)
         if own:
             notes.append(own)
@@ -357,15 +360,18 @@ def _scale_from_losses(convention, reading, data, observations, values):
     return None
 
 
-def _row(name, learner_name, shape, learner, reference) -> TensorRow:
-    if not isinstance(learner, np.ndarray) or learner.shape != reference.shape:
+def _row(name, learner_name, shape, learner, expected, rounding=0.0) -> TensorRow:
+    """One tensor: the learner's gradient against what the reference expects under the learner's conventions
+    (``scale`` is the best factor between them; 1 when they agree)."""
+    if not isinstance(learner, np.ndarray) or learner.shape != expected.shape:
         got = getattr(learner, "shape", None)
         return TensorRow(learner_name, name, tuple(got) if got is not None else shape, float("inf"), float("nan"),
                          "shape")
-    error = float(np.linalg.norm(learner - reference) / max(np.linalg.norm(reference), np.linalg.norm(learner),
-                                                              1e-300))
-    scale = float(np.vdot(learner, reference) / max(np.vdot(reference, reference), 1e-300))
-    return TensorRow(learner_name, name, shape, error, scale, "ok" if error < TOLERANCE else "MISMATCH")
+    difference = float(np.linalg.norm(learner - expected))
+    error = difference / max(np.linalg.norm(expected), np.linalg.norm(learner), 1e-300)
+    scale = float(np.vdot(learner, expected) / max(np.vdot(expected, expected), 1e-300))
+    agree = error < TOLERANCE or difference <= rounding
+    return TensorRow(learner_name, name, shape, error, scale, "ok" if agree else "MISMATCH")
 
 
 def _shape_diagnosis(name, setting) -> Diagnosis:

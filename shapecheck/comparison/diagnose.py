@@ -24,6 +24,8 @@ from shapecheck.comparison.readings import Reading
 
 #: A hypothesis explains the learner's gradients when its relative residual is below this.
 TOLERANCE = 1e-5
+#: How many times the learner's own rounding a residual may be and still be rounding.
+NOISE_MULTIPLE = 3.0
 
 
 @dataclass
@@ -32,6 +34,7 @@ class Observation:
 
     values: list
     grads: list
+    noise: list = None      # per slot: the 2-norm of the rounding in its gradient (float32, small updates)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,7 @@ class Setting:
         self.forwards = [net._forward(data.X) for net in self.nets]
         self._mutants = {}
         self.G = [self._learner_grads(obs.grads) for obs in observations]
+        self.noise = [self._noise(obs.noise) for obs in observations]
         self.learner_names = self._learner_names()
         net = self.nets[0]
         self.keys = [k for k in net.params if all(isinstance(G[k], np.ndarray) and G[k].shape == net.params[k].shape
@@ -94,6 +98,15 @@ class Setting:
                 found[f"b{k + 1}"] = grads[reading.biases[k]]
         net = self.nets[0]
         return {k: _bias_in_layout(g, net.params[k].shape) if k.startswith("b") else g for k, g in found.items()}
+
+    def _noise(self, noise) -> dict:
+        """The rounding of each reference parameter's learner gradient (a folded W's covers its bias too)."""
+        reading, found = self.reading, {}
+        noise = noise or [0.0] * len(self.observations[0].values)
+        for k, i in enumerate(reading.weights):
+            found[f"W{k + 1}"] = noise[i]
+            found[f"b{k + 1}"] = noise[reading.biases[k]] if reading.biases else noise[i]
+        return found
 
     def _learner_names(self) -> dict:
         reading, names, found = self.reading, self.names, {}
@@ -145,15 +158,18 @@ class Setting:
             # all zero on both sides is a match (a flat spot, e.g. all-zero data); zero on one side is not
             both = np.abs(g).max(initial=0.0) <= tiny and np.abs(h).max(initial=0.0) <= tiny
             return 1.0, 0.0, 0.0 if both else 1.0
+        # the learner's own rounding (float32, an update small next to its weights) is not a mismatch
+        floor = NOISE_MULTIPLE * float(np.sqrt(sum(noise.get(k, 0.0) ** 2 for noise in self.noise for k in keys)))
+        size = max(float(np.linalg.norm(g)), floor / TOLERANCE, 1e-300)
         scale = float(np.vdot(g, h) / max(np.vdot(h, h), 1e-300))
-        residual = float(np.linalg.norm(g - scale * h) / max(np.linalg.norm(g), 1e-300))
+        residual = float(np.linalg.norm(g - scale * h) / size)
         if not l2 or residual < TOLERANCE:
             return scale, 0.0, residual
         w = np.concatenate([(net.params[k] if k.startswith("W") else np.zeros_like(net.params[k])).ravel()
                             for net in self.nets for k in keys])
         design = np.stack([h, w], axis=1)
         (c, mu), *_ = np.linalg.lstsq(design, g, rcond=None)
-        residual_l2 = float(np.linalg.norm(g - design @ [c, mu]) / max(np.linalg.norm(g), 1e-300))
+        residual_l2 = float(np.linalg.norm(g - design @ [c, mu]) / size)
         if residual_l2 < TOLERANCE and abs(mu) > 1e-12 * max(abs(c), 1e-300):
             return float(c), float(mu), residual_l2
         return scale, 0.0, residual
@@ -191,11 +207,13 @@ class Setting:
                                                h.residual if h.residual > 1e-9 else 0.0))
 
     def fit_keys_differ(self, H, reference) -> bool:
+        """Whether a mistake changes the gradients here by more than the learner's rounding could hide."""
         keys = self.keys
         a = np.concatenate([Hi[k].ravel() for Hi in H for k in keys])
         b = np.concatenate([Ri[k].ravel() for Ri in reference for k in keys])
         scale = float(np.vdot(a, b) / max(np.vdot(b, b), 1e-300))
-        return float(np.linalg.norm(a - scale * b) / max(np.linalg.norm(a), 1e-300)) > TOLERANCE
+        floor = NOISE_MULTIPLE * float(np.sqrt(sum(noise.get(k, 0.0) ** 2 for noise in self.noise for k in keys)))
+        return float(np.linalg.norm(a - scale * b)) > max(TOLERANCE * float(np.linalg.norm(a)), floor)
 
     def _lr_from_the_last_layer(self) -> float:
         """Without the learning rate, the step's gradients are lr times the true ones; the last layer's
@@ -211,11 +229,15 @@ class Setting:
         scale = float(np.vdot(g, h) / max(np.vdot(h, h), 1e-300))
         return abs(scale) if scale else 1.0
 
-    def rows(self):
-        """(reference name, learner name, shape, relative error, scale, status) at the learner's weights."""
+    def rows(self, factor: float = 1.0, l2: float = 0.0):
+        """(reference name, learner name, shape, learner gradient, expected gradient, rounding) at the
+        learner's weights; expected is the reference times ``factor`` (the learner's loss scale, or the
+        learning rate a step hides) plus ``l2`` times the weights."""
         net, G = self.net, self.G[0]
         reference = net.gradients(self.data.X, self.data.Y)
-        return [(k, self.learner_names[k], net.params[k].shape, G[k], reference[k]) for k in net.params]
+        return [(k, self.learner_names[k], net.params[k].shape, G[k],
+                 factor * reference[k] + (l2 * net.params[k] if k.startswith("W") else 0.0),
+                 NOISE_MULTIPLE * self.noise[0].get(k, 0.0)) for k in net.params]
 
 
 def reference_params(reading: Reading, values) -> dict:

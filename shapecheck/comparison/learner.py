@@ -98,28 +98,43 @@ class Learner:
     def gradients_at(self, X, Y, values=None, *, wanted=None) -> list:
         """The learner's gradient of every slot in ``wanted`` (default: all), at ``values`` (default: their
         own), as a list aligned with ``self.slots`` (None for slots not wanted)."""
+        return self.gradients_and_noise_at(X, Y, values, wanted=wanted)[0]
+
+    def gradients_and_noise_at(self, X, Y, values=None, *, wanted=None) -> tuple[list, list]:
+        """:meth:`gradients_at`, and for each slot the size (2-norm) of the rounding in that gradient: the
+        precision of the learner's dtype (float32 computes to about 7 digits) and, for a step, of an
+        update ``lr * g`` that is small next to the weights it is added to."""
         wanted = list(range(len(self.slots))) if wanted is None else list(wanted)
+        noise = [0.0] * len(self.slots)
         try:
             if values is not None:
                 self._load(values)
             if self.gradients is not None:
                 result = _call(self.gradients, "gradients", X, Y)
-                return self._match(result, wanted)
+                found = self._match(result, wanted)
+                for i in wanted:
+                    if isinstance(found[i], np.ndarray):
+                        noise[i] = _rounding(self.slots[i].get().dtype, found[i])
+                return found, noise
             before = self.values()
             _call(self.step, "step", X, Y)
             found = [None] * len(self.slots)
             for i in wanted:
-                after = np.asarray(self.slots[i].get(), dtype=float)
+                stored = self.slots[i].get()
+                after = np.asarray(stored, dtype=float)
                 if after.shape != before[i].shape:
                     found[i] = ShapeOnly(after.shape)
                 else:
                     check_finite(f"{self.slots[i].name} after your step", after)
                     found[i] = -(after - before[i]) / self.lr
+                    eps = np.finfo(stored.dtype).eps if stored.dtype.kind == "f" else np.finfo(float).eps
+                    noise[i] = float(np.linalg.norm(eps * (np.abs(after) + np.abs(before[i])) / self.lr)) \
+                        + _rounding(stored.dtype, found[i])
             if all(isinstance(found[i], np.ndarray) and not found[i].any() for i in wanted):
                 raise ShapeError("your step(X, Y) did not change any parameter: does it update the arrays "
                                  "(W -= lr * dW, or self.weights = [...]) of the object compare() was given?",
                                  name="step", expected="changed parameters", got="no change")
-            return found
+            return found, noise
         finally:
             self.snapshot.restore()
 
@@ -171,6 +186,13 @@ class Learner:
 
     def restore(self) -> None:
         self.snapshot.restore()
+
+
+def _rounding(dtype, gradient) -> float:
+    """The rounding a gradient computed in ``dtype`` carries (a forward and a backward pass lose a few
+    digits): negligible in float64, about 1e-5 relative in float32."""
+    eps = np.finfo(dtype).eps if np.dtype(dtype).kind == "f" else np.finfo(float).eps
+    return float(100 * eps * np.linalg.norm(gradient)) if eps > 1e-10 else 0.0
 
 
 def _attribute(params, name):
