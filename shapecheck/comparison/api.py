@@ -27,7 +27,7 @@ from shapecheck.comparison.diagnose import (TOLERANCE, Hypothesis, Observation, 
                                             loss_mismatch_alternatives, reference_params)
 from shapecheck.comparison.learner import Learner
 from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
-from shapecheck.comparison.readings import data_for, readings
+from shapecheck.comparison.readings import data_for, optimiser_state, readings
 from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
 from shapecheck.errors import ConfigurationError, ShapecheckError, ShapeError
 
@@ -59,9 +59,7 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
                                                   reduction=reduction, reg=reg))
         report = study.run()
         if not report.diagnoses[0].explained and step is not None and found[0].n > 1:
-            one = _Study(learner, *_first_sample(X, Y, found[0]), found, study.declared, one_sample=True).run()
-            if one.diagnoses[0].explained:
-                report = one
+            report = _per_sample(learner, X, Y, found, study.declared) or report
         return report
     finally:
         learner.restore()
@@ -77,6 +75,26 @@ def _data(name, value) -> np.ndarray:
         raise ShapeError(f"{name} holds NaN or inf values; compare needs finite data", name=name,
                          expected="finite values", got="NaN/inf")
     return array
+
+
+def _per_sample(learner, X, Y, found, declared):
+    """A step that updates after each sample is explained on one sample; None when that does not explain
+    it either (or the cut does not fit the learner's code: a reading with the samples on the other axis)."""
+    tried = set()
+    for reading in found:
+        cut = _first_sample(X, Y, reading)
+        key = (cut[0].shape, cut[1].shape)
+        if key in tried:
+            continue
+        tried.add(key)
+        try:
+            one = _Study(learner, *cut, readings(*cut, learner.shapes, learner.names, bias=None, layout=None),
+                         declared, one_sample=True).run()
+        except ShapecheckError:
+            continue
+        if one.diagnoses[0].explained:
+            return one
+    return None
 
 
 def _first_sample(X, Y, reading):
@@ -112,8 +130,14 @@ class _Study:
         key = reading.parameters
         if key not in self._observed:
             own = self.learner.values()
-            found = [Observation(own, *self.learner.gradients_and_noise_at(self.X, self.Y,
-                                                                           wanted=reading.parameters))]
+            state = optimiser_state(reading, self.learner.names) if self.learner.step is not None else []
+            if state:                   # from zero velocity, one step with momentum is -lr * g
+                own = [np.zeros_like(v) if i in state else v for i, v in enumerate(own)]
+                self._note(f"the optimiser's state ({', '.join(self.learner.names[i] for i in state)}) was set to "
+                           "zero for the comparison (a step with momentum then moves by -lr * gradient) and put "
+                           "back afterwards")
+            found = [Observation(own, *self.learner.gradients_and_noise_at(
+                self.X, self.Y, own if state else None, wanted=reading.parameters))]
             for seed in range(PROBES):
                 values = _probe(own, reading, seed)
                 try:
@@ -123,6 +147,10 @@ class _Study:
                     self._skipped_probe(exc)
             self._observed[key] = found
         return self._observed[key]
+
+    def _note(self, text: str) -> None:
+        if text not in self.learner.notes:
+            self.learner.notes.append(text)
 
     def _skipped_probe(self, exc) -> None:
         note = (f"your code failed at a probe weight ({exc}), so the diagnosis rests on fewer points: mistakes that "
@@ -151,6 +179,8 @@ class _Study:
                     candidates.append(self._candidate(setting, hypothesis, scale_known, l2_known, rank, index))
                 if not hypotheses:
                     fallbacks.append((setting, rank, index))
+            if any(c.rank[0] == 0 for c in candidates):
+                break               # a reading explains the gradients with no mistake: the likelier ones came first
         if candidates:
             candidates.sort(key=lambda c: c.rank)
             return self._report(candidates)
@@ -186,7 +216,7 @@ class _Study:
                                  l2 / scale.factor if l2 else declared["reg"]))
         if revealed:
             return revealed
-        self.learner.notes.append("your loss_fn's values match none of the losses shapecheck knows (squared error, "
+        self._note("your loss_fn's values match none of the losses shapecheck knows (squared error, "
                                   "binary or softmax cross-entropy, mean or sum, with or without an L2 term) on "
                                   "these activations: the conventions are inferred from the gradients instead")
         return results
@@ -250,14 +280,13 @@ class _Study:
         best = candidates[0]
         setting = best.setting
         notes = list(self.learner.notes)
-        others = [r for r in self.readings if r != setting.reading]
+        kept = setting.reading.describe()
+        others = list(dict.fromkeys(r.describe() for r in self.readings if r.describe() != kept))
         if others:
-            tied = [c for c in candidates[1:] if c.setting.reading != setting.reading and c.rank[0] == best.rank[0]]
-            how = ("explains your gradients as simply as any" if tied
-                   else "is the one under which your gradients are explained")
-            notes.append(f"the arrays' shapes also fit {others[0].describe()}"
+            notes.append(f"the arrays' shapes also fit {others[0]}"
                          + (f" and {len(others) - 1} more reading(s)" if len(others) > 1 else "")
-                         + f"; {setting.reading.describe()} {how}, so it was kept")
+                         + f"; {kept} explains your gradients (the readings were tried in the order your names "
+                           "and the shapes make likely), so it was kept")
         if self.one_sample:
             notes.append("your step updates the weights after each sample (a loop over the samples), so it was "
                          "compared on one sample")

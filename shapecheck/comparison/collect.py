@@ -70,6 +70,10 @@ def _reachable(value, name="", path=(), seen=None):
     """(path, readable name, value) for every value reachable from ``value`` through attributes, list and
     tuple items and dict values, arrays included; each container once."""
     seen = set() if seen is None else seen
+    if isinstance(value, np.ndarray) and value.dtype == object and value.ndim == 1:
+        for i, item in enumerate(value):               # an object array of layers' arrays
+            yield from _reachable(item, f"{name or 'params'}[{i}]", path + (("item", i),), seen)
+        return
     if isinstance(value, np.ndarray):
         yield path, name or "params", value
         return
@@ -102,13 +106,21 @@ def _demangled(key: str, owner) -> str:
 
 
 class Snapshot:
-    """Everything reachable from ``root`` now, so that it can be put back exactly."""
+    """Everything reachable from ``root`` (and from ``also``: more roots; and the ``names`` of dicts such as a
+    module's globals, given as ``(dict, names)``) now, so that it can be put back exactly."""
 
-    def __init__(self, root):
+    def __init__(self, root, *, also=(), names=()):
         self.root = root
-        self.objects, self.arrays = [], []
+        self.objects, self.arrays, self.entries = [], [], []
         seen = set()
         self._record(root, seen)
+        for other in also:
+            self._record(other, seen)
+        for namespace, keys in names:
+            present = {key: namespace[key] for key in keys if key in namespace}
+            self.entries.append((namespace, present, [key for key in keys if key not in namespace]))
+            for value in present.values():
+                self._record(value, seen)
 
     def _record(self, value, seen):
         if id(value) in seen:
@@ -142,6 +154,10 @@ class Snapshot:
     def restore(self) -> None:
         """The same objects back in their places (attributes, list items, dict values), holding the same
         bits as before; attributes and items the learner's code added are removed again."""
+        for namespace, present, absent in self.entries:
+            namespace.update(present)
+            for key in absent:
+                namespace.pop(key, None)
         for container, saved in self.objects:
             if isinstance(container, list):
                 container[:] = saved

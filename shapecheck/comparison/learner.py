@@ -51,7 +51,9 @@ class Learner:
                 raise ConfigurationError(f"{name}= must be a function, got {type(value).__name__}", name=name,
                                          expected="a callable", got=type(value).__name__)
         self.slots = collect(self.params)
-        self.snapshot = Snapshot(self.params)
+        code = [f for f in (self.gradients, self.step, self.loss_fn) if f is not None]
+        self.snapshot = Snapshot(self.params, also=[o for f in code for o in _state_of(f)],
+                                 names=[n for f in code for n in _globals_of(f)])
         self.notes = []
         self.lr_known = True
         if self.step is not None:
@@ -188,6 +190,44 @@ class Learner:
         self.snapshot.restore()
 
 
+def _state_of(function) -> list:
+    """What the learner's function works on besides ``params``: the object of a bound method (a network
+    keeps its optimiser's velocities there), and what a closure captured."""
+    found = []
+    owner = getattr(function, "__self__", None)
+    if owner is not None and not isinstance(owner, type) and not inspect.ismodule(owner):
+        found.append(owner)
+    inner = inspect.unwrap(getattr(function, "__func__", function))
+    for cell in getattr(inner, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:              # an empty cell
+            continue
+        if not callable(value) or hasattr(value, "__dict__") and not inspect.isroutine(value) \
+                and not isinstance(value, type):
+            found.append(value)
+    return found
+
+
+def _globals_of(function) -> list:
+    """``(module globals, the names the function uses)``: a module-level learner keeps its state there."""
+    inner = inspect.unwrap(getattr(function, "__func__", function))
+    code, namespace = getattr(inner, "__code__", None), getattr(inner, "__globals__", None)
+    if code is None or namespace is None:
+        return []
+    names = [name for name in _all_names(code) if name in namespace and not inspect.ismodule(namespace[name])
+             and not inspect.isroutine(namespace[name]) and not isinstance(namespace[name], type)]
+    return [(namespace, names)]
+
+
+def _all_names(code) -> set:
+    names = set(code.co_names)
+    for constant in code.co_consts:
+        if inspect.iscode(constant):
+            names |= _all_names(constant)
+    return names
+
+
 def _rounding(dtype, gradient) -> float:
     """The rounding a gradient computed in ``dtype`` carries (a forward and a backward pass lose a few
     digits): negligible in float64, about 1e-5 relative in float32."""
@@ -238,8 +278,16 @@ def _call_loss(loss_fn, X, Y) -> float:
 def _gradient_leaves(value, name="") -> list[tuple[str, np.ndarray]]:
     """(name, float array) for every array or number in the learner's returned structure, in order (a
     ``(loss, grads)`` pair gives its grads)."""
-    if isinstance(value, tuple) and len(value) == 2 and np.ndim(value[0]) == 0 and isinstance(value[1], (dict, list, tuple)):
-        value = value[1]
+    if isinstance(value, tuple) and len(value) == 2:
+        if np.ndim(value[0]) == 0 and isinstance(value[1], (dict, list, tuple)):
+            value = value[1]                                            # (loss, grads)
+        elif np.ndim(value[1]) == 0 and isinstance(value[0], (dict, list, tuple)):
+            value = value[0]                                            # (grads, cost), as in Ng's course
+    if isinstance(value, np.ndarray) and value.dtype == object:
+        value = list(value)                                             # an object array of gradients
+    elif not isinstance(value, (dict, list, tuple, np.ndarray, np.generic, float, int, str, bytes)) \
+            and hasattr(value, "__next__"):
+        value = list(value)                                             # a generator of gradients
     if isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, bool):
         return [(name or "gradient", np.asarray(value, dtype=float))]
     if isinstance(value, dict):

@@ -24,7 +24,9 @@ from shapecheck._arrays import format_shape
 from shapecheck.errors import ShapeError
 
 #: At most this many readings are compared (the search stops there).
-MAX_READINGS = 24
+MAX_READINGS = 12
+#: At most this many weight chains are tried per layout and bias mode (square arrays everywhere).
+MAX_CHAINS = 200
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,7 @@ def readings(X, Y, shapes: list, names: list, *, bias: bool | None, layout: str 
             continue
         note = " and ".join(name for name, flag in (("X", x_t), ("Y", y_t)) if flag)
         for name in ([layout] if layout else list(LAYOUTS)):
-            found += _readings_for(x_shape, y_shape, Y, shapes, get_layout(name), bias, note)
+            found += _readings_for(x_shape, y_shape, Y, shapes, names, get_layout(name), bias, note)
         if found:
             break
     unique = list(dict.fromkeys(found))
@@ -107,7 +109,7 @@ def data_for(reading: Reading, X, Y) -> Data:
     return Data(X, np.asarray(Y, dtype=float))
 
 
-def _readings_for(x_shape, y_shape, Y, shapes, lay, bias, note) -> list[Reading]:
+def _readings_for(x_shape, y_shape, Y, shapes, names, lay, bias, note) -> list[Reading]:
     if len(x_shape) != 2:
         return []
     n, d = (x_shape[0], x_shape[1]) if lay.sample_axis == 0 else (x_shape[1], x_shape[0])
@@ -121,10 +123,14 @@ def _readings_for(x_shape, y_shape, Y, shapes, lay, bias, note) -> list[Reading]
         modes = [(False, None)]
     found = []
     for separate, folded in modes:
-        for chain in _chains(shapes, lay, d, t, extra=1 if folded else 0):
+        tried = 0
+        for chain in _chains(shapes, names, lay, d, t, extra=1 if folded else 0):
             reading = _complete(chain, shapes, lay, n, d, separate, folded, note)
             if reading is not None:
                 found.append(reading)
+            tried += 1
+            if tried >= MAX_CHAINS:     # equal sizes everywhere: the arrays named as weights were tried first
+                break
     return found
 
 
@@ -151,9 +157,11 @@ def _is_labels(Y, n, t) -> bool:
     return Y.ndim == 1 or (Y.ndim == 2 and 1 in Y.shape and (Y.max() > 1 or t > 2))
 
 
-def _chains(shapes, lay, d, t, *, extra):
-    """Every sequence of distinct 2-d arrays forming d -> ... -> t (t = 0: labels, any output size)."""
-    matrices = [i for i, s in enumerate(shapes) if len(s) == 2]
+def _chains(shapes, names, lay, d, t, *, extra):
+    """Sequences of distinct 2-d arrays forming d -> ... -> t (t = 0: labels, any output size), those made of
+    arrays named as weights first."""
+    matrices = sorted((i for i, s in enumerate(shapes) if len(s) == 2),
+                      key=lambda i: (not _named_as_weight(names[i]), _named_as_state(names[i]), i))
 
     def in_out(i):
         s = shapes[i]
@@ -185,8 +193,9 @@ def _complete(chain, shapes, lay, n, d, separate, folded, note) -> Reading | Non
             biases.append(match)
             taken.add(match)
     caches = tuple(i for i in range(len(shapes)) if i not in taken)
-    if not all(_holds_samples(shapes[i], n, lay) for i in caches):
-        return None
+    parameter_shapes = {tuple(shapes[i]) for i in taken}
+    if not all(_holds_samples(shapes[i], n, lay) or tuple(shapes[i]) in parameter_shapes for i in caches):
+        return None      # (an array shaped like a parameter is a kept gradient or an optimiser's state)
     return Reading(lay.name, sizes, n, tuple(chain), tuple(biases), folded, caches, note)
 
 
@@ -226,10 +235,17 @@ def _named_as_weight(name) -> bool:
     return re.fullmatch(r"(w|weights?|theta|syn|kernel)[\d_]*\w{0,4}", _last(name), re.IGNORECASE) is not None
 
 
+def optimiser_state(reading: Reading, names) -> list[int]:
+    """The arrays of this reading that are neither parameters nor caches of samples but named as an
+    optimiser's memory (``vW1``, ``velocity``, ``m_b``): a step with momentum adds them to its update."""
+    return [i for i in reading.caches if _named_as_state(names[i]) and not re.match(r"(d|grad|nabla)", _last(names[i]))]
+
+
 def _named_as_state(name) -> bool:
     """A gradient kept on the object or an optimiser's state: ``dW1``, ``dweights``, ``vW1``, ``m_b``."""
     last = _last(name)
-    return re.match(r"(d[A-Z]|d_|dw|db|grad|nabla|v[A-Z_]|velocity|momentum|m_|s_|cache|adam)", last) is not None \
+    return re.match(r"(d[A-Z]|d_|dw|db|grad|nabla|[vms][A-Z_]|[vms][wb]\d|velocity|momentum|cache|adam)", last) \
+        is not None \
         or last.lower().startswith(("dweights", "dbiases"))
 
 

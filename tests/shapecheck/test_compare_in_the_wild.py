@@ -250,3 +250,117 @@ def test_a_declared_l2_coefficient_is_checked():
     assert compare(X, Y, params=params, gradients=gradients, reg=0.03).ok
     report = compare(X, Y, params=params, gradients=gradients, reg=0.015)
     assert report.diagnoses[0].bug == "l2-mismatch" and "2 * reg * W" in report.diagnoses[0].message
+
+
+class _MomentumNet:
+    """Keeps the last gradients (dW1 ...) and momentum velocities (vW1 ...) on the object, shaped like the
+    weights: neither are parameters."""
+
+    def __init__(self, rng, bug=None):
+        self.W1, self.b1 = rng.normal(size=(5, 3)), np.zeros((1, 3))
+        self.W2, self.b2 = rng.normal(size=(3, 2)), np.zeros((1, 2))
+        for name in ("W1", "b1", "W2", "b2"):
+            setattr(self, "v" + name, np.zeros_like(getattr(self, name)))
+            setattr(self, "d" + name, np.zeros_like(getattr(self, name)))
+        self.lr, self.mu, self.bug = 0.1, 0.9, bug
+
+    def train(self, X, Y):
+        params = {"W1": self.W1, "b1": self.b1, "W2": self.W2, "b2": self.b2}
+        grads = tanh_gradients(params, X, Y, at_activation=self.bug == "derivative-at-activation")
+        for name in params:
+            setattr(self, "d" + name, grads["d" + name])
+            velocity = self.mu * getattr(self, "v" + name) - self.lr * grads["d" + name]
+            setattr(self, "v" + name, velocity)
+            getattr(self, name)[...] += velocity
+
+
+@pytest.mark.parametrize("bug", [None, "derivative-at-activation"])
+def test_kept_gradients_and_momentum_velocities_are_not_parameters_and_are_restored(bug):
+    rng = np.random.default_rng(10)
+    net = _MomentumNet(rng, bug)
+    X, Y = data(rng)
+    net.train(X, Y)                          # the kept gradients and velocities are no longer zero
+    state = {k: v for k, v in vars(net).items() if isinstance(v, np.ndarray)}
+    bits = {k: v.copy() for k, v in state.items()}
+    report = compare(X, Y, params=net, step=net.train)
+    assert report.diagnoses[0].bug == (bug or "match"), str(report)
+    assert all(getattr(net, k) is state[k] and np.array_equal(state[k], bits[k]) for k in state)
+
+
+def test_velocities_outside_params_are_restored_through_the_steps_object():
+    rng = np.random.default_rng(11)
+    net = _MomentumNet(rng)
+    X, Y = data(rng)
+    velocity = net.vW1
+    report = compare(X, Y, params=[net.W1, net.b1, net.W2, net.b2], step=net.train)
+    assert report.ok, str(report)
+    assert net.vW1 is velocity and not velocity.any()
+
+
+@pytest.mark.parametrize("form", ["grads, cost", "generator", "object array"])
+def test_gradients_in_more_of_the_forms_learners_return(form):
+    rng = np.random.default_rng(12)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+
+    def gradients(X, Y):
+        grads = tanh_gradients(params, X, Y)
+        ordered = [grads[k] for k in ("dW1", "db1", "dW2", "db2")]
+        if form == "grads, cost":
+            return grads, 0.5
+        if form == "generator":
+            return (g for g in ordered)
+        array = np.empty(4, dtype=object)
+        array[:] = ordered
+        return array
+
+    assert compare(X, Y, params=params, gradients=gradients).ok
+
+
+def test_float32_weights_trained_with_a_small_learning_rate_are_not_a_false_alarm():
+    rng = np.random.default_rng(13)
+    params = {k: v.astype(np.float32) for k, v in tanh_net(rng).items()}
+    X, Y = data(rng)
+
+    def step(X, Y, at_activation=False):
+        grads = tanh_gradients({k: v.astype(float) for k, v in params.items()}, X, Y, at_activation=at_activation)
+        for name in params:
+            params[name] -= np.float32(0.001) * grads["d" + name].astype(np.float32)
+
+    assert compare(X, Y, params=params, step=step, lr=0.001).ok
+    buggy = compare(X, Y, params=params, step=lambda X, Y: step(X, Y, True), lr=0.001)
+    assert buggy.diagnoses[0].bug == "derivative-at-activation", str(buggy)
+
+
+def test_one_sigmoid_output_with_the_targets_as_a_1d_vector_of_zeros_and_ones():
+    rng = np.random.default_rng(14)
+    X, y = rng.normal(size=(12, 3)), (rng.random(12) > 0.5).astype(float)
+    net = {"W1": rng.normal(size=(3, 4)), "b1": np.zeros((1, 4)), "W2": rng.normal(size=(4, 1)), "b2": np.zeros((1, 1))}
+
+    def gradients(X, y):
+        y = y.reshape(-1, 1)
+        a1 = 1 / (1 + np.exp(-(X @ net["W1"] + net["b1"])))
+        e = (1 / (1 + np.exp(-(a1 @ net["W2"] + net["b2"]))) - y) / len(X)
+        dz1 = (e @ net["W2"].T) * a1 * (1 - a1)
+        return {"W1": X.T @ dz1, "b1": dz1.sum(0, keepdims=True), "W2": a1.T @ e, "b2": e.sum(0, keepdims=True)}
+
+    report = compare(X, y, params=net, gradients=gradients)
+    assert report.ok and report.sizes == (3, 4, 1), str(report)
+
+
+def test_a_tanh_output_derivative_left_out_everywhere_is_named():
+    rng = np.random.default_rng(15)
+    n, d, h, t = 8, 3, 5, 2
+    W1, W2 = rng.normal(0, 0.5, size=(h, d)), rng.normal(0, 0.5, size=(t, h))
+    X, Y = rng.normal(size=(d, n)), np.tanh(rng.normal(size=(t, n)))
+
+    def gradients(X, Y):
+        H = np.tanh(W1 @ X)
+        out = np.tanh(W2 @ H)
+        delta = (out - Y) / n                    # tanh'(Z2) forgotten, here and in the error sent back
+        return [(W2.T @ delta * (1 - H ** 2)) @ X.T, delta @ H.T]
+
+    report = compare(X, Y, params=[W1, W2], gradients=gradients,
+                     loss_fn=lambda X, Y: 0.5 * np.sum((np.tanh(W2 @ np.tanh(W1 @ X)) - Y) ** 2) / n)
+    assert report.diagnoses[0].bug == "missing-output-derivative", str(report)
+    assert "left out everywhere" in report.diagnoses[0].message
