@@ -300,6 +300,9 @@ class _Study:
         own = self._against_own_loss(setting.reading)
         if own:
             notes.append(own)
+        if verdict == "mismatch" and rows and all(row.status == "ok" for row in rows):
+            notes.append("at your own weights the mistake is too small to see (the rows agree): it shows at the "
+                         "probe weights compare also ran your code at, where the pre-activations are larger")
         return ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
                                 tuple(notes), conventions=best.conventions)
 
