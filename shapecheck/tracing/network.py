@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shapecheck.tracing.calls import operand_texts
-from shapecheck.tracing.roles import looks_like_data
+from shapecheck.tracing.roles import looks_like_data, looks_like_error
 
 FORWARD_PRODUCTS = frozenset({"@", "dot", "matmul"})
 
@@ -51,8 +51,11 @@ def infer_network(tracer) -> Network | None:
 
 
 def _extend(products, layout, samples, sizes) -> None:
-    """Follow the activations of ``samples`` samples through the later products, one layer at a time."""
-    for _, _, left_shape, right_shape in products:
+    """Follow the activations of ``samples`` samples through the later products, one layer at a time, up to
+    the backward pass (an error sent back through a transposed weight is not a layer)."""
+    for left, right, left_shape, right_shape in products:
+        if left.endswith(".T") or right.endswith(".T") or looks_like_error(left) or looks_like_error(right):
+            break
         if layout == "rows" and left_shape == (samples, sizes[-1]) and right_shape[0] == sizes[-1]:
             sizes.append(right_shape[1])
         elif layout != "rows" and right_shape == (sizes[-1], samples) and left_shape[1] == sizes[-1]:

@@ -94,6 +94,15 @@ def find_origin(source: str, line: int, text: str) -> Origin | None:
     elif scope is not None and key in scope.params:
         return None
     else:
+        # a closure's variable: assigned in an enclosing function (innermost first), else at module level
+        for outer in sorted((s for s in scopes if s.start < (scope.start if scope else 0) <= s.end),
+                            key=lambda s: -s.start):
+            enclosing = [a for a in assignments if a.key == key and a.scope == outer.start]
+            if enclosing:
+                chosen = max(enclosing, key=lambda a: a.line)
+                return Origin(chosen.line, chosen.written_in, element)
+            if key in outer.params:
+                return None
         others = [a for a in assignments if a.key == key and a.scope == MODULE]
     if not others:
         return None

@@ -169,7 +169,8 @@ def _site_rows(sites) -> list:
         for signature in site.signatures:
             shapes = " , ".join(format_shape(s) if s is not None else "scalar" for s in signature["shapes"])
             result = format_shape(signature["result"]) if signature["result"] is not None else ""
-            expr = site.expr if len(site.expr) <= 48 else site.expr[:45] + "..."
+            expr = " ".join(site.expr.split())          # an expression over several lines, on one
+            expr = expr if len(expr) <= 48 else expr[:45] + "..."
             if signature.get("options"):
                 shapes += f"  ({signature['options']})"
             rows.append([f"{site.file}:{site.line}", expr, shapes, result, signature["count"]])
