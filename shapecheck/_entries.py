@@ -3,42 +3,70 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck._methods import entry_estimates, entry_plan
+from shapecheck._methods import entry_estimates, entry_plan, entry_rounding
 from shapecheck.gradient_report import GradientRow
 
 
-def entry_numerics(target, t: int, indices: np.ndarray, method, h: float, base: float):
-    """Numeric derivative at each flat index, with the one-sided slopes where the method gives them."""
+#: An entry fails only when its discrepancy is also this many times the rounding its estimate carries.
+SAFETY = 10.0
+#: A failure within this many times its threshold is "narrow": re-measured at two more step sizes.
+NARROW = 100.0
+#: The two further step sizes of a confirmation, as multiples of the step.
+CONFIRMING_STEPS = (10.0, 0.1)
+
+
+@dataclass
+class Confirmations:
+    """What the re-measurement of narrow failures found and cost (for the report's notes)."""
+
+    entries: int = 0
+    kept: int = 0
+    noise: int = 0
+    evaluations: int = 0
+
+
+def entry_numerics(target, t: int, indices: np.ndarray, method, h: float, base: float, eps: float = 0.0):
+    """Numeric derivative at each flat index, with the one-sided slopes where the method gives them, and
+    the rounding each carries (zero unless ``eps``, the loss's precision, is given)."""
     flat, steps = entry_plan(method, np.asarray(indices), h)
     losses, realised = target.entry_losses(t, flat, steps)
-    return entry_estimates(method, losses, realised, h, base)
+    numeric, forward, backward = entry_estimates(method, losses, realised, h, base)
+    return numeric, forward, backward, entry_rounding(method, losses, realised, base, eps)
 
 
-def check_many(target, tensors, method, h, base, rtol, atol) -> list[GradientRow]:
+def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmations=None) -> list[GradientRow]:
     """Entry checks of several tensors ``(t, name, array, grad, indices)`` with one request to the target
-    (a batched target evaluates them all in one vectorised call)."""
+    (a batched target evaluates them all in one vectorised call). Narrow failures are re-measured at two
+    more step sizes before they count (see :func:`confirm`)."""
     requests = [(t, *entry_plan(method, np.asarray(indices), h)) for t, _, _, _, indices in tensors]
     answers = target.entry_losses_many(requests)
     rows = []
     for (t, name, array, grad, indices), (losses, realised) in zip(tensors, answers):
-        numerics = entry_estimates(method, losses, realised, h, base)
-        rows.append(_entry_row(name, array, grad, indices, numerics, rtol, atol))
+        numerics = (*entry_estimates(method, losses, realised, h, base),
+                    entry_rounding(method, losses, realised, base, eps))
+        rows.append(_entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol, eps,
+                               confirmations))
     return rows
 
 
-def check_entries(target, t, name, array, grad, indices, method, h, base, rtol, atol) -> GradientRow:
+def check_entries(target, t, name, array, grad, indices, method, h, base, rtol, atol, eps=0.0,
+                  confirmations=None) -> GradientRow:
     """Finite differences at ``indices`` of tensor ``t``; the worst entry decides the row."""
-    numerics = entry_numerics(target, t, indices, method, h, base)
-    return _entry_row(name, array, grad, indices, numerics, rtol, atol)
+    numerics = entry_numerics(target, t, indices, method, h, base, eps)
+    return _entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol, eps,
+                      confirmations)
 
 
-def _entry_row(name, array, grad, indices, numerics, rtol, atol) -> GradientRow:
-    numeric, forward, backward = numerics
+def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol, eps,
+               confirmations) -> GradientRow:
+    numeric, forward, backward, rounding = numerics
     a = grad.reshape(-1)[indices]
-    row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol)
+    noise = confirm(target, t, indices, a, numeric, rounding, method, h, base, rtol, atol, eps, confirmations)
+    row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol, rounding, noise)
     if row.status == "FAIL" and len(indices) == array.size:
         detail = whole_tensor_pattern(grad, numeric.reshape(array.shape), rtol, atol)
         if detail:
@@ -46,10 +74,57 @@ def _entry_row(name, array, grad, indices, numerics, rtol, atol) -> GradientRow:
     return row
 
 
-def judge(name, shape, indices, a, n, forward, backward, rtol, atol) -> GradientRow:
-    """Per-entry analytic ``a`` and numeric ``n`` become a row: nan, FAIL, kink or ok."""
+def thresholds(a, n, rtol, atol, rounding) -> np.ndarray:
+    """The discrepancy each entry may show and still be right: the user's ``rtol`` (relative to the larger
+    of the two values, ``atol`` for vanishing ones) or SAFETY times the rounding its estimate carries."""
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+    return np.maximum(rtol * scale, SAFETY * rounding)
+
+
+def confirm(target, t, indices, a, numeric, rounding, method, h, base, rtol, atol, eps, confirmations):
+    """Re-measure the narrow failures at two further step sizes: a discrepancy that stays put is a bug; one
+    that moves with the step (rounding grows as the step shrinks, truncation as it grows) is noise.
+    Returns a boolean array: True where the failure was noise."""
+    noise = np.zeros(len(indices), dtype=bool)
+    gap = np.abs(a - numeric)
+    limit = thresholds(a, numeric, rtol, atol, rounding)
+    narrow = (gap > limit) & (gap < NARROW * limit) & np.isfinite(numeric) & np.isfinite(a)
+    if not narrow.any():
+        return noise
+    picked = np.flatnonzero(narrow)
+    before = target.counter.calls
+    estimates = [numeric[picked]]
+    for factor in CONFIRMING_STEPS:
+        other, _, _, _ = entry_numerics(target, t, np.asarray(indices)[picked], method, h * factor, base, eps)
+        estimates.append(other)
+    estimates = np.array(estimates)                                   # (3, picked)
+    spread = estimates.max(axis=0) - estimates.min(axis=0)
+    distance = np.abs(a[picked] - np.median(estimates, axis=0))
+    # a bug: the three estimates agree with each other much better than with the analytic value
+    moved = ~(spread <= 0.25 * distance)
+    noise[picked[moved]] = True
+    if confirmations is not None:
+        confirmations.entries += len(picked)
+        confirmations.noise += int(moved.sum())
+        confirmations.kept += int((~moved).sum())
+        confirmations.evaluations += target.counter.calls - before
+    return noise
+
+
+def judge(name, shape, indices, a, n, forward, backward, rtol, atol, rounding=None, noise=None) -> GradientRow:
+    """Per-entry analytic ``a`` and numeric ``n`` become a row: nan, FAIL, kink, noisy or ok.
+
+    An entry fails when its discrepancy exceeds its threshold (:func:`thresholds`) and was not shown to
+    be noise by :func:`confirm`. The row's ``power`` is the relative error a wrong entry needs to be
+    caught (the 90th percentile over the checked entries).
+    """
+    rounding = np.zeros(len(indices)) if rounding is None else rounding
+    noise = np.zeros(len(indices), dtype=bool) if noise is None else noise
     abs_err = np.abs(a - n)
     rel_err = abs_err / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+    limit = thresholds(a, n, rtol, atol, rounding)
+    scale = np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+    power = float(np.percentile(limit / scale, 90)) if len(limit) and np.isfinite(limit).all() else math.nan
     checked = len(indices)
 
     def index_of(pick):
@@ -57,7 +132,7 @@ def judge(name, shape, indices, a, n, forward, backward, rtol, atol) -> Gradient
 
     def row(status, pick, failed=0, detail=""):
         return GradientRow(name, shape, status, float(abs_err.max()), float(rel_err.max()), index_of(pick),
-                           float(a[pick]), float(n[pick]), checked, failed, detail)
+                           float(a[pick]), float(n[pick]), checked, failed, detail, power=power)
 
     not_finite = ~(np.isfinite(a) & np.isfinite(n))
     if not_finite.any():
@@ -66,14 +141,20 @@ def judge(name, shape, indices, a, n, forward, backward, rtol, atol) -> Gradient
         return GradientRow(name, shape, "nan", math.nan, math.nan, index_of(pick), float(a[pick]),
                            float(n[pick]), checked, int(not_finite.sum()),
                            f"the {where} is not finite at {name}{list(index_of(pick))}")
-    failing = rel_err > rtol
+    failing = abs_err > limit
     if not failing.any():
         return row("ok", int(np.argmax(rel_err)))
     at_kink = failing & kinked(a, forward, backward, rtol, atol)
-    real = failing & ~at_kink
+    real = failing & ~at_kink & ~noise
     if real.any():
         pick = int(np.argmax(np.where(real, rel_err, -1.0)))
         return row("FAIL", pick, failed=int(real.sum()))
+    if (failing & noise).any():
+        pick = int(np.argmax(np.where(failing & noise, abs_err, -1.0)))
+        floor = float(abs_err[failing & noise].max())
+        return row("noisy", pick, detail=f"{int((failing & noise).sum())} entries differ by up to {floor:.1e}, and "
+                                         "the difference moves with the step size (rounding or truncation), so it "
+                                         "is noise, not a bug")
     pick = int(np.argmax(np.where(at_kink, rel_err, -1.0)))
     return row("kink", pick, detail="one-sided differences disagree (a kink such as ReLU at 0)")
 

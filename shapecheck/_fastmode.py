@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck._entries import check_entries, kinked
+from shapecheck._entries import SAFETY, check_entries, kinked
 from shapecheck.gradient_report import GradientRow
 
 DIRECTIONS = 2
@@ -32,6 +32,11 @@ class Measure:
     scale: float
     floor: float
     one_sided: tuple | None = None
+    rounding: float = 0.0          # the rounding the numeric estimate carries
+
+    def fails(self, rtol) -> bool:
+        """Over the tolerance, and over SAFETY times the rounding of the measurement."""
+        return self.rel_error(rtol) > rtol and abs(self.analytic - self.numeric) > SAFETY * self.rounding
 
     def rel_error(self, rtol) -> float:
         """|analytic - numeric| / max(||g_S v_S||_2, |analytic|, |numeric|, atol sqrt(|S|) / rtol).
@@ -44,15 +49,16 @@ class Measure:
 
     def minus(self, other: "Measure", scale: float, floor: float) -> "Measure":
         """The measure of the complementary half, by linearity (no loss evaluation)."""
-        return Measure(self.numeric - other.numeric, self.analytic - other.analytic, scale, floor)
+        return Measure(self.numeric - other.numeric, self.analytic - other.analytic, scale, floor, None,
+                       self.rounding + other.rounding)
 
 
 class _Directional:
     """Directional checks on tensor ``t`` along the sign vector ``signs``."""
 
-    def __init__(self, target, t, grad, method, h, base, atol):
+    def __init__(self, target, t, grad, method, h, base, atol, machine=0.0):
         self.target, self.t, self.g = target, t, grad.reshape(-1)
-        self.method, self.h, self.base, self.atol = method, h, base, atol
+        self.method, self.h, self.base, self.atol, self.machine = method, h, base, atol, machine
 
     def measure(self, S: np.ndarray, signs: np.ndarray) -> Measure:
         v = signs[S]
@@ -60,19 +66,21 @@ class _Directional:
         losses, realised = self.target.losses(self.t, self.method.perturbations(S, v, step))
         est = self.method.estimate(losses, realised, v, step, self.base)
         v_eff = np.real(est.v_eff)
+        rounding = float(self.method.rounding(np.real(losses), step, self.base, self.machine))
         return Measure(est.numeric, float(self.g[S] @ v_eff), float(np.linalg.norm(self.g[S] * v_eff)),
-                       self.atol * np.sqrt(len(S)), est.one_sided)
+                       self.atol * np.sqrt(len(S)), est.one_sided, rounding)
 
     def bounds(self, S, signs) -> tuple[float, float]:
         """The scale and floor of a set measured by subtraction (see :meth:`Measure.rel_error`)."""
         return float(np.linalg.norm(self.g[S] * signs[S])), self.atol * np.sqrt(len(S))
 
 
-def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng) -> GradientRow:
+def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, machine=0.0,
+               confirmations=None) -> GradientRow:
     """The fast-mode row for one tensor: ok after two directions, or FAIL/kink with localised suspects."""
     size = array.size
     everything = np.arange(size)
-    check = _Directional(target, t, grad, method, h, base, atol)
+    check = _Directional(target, t, grad, method, h, base, atol, machine)
     # Gaussian, not random signs: with signs, an antisymmetric error (a transposed square gradient)
     # cancels in a direction with probability 1/2; with Gaussian entries it never cancels exactly.
     signs = [rng.standard_normal(size) for _ in range(DIRECTIONS)]
@@ -83,9 +91,11 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng) -
         where = "analytic gradient" if not np.isfinite(grad).all() else "loss (so the numeric derivative)"
         return GradientRow(name, array.shape, "nan", float("nan"), float("nan"), None, None, None, DIRECTIONS,
                            DIRECTIONS, f"the {where} is not finite along a random direction")
-    failing = [k for k, rel in enumerate(rels) if rel > rtol]
+    failing = [k for k, m in enumerate(measures) if m.fails(rtol)]
+    power = _power(measures[0], grad, rtol)
     if not failing:
-        return GradientRow(name, array.shape, "ok", max(abs_errs), max(rels), None, None, None, DIRECTIONS)
+        return GradientRow(name, array.shape, "ok", max(abs_errs), max(rels), None, None, None, DIRECTIONS,
+                           power=power)
     k = failing[0]
     suspects = _localise(check, everything, measures[k], signs[k], rtol)
     pattern = _scale_pattern(measures) if len(failing) == DIRECTIONS else ""
@@ -95,7 +105,8 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng) -
                              "the error is spread thinly over many entries")
         return GradientRow(name, array.shape, status, max(abs_errs), max(rels), None,
                            measures[k].analytic, measures[k].numeric, DIRECTIONS, 0, detail)
-    confirmed = check_entries(target, t, name, array, grad, np.array(suspects), method, h, base, rtol, atol)
+    confirmed = check_entries(target, t, name, array, grad, np.array(suspects), method, h, base, rtol, atol,
+                              machine, confirmations)
     detail = pattern or confirmed.detail
     if len(suspects) >= MAX_SUSPECTS:
         detail = (detail + "; " if detail else "") + f"stopped after {MAX_SUSPECTS} suspects: many entries are wrong"
@@ -118,15 +129,26 @@ def _localise(check: _Directional, everything, whole: Measure, signs, rtol) -> l
         first, second = S[: len(S) // 2], S[len(S) // 2:]
         m1 = check.measure(first, signs)
         m2 = measure.minus(m1, *check.bounds(second, signs))
-        fails1, fails2 = m1.rel_error(rtol) > rtol, m2.rel_error(rtol) > rtol
+        fails1, fails2 = m1.fails(rtol), m2.fails(rtol)
         if not fails1 and not fails2:  # the parent failed, so the derived half was too close to call
             m2 = check.measure(second, signs)
-            fails2 = m2.rel_error(rtol) > rtol
+            fails2 = m2.fails(rtol)
         if fails2:
             stack.append((second, m2))
         if fails1:
             stack.append((first, m1))
     return sorted(suspects)
+
+
+def _power(measure: Measure, grad, rtol) -> float:
+    """The relative error one wrong entry of typical size needs to show along a random direction: the
+    direction's threshold over the entry's share of it (about rtol * sqrt(entries): fast mode sees
+    errors spread over many entries, or large in one; the full mode sees small ones)."""
+    typical = float(np.linalg.norm(grad)) / np.sqrt(max(grad.size, 1))
+    if typical == 0:
+        return float("nan")
+    threshold = max(rtol * max(measure.scale, measure.floor / rtol), SAFETY * measure.rounding)
+    return threshold / typical
 
 
 def _scale_pattern(measures) -> str:

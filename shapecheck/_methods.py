@@ -14,7 +14,9 @@ method         estimate                                        loss calls  error
 =============  ==============================================  =========  ==============
 
 Central differences use the realised step (``float32(x + h) - x`` is not ``h``), which keeps float32
-checks honest. Central and Richardson also give the two one-sided slopes, used to recognise kinks.
+checks honest. Central and Richardson also give the two one-sided slopes, used to recognise kinks. Every
+method also says how much rounding its estimate carries: each loss is known to about ``eps`` (the
+precision it was evaluated in) times its size, divided by the step.
 """
 
 from __future__ import annotations
@@ -49,6 +51,13 @@ class Central:
         """Columns of L and r: the +h and -h moves of each entry (r: the realised steps)."""
         return (L[:, 0] - L[:, 1]) / (r[:, 0] - r[:, 1]), (L[:, 0] - base) / r[:, 0], (base - L[:, 1]) / -r[:, 1]
 
+    def rounding_entries(self, L, r, base, eps):
+        """The rounding in each estimate: the two losses are known to eps times their size."""
+        return eps * (np.abs(L[:, 0]) + np.abs(L[:, 1])) / np.abs(r[:, 0] - r[:, 1])
+
+    def rounding(self, losses, h, base, eps):
+        return eps * (abs(losses[0]) + abs(losses[1])) / (2 * h)
+
 
 class Forward:
     name, calls, steps = "forward", 1, (1.0,)
@@ -62,6 +71,12 @@ class Forward:
     def estimate_entries(self, L, r, base):
         nothing = np.full(len(L), np.nan)
         return (L[:, 0] - base) / r[:, 0], nothing, nothing
+
+    def rounding_entries(self, L, r, base, eps):
+        return eps * (np.abs(L[:, 0]) + abs(base)) / np.abs(r[:, 0])
+
+    def rounding(self, losses, h, base, eps):
+        return eps * (abs(losses[0]) + abs(base)) / h
 
 
 class Richardson:
@@ -87,6 +102,15 @@ class Richardson:
         kink_like = np.abs(forward - backward) > 0.75 * gap_coarse
         return (4 * fine - coarse) / 3, np.where(kink_like, forward, np.nan), np.where(kink_like, backward, np.nan)
 
+    def rounding_entries(self, L, r, base, eps):
+        coarse = eps * (np.abs(L[:, 0]) + np.abs(L[:, 1])) / np.abs(r[:, 0] - r[:, 1])
+        fine = eps * (np.abs(L[:, 2]) + np.abs(L[:, 3])) / np.abs(r[:, 2] - r[:, 3])
+        return (4 * fine + coarse) / 3
+
+    def rounding(self, losses, h, base, eps):
+        plus, minus, half_plus, half_minus = (abs(x) for x in losses)
+        return eps * (4 * (half_plus + half_minus) / h + (plus + minus) / (2 * h)) / 3
+
 
 class ComplexStep:
     name, calls, steps = "complex", 1, (1j,)
@@ -102,6 +126,13 @@ class ComplexStep:
         nothing = np.full(len(L), np.nan)
         numeric = np.where(np.isfinite(L[:, 0]), np.imag(L[:, 0]) / np.imag(r[:, 0]), np.nan)  # NaN loss: NaN
         return numeric, nothing, nothing
+
+    def rounding_entries(self, L, r, base, eps):
+        """No difference of losses: only the rounding of the derivative itself."""
+        return eps * np.abs(np.imag(L[:, 0]) / np.imag(r[:, 0]))
+
+    def rounding(self, losses, h, base, eps):
+        return eps * abs(np.imag(losses[0])) / h
 
 
 def entry_plan(method, indices: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
@@ -119,6 +150,14 @@ def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, 
     L = losses.reshape(-1, method.calls)
     r = realised.reshape(-1, method.calls)
     return method.estimate_entries(L, r, base)
+
+
+def entry_rounding(method, losses: np.ndarray, realised: np.ndarray, base: float, eps: float) -> np.ndarray:
+    """For each single-entry estimate, the size of the rounding it carries (eps: the precision the loss
+    was evaluated in)."""
+    L = losses.reshape(-1, method.calls)
+    r = realised.reshape(-1, method.calls)
+    return np.abs(method.rounding_entries(L, r, base, eps))
 
 
 METHODS = {method.name: method for method in (Central(), Forward(), Richardson(), ComplexStep())}

@@ -33,14 +33,14 @@ from typing import Any, Callable
 import numpy as np
 
 from shapecheck._arrays import choose, describe, format_shape
-from shapecheck._entries import check_many, entry_numerics
+from shapecheck._entries import CONFIRMING_STEPS, Confirmations, check_many, entry_numerics
 from shapecheck._fastmode import fast_check
 from shapecheck._methods import METHODS
 from shapecheck._targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
 )
 from shapecheck._tree import float_leaves, leaves
-from shapecheck.errors import DTypeError, ParameterError, ShapeError
+from shapecheck.errors import ParameterError, ShapeError
 from shapecheck.gradient_report import GradientReport, GradientRow
 from shapecheck.sweep import DEFAULT_EPS_VALUES, SweepReport
 
@@ -58,14 +58,26 @@ DEFAULTS = {
     ("float32-via-float64", "forward"): (1e-8, 1e-3, 1e-5),
     ("float32-via-float64", "richardson"): (1e-3, 1e-4, 1e-6),
     ("float32-via-float64", "complex"): (1e-20, 1e-4, 1e-6),
+    ("float16", "central"): (3e-2, 1e-1, 1e-2),
+    ("float16", "forward"): (3e-2, 2e-1, 2e-2),
+    ("float16", "richardson"): (1e-1, 1e-1, 1e-2),
+    ("float16-via-float64", "central"): (1e-6, 1e-2, 1e-3),
+    ("float16-via-float64", "forward"): (1e-8, 1e-2, 1e-3),
+    ("float16-via-float64", "richardson"): (1e-3, 1e-2, 1e-3),
+    ("float16-via-float64", "complex"): (1e-20, 1e-2, 1e-3),
 }
+#: The precision the loss is evaluated in, for each row of DEFAULTS: the rounding every estimate carries
+#: is this times the loss's size over the step (see ``_methods``).
+MACHINE_EPSILON = {"float64": float(np.finfo(np.float64).eps), "float32": float(np.finfo(np.float32).eps),
+                   "float32-via-float64": float(np.finfo(np.float64).eps),
+                   "float16": float(np.finfo(np.float16).eps), "float16-via-float64": float(np.finfo(np.float64).eps)}
 
 __all__ = ["check_gradients", "assert_gradients_close", "batched_loss", "PrecisionWarning",
            "ComplexStepWarning", "LossFunctionError", "GradientReport", "GradientRow", "DEFAULTS"]
 
 
 class PrecisionWarning(UserWarning):
-    """The parameters are float32: finite differences can only be trusted to about 3 digits."""
+    """The parameters are float32 or float16: finite differences can only be trusted to a few digits."""
 
 
 class ComplexStepWarning(UserWarning):
@@ -124,6 +136,8 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     try:
         target, method, precision = _choose_target(loss_fn, params, paths, arrays, method, notes)
         d_eps, d_rtol, d_atol = DEFAULTS[(precision, method)]
+        machine = MACHINE_EPSILON[precision]
+        confirmations = Confirmations()
         eps, rtol, atol = eps or d_eps, rtol or d_rtol, atol or d_atol
         base = float(np.real(target.base()))
         rng = np.random.default_rng(seed)
@@ -134,14 +148,21 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
                 rows[t] = GradientRow(name, array.shape, "shape", float("inf"), float("inf"), None, None, None,
                                       0, 0, grad)
             elif mode == "fast":
-                rows[t] = fast_check(target, t, name, array, grad, METHODS[method], eps, base, rtol, atol, rng)
+                rows[t] = fast_check(target, t, name, array, grad, METHODS[method], eps, base, rtol, atol, rng,
+                                     machine, confirmations)
             else:
                 entry_checks.append((t, name, array, grad, _indices(array.size, mode, samples, rng)))
         if entry_checks:
-            checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol)
+            checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
+                                 confirmations)
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
         rows = [rows[t] for t in range(len(names))]
         evaluations = target.counter.calls
+        if confirmations.entries:
+            notes.append(f"{confirmations.entries} narrow failure(s) re-measured at {CONFIRMING_STEPS[0]:g} and "
+                         f"{CONFIRMING_STEPS[1]:g} times the step ({confirmations.evaluations} more loss evaluations): "
+                         f"{confirmations.kept} stayed put (a bug), {confirmations.noise} moved with the step "
+                         "(rounding or truncation: noise)")
     finally:
         for array, original in zip(arrays, saved):
             np.copyto(array, original)
@@ -161,29 +182,30 @@ def assert_gradients_close(loss_fn, params, grads, **options) -> GradientReport:
 
 def _choose_target(loss_fn, params, paths, arrays, method, notes):
     """The evaluation target, the method actually used, and the precision row of DEFAULTS."""
-    if any(a.dtype == np.float16 for a in arrays):
-        raise DTypeError("float16 parameters are too imprecise for finite differences; check a float64 copy "
-                         "(params.astype(np.float64)) of the same network", name="params", expected="float64",
-                         got="float16")
     low = any(a.dtype.itemsize < 8 for a in arrays)
+    half = any(a.dtype == np.float16 for a in arrays)
+    low_name = "float16" if half else "float32"
     counter = Counter(loss_fn, allow_complex=method == "complex")
     if method == "complex":
         complex_target = _complex_target(loss_fn, params, arrays, counter, notes)
         if complex_target is not None:
-            return complex_target, "complex", "float32-via-float64" if low else "float64"
+            return complex_target, "complex", f"{low_name}-via-float64" if low else "float64"
         method = "central"
     if low:
         copies = copy_tree(params, np.float64)
         if _uses_argument(counter, params, copies):
-            notes.append("float32 parameters: loss_fn uses its argument, so it was evaluated on float64 copies")
-            _warn_float32("evaluated on float64 copies; the analytic gradient is still float32, tolerances "
-                          f"rtol={DEFAULTS[('float32-via-float64', method)][1]:g}")
+            notes.append(f"{low_name} parameters: loss_fn uses its argument, so it was evaluated on float64 copies")
+            _warn_float32(low_name, "evaluated on float64 copies; the analytic gradient is still "
+                          f"{low_name}, tolerances rtol={DEFAULTS[(f'{low_name}-via-float64', method)][1]:g}")
             copied_arrays = [leaf for _, leaf in leaves(copies)]
-            return InPlaceTarget(counter, copies, copied_arrays), method, "float32-via-float64"
-        notes.append("float32 parameters: finite differences in float32 are accurate to about 3 digits")
-        _warn_float32(f"tolerances widened to rtol={DEFAULTS[('float32', method)][1]:g}, "
-                      f"atol={DEFAULTS[('float32', method)][2]:g}; cast to float64 for a sharp check")
-        return InPlaceTarget(counter, params, arrays), method, "float32"
+            return InPlaceTarget(counter, copies, copied_arrays), method, f"{low_name}-via-float64"
+        if (low_name, method) not in DEFAULTS:
+            method = "central"          # complex steps need complex copies; in place only real steps exist
+        notes.append(f"{low_name} parameters: finite differences in {low_name} are accurate to about "
+                     f"{'3' if low_name == 'float32' else '1'} digit(s); the rounding is allowed for entry by entry")
+        _warn_float32(low_name, f"tolerances widened to rtol={DEFAULTS[(low_name, method)][1]:g}, "
+                      f"atol={DEFAULTS[(low_name, method)][2]:g}; cast to float64 for a sharp check")
+        return InPlaceTarget(counter, params, arrays), method, low_name
     single_entry = getattr(loss_fn, "single_entry_losses", None)
     if callable(single_entry) and method in ("central", "forward", "richardson"):
         return EntryBatchTarget(counter, params, arrays, single_entry), method, "float64"
@@ -193,9 +215,10 @@ def _choose_target(loss_fn, params, paths, arrays, method, notes):
     return InPlaceTarget(counter, params, arrays), method, "float64"
 
 
-def _warn_float32(how: str) -> None:
-    warnings.warn(f"float32 parameters carry about 7 significant digits, so finite differences are accurate to "
-                  f"about 3: {how}", PrecisionWarning, stacklevel=4)
+def _warn_float32(name: str, how: str) -> None:
+    digits = "about 7 significant digits, so finite differences are accurate to about 3" if name == "float32" \
+        else "about 3 significant digits, so finite differences are accurate to about 1"
+    warnings.warn(f"{name} parameters carry {digits}: {how}", PrecisionWarning, stacklevel=4)
 
 
 def _uses_argument(counter: Counter, params, copies) -> bool:
@@ -245,8 +268,8 @@ def _complex_disagreement(target, counter, params, arrays) -> str:
     for t, array in enumerate(arrays):
         for i in rng.choice(array.size, size=min(2, array.size), replace=False):
             index = np.array([i])
-            central, _, _ = entry_numerics(real_target, t, index, METHODS["central"], 1e-6, base)
-            cplx, _, _ = entry_numerics(target, t, index, METHODS["complex"], 1e-20, base)
+            central = entry_numerics(real_target, t, index, METHODS["central"], 1e-6, base)[0]
+            cplx = entry_numerics(target, t, index, METHODS["complex"], 1e-20, base)[0]
             if abs(central[0] - cplx[0]) > 1e-4 * max(abs(central[0]), abs(cplx[0])) + 1e-6:
                 return (f"at {format_shape(array.shape)} tensor entry {int(i)} the complex-step derivative "
                         f"{cplx[0]:.6g} disagrees with central differences {central[0]:.6g} (abs, maximum, "
@@ -336,7 +359,7 @@ def _make_sweeper(loss_fn, params, names, arrays, analytic):
         try:
             base = target.base()
             for eps in eps_values or DEFAULT_EPS_VALUES:
-                numeric, _, _ = entry_numerics(target, t, np.array([flat]), METHODS["central"], eps, base)
+                numeric = entry_numerics(target, t, np.array([flat]), METHODS["central"], eps, base)[0]
                 a, n = float(grad.reshape(-1)[flat]), float(numeric[0])
                 abs_err = abs(a - n)
                 rows.append((float(eps), n, abs_err, abs_err / max(abs(a), abs(n), report.atol / report.rtol)))
