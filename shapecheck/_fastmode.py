@@ -21,6 +21,8 @@ from shapecheck.gradient_report import GradientRow
 
 DIRECTIONS = 2
 MAX_SUSPECTS = 8
+#: An entry's random weight along a direction can be small: the stated power allows a factor of this.
+POWER_MARGIN = 4.0
 
 
 @dataclass(frozen=True)
@@ -148,7 +150,7 @@ def _power(measure: Measure, grad, rtol) -> float:
     if typical == 0:
         return float("nan")
     threshold = max(rtol * max(measure.scale, measure.floor / rtol), SAFETY * measure.rounding)
-    return threshold / typical
+    return POWER_MARGIN * threshold / typical
 
 
 def _scale_pattern(measures) -> str:

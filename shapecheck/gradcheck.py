@@ -138,7 +138,10 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
         d_eps, d_rtol, d_atol = DEFAULTS[(precision, method)]
         machine = MACHINE_EPSILON[precision]
         confirmations = Confirmations()
-        eps, rtol, atol = eps or d_eps, rtol or d_rtol, atol or d_atol
+        eps, rtol = eps or d_eps, rtol or d_rtol
+        # the default atol is relative to the gradients' own size, so a loss scaled by 1e-6 or 1e8 is checked
+        # as sharply as one of size 1 (entries far below the typical size are judged by atol)
+        atol = atol or d_atol * _typical_size(analytic)
         base = float(np.real(target.base()))
         rng = np.random.default_rng(seed)
         rows: dict[int, GradientRow] = {}
@@ -213,6 +216,15 @@ def _choose_target(loss_fn, params, paths, arrays, method, notes):
     if callable(batched) and method in ("central", "forward", "richardson"):
         return BatchedTarget(counter, params, arrays, paths, batched), method, "float64"
     return InPlaceTarget(counter, params, arrays), method, "float64"
+
+
+def _typical_size(analytic) -> float:
+    """The root-mean-square size of the analytic gradients (1.0 when there are none or all are zero)."""
+    arrays = [g for g in analytic if not isinstance(g, str) and g.size]
+    if not arrays:
+        return 1.0
+    rms = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in arrays) / sum(g.size for g in arrays)))
+    return rms if np.isfinite(rms) and rms > 0 else 1.0
 
 
 def _warn_float32(name: str, how: str) -> None:

@@ -1,0 +1,72 @@
+"""The checker's verdict can be trusted: a correct gradient is never WRONG at any loss scale, and an error
+larger than the power the report states is caught."""
+
+import warnings
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from shapecheck import check_gradients
+
+
+def smooth_problem(seed, n, d, h, scale, reduction):
+    """A tanh layer and a squared error, times ``scale``: the loss over {"W1", "W2"} and its exact gradient."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(n, d)), rng.normal(size=(n, 2))
+    params = {"W1": rng.normal(size=(d, h)) / np.sqrt(d), "W2": rng.normal(size=(h, 2)) / np.sqrt(h)}
+    divisor = n if reduction == "mean" else 1
+
+    def loss(p):
+        return scale * 0.5 * np.sum((np.tanh(X @ p["W1"]) @ p["W2"] - Y) ** 2) / divisor     # complex-safe
+
+    A = np.tanh(X @ params["W1"])
+    E = (A @ params["W2"] - Y) * scale / divisor
+    return loss, params, {"W1": X.T @ ((E @ params["W2"].T) * (1 - A ** 2)), "W2": A.T @ E}
+
+
+problems = st.tuples(st.integers(0, 10_000), st.sampled_from([1, 7, 60, 300]), st.sampled_from([3, 11]),
+                     st.sampled_from([2, 5]), st.sampled_from([1e-6, 1e-2, 1.0, 1e3, 1e8]),
+                     st.sampled_from(["mean", "sum"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(problems, st.sampled_from(["central", "richardson", "complex"]), st.sampled_from(["full", "fast"]))
+def test_a_correct_gradient_of_a_smooth_loss_is_never_wrong(problem, method, mode):
+    loss, params, grads = smooth_problem(*problem)
+    report = check_gradients(loss, params, grads, method=method, mode=mode)
+    assert report.ok, str(report)
+
+
+@settings(max_examples=40, deadline=None)
+@given(problems, st.sampled_from([1e-2, 1e-3]))
+def test_an_error_above_the_stated_power_is_caught(problem, size):
+    loss, params, grads = smooth_problem(*problem)
+    correct = check_gradients(loss, params, grads)
+    wrong = {k: v.copy() for k, v in grads.items()}
+    flat = wrong["W1"].reshape(-1)
+    typical = int(np.argsort(np.abs(flat))[len(flat) // 2])       # an entry of median size
+    flat[typical] *= 1 + size
+    if correct.power <= size:
+        assert not check_gradients(loss, params, wrong).ok
+
+
+def test_a_correct_summed_loss_of_size_3000_is_not_a_false_alarm():
+    """The case from the issue: sum(tanh(X @ W)**2), 15,000 entries, loss about 3e3 (rounding near 5e-7)."""
+    rng = np.random.default_rng(0)
+    X, W = rng.normal(size=(64, 150)), rng.normal(size=(150, 100)) * 0.1
+    A = np.tanh(X @ W)
+    report = check_gradients(lambda p: float(np.sum(np.tanh(X @ p["W"]) ** 2)), {"W": W},
+                             {"W": X.T @ (2 * A * (1 - A ** 2))})
+    assert report.ok and report.power <= 1e-4, str(report)
+
+
+def test_float16_parameters_are_checked_with_their_own_precision():
+    rng = np.random.default_rng(1)
+    W = rng.normal(size=(4, 3)).astype(np.float16)
+    X = rng.normal(size=(6, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = check_gradients(lambda p: float(np.sum((X @ p["W"].astype(float)) ** 2)), {"W": W},
+                                 {"W": 2 * X.T @ (X @ W.astype(float))})
+    assert report.ok, str(report)
