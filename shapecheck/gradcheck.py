@@ -162,7 +162,7 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
         rows = [rows[t] for t in range(len(names))]
         evaluations = target.counter.calls
         if confirmations.entries:
-            notes.append(f"{confirmations.entries} narrow failure(s) re-measured at {CONFIRMING_STEPS[0]:g} and "
+            notes.append(f"{confirmations.entries} failing entries re-measured at {CONFIRMING_STEPS[0]:g} and "
                          f"{CONFIRMING_STEPS[1]:g} times the step ({confirmations.evaluations} more loss evaluations): "
                          f"{confirmations.kept} stayed put (a bug), {confirmations.noise} moved with the step "
                          "(rounding or truncation: noise)")
