@@ -89,7 +89,10 @@ def planted(config, loss, params, grads, power):
             continue
         wrong = {k: v.copy() for k, v in grads.items()}
         flat = wrong["W1"].reshape(-1)
-        typical = int(np.argsort(np.abs(flat))[len(flat) // 2])    # an entry of median size
+        alive = np.flatnonzero(flat)                              # (a dead ReLU unit's entries are 0: no error)
+        if not len(alive):
+            continue
+        typical = int(alive[np.argsort(np.abs(flat[alive]))[len(alive) // 2]])   # an entry of median size
         flat[typical] *= 1 + size
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from shapecheck._arrays import choose, describe, format_shape
-from shapecheck._entries import CONFIRMING_STEPS, Confirmations, check_many, entry_numerics
+from shapecheck._entries import Confirmations, check_many, entry_numerics
 from shapecheck._fastmode import fast_check
 from shapecheck._methods import METHODS
 from shapecheck._targets import (
@@ -137,7 +137,8 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
         target, method, precision = _choose_target(loss_fn, params, paths, arrays, method, notes)
         d_eps, d_rtol, d_atol = DEFAULTS[(precision, method)]
         machine = MACHINE_EPSILON[precision]
-        confirmations = Confirmations()
+        central = DEFAULTS.get((precision, "central"), (eps or d_eps,))[0]
+        confirmations = Confirmations(steps=(central, central / 10))
         eps, rtol = eps or d_eps, rtol or d_rtol
         # the default atol is relative to the gradients' own size, so a loss scaled by 1e-6 or 1e8 is checked
         # as sharply as one of size 1 (entries far below the typical size are judged by atol)
@@ -162,10 +163,11 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
         rows = [rows[t] for t in range(len(names))]
         evaluations = target.counter.calls
         if confirmations.entries:
-            notes.append(f"{confirmations.entries} failing entries re-measured at {CONFIRMING_STEPS[0]:g} and "
-                         f"{CONFIRMING_STEPS[1]:g} times the step ({confirmations.evaluations} more loss evaluations): "
-                         f"{confirmations.kept} stayed put (a bug), {confirmations.noise} moved with the step "
-                         "(rounding or truncation: noise)")
+            first, second = confirmations.steps
+            notes.append(f"{confirmations.entries} failing entries re-measured with central differences at steps "
+                         f"{first:g} and {second:g} ({confirmations.evaluations} more loss evaluations): "
+                         f"{confirmations.kept} stayed put (a bug), {confirmations.noise} moved with the step or "
+                         "sat at a kink (noise)")
     finally:
         for array, original in zip(arrays, saved):
             np.copyto(array, original)
