@@ -248,8 +248,21 @@ def _call(function, what, X, Y):
     except (KeyboardInterrupt, SystemExit):
         raise
     except Exception as exc:  # noqa: BLE001 - the learner's own code failed: say so, keep their traceback
-        raise LearnerCodeError(f"your {what}(X, Y) raised {type(exc).__name__}: {exc}", name=what,
+        raise LearnerCodeError(f"your {what}(X, Y) raised {type(exc).__name__}: {exc}{_explained(exc)}", name=what,
                                exit_code=1) from exc
+
+
+def _explained(exc) -> str:
+    """The tracer's explanation of a numpy shape error in the learner's code, as explain_errors() gives it."""
+    if not isinstance(exc, ValueError):
+        return ""
+    from shapecheck.tracing.excepthook import explain_exception
+
+    try:
+        text = explain_exception(exc)
+    except Exception:  # noqa: BLE001 - an explanation is a bonus; the learner's error is reported regardless
+        return ""
+    return f"\n{text}" if text else ""
 
 
 def _call_loss(loss_fn, X, Y) -> float:

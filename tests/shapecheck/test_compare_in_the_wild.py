@@ -364,3 +364,18 @@ def test_a_tanh_output_derivative_left_out_everywhere_is_named():
                      loss_fn=lambda X, Y: 0.5 * np.sum((np.tanh(W2 @ np.tanh(W1 @ X)) - Y) ** 2) / n)
     assert report.diagnoses[0].bug == "missing-output-derivative", str(report)
     assert "left out everywhere" in report.diagnoses[0].message
+
+
+def test_a_step_that_dies_of_a_shape_error_is_explained_in_the_error():
+    from shapecheck.comparison.factory import LearnerCodeError
+
+    rng = np.random.default_rng(16)
+    params = tanh_net(rng)
+    X, Y = data(rng)
+
+    def step(X, Y):
+        activations = [X, np.tanh(X @ params["W1"])]
+        return np.array(activations)             # layers of different widths: one array cannot hold them
+
+    with pytest.raises(LearnerCodeError, match=r"(?s)raised ValueError.*ragged error.*keep `activations` a Python"):
+        compare(X, Y, params=params, step=step, lr=0.1)
