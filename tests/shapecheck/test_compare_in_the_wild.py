@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shapecheck import ShapeError, compare
-from shapecheck.comparison import api
+from shapecheck.comparison import study
 from tests.shapecheck import learner_zoo
 
 
@@ -147,7 +147,7 @@ def test_small_weights_do_not_hide_the_derivative_at_the_activation():
 
 def test_without_probe_weights_the_small_weight_case_would_be_a_false_match(monkeypatch):
     """The test above fails without probes: the learner's own point alone cannot see the bug."""
-    monkeypatch.setattr(api, "PROBES", 0)
+    monkeypatch.setattr(study, "PROBES", 0)
     rng = np.random.default_rng(7)
     params = tanh_net(rng, scale=0.01)
     X, Y = data(rng)

@@ -1,0 +1,360 @@
+"""One comparison: every reading of the learner's arrays and every candidate convention, tried on the
+learner's observations (their gradients at their own weights and at probe weights); the simplest
+explanation wins, and the report says how each choice was made (see ``api`` for the whole procedure).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from reference_nets.layouts import get_layout
+from shapecheck._arrays import format_shape
+from shapecheck.comparison import conventions as conv
+from shapecheck.comparison.diagnose import (TOLERANCE, Hypothesis, Observation, Setting,
+                                            loss_mismatch_alternatives, reference_params)
+from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
+from shapecheck.comparison.readings import data_for, optimiser_state
+from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
+from shapecheck.errors import ShapecheckError, ShapeError
+
+#: Probe weights beside the learner's own: where mistakes that vanish at small weights show.
+PROBES = 2
+
+
+@dataclass
+class _Candidate:
+    setting: Setting
+    hypothesis: object
+    diagnosis: Diagnosis
+    conventions: tuple
+    rank: tuple
+    expected_scale: float = 1.0      # the learner's gradients, bug-free, are this times the reference's
+
+
+class Study:
+    """One comparison: every reading and convention tried on the learner's observations."""
+
+    def __init__(self, learner, X, Y, found, declared, *, one_sample=False):
+        self.learner, self.X, self.Y, self.readings = learner, X, Y, found
+        self.declared, self.one_sample = declared, one_sample
+        self._observed = {}
+
+    # -- observations --------------------------------------------------------------------------------------
+    def observations(self, reading) -> list[Observation]:
+        key = reading.parameters
+        if key not in self._observed:
+            own = self.learner.values()
+            state = optimiser_state(reading, self.learner.names) if self.learner.step is not None else []
+            if state:                   # from zero velocity, one step with momentum is -lr * g
+                own = [np.zeros_like(v) if i in state else v for i, v in enumerate(own)]
+                self._note(f"the optimiser's state ({', '.join(self.learner.names[i] for i in state)}) was set to "
+                           "zero for the comparison (a step with momentum then moves by -lr * gradient) and put "
+                           "back afterwards")
+            found = [Observation(own, *self.learner.gradients_and_noise_at(
+                self.X, self.Y, own if state else None, wanted=reading.parameters))]
+            for seed in range(PROBES):
+                values = _probe(own, reading, seed)
+                try:
+                    found.append(Observation(values, *self.learner.gradients_and_noise_at(
+                        self.X, self.Y, values, wanted=reading.parameters)))
+                except ShapecheckError as exc:     # their code fails only away from their own weights
+                    self._skipped_probe(exc)
+            self._observed[key] = found
+        return self._observed[key]
+
+    def _note(self, text: str) -> None:
+        if text not in self.learner.notes:
+            self.learner.notes.append(text)
+
+    def _skipped_probe(self, exc) -> None:
+        note = (f"your code failed at a probe weight ({exc}), so the diagnosis rests on fewer points: mistakes that "
+                "vanish at your own weights may go unseen")
+        if note not in self.learner.notes:
+            self.learner.notes.append(note)
+
+    # -- the search ---------------------------------------------------------------------------------------
+    def run(self) -> ComparisonReport:
+        candidates, fallbacks, refused = [], [], []
+        for index, reading in enumerate(self.readings):
+            data = data_for(reading, self.X, self.Y)
+            try:
+                observations = self.observations(reading)
+            except ShapeError as exc:      # the returned gradients do not fit this reading's parameters
+                refused.append(exc)
+                continue
+            conventions = self._conventions(reading, data, observations)
+            for rank, (convention, scale_known, l2_known) in enumerate(conventions):
+                setting = Setting(reading, convention, data, observations, self.learner.names)
+                alternatives = (loss_mismatch_alternatives(convention, _all_conventions(reading))
+                                if convention.sources.get("loss") in ("declared", "loss_fn") else ())
+                hypotheses = setting.hypotheses(lr=self.learner.lr, lr_known=self.learner.lr_known,
+                                                alternatives=alternatives)
+                for hypothesis in hypotheses:
+                    candidates.append(self._candidate(setting, hypothesis, scale_known, l2_known, rank, index))
+                if not hypotheses:
+                    fallbacks.append((setting, rank, index))
+            if any(c.rank[0] == 0 for c in candidates):
+                break               # a reading explains the gradients with no mistake: the likelier ones came first
+        if candidates:
+            candidates.sort(key=lambda c: c.rank)
+            return self._report(candidates)
+        if not fallbacks:
+            raise refused[0]
+        return self._unexplained(fallbacks)
+
+    def _conventions(self, reading, data, observations):
+        """(convention, the Scale it is known to have or None, the L2 coefficient known or None), for every
+        candidate convention; with a loss_fn only those whose loss values the learner's match."""
+        declared = self.declared
+        found = conv.candidates(activation=declared["activation"], output=declared["output"],
+                                loss=declared["loss"], layers=len(reading.sizes) - 1, t=reading.sizes[-1])
+        axis = get_layout(reading.layout).feature_axis
+        found = [c for c in found if declared["loss"] or conv.fits_targets(c, data.Y, axis)]
+        scale_name = conv.declared_scale(declared["loss"], declared["reduction"])
+        n, t = reading.n, reading.sizes[-1]
+        results = []
+        for convention in found:
+            known = next((s for s in conv.scales(convention.family, n, t) if s.name == scale_name), None)
+            results.append((convention.with_sources(scale="declared") if known else convention, known,
+                            declared["reg"]))
+        if self.learner.loss_fn is None:
+            return results
+        values = [self.learner.loss_at(self.X, self.Y, obs.values) for obs in observations]
+        revealed = []
+        for convention, known, _ in results:
+            match = _scale_from_losses(convention, reading, data, observations, values)
+            if match is not None and (known is None or match[0].name == known.name):
+                scale, l2 = match
+                revealed.append((convention.with_sources(activations="loss_fn", output="loss_fn", loss="loss_fn",
+                                                         scale="loss_fn", l2="loss_fn"), scale,
+                                 l2 / scale.factor if l2 else declared["reg"]))
+        if revealed:
+            return revealed
+        self._note("your loss_fn's values match none of the losses shapecheck knows (squared error, "
+                                  "binary or softmax cross-entropy, mean or sum, with or without an L2 term) on "
+                                  "these activations: the conventions are inferred from the gradients instead")
+        return results
+
+    def _candidate(self, setting, hypothesis, scale_known, l2_known, rank, index) -> _Candidate:
+        reading, convention = setting.reading, setting.convention
+        n, t = reading.n, reading.sizes[-1]
+        learner = self.learner
+        scale_bugs, scale_used, scale_source, factor = interpret_scale(
+            hypothesis.scale, lr_known=learner.lr_known, known=scale_known, family=convention.family,
+            n=n, t=t, d=reading.sizes[0], layout=reading.layout)
+        context = dict(net=setting.net, names=setting.learner_names, n=n, lr_known=learner.lr_known,
+                       reading=reading, loss_source={"loss_fn": "revealed by your loss_fn"}.get(
+                           convention.sources.get("loss"), "declared"), scale_source=convention.sources.get("scale"))
+        diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
+                                  hypothesis.alternative, hypothesis.residual, context)
+        if l2_known is not None and learner.lr_known:
+            diagnosis = with_declared_l2(diagnosis, hypothesis.l2 / (hypothesis.scale or 1.0), l2_known)
+        conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known)
+        bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0
+        sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
+        rank_key = (bugs, sourced, rank, hypothesis.l2 != 0.0, index, hypothesis.residual)
+        expected = hypothesis.scale / factor if learner.lr_known and factor else hypothesis.scale
+        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key, abs(expected))
+
+    def _convention_lines(self, setting, hypothesis, scale, source, reg=None) -> tuple:
+        reading, convention = setting.reading, setting.convention
+        sources = convention.sources
+        layers = len(reading.sizes) - 1
+        words = {"declared": "declared", "loss_fn": "read from your loss_fn's values",
+                 "inferred": "inferred: the only ones that explain your gradients",
+                 "assumed": "assumed: nothing explains your gradients, these come closest"}
+        lines = [("network", reading.describe(), "read from the arrays' shapes"),
+                 ("functions", convention.describe(layers),
+                  words[sources.get("loss", "inferred")] if sources.get("activations") == sources.get("loss")
+                  else f"activations {words[sources.get('activations', 'inferred')]}; loss "
+                       f"{words[sources.get('loss', 'inferred')]}")]
+        if scale is not None:
+            lines.append(("loss scale", scale.text, {"declared": "declared", "loss_fn": words["loss_fn"],
+                                                      "gradients": source, "assumed": source}.get(
+                                                          sources.get("scale", "gradients"), source)))
+        if hypothesis.l2 or reg:
+            found = hypothesis.l2 / (hypothesis.scale or 1.0)
+            text = (f"your gradients add {found:.6g} * W to the weights' gradients (a loss term "
+                    f"{found / 2:.6g} * sum(W**2))")
+            said = "your loss_fn has" if convention.sources.get("l2") == "loss_fn" else "you declared"
+            if reg is None:
+                source = "found in the gradients"
+            elif abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
+                source = f"{said} reg={reg:g}"
+            else:
+                source = f"{said} reg={reg:g}: your gradients' L2 term is {found:.6g} * W instead"
+            lines.append(("L2 term", text, source))
+        if reading.transposed_data:
+            lines.append(("data", f"{reading.transposed_data} transposed to fit the parameters",
+                          "your X and Y are the other way round from the weights"))
+        return tuple(lines)
+
+    # -- the report ---------------------------------------------------------------------------------------------
+    def _report(self, candidates) -> ComparisonReport:
+        best = candidates[0]
+        setting = best.setting
+        notes = list(self.learner.notes)
+        kept = setting.reading.describe()
+        others = list(dict.fromkeys(r.describe() for r in self.readings if r.describe() != kept))
+        if others:
+            notes.append(f"the arrays' shapes also fit {others[0]}"
+                         + (f" and {len(others) - 1} more reading(s)" if len(others) > 1 else "")
+                         + f"; {kept} explains your gradients (the readings were tried in the order your names "
+                           "and the shapes make likely), so it was kept")
+        if self.one_sample:
+            notes.append("your step updates the weights after each sample (a loop over the samples), so it was "
+                         "compared on one sample")
+        same = [c for c in candidates[1:] if c.setting is setting and c.diagnosis.bug != best.diagnosis.bug]
+        diagnoses = [best.diagnosis, *[c.diagnosis for c in same[:2]]]
+        shapes = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
+        if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
+            diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
+        verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
+        rows = tuple(_row(*row) for row in setting.rows(best.expected_scale, best.hypothesis.l2))
+        own = self._against_own_loss(setting.reading)
+        if own:
+            notes.append(own)
+        if verdict == "mismatch" and rows and all(row.status == "ok" for row in rows):
+            notes.append("at your own weights the mistake is too small to see (the rows agree): it shows at the "
+                         "probe weights compare also ran your code at, where the pre-activations are larger")
+        return ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
+                                tuple(notes), conventions=best.conventions)
+
+    def _against_own_loss(self, reading) -> str:
+        """Finite differences of the learner's own loss_fn against their gradients, in one sentence."""
+        learner = self.learner
+        if learner.loss_fn is None:
+            return ""
+        if not learner.lr_known:
+            return "your gradients were not checked against your loss_fn: the step's learning rate is unknown"
+        grads = self.observations(reading)[0].grads
+        names = {i: learner.slots[i].name for i in reading.parameters}
+        arrays = {names[i]: learner.slots[i].get() for i in reading.parameters
+                  if isinstance(grads[i], np.ndarray) and grads[i].shape == learner.slots[i].get().shape}
+        if not arrays:
+            return ""
+        from shapecheck.gradcheck import check_gradients
+
+        size = sum(a.size for a in arrays.values())
+        options = dict(mode="full") if size <= 2000 else dict(mode="sample", samples=20)
+        check = check_gradients(lambda _: learner.loss_at(self.X, self.Y), arrays,
+                                {names[i]: grads[i] for i in reading.parameters if names[i] in arrays}, **options)
+        if check.ok:
+            return (f"your gradients agree with finite differences of your own loss_fn ({check.verdict()}): whatever "
+                    "the diagnosis, they are the gradients of the loss you compute")
+        return f"your gradients do not match finite differences of your own loss_fn: {check.verdict()}"
+
+    def _unexplained(self, fallbacks) -> ComparisonReport:
+        distinct = {setting.reading for setting, _, _ in fallbacks}
+        if len({(r.layout, r.sizes, r.folded, bool(r.biases)) for r in distinct}) > 1:
+            listing = "; ".join(r.describe() for r in sorted(distinct, key=lambda r: self.readings.index(r)))
+            raise ShapeError(f"the arrays fit more than one network ({listing}) and no known mistake explains your "
+                             "gradients under any of them; pass layout= (and bias=) to settle the reading",
+                             name="layout", expected="one reading", got=listing)
+        setting = min(fallbacks, key=lambda f: (f[1], f[2]))[0]
+        diagnoses = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
+        rows = tuple(_row(*row) for row in setting.rows())
+        if not diagnoses:
+            diagnoses = [_unknown(rows)]
+        if setting.convention.sources.get("loss") not in ("declared", "loss_fn"):
+            setting.convention = setting.convention.with_sources(
+                activations="assumed", loss="assumed", output="assumed")
+        lines = self._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), None, "")
+        return ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
+                                tuple(self.learner.notes), conventions=lines)
+
+
+def _all_conventions(reading):
+    return conv.candidates(activation=None, output=None, loss=None, layers=len(reading.sizes) - 1,
+                           t=reading.sizes[-1])
+
+
+def _probe(own, reading, seed) -> list:
+    """Probe weights for the reading's parameters (healthy sizes: pre-activations of order 1); every other
+    array as it is."""
+    rng = np.random.default_rng(1234 + seed)
+    values = [v.copy() for v in own]
+    lay = get_layout(reading.layout)
+    for i in reading.weights:
+        fan_in = values[i].shape[0] if lay.weight_is_in_out else values[i].shape[1]
+        values[i] = rng.normal(0.0, 1.5 / np.sqrt(max(fan_in, 1)), size=values[i].shape)
+    for i in reading.biases:
+        values[i] = rng.normal(0.0, 0.3, size=values[i].shape)
+    return values
+
+
+def _scale_from_losses(convention, reading, data, observations, values):
+    """(Scale, L2 coefficient) for which the learner's loss values equal the reference's under this
+    convention at every observation, or None."""
+    reference, squares = [], []
+    for obs in observations:
+        net = convention.network(reading.sizes, reading.layout, reading.bias)
+        net.load_params(reference_params(reading, obs.values))
+        reference.append(net._reduce(net._forward(data.X), data.Y))
+        squares.append(0.5 * sum(float((net.params[k] ** 2).sum()) for k in net.params if k.startswith("W")))
+    n, t = reading.n, reading.sizes[-1]
+    v = np.array(values, dtype=float)
+    for scale in conv.scales(convention.family, n, t):
+        plain = scale.factor * np.array(reference)
+        if np.allclose(v, plain, rtol=1e-7, atol=1e-12):
+            return scale, 0.0
+        rest = v - plain
+        s = np.array(squares)
+        mu = float(np.vdot(rest, s) / max(np.vdot(s, s), 1e-300))
+        if mu > 0 and np.allclose(v, plain + mu * s, rtol=1e-7, atol=1e-12):
+            return scale, mu
+    return None
+
+
+def _row(name, learner_name, shape, learner, expected, rounding=0.0) -> TensorRow:
+    """One tensor: the learner's gradient against what the reference expects under the learner's conventions
+    (``scale`` is the best factor between them; 1 when they agree)."""
+    if not isinstance(learner, np.ndarray) or learner.shape != expected.shape:
+        got = getattr(learner, "shape", None)
+        return TensorRow(learner_name, name, tuple(got) if got is not None else shape, float("inf"), float("nan"),
+                         "shape")
+    difference = float(np.linalg.norm(learner - expected))
+    error = difference / max(np.linalg.norm(expected), np.linalg.norm(learner), 1e-300)
+    scale = float(np.vdot(learner, expected) / max(np.vdot(expected, expected), 1e-300))
+    agree = error < TOLERANCE or difference <= rounding
+    return TensorRow(learner_name, name, shape, error, scale, "ok" if agree else "MISMATCH")
+
+
+def _shape_diagnosis(name, setting) -> Diagnosis:
+    net, learner_name = setting.net, setting.learner_names[name]
+    gradient = setting.G[0][name]
+    shape = getattr(gradient, "shape", None)
+    expected = net.params[name].shape
+    axis = net.layout.sample_axis
+    if name.startswith("b"):
+        return Diagnosis("bias-wrong-axis",
+                         f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is "
+                         f"{format_shape(expected)}: sum dZ over the samples axis (axis={axis}) only, with "
+                         f"keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`",
+                         0.0, ("bias-wrong-axis",))
+    if shape is not None and tuple(shape) == tuple(expected)[::-1]:
+        return Diagnosis("transposed", f"the gradient of {learner_name} has shape {format_shape(shape)}, the "
+                                       f"transpose of {format_shape(expected)}: the weight gradient is transposed",
+                         0.0, ("transposed",))
+    return Diagnosis("unknown", f"the gradient of {learner_name} has shape {format_shape(shape)}, expected "
+                                f"{format_shape(expected)}", 1.0, ("unknown",))
+
+
+def _unknown(rows) -> Diagnosis:
+    """No known mistake reproduces the gradients: say where the mismatch starts (from the output down)."""
+    by_layer = {}
+    for row in rows:
+        by_layer.setdefault(int(row.reference[1:]), []).append(row)
+    matching = [k for k in sorted(by_layer, reverse=True) if all(r.status == "ok" for r in by_layer[k])]
+    deepest_mismatch = max((k for k in by_layer if any(r.status != "ok" for r in by_layer[k])), default=None)
+    if deepest_mismatch is None:
+        where = "every tensor matches on its own"
+    else:
+        where = (f"the mismatch starts at layer {deepest_mismatch} "
+                 f"({', '.join(r.name for r in by_layer[deepest_mismatch])})")
+        if matching and max(matching) > deepest_mismatch:
+            where += f"; layers above it ({', '.join(str(k) for k in matching if k > deepest_mismatch)}) match"
+    return Diagnosis("unknown", f"no known mistake reproduces your gradients: {where}; compare that layer's "
+                                "backward step with `shapecheck plan`", 1.0, ("unknown",))
