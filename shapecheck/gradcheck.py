@@ -68,9 +68,14 @@ DEFAULTS = {
 }
 #: The precision the loss is evaluated in, for each row of DEFAULTS: the rounding every estimate carries
 #: is this times the loss's size over the step (see ``_methods``).
-MACHINE_EPSILON = {"float64": float(np.finfo(np.float64).eps), "float32": float(np.finfo(np.float32).eps),
+#: In float32 and float16 a loss summed over many terms loses more than one unit of its last digit, so their
+#: rounding is taken as LOW_PRECISION_SPREAD units.
+LOW_PRECISION_SPREAD = 32.0
+MACHINE_EPSILON = {"float64": float(np.finfo(np.float64).eps),
+                   "float32": LOW_PRECISION_SPREAD * float(np.finfo(np.float32).eps),
                    "float32-via-float64": float(np.finfo(np.float64).eps),
-                   "float16": float(np.finfo(np.float16).eps), "float16-via-float64": float(np.finfo(np.float64).eps)}
+                   "float16": LOW_PRECISION_SPREAD * float(np.finfo(np.float16).eps),
+                   "float16-via-float64": float(np.finfo(np.float64).eps)}
 
 __all__ = ["check_gradients", "assert_gradients_close", "batched_loss", "PrecisionWarning",
            "ComplexStepWarning", "LossFunctionError", "GradientReport", "GradientRow", "DEFAULTS"]
