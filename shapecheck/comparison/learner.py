@@ -97,15 +97,11 @@ class Learner:
                 np.copyto(slot.get(), value)
 
     # -- the learner's gradients ----------------------------------------------------------------------------
-    def gradients_at(self, X, Y, values=None, *, wanted=None) -> list:
-        """The learner's gradient of every slot in ``wanted`` (default: all), at ``values`` (default: their
-        own), as a list aligned with ``self.slots`` (None for slots not wanted)."""
-        return self.gradients_and_noise_at(X, Y, values, wanted=wanted)[0]
-
     def gradients_and_noise_at(self, X, Y, values=None, *, wanted=None) -> tuple[list, list]:
-        """:meth:`gradients_at`, and for each slot the size (2-norm) of the rounding in that gradient: the
-        precision of the learner's dtype (float32 computes to about 7 digits) and, for a step, of an
-        update ``lr * g`` that is small next to the weights it is added to."""
+        """The learner's gradient of every slot in ``wanted`` (default: all), at ``values`` (default: their
+        own), as a list aligned with ``self.slots`` (None for slots not wanted); and for each slot the size
+        (2-norm) of the rounding in that gradient: the precision of the learner's dtype (float32 computes
+        to about 7 digits) and, for a step, of an update ``lr * g`` small next to the weights it moves."""
         wanted = list(range(len(self.slots))) if wanted is None else list(wanted)
         noise = [0.0] * len(self.slots)
         try:
