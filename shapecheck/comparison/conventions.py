@@ -166,15 +166,3 @@ def declared_scale(loss: str | None, reduction: str | None) -> str | None:
     if loss is not None:
         return "mean"
     return None
-
-
-def loss_scale_from_value(value: float, reference_loss: float, family: str, n: int, t: int,
-                          l2_term: float = 0.0) -> Scale | None:
-    """The Scale for which ``value`` (the learner's loss) equals factor * reference loss (+ an L2 term)."""
-    if not np.isfinite(value) or reference_loss == 0:
-        return None
-    for scale in scales(family, n, t):
-        expected = scale.factor * reference_loss + l2_term
-        if abs(value - expected) <= 1e-7 * max(abs(value), abs(expected), 1e-12):
-            return scale
-    return None

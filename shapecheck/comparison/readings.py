@@ -64,7 +64,6 @@ class Data:
 
     X: np.ndarray
     Y: np.ndarray
-    labels: bool = False
 
 
 def readings(X, Y, shapes: list, names: list, *, bias: bool | None, layout: str | None) -> list[Reading]:
@@ -103,7 +102,7 @@ def data_for(reading: Reading, X, Y) -> Data:
         labels = Y.reshape(-1).astype(int)
         one_hot = np.zeros((reading.n, t))
         one_hot[np.arange(reading.n), labels] = 1.0
-        return Data(X, one_hot if lay.sample_axis == 0 else one_hot.T, labels=True)
+        return Data(X, one_hot if lay.sample_axis == 0 else one_hot.T)
     if Y.ndim == 1:
         Y = Y.reshape(-1, 1) if lay.sample_axis == 0 else Y.reshape(1, -1)
     return Data(X, np.asarray(Y, dtype=float))

@@ -17,7 +17,7 @@ import sys
 
 import numpy as np
 
-from shapecheck.tracing import PACKAGE_DIR, calls
+from shapecheck.tracing import calls, in_shapecheck
 from shapecheck.tracing.calls import shape_of
 from shapecheck.tracing.explain import build_explanation, parse_source
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, RECORDED_CALLS, Site, SiteRegistry
@@ -134,9 +134,7 @@ def learner_frame(tb):
     found = (None, None)
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
-        filename = os.path.abspath(name)
-        if not name.startswith("<shapecheck ") and not filename.startswith((_NUMPY_DIR + os.sep,
-                                                                            PACKAGE_DIR + os.sep)):
+        if not in_shapecheck(name) and not os.path.abspath(name).startswith(_NUMPY_DIR + os.sep):
             found = (tb.tb_frame, tb.tb_lineno)
         tb = tb.tb_next
     return found

@@ -69,10 +69,13 @@ def classify(op: str, exception: BaseException) -> str | None:
 def explain_failure(tracer, failure) -> str:
     """The explanation text added to the exception (and kept for the report); '' for other errors."""
     site = tracer.registry.sites[failure.site]
-    network = infer_network(tracer)
+
+    def plan():                  # read from the run only when no rewrite fits
+        network = infer_network(tracer)
+        return network.plan_command() if network else None
+
     explanation = build_explanation(tracer.registry, failure.site, failure.kind, failure.shapes, failure.exception,
-                                    known=_known_shapes(tracer, site.file), details=failure.details,
-                                    plan=network.plan_command() if network else None)
+                                    known=_known_shapes(tracer, site.file), details=failure.details, plan=plan)
     failure.explanation = explanation
     return explanation.text if explanation else ""
 
@@ -94,10 +97,11 @@ def _known_shapes(tracer, file: str) -> dict:
 
 
 def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception, *, known: dict | None = None,
-                      details: dict | None = None, plan: str | None = None) -> Explanation | None:
+                      details: dict | None = None, plan=None) -> Explanation | None:
     """The explanation of ``op`` failing on operands of ``shapes`` at the site; ``known``: shapes of names
     seen in the run (for "send it through W first"), ``details``: a call's options, ``plan``: the
-    ``shapecheck plan`` command for the network the run computed. None when it is not a shape error."""
+    ``shapecheck plan`` command for the network the run computed (or a function giving it, called only when
+    no rewrite fits). None when it is not a shape error."""
     site = registry.sites[site_id]
     kind = classify(op, exception)
     if kind is None:
@@ -242,8 +246,9 @@ def _as_update(fix, target, symbol) -> str | None:
     return f"`{text} {symbol}= {fix.text[len(prefix):]}`"
 
 
-def _no_sound_fix(operands, plan: str | None) -> str:
+def _no_sound_fix(operands, plan) -> str:
     (lt, _), (rt, _) = operands
+    plan = plan() if callable(plan) else plan
     command = (f"`{plan}` (the sizes this run used)" if plan
                else "`shapecheck plan d h ... t --layout rows|columns -n N` with your layer sizes")
     return (f"no rewrite of these two operands fits, so one of them has the wrong shape: look up the shapes "

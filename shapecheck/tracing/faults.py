@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 
 from shapecheck.errors import ShapecheckError
-from shapecheck.tracing import PACKAGE_DIR
+from shapecheck.tracing import PACKAGE_DIR, in_shapecheck
 from shapecheck.tracing.rewrite import PREFIX
 
 #: The exit code of ``shapecheck trace`` when the learner's program succeeded but the tracer failed.
@@ -68,4 +68,4 @@ def _frames(tb) -> list[tuple[str, int]]:
 
 
 def _is_ours(filename: str) -> bool:
-    return filename.startswith(("<shapecheck ", "<frozen ")) or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)
+    return in_shapecheck(filename) or filename.startswith("<frozen ")

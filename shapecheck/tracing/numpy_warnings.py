@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from shapecheck.tracing import PACKAGE_DIR
+from shapecheck.tracing import in_shapecheck
 from shapecheck.tracing.faults import mark_as_learners
 
 #: The ``__name__`` of the generated operator functions (what warning filters match against).
@@ -42,7 +42,7 @@ class LearnerLineWarnings:
         shown_by = warnings.showwarning
 
         def show(message, category, filename, lineno, file=None, line=None):
-            frame = _learner_frame() if _ours(filename) else None
+            frame = _learner_frame() if in_shapecheck(filename) else None
             if frame is None:
                 return shown_by(message, category, filename, lineno, file, line)
             try:
@@ -62,17 +62,13 @@ class LearnerLineWarnings:
             self._context = None
 
 
-def _ours(filename: str) -> bool:
-    return filename.startswith("<shapecheck ") or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep)
-
-
 def _learner_frame():
     """The innermost frame that is not shapecheck's, an operator function's, the warnings module's or
     numpy's (a numpy function the tracer called warns from its own frames, below the tracer's)."""
     frame = sys._getframe(2)
     while frame is not None:
         filename = frame.f_code.co_filename
-        if not (_ours(filename) or os.path.basename(filename) == "warnings.py"
+        if not (in_shapecheck(filename) or os.path.basename(filename) == "warnings.py"
                 or os.path.abspath(filename).startswith(_NUMPY_DIR + os.sep)):
             return frame
         frame = frame.f_back

@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from shapecheck.errors import ShapecheckError
-from shapecheck.tracing import PACKAGE_DIR
+from shapecheck.tracing import in_shapecheck
 from shapecheck.tracing.explain import display_path
 from shapecheck.tracing.faults import could_not_trace, escaped_fault, mark_as_learners
 from shapecheck.tracing.report import TraceReport, build_report
@@ -267,8 +267,7 @@ def _drop_own_frames(summary, seen):
 def _own_file(filename: str) -> bool:
     """shapecheck's frames, importlib's (Python hides them too), and the warnings module's (they appear only
     when a warning the tracer moved to the learner's line is turned into an error)."""
-    return filename.startswith(("<shapecheck ", "<frozen importlib")) \
-        or os.path.abspath(filename).startswith(PACKAGE_DIR + os.sep) \
+    return in_shapecheck(filename) or filename.startswith("<frozen importlib") \
         or os.path.abspath(filename) == os.path.abspath(warnings.__file__)
 
 

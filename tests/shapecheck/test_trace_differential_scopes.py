@@ -500,8 +500,8 @@ def _recorded_view(tracer):
 
 
 def _names(namespace):
-    # numpy's floating-point warnings are attributed to the innermost Python frame, which traced is the
-    # tracer's operator function, so the module's __warningregistry__ is made only untraced
+    # numpy's floating-point warnings create the module's __warningregistry__ (the tracer moves them to the
+    # learner's line, but the warnings are ignored here, so whether a registry appears is not the program's)
     return sorted(k for k in namespace if k not in ("__builtins__", "__warningregistry__"))
 
 
