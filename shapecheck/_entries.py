@@ -7,11 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck._methods import METHODS, entry_estimates, entry_plan, entry_rounding
+from shapecheck._methods import METHODS, entry_errors, entry_estimates, entry_plan
 from shapecheck.gradient_report import GradientRow
 
 
-#: An entry fails only when its discrepancy is also this many times the rounding its estimate carries.
+#: An entry fails only when its discrepancy is also this many times the rounding and truncation its
+#: estimate carries.
 SAFETY = 10.0
 #: At most this many failing entries per tensor are re-measured (the largest relative errors first).
 MAX_CONFIRMED = 64
@@ -29,11 +30,18 @@ class Confirmations:
 
 def entry_numerics(target, t: int, indices: np.ndarray, method, h: float, base: float, eps: float = 0.0):
     """Numeric derivative at each flat index, with the one-sided slopes where the method gives them, and
-    the rounding each carries (zero unless ``eps``, the loss's precision, is given)."""
+    the error each may carry (:func:`error_estimate`; ``eps`` is the loss's precision)."""
     flat, steps = entry_plan(method, np.asarray(indices), h)
     losses, realised = target.entry_losses(t, flat, steps)
     numeric, forward, backward = entry_estimates(method, losses, realised, h, base)
-    return numeric, forward, backward, entry_rounding(method, losses, realised, base, eps)
+    return numeric, forward, backward, error_estimate(method, losses, realised, base, eps)
+
+
+def error_estimate(method, losses, realised, base, eps) -> np.ndarray:
+    """How far each entry's estimate may be off and still be right: SAFETY times its rounding and
+    truncation (see ``_methods``)."""
+    rounding, truncation = entry_errors(method, losses, realised, base, eps)
+    return SAFETY * (rounding + truncation)
 
 
 def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmations=None) -> list[GradientRow]:
@@ -45,7 +53,7 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     rows = []
     for (t, name, array, grad, indices), (losses, realised) in zip(tensors, answers):
         numerics = (*entry_estimates(method, losses, realised, h, base),
-                    entry_rounding(method, losses, realised, base, eps))
+                    error_estimate(method, losses, realised, base, eps))
         rows.append(_entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol, eps,
                                confirmations))
     return rows
@@ -61,10 +69,10 @@ def check_entries(target, t, name, array, grad, indices, method, h, base, rtol, 
 
 def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol, eps,
                confirmations) -> GradientRow:
-    numeric, forward, backward, rounding = numerics
+    numeric, forward, backward, error = numerics
     a = grad.reshape(-1)[indices]
-    noise = confirm(target, t, indices, a, numeric, rounding, method, h, base, rtol, atol, eps, confirmations)
-    row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol, rounding, noise)
+    noise = confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, eps, confirmations)
+    row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol, error, noise)
     if row.status == "FAIL" and len(indices) == array.size:
         detail = whole_tensor_pattern(grad, numeric.reshape(array.shape), rtol, atol)
         if detail:
@@ -72,48 +80,49 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
     return row
 
 
-def thresholds(a, n, rtol, atol, rounding) -> np.ndarray:
+def thresholds(a, n, rtol, atol, error) -> np.ndarray:
     """The discrepancy each entry may show and still be right: the user's ``rtol`` (relative to the larger
-    of the two values, ``atol`` for vanishing ones) or SAFETY times the rounding its estimate carries."""
+    of the two values, ``atol`` for vanishing ones) or the error its estimate may carry (:func:`error_estimate`)."""
     scale = np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
-    return np.maximum(rtol * scale, SAFETY * rounding)
+    return np.maximum(rtol * scale, error)
 
 
-def confirm(target, t, indices, a, numeric, rounding, method, h, base, rtol, atol, eps, confirmations):
+def confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, eps, confirmations):
     """Re-measure the failures with central differences at two further step sizes: a discrepancy that
     stays put is a bug; one that moves with the step (rounding grows as the step shrinks, truncation and
     the pull of a kink as it grows) is noise, and so is a failure where the one-sided slopes show a kink
     (ReLU units of many samples switch inside a step). Returns a boolean array: True where it was noise.
 
     A failure stays put when two of the three estimates agree with each other (to a quarter of their
-    distance from the analytic value, plus their rounding) and both are clearly off. At most
+    distance from the analytic value, plus three tenths of their error estimates, i.e. three times their
+    rounding) and both are clearly off. At most
     MAX_CONFIRMED failures are re-measured, the largest first; when every one of them moved, so did the
     rest (they are counted as noise), and when any stayed put the tensor fails. Complex steps are exact
     to rounding: their failures are never re-measured.
     """
     noise = np.zeros(len(indices), dtype=bool)
     gap = np.abs(a - numeric)
-    limit = thresholds(a, numeric, rtol, atol, rounding)
+    limit = thresholds(a, numeric, rtol, atol, error)
     failing = (gap > limit) & np.isfinite(numeric) & np.isfinite(a)
     if not failing.any() or confirmations is None or method.name == "complex":
         return noise
     order = np.argsort(-(gap / np.maximum(limit, 1e-300)))
     picked = np.array([i for i in order if failing[i]][:MAX_CONFIRMED])
     before = target.counter.calls
-    estimates, roundings = [numeric[picked]], [rounding[picked]]
+    estimates, errors = [numeric[picked]], [error[picked]]
     at_kink = np.zeros(len(picked), dtype=bool)
     for step in confirmations.steps:
-        other, forward, backward, other_rounding = entry_numerics(target, t, np.asarray(indices)[picked],
-                                                                  METHODS["central"], step, base, eps)
+        other, forward, backward, other_error = entry_numerics(target, t, np.asarray(indices)[picked],
+                                                               METHODS["central"], step, base, eps)
         estimates.append(other)
-        roundings.append(other_rounding)
+        errors.append(other_error)
         at_kink |= kinked(a[picked], forward, backward, rtol, atol)
-    estimates, roundings = np.array(estimates), np.array(roundings)          # (3, picked)
+    estimates, errors = np.array(estimates), np.array(errors)          # (3, picked)
     stays = np.zeros(len(picked), dtype=bool)
     for k, j in ((0, 1), (0, 2), (1, 2)):
         gap_k, gap_j = np.abs(a[picked] - estimates[k]), np.abs(a[picked] - estimates[j])
         agree = np.abs(estimates[k] - estimates[j]) <= 0.25 * np.minimum(gap_k, gap_j) \
-            + 3 * (roundings[k] + roundings[j])
+            + 0.3 * (errors[k] + errors[j])
         off = np.minimum(gap_k, gap_j) > limit[picked]
         stays |= agree & off & np.isfinite(estimates[k]) & np.isfinite(estimates[j])
     moved = ~stays | at_kink
@@ -128,20 +137,20 @@ def confirm(target, t, indices, a, numeric, rounding, method, h, base, rtol, ato
     return noise
 
 
-def judge(name, shape, indices, a, n, forward, backward, rtol, atol, rounding=None, noise=None) -> GradientRow:
+def judge(name, shape, indices, a, n, forward, backward, rtol, atol, error=None, noise=None) -> GradientRow:
     """Per-entry analytic ``a`` and numeric ``n`` become a row: nan, FAIL, kink, noisy or ok.
 
     An entry fails when its discrepancy exceeds its threshold (:func:`thresholds`) and was not shown to
-    be noise by :func:`confirm`. The row's ``power`` is the relative error a wrong entry needs to be
-    caught (the 90th percentile over the checked entries).
+    be noise by :func:`confirm`. The row's ``power`` is the relative error that a wrong entry of median
+    size or more would have needed to be caught (:func:`power_of`).
     """
-    rounding = np.zeros(len(indices)) if rounding is None else rounding
+    error = np.zeros(len(indices)) if error is None else error
     noise = np.zeros(len(indices), dtype=bool) if noise is None else noise
     abs_err = np.abs(a - n)
     rel_err = abs_err / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
-    limit = thresholds(a, n, rtol, atol, rounding)
+    limit = thresholds(a, n, rtol, atol, error)
     own = np.maximum(np.maximum(np.abs(a), np.abs(n)), 1e-300)     # relative to each entry's own size
-    power = float(np.percentile(limit / own, 90)) if len(limit) and np.isfinite(limit).all() else math.nan
+    power = power_of(detectable(a, n, forward, backward, limit, rtol, atol), a)
     checked = len(indices)
 
     def index_of(pick):
@@ -178,6 +187,30 @@ def judge(name, shape, indices, a, n, forward, backward, rtol, atol, rounding=No
                                          "inside the step), so it is noise, not a bug")
     pick = int(np.argmax(np.where(at_kink, rel_err, -1.0)))
     return row("kink", pick, detail="one-sided differences disagree (a kink such as ReLU at 0)")
+
+
+def detectable(a, n, forward, backward, limit, rtol, atol) -> np.ndarray:
+    """The relative error (to the entry's own size) that an error in each entry would need to be caught:
+    its threshold, plus the discrepancy the entry already shows, plus, where the one-sided slopes disagree
+    like at a kink, the distance out of the kink's band (an error inside it passes for the kink). Divided
+    by ``1 - rtol`` because the threshold grows with the wrong value itself."""
+    own = np.maximum(np.abs(a), 1e-300)
+    known = np.isfinite(forward) & np.isfinite(backward)
+    low, high = np.fmin(forward, backward), np.fmax(forward, backward)
+    tolerance = np.maximum(rtol * np.maximum(np.abs(low), np.abs(high)), atol)
+    kink_like = known & (high - low > 10 * tolerance)
+    band = np.where(kink_like, np.maximum(np.abs(a - low), np.abs(high - a)) + tolerance + 0.1 * (high - low), 0.0)
+    return (limit + np.abs(a - n) + np.nan_to_num(band)) / own / (1 - min(rtol, 0.5))
+
+
+def power_of(needed: np.ndarray, a: np.ndarray) -> float:
+    """The stated power: the largest relative error needed (:func:`detectable`) over the entries of median
+    size or more (errors in smaller entries are judged by ``atol``). NaN when there is no such entry."""
+    size = np.abs(a)
+    upper = (size >= np.median(size)) & (size > 0) if len(size) else np.zeros(0, dtype=bool)
+    if not upper.any() or not np.isfinite(needed[upper]).all():
+        return math.nan
+    return float(np.max(needed[upper]))
 
 
 def kinked(a, forward, backward, rtol, atol) -> np.ndarray:

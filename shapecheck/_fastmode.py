@@ -16,13 +16,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck._entries import SAFETY, check_entries, kinked
+from shapecheck._entries import SAFETY, check_entries, kinked, power_of
 from shapecheck.gradient_report import GradientRow
 
 DIRECTIONS = 2
 MAX_SUSPECTS = 8
-#: An entry's random weight along a direction can be small: the stated power allows a factor of this.
-POWER_MARGIN = 4.0
 
 
 @dataclass(frozen=True)
@@ -35,10 +33,21 @@ class Measure:
     floor: float
     one_sided: tuple | None = None
     rounding: float = 0.0          # the rounding the numeric estimate carries
+    truncation: float = 0.0        # the truncation it carries (Richardson only)
+    weights: np.ndarray | None = None   # (|S|,) each entry's weight in the directional derivative
 
     def fails(self, rtol) -> bool:
-        """Over the tolerance, and over SAFETY times the rounding of the measurement."""
-        return self.rel_error(rtol) > rtol and abs(self.analytic - self.numeric) > SAFETY * self.rounding
+        """Over the tolerance, and over the error the measurement may carry."""
+        return self.rel_error(rtol) > rtol and abs(self.analytic - self.numeric) > self.error
+
+    @property
+    def error(self) -> float:
+        """SAFETY times the rounding and truncation (as for entries, ``_entries.error_estimate``)."""
+        return SAFETY * (self.rounding + self.truncation)
+
+    def threshold(self, rtol) -> float:
+        """The discrepancy this measurement may show and pass."""
+        return max(rtol * max(self.scale, abs(self.analytic), abs(self.numeric), self.floor / rtol), self.error)
 
     def rel_error(self, rtol) -> float:
         """|analytic - numeric| / max(||g_S v_S||_2, |analytic|, |numeric|, atol sqrt(|S|) / rtol).
@@ -52,7 +61,7 @@ class Measure:
     def minus(self, other: "Measure", scale: float, floor: float) -> "Measure":
         """The measure of the complementary half, by linearity (no loss evaluation)."""
         return Measure(self.numeric - other.numeric, self.analytic - other.analytic, scale, floor, None,
-                       self.rounding + other.rounding)
+                       self.rounding + other.rounding, self.truncation + other.truncation)
 
 
 class _Directional:
@@ -69,8 +78,9 @@ class _Directional:
         est = self.method.estimate(losses, realised, v, step, self.base)
         v_eff = np.real(est.v_eff)
         rounding = float(self.method.rounding(np.real(losses), step, self.base, self.machine))
+        truncation = float(np.nan_to_num(self.method.truncation(np.real(losses), step, self.base)))
         return Measure(est.numeric, float(self.g[S] @ v_eff), float(np.linalg.norm(self.g[S] * v_eff)),
-                       self.atol * np.sqrt(len(S)), est.one_sided, rounding)
+                       self.atol * np.sqrt(len(S)), est.one_sided, rounding, truncation, v_eff)
 
     def bounds(self, S, signs) -> tuple[float, float]:
         """The scale and floor of a set measured by subtraction (see :meth:`Measure.rel_error`)."""
@@ -94,7 +104,7 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
         return GradientRow(name, array.shape, "nan", float("nan"), float("nan"), None, None, None, DIRECTIONS,
                            DIRECTIONS, f"the {where} is not finite along a random direction")
     failing = [k for k, m in enumerate(measures) if m.fails(rtol)]
-    power = _power(measures[0], grad, rtol)
+    power = _power(measures, grad, rtol, atol)
     if not failing:
         return GradientRow(name, array.shape, "ok", max(abs_errs), max(rels), None, None, None, DIRECTIONS,
                            power=power)
@@ -110,10 +120,9 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
     confirmed = check_entries(target, t, name, array, grad, np.array(suspects), method, h, base, rtol, atol,
                               machine, confirmations)
     if confirmed.ok:
-        # the direction failed but its suspects were noise or kinks: errors of the direction's size could
-        # hide among them
-        power = max(power, POWER_MARGIN * rels[k] * measures[k].scale / max(
-            float(np.linalg.norm(grad)) / np.sqrt(max(size, 1)), 1e-300))
+        # the direction failed but its suspects were noise or kinks: errors as large as the discrepancy it
+        # showed could hide among them
+        power = max(power, _power(measures, grad, rtol, atol, hidden=abs_errs[k]))
     detail = pattern or confirmed.detail
     if len(suspects) >= MAX_SUSPECTS:
         detail = (detail + "; " if detail else "") + f"stopped after {MAX_SUSPECTS} suspects: many entries are wrong"
@@ -147,15 +156,30 @@ def _localise(check: _Directional, everything, whole: Measure, signs, rtol) -> l
     return sorted(suspects)
 
 
-def _power(measure: Measure, grad, rtol) -> float:
-    """The relative error one wrong entry of typical size needs to show along a random direction: the
-    direction's threshold over the entry's share of it (about rtol * sqrt(entries): fast mode sees
-    errors spread over many entries, or large in one; the full mode sees small ones)."""
-    typical = float(np.linalg.norm(grad)) / np.sqrt(max(grad.size, 1))
-    if typical == 0:
-        return float("nan")
-    threshold = max(rtol * max(measure.scale, measure.floor / rtol), SAFETY * measure.rounding)
-    return POWER_MARGIN * threshold / typical
+def _power(measures, grad, rtol, atol, hidden: float = 0.0) -> float:
+    """The relative error that one wrong entry, of median size or more, would have needed to be caught.
+
+    A wrong entry i adds ``e_i * w_i`` to the analytic derivative along a direction (``w_i``: its weight
+    there). It makes that direction fail once it exceeds the direction's threshold, plus the discrepancy
+    already measured (or ``hidden``), plus the way out of a kink's band; the better of the two directions
+    counts. The suspects it leads to are then checked entry by entry, with thresholds of about
+    ``rtol`` and the same rounding. So the power is about ``rtol * sqrt(entries)`` times 1/|w_i| for the
+    worst-placed entry: fast mode sees errors spread over many entries, or large in one; full mode sees
+    small ones.
+    """
+    g = np.abs(grad.reshape(-1))
+    needed = []
+    for m in measures:
+        kink = 0.0
+        if m.one_sided is not None:
+            low, high = sorted(m.one_sided)
+            if high - low > 10 * max(rtol * max(abs(low), abs(high)), atol):
+                kink = max(abs(m.analytic - low), abs(high - m.analytic)) + 0.1 * (high - low)
+        shift = m.threshold(rtol) + max(abs(m.analytic - m.numeric), hidden) + kink
+        needed.append(shift / np.maximum(g * np.abs(np.real(m.weights)), 1e-300))
+    by_direction = np.min(needed, axis=0)
+    by_entry = np.maximum(rtol, (measures[0].error + measures[0].rounding) / np.maximum(g, 1e-300))
+    return power_of(np.maximum(by_direction, by_entry) / (1 - min(rtol, 0.5)), g)
 
 
 def _scale_pattern(measures) -> str:

@@ -14,9 +14,18 @@ method         estimate                                        loss calls  error
 =============  ==============================================  =========  ==============
 
 Central differences use the realised step (``float32(x + h) - x`` is not ``h``), which keeps float32
-checks honest. Central and Richardson also give the two one-sided slopes, used to recognise kinks. Every
-method also says how much rounding its estimate carries: each loss is known to about ``eps`` (the
-precision it was evaluated in) times its size, divided by the step.
+checks honest. Central and Richardson also give the two one-sided slopes, used to recognise kinks.
+
+Every method also says how far its estimate may be off, from the losses it already evaluated:
+
+- rounding: each loss is known to about ``eps`` (the precision it was evaluated in) times its size, so
+  the estimate carries that over the step;
+- truncation: Richardson's coarse and fine central differences show the h**2 term they cancel
+  (``fine - coarse`` is 3/4 of it); the h**4 term that remains is estimated from it by assuming the
+  terms shrink geometrically, ``(fine - coarse)**2 / |estimate|``, capped by ``|fine - coarse| / 3``
+  (the fine difference's own truncation, a bound). Central and forward differences cannot see their
+  truncation in their own losses: the checker re-measures every entry that fails at two more step sizes
+  instead (``_entries.confirm``), which is where truncation shows. The complex step has none.
 """
 
 from __future__ import annotations
@@ -58,6 +67,12 @@ class Central:
     def rounding(self, losses, h, base, eps):
         return eps * (abs(losses[0]) + abs(losses[1])) / (2 * h)
 
+    def truncation_entries(self, L, r, base):
+        return np.zeros(len(L))
+
+    def truncation(self, losses, h, base):
+        return 0.0
+
 
 class Forward:
     name, calls, steps = "forward", 1, (1.0,)
@@ -78,6 +93,12 @@ class Forward:
     def rounding(self, losses, h, base, eps):
         return eps * (abs(losses[0]) + abs(base)) / h
 
+    def truncation_entries(self, L, r, base):
+        return np.zeros(len(L))
+
+    def truncation(self, losses, h, base):
+        return 0.0
+
 
 class Richardson:
     name, calls, steps = "richardson", 4, (1.0, -1.0, 0.5, -0.5)
@@ -90,7 +111,9 @@ class Richardson:
         coarse, fine = (plus - minus) / (2 * h), (half_plus - half_minus) / h
         v_eff = (realised[2] - realised[3]) / h
         one_sided = ((half_plus - base) / (h / 2), (base - half_minus) / (h / 2))
-        return Estimate((4 * fine - coarse) / 3, v_eff, one_sided)
+        gap_coarse = abs((plus - base) / h - (base - minus) / h)
+        kink_like = abs(one_sided[0] - one_sided[1]) > 0.75 * gap_coarse     # as in estimate_entries
+        return Estimate((4 * fine - coarse) / 3, v_eff, one_sided if kink_like else None)
 
     def estimate_entries(self, L, r, base):
         """One-sided slopes are reported only where their gap does not shrink with the step (a kink);
@@ -110,6 +133,15 @@ class Richardson:
     def rounding(self, losses, h, base, eps):
         plus, minus, half_plus, half_minus = (abs(x) for x in losses)
         return eps * (4 * (half_plus + half_minus) / h + (plus + minus) / (2 * h)) / 3
+
+    def truncation_entries(self, L, r, base):
+        coarse = (L[:, 0] - L[:, 1]) / (r[:, 0] - r[:, 1])
+        fine = (L[:, 2] - L[:, 3]) / (r[:, 2] - r[:, 3])
+        return _extrapolation_error(coarse, fine)
+
+    def truncation(self, losses, h, base):
+        plus, minus, half_plus, half_minus = losses
+        return float(_extrapolation_error((plus - minus) / (2 * h), (half_plus - half_minus) / h))
 
 
 class ComplexStep:
@@ -134,6 +166,19 @@ class ComplexStep:
     def rounding(self, losses, h, base, eps):
         return eps * abs(np.imag(losses[0])) / h
 
+    def truncation_entries(self, L, r, base):
+        return np.zeros(len(L))
+
+    def truncation(self, losses, h, base):
+        return 0.0
+
+
+def _extrapolation_error(coarse, fine):
+    """The truncation left in ``(4 fine - coarse) / 3`` (see the module's docstring)."""
+    cancelled = np.abs(np.asarray(fine) - np.asarray(coarse))
+    extrapolated = np.abs(4 * np.asarray(fine) - np.asarray(coarse)) / 3
+    return np.minimum(cancelled / 3, cancelled ** 2 / np.maximum(extrapolated, 1e-300))
+
 
 def entry_plan(method, indices: np.ndarray, h: float) -> tuple[np.ndarray, np.ndarray]:
     """Single-entry perturbations for every index: flat indices and steps, ``method.calls`` per entry.
@@ -152,12 +197,12 @@ def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, 
     return method.estimate_entries(L, r, base)
 
 
-def entry_rounding(method, losses: np.ndarray, realised: np.ndarray, base: float, eps: float) -> np.ndarray:
-    """For each single-entry estimate, the size of the rounding it carries (eps: the precision the loss
-    was evaluated in)."""
+def entry_errors(method, losses: np.ndarray, realised: np.ndarray, base: float, eps: float):
+    """For each single-entry estimate, the rounding it carries (eps: the precision the loss was evaluated
+    in) and the truncation it carries."""
     L = losses.reshape(-1, method.calls)
     r = realised.reshape(-1, method.calls)
-    return np.abs(method.rounding_entries(L, r, base, eps))
+    return np.abs(method.rounding_entries(L, r, base, eps)), np.nan_to_num(method.truncation_entries(L, r, base))
 
 
 METHODS = {method.name: method for method in (Central(), Forward(), Richardson(), ComplexStep())}

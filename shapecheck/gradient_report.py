@@ -33,7 +33,7 @@ class GradientRow:
     failed: int = 0
     detail: str = ""
     suspects: tuple = ()
-    power: float = math.nan      # a wrong entry is caught when its relative error exceeds this (9 in 10 entries)
+    power: float = math.nan      # an error in an entry of median size or more is caught above this (relative)
 
     @property
     def ok(self) -> bool:
@@ -69,8 +69,8 @@ class GradientReport:
 
     @property
     def power(self) -> float:
-        """The relative error a wrong entry needs to be caught by this run (the worst tensor's 90th
-        percentile; NaN when no entry was checked one by one)."""
+        """The relative error that one wrong entry, of median size or more in its tensor, would have needed
+        to be caught by this run (the worst tensor's; in sample mode, among the sampled entries only)."""
         found = [row.power for row in self.rows if math.isfinite(row.power)]
         return max(found) if found else math.nan
 
@@ -91,7 +91,9 @@ class GradientReport:
             noisy = [row.name for row in self.rows if row.status == "noisy"]
             extra += f"; noisy (rounding, not a bug) in {', '.join(noisy)}" if noisy else ""
             if math.isfinite(self.power):
-                extra += f"; errors larger than about {self.power:.0e} relative would have been caught"
+                where = "a sampled entry" if self.mode == "sample" else "any entry"
+                extra += (f"; an error larger than about {_round_up(self.power)} relative in {where} of median size "
+                          "or more would have been caught")
             return f"gradients OK: {len(self.rows)} tensors, max relative error {worst:.1e} ({how}){extra}"
         first, names = bad[0], ", ".join(row.name for row in bad)
         if first.status in ("shape", "nan") or first.worst_index is None:
@@ -151,3 +153,9 @@ def _json_float(value):
 
 def _index_list(index):
     return None if index is None else list(index)
+
+
+def _round_up(value: float) -> str:
+    """Two significant digits, rounded up (a stated power must not promise more than was measured)."""
+    exponent = math.floor(math.log10(value)) - 1
+    return f"{math.ceil(value / 10 ** exponent - 1e-9) * 10.0 ** exponent:.2g}"

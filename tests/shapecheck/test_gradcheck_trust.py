@@ -38,17 +38,41 @@ def test_a_correct_gradient_of_a_smooth_loss_is_never_wrong(problem, method, mod
     assert report.ok, str(report)
 
 
-@settings(max_examples=40, deadline=None)
-@given(problems, st.sampled_from([1e-2, 1e-3]))
-def test_an_error_above_the_stated_power_is_caught(problem, size):
-    loss, params, grads = smooth_problem(*problem)
-    correct = check_gradients(loss, params, grads)
+def plant(grads, size, pick):
+    """``grads`` with one entry of median size or more (the entries the stated power covers) made ``1 + size``
+    times too large; ``pick`` in [0, 1) chooses the tensor and the entry."""
     wrong = {k: v.copy() for k, v in grads.items()}
-    flat = wrong["W1"].reshape(-1)
-    typical = int(np.argsort(np.abs(flat))[len(flat) // 2])       # an entry of median size
-    flat[typical] *= 1 + size
-    if correct.power <= size:
-        assert not check_gradients(loss, params, wrong).ok
+    name = sorted(wrong)[int(pick * len(wrong))]
+    flat = wrong[name].reshape(-1)
+    large = np.flatnonzero(np.abs(flat) >= np.median(np.abs(flat)))
+    flat[large[int(pick * 997) % len(large)]] *= 1 + size
+    return wrong
+
+
+@settings(max_examples=80, deadline=None)
+@given(problems, st.sampled_from([1e-1, 1e-2, 1e-3, 1e-4]), st.sampled_from(["central", "forward", "richardson",
+       "complex"]), st.sampled_from(["full", "fast"]), st.sampled_from([np.float64, np.float32]),
+       st.floats(0, 0.999))
+def test_an_error_above_the_stated_power_is_caught(problem, size, method, mode, dtype, pick):
+    loss, params, grads = smooth_problem(*problem)
+    params = {k: v.astype(dtype) for k, v in params.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")              # float32 precision, complex step on float32 copies
+        correct = check_gradients(loss, params, grads, method=method, mode=mode)
+        assert correct.ok, str(correct)
+        if correct.power <= size:
+            wrong = check_gradients(loss, params, plant(grads, size, pick), method=method, mode=mode)
+            assert not wrong.ok, f"stated power {correct.power:.1e}, planted {size:g}\n{wrong}"
+
+
+def test_the_stated_power_is_the_weakest_over_entries_of_median_size_or_more():
+    """A full check's power: rtol for a float64 loss of size 1; for fast mode, coarser by about
+    sqrt(entries) (one wrong entry shares a random direction with all the others)."""
+    loss, params, grads = smooth_problem(3, 60, 11, 5, 1.0, "mean")
+    full = check_gradients(loss, params, grads)
+    fast = check_gradients(loss, params, grads, mode="fast")
+    assert 1e-5 <= full.power < 2e-5
+    assert full.power * np.sqrt(11 * 5) / 3 < fast.power < 1.0
 
 
 def test_a_correct_summed_loss_of_size_3000_is_not_a_false_alarm():
