@@ -5,8 +5,12 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import subprocess
+import tarfile
 import time
 from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
 
 import numpy as np
 
@@ -61,3 +65,13 @@ def machine() -> dict:
 
 def fmt_seconds(seconds: float) -> str:
     return f"{seconds * 1e3:.2f} ms" if seconds < 1 else f"{seconds:.2f} s"
+
+
+def export(revision: str, folder: Path) -> Path:
+    """The shapecheck and reference_nets packages as they were at git ``revision``, in ``folder``."""
+    root = Path(__file__).resolve().parent.parent
+    archive = subprocess.run(["git", "archive", "--format=tar", revision, "shapecheck", "reference_nets"],
+                             cwd=root, capture_output=True, check=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder)
+    return folder

@@ -17,12 +17,14 @@ import platform
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
-from io import BytesIO
 from pathlib import Path
 
 from tabulate import tabulate
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from harness import export  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "benchmarks" / "programs" / "xor_loop.py"
@@ -45,15 +47,6 @@ else:
     assert report.exit_code == 0
 print(time.perf_counter() - start, file=sys.__stderr__)
 """
-
-
-def export(revision: str, folder: Path) -> Path:
-    """The shapecheck and reference_nets packages as they were at ``revision``, in ``folder``."""
-    archive = subprocess.run(["git", "archive", "--format=tar", revision, "shapecheck", "reference_nets"],
-                             cwd=ROOT, capture_output=True, check=True).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(folder)
-    return folder
 
 
 def timed(root: Path, mode: str, argv) -> float:

@@ -200,14 +200,17 @@ def detectable(a, n, forward, backward, limit, rtol, atol) -> np.ndarray:
     tolerance = np.maximum(rtol * np.maximum(np.abs(low), np.abs(high)), atol)
     kink_like = known & (high - low > 10 * tolerance)
     band = np.where(kink_like, np.maximum(np.abs(a - low), np.abs(high - a)) + tolerance + 0.1 * (high - low), 0.0)
-    return (limit + np.abs(a - n) + np.nan_to_num(band)) / own / (1 - min(rtol, 0.5))
+    return (limit + np.abs(a - n) + band) / own / (1 - min(rtol, 0.5))
 
 
 def power_of(needed: np.ndarray, a: np.ndarray) -> float:
     """The stated power: the largest relative error needed (:func:`detectable`) over the entries of median
     size or more (errors in smaller entries are judged by ``atol``). NaN when there is no such entry."""
     size = np.abs(a)
-    upper = (size >= np.median(size)) & (size > 0) if len(size) else np.zeros(0, dtype=bool)
+    if not len(size):
+        return math.nan
+    middle = len(size) // 2            # the median, without np.median (whose first call imports numpy.ma)
+    upper = (size >= np.partition(size, middle)[middle]) & (size > 0)
     if not upper.any() or not np.isfinite(needed[upper]).all():
         return math.nan
     return float(np.max(needed[upper]))

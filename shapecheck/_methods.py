@@ -202,7 +202,7 @@ def entry_errors(method, losses: np.ndarray, realised: np.ndarray, base: float, 
     in) and the truncation it carries."""
     L = losses.reshape(-1, method.calls)
     r = realised.reshape(-1, method.calls)
-    return np.abs(method.rounding_entries(L, r, base, eps)), np.nan_to_num(method.truncation_entries(L, r, base))
+    return np.abs(method.rounding_entries(L, r, base, eps)), method.truncation_entries(L, r, base)
 
 
 METHODS = {method.name: method for method in (Central(), Forward(), Richardson(), ComplexStep())}
