@@ -85,9 +85,13 @@ def run(config):
 
 def plant(grads, size, rng):
     """A copy of ``grads`` with one entry, of median size or more in a random tensor, made ``1 + size``
-    times too large (the stated power covers exactly those entries). Returns (copy, tensor name)."""
+    times too large (the stated power covers exactly those entries). Returns (copy, tensor name), or
+    (None, None) when every gradient is zero (dead ReLU units: no error can be planted)."""
     wrong = {k: v.copy() for k, v in grads.items()}
-    name = list(wrong)[rng.integers(len(wrong))]
+    alive = [k for k, v in wrong.items() if np.any(v)]
+    if not alive:
+        return None, None
+    name = alive[rng.integers(len(alive))]
     flat = wrong[name].reshape(-1)
     large = np.flatnonzero((np.abs(flat) >= np.median(np.abs(flat))) & (flat != 0))
     flat[large[rng.integers(len(large))]] *= 1 + size
@@ -103,6 +107,8 @@ def planted(config, loss, params, grads, peers):
     rng = np.random.default_rng(config["seed"] + 1)
     for size in PLANTED:
         wrong, name = plant(grads, size, rng)
+        if wrong is None:
+            continue
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             report = check_gradients(loss, params, wrong, mode=config["mode"], method=config["method"],

@@ -25,7 +25,7 @@ Every method also says how far its estimate may be off, from the losses it alrea
   terms shrink geometrically, ``(fine - coarse)**2 / |estimate|``, capped by ``|fine - coarse| / 3``
   (the fine difference's own truncation, a bound). Central and forward differences cannot see their
   truncation in their own losses: the checker re-measures every entry that fails at two more step sizes
-  instead (``_entries.confirm``), which is where truncation shows. The complex step has none.
+  instead (``entries.confirm``), which is where truncation shows. The complex step has none.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck._methods import METHODS, entry_errors, entry_estimates, entry_plan
-from shapecheck.gradient_report import GradientRow
+from shapecheck.gradcheck.methods import METHODS, entry_errors, entry_estimates, entry_plan
+from shapecheck.gradcheck.report import GradientRow
 
 
 #: An entry fails only when its discrepancy is also this many times the rounding and truncation its
@@ -39,7 +39,7 @@ def entry_numerics(target, t: int, indices: np.ndarray, method, h: float, base: 
 
 def error_estimate(method, losses, realised, base, eps) -> np.ndarray:
     """How far each entry's estimate may be off and still be right: SAFETY times its rounding and
-    truncation (see ``_methods``)."""
+    truncation (see ``methods``)."""
     rounding, truncation = entry_errors(method, losses, realised, base, eps)
     return SAFETY * (rounding + truncation)
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck._entries import SAFETY, check_entries, kinked, power_of
-from shapecheck.gradient_report import GradientRow
+from shapecheck.gradcheck.entries import SAFETY, check_entries, kinked, power_of
+from shapecheck.gradcheck.report import GradientRow
 
 DIRECTIONS = 2
 MAX_SUSPECTS = 8
@@ -42,7 +42,7 @@ class Measure:
 
     @property
     def error(self) -> float:
-        """SAFETY times the rounding and truncation (as for entries, ``_entries.error_estimate``)."""
+        """SAFETY times the rounding and truncation (as for entries, ``entries.error_estimate``)."""
         return SAFETY * (self.rounding + self.truncation)
 
     def threshold(self, rtol) -> float:

@@ -134,7 +134,7 @@ class GradientReport:
 
         A correct gradient shows a V: the error falls with eps (as eps**2 for central differences)
         until rounding takes over; a wrong one shows a floor that no eps gets under. Returns a
-        :class:`shapecheck.sweep.SweepReport`. The parameters must still be the ones checked.
+        :class:`shapecheck.gradcheck.sweep.SweepReport`. The parameters must still be the ones checked.
         """
         if self._sweeper is None:
             raise ValueError("this report was not made by check_gradients and cannot sweep")

@@ -33,16 +33,16 @@ from typing import Any, Callable
 import numpy as np
 
 from shapecheck._arrays import choose, describe, format_shape
-from shapecheck._entries import Confirmations, check_many, entry_numerics
-from shapecheck._fastmode import fast_check
-from shapecheck._methods import METHODS
-from shapecheck._targets import (
+from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numerics
+from shapecheck.gradcheck.fastmode import fast_check
+from shapecheck.gradcheck.methods import METHODS
+from shapecheck.gradcheck.targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
 )
-from shapecheck._tree import float_leaves, leaves
+from shapecheck.gradcheck.tree import float_leaves, leaves
 from shapecheck.errors import ParameterError, ShapeError
-from shapecheck.gradient_report import GradientReport, GradientRow
-from shapecheck.sweep import DEFAULT_EPS_VALUES, SweepReport
+from shapecheck.gradcheck.report import GradientReport, GradientRow
+from shapecheck.gradcheck.sweep import DEFAULT_EPS_VALUES, SweepReport
 
 MODES = ("full", "sample", "fast")
 
@@ -67,7 +67,7 @@ DEFAULTS = {
     ("float16-via-float64", "complex"): (1e-20, 1e-2, 1e-3),
 }
 #: The precision the loss is evaluated in, for each row of DEFAULTS: the rounding every estimate carries
-#: is this times the loss's size over the step (see ``_methods``).
+#: is this times the loss's size over the step (see ``methods``).
 #: In float32 and float16 a loss summed over many terms loses more than one unit of its last digit, so their
 #: rounding is taken as LOW_PRECISION_SPREAD units.
 LOW_PRECISION_SPREAD = 32.0
