@@ -21,7 +21,8 @@ from shapecheck.tracing import calls, in_shapecheck
 from shapecheck.tracing.calls import shape_of
 from shapecheck.tracing.explain import build_explanation, parse_source
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, RECORDED_CALLS, Site, SiteRegistry
-from shapecheck.tracing.shapes import Conflict, predict
+from shapecheck.tracing.shapes.core import Conflict
+from shapecheck.tracing.shapes.rules import predict
 
 _NUMPY_DIR = os.path.dirname(os.path.abspath(__import__("numpy").__file__))
 

@@ -21,7 +21,10 @@ from shapecheck.tracing import calls, origins, roles
 from shapecheck.tracing.explain_calls import explain_call
 from shapecheck.tracing.network import infer_network
 from shapecheck.tracing.origins import parse_source, source_line
-from shapecheck.tracing.shapes import Conflict, broadcast_diagram, predict, suggest_fixes
+from shapecheck.tracing.shapes.broadcasting import broadcast_diagram
+from shapecheck.tracing.shapes.core import Conflict
+from shapecheck.tracing.shapes.fixes import suggest_fixes
+from shapecheck.tracing.shapes.rules import predict
 
 __all__ = ["Explanation", "build_explanation", "classify", "display_path", "explain_failure", "parse_source"]
 

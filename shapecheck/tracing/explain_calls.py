@@ -11,7 +11,8 @@ import ast
 import math
 
 from shapecheck._arrays import format_shape
-from shapecheck.tracing.shapes import Conflict, predict
+from shapecheck.tracing.shapes.core import Conflict
+from shapecheck.tracing.shapes.rules import predict
 
 
 def explain_call(kind: str, op: str, site, operands, details, *, origin) -> tuple[str, list[str], list[str]]:

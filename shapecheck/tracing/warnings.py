@@ -24,7 +24,7 @@ import re
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing.roles import looks_like_weights
-from shapecheck.tracing.shapes import stretched
+from shapecheck.tracing.shapes.broadcasting import stretched
 
 ELEMENTWISE = frozenset({"+", "-", "*", "/", "//", "%", "**", "<", "<=", ">", ">=", "==", "!=", "&", "|", "^"})
 PRODUCT_OPS = frozenset({"@", "@=", "dot", "matmul"})

@@ -19,9 +19,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from shapecheck.tracing.shapes import (
-    BROADCAST_OPERATORS, REDUCTIONS, Conflict, Fix, broadcast_diagram, predict, stretched, suggest_fixes,
-)
+from shapecheck.tracing.shapes.broadcasting import broadcast_diagram, stretched
+from shapecheck.tracing.shapes.core import Conflict
+from shapecheck.tracing.shapes.fixes import Fix, suggest_fixes
+from shapecheck.tracing.shapes.rules import BROADCAST_OPERATORS, REDUCTIONS, predict
 
 n, d, h, t = 7, 5, 3, 2
 

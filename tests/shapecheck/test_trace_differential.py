@@ -9,7 +9,8 @@ from hypothesis import strategies as st
 
 from shapecheck.tracing.rewrite import instrument
 from shapecheck.tracing.runtime import Tracer
-from shapecheck.tracing.shapes import Conflict, predict
+from shapecheck.tracing.shapes.core import Conflict
+from shapecheck.tracing.shapes.rules import predict
 
 SHAPES = [(), (3,), (2,), (2, 3), (3, 2), (3, 1), (1, 3), (2, 1), (1, 2), (3, 3), (4, 2, 3)]
 OPS = ["+", "-", "*", "/", "@"]

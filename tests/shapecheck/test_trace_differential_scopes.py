@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from shapecheck.tracing.runtime import Tracer
-from shapecheck.tracing.shapes import predict
+from shapecheck.tracing.shapes.rules import predict
 from tests.shapecheck import test_trace_differential as differential
 from tests.shapecheck.test_trace_differential import OPS, SHAPES, _predictions_match
 
