@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 from typing import Callable
 
-from shapecheck.tracing.shapes.core import Conflict, Shape, as_int, int_list, plural, shape_text
+from shapecheck._arrays import format_shape
+from shapecheck.tracing.shapes.core import Conflict, Shape, as_int, int_list, plural
 
 
 # --- reductions ---------------------------------------------------------------------------------------
@@ -75,14 +76,14 @@ def predict_concatenate(shapes: tuple[Shape, ...], axis=0) -> Shape | Conflict:
     ndims = {len(shape) for shape in shapes}
     if len(ndims) > 1:
         return Conflict("concatenate", "all arrays must have the same number of axes, got "
-                        + ", ".join(map(shape_text, shapes)), ())
+                        + ", ".join(map(format_shape, shapes)), ())
     index = _normalised_axis(axis, len(shapes[0]))
     if isinstance(index, Conflict):
         return index
     others = {shape[:index] + shape[index + 1:] for shape in shapes}
     if len(others) > 1:
         return Conflict("concatenate", f"every axis except axis {axis} must match, got "
-                        + ", ".join(map(shape_text, shapes)), ())
+                        + ", ".join(map(format_shape, shapes)), ())
     first = shapes[0]
     return first[:index] + (sum(shape[index] for shape in shapes),) + first[index + 1:]
 
@@ -92,7 +93,7 @@ def predict_stack(shapes: tuple[Shape, ...], axis=0) -> Shape | Conflict:
     if not shapes:
         return Conflict("concatenate", "stack needs at least one array", ())
     if len(set(shapes)) > 1:
-        listed = ", ".join(map(shape_text, shapes))
+        listed = ", ".join(map(format_shape, shapes))
         return Conflict("concatenate", f"stack needs arrays of one shape, got {listed}", ())
     index = _normalised_axis(axis, len(shapes[0]) + 1)
     if isinstance(index, Conflict):
@@ -132,8 +133,8 @@ def predict_reshape(shapes: tuple[Shape, ...], newshape=None, shape=None) -> Sha
     if unknown and known and count % known == 0:
         sizes[unknown[0]] = count // known
     elif unknown or known != count:
-        return Conflict("reshape", f"cannot reshape {shape_text(old)} ({plural(count, 'element')}) "
-                                   f"into {shape_text(tuple(sizes))}", ())
+        return Conflict("reshape", f"cannot reshape {format_shape(old)} ({plural(count, 'element')}) "
+                                   f"into {format_shape(tuple(sizes))}", ())
     return tuple(sizes)
 
 

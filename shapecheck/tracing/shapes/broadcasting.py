@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Iterable, Sequence
 
-from shapecheck.tracing.shapes.core import Conflict, Shape, as_shape, shape_text
+from shapecheck._arrays import format_shape
+from shapecheck.tracing.shapes.core import Conflict, Shape, as_shape
 
 
 def predict_broadcast(shapes: tuple[Shape, ...]) -> Shape | Conflict:
@@ -72,7 +73,7 @@ def stretched(shape: tuple, result: tuple) -> bool:
     """
     shape, result = as_shape(shape), as_shape(result)
     if len(shape) > len(result) or predict_broadcast((shape, result)) != result:
-        raise ValueError(f"shape {shape_text(shape)} cannot be broadcast to {shape_text(result)}")
+        raise ValueError(f"shape {format_shape(shape)} cannot be broadcast to {format_shape(result)}")
     padded = (1,) * (len(result) - len(shape)) + shape
     return any(size == 1 and target > 1 for size, target in zip(padded, result))
 

@@ -1,7 +1,7 @@
 """What every shape rule works with: a shape is a tuple of ints, and numpy's refusal is a :class:`Conflict`.
 
 Also reading the caller's arguments as numpy does (a shape, a size, a list of axes: numpy ints count,
-bools do not), and the small pieces of wording the rules' messages share.
+bools do not), and the plural the rules' messages share.
 """
 
 from __future__ import annotations
@@ -68,7 +68,3 @@ def int_list(value) -> list[int] | None:
 
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-
-
-def shape_text(shape: Shape) -> str:
-    return str(tuple(shape))

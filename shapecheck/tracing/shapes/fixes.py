@@ -13,8 +13,9 @@ import math
 from dataclasses import dataclass
 from typing import Iterable, Iterator
 
+from shapecheck._arrays import format_shape
 from shapecheck.tracing.shapes.broadcasting import stretched
-from shapecheck.tracing.shapes.core import Conflict, Shape, as_shape, shape_text
+from shapecheck.tracing.shapes.core import Conflict, Shape, as_shape
 from shapecheck.tracing.shapes.rules import BROADCAST_OPERATORS, MATMUL_OPS, RULES, predict
 
 
@@ -26,7 +27,7 @@ class Fix:
     result: tuple
 
     def __str__(self) -> str:
-        return f"{self.text}  ->  {shape_text(self.result)}"
+        return f"{self.text}  ->  {format_shape(self.result)}"
 
 
 Operand = tuple[str, Shape]

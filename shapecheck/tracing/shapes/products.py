@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 
+from shapecheck._arrays import format_shape
 from shapecheck.tracing.shapes.broadcasting import broadcast_axes, broadcast_conflict
-from shapecheck.tracing.shapes.core import Conflict, Shape, as_int, int_list, plural, shape_text
+from shapecheck.tracing.shapes.core import Conflict, Shape, as_int, int_list, plural
 
 
 def predict_matmul(shapes: tuple[Shape, ...]) -> Shape | Conflict:
@@ -94,7 +95,7 @@ def predict_tensordot(shapes: tuple[Shape, ...], axes=2) -> Shape | Conflict:
     for axis_a, axis_b in zip(axes_a, axes_b):
         for axis, shape, name in ((axis_a, a, "a"), (axis_b, b, "b")):
             if not -len(shape) <= axis < len(shape):
-                return Conflict("axis", f"axis {axis} is out of range for {name} of shape {shape_text(shape)}", ())
+                return Conflict("axis", f"axis {axis} is out of range for {name} of shape {format_shape(shape)}", ())
         if a[axis_a] != b[axis_b]:
             return Conflict("matmul", f"the summed axes differ: axis {axis_a} of a has size {a[axis_a]}, "
                                       f"axis {axis_b} of b has size {b[axis_b]}", (a[axis_a], b[axis_b]))
