@@ -6,21 +6,10 @@ import importlib.util
 import os
 import sys
 
+from shapecheck.comparison.learner import LearnerCodeError
 from shapecheck.errors import ConfigurationError, ShapecheckError
 
 REQUIRED = ("X", "Y", "params")
-
-
-class LearnerCodeError(ShapecheckError, RuntimeError):
-    """The learner's own code (factory, gradients or step) raised; the original is ``__cause__``.
-
-    ``exit_code`` for the command line: 2 when the submission cannot even be set up (import, factory),
-    1 when its backprop itself crashes (a mismatch of the worst kind).
-    """
-
-    def __init__(self, message: str, *, name: str, exit_code: int = 2):
-        super().__init__(message, name=name)
-        self.exit_code = exit_code
 
 
 def load_factory(target: str) -> dict:

@@ -5,6 +5,8 @@ The learner hands over ``gradients(X, Y)`` (returning the gradients in any struc
 names, a list or tuple in any order the shapes settle, a bias gradient summed to a number) or
 ``step(X, Y)`` (one update, in place or reassigning lists and attributes: the gradient is read back as
 ``-(after - before) / lr``), and optionally ``loss_fn`` (called as ``loss_fn()`` or ``loss_fn(X, Y)``).
+When their code raises, :class:`LearnerCodeError` says so (loading their factory for the command line
+raises it too).
 """
 
 from __future__ import annotations
@@ -16,10 +18,21 @@ import numpy as np
 
 from shapecheck._arrays import check_finite
 from shapecheck.comparison.collect import Snapshot, collect
-from shapecheck.comparison.factory import LearnerCodeError
-from shapecheck.errors import ConfigurationError, ShapeError
+from shapecheck.errors import ConfigurationError, ShapecheckError, ShapeError
 
 LR_NAMES = ("lr", "learning_rate", "learningRate", "eta", "alpha", "LR", "learning_rate_")
+
+
+class LearnerCodeError(ShapecheckError, RuntimeError):
+    """The learner's own code (factory, gradients or step) raised; the original is ``__cause__``.
+
+    ``exit_code`` for the command line: 2 when the submission cannot even be set up (import, factory),
+    1 when its backprop itself crashes (a mismatch of the worst kind).
+    """
+
+    def __init__(self, message: str, *, name: str, exit_code: int = 2):
+        super().__init__(message, name=name)
+        self.exit_code = exit_code
 
 
 class ShapeOnly:

@@ -367,7 +367,7 @@ def test_a_tanh_output_derivative_left_out_everywhere_is_named():
 
 
 def test_a_step_that_dies_of_a_shape_error_is_explained_in_the_error():
-    from shapecheck.comparison.factory import LearnerCodeError
+    from shapecheck.comparison.learner import LearnerCodeError
 
     rng = np.random.default_rng(16)
     params = tanh_net(rng)
