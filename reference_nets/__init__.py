@@ -4,22 +4,27 @@
     X, Y = datasets.xor()
     net = MLP([2, 4, 1], activation="sigmoid", output="sigmoid", loss="bce", seed=0)
     history = net.fit(X, Y, epochs=2000, lr=1.0)
+
+The names below load on first use, so that importing ``reference_nets.errors`` alone (as shapecheck
+does when it is imported) does not import numpy.
 """
 
-from reference_nets import datasets
-from reference_nets.activations import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS, hidden_activation, output_activation
-from reference_nets.layouts import LAYOUTS, get_layout
-from reference_nets.losses import LOSSES, REDUCTIONS
-from reference_nets.mlp import MLP, ForwardPass
-from reference_nets.params import (
-    add_ones,
-    convert_params,
-    fold_bias,
-    param_shapes,
-    unfold_bias,
-    validate_params,
-)
-from reference_nets.plan import ShapePlan, shape_plan
+from importlib import import_module
+
+#: public name -> the module that defines it
+_LAZY = {
+    "MLP": "reference_nets.mlp", "ForwardPass": "reference_nets.mlp",
+    "ShapePlan": "reference_nets.plan", "shape_plan": "reference_nets.plan",
+    "param_shapes": "reference_nets.params", "validate_params": "reference_nets.params",
+    "convert_params": "reference_nets.params", "fold_bias": "reference_nets.params",
+    "unfold_bias": "reference_nets.params", "add_ones": "reference_nets.params",
+    "get_layout": "reference_nets.layouts", "LAYOUTS": "reference_nets.layouts",
+    "hidden_activation": "reference_nets.activations", "output_activation": "reference_nets.activations",
+    "HIDDEN_ACTIVATIONS": "reference_nets.activations", "OUTPUT_ACTIVATIONS": "reference_nets.activations",
+    "LOSSES": "reference_nets.losses", "REDUCTIONS": "reference_nets.losses",
+}
+#: public submodules
+_MODULES = ("datasets",)
 
 __all__ = [
     "MLP", "ForwardPass", "ShapePlan", "shape_plan", "datasets",
@@ -27,3 +32,18 @@ __all__ = [
     "get_layout", "hidden_activation", "output_activation",
     "LAYOUTS", "LOSSES", "REDUCTIONS", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS",
 ]
+
+
+def __getattr__(name):
+    if name in _MODULES:
+        value = import_module(f"reference_nets.{name}")
+    elif name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+    else:
+        raise AttributeError(f"module 'reference_nets' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

@@ -14,8 +14,8 @@ from typing import Callable
 
 import numpy as np
 
-from shapecheck._arrays import choose
-from shapecheck.errors import ConfigurationError
+from reference_nets.checks import choose
+from reference_nets.errors import ConfigurationError
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:

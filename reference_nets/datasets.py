@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shapecheck._arrays import choose
-from reference_nets.mlp import _positive
+from reference_nets.checks import choose, positive
 
 GATES = ("xor", "and", "or", "nand", "nor", "xnor")
 
@@ -31,7 +30,7 @@ def xor() -> tuple[np.ndarray, np.ndarray]:
 
 def two_moons(n: int = 200, *, noise: float = 0.1, seed: int | None = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles: X ``(n, 2)``, Y ``(n, 1)`` with labels 0 and 1."""
-    n = _positive("n", n, int)
+    n = positive("n", n, int)
     rng = np.random.default_rng(seed)
     first = n // 2
     angles = rng.uniform(0.0, np.pi, size=n)
@@ -45,7 +44,7 @@ def two_moons(n: int = 200, *, noise: float = 0.1, seed: int | None = 0) -> tupl
 def spirals(n: int = 300, *, classes: int = 3, noise: float = 0.2, seed: int | None = 0,
             labels: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """``classes`` interleaved spiral arms (the CS231n set): X ``(n, 2)``, Y one-hot ``(n, classes)``."""
-    n, classes = _positive("n", n, int), _positive("classes", classes, int)
+    n, classes = positive("n", n, int), positive("classes", classes, int)
     rng = np.random.default_rng(seed)
     label = np.arange(n) % classes
     radius = rng.uniform(0.05, 1.0, size=n)
@@ -57,7 +56,7 @@ def spirals(n: int = 300, *, classes: int = 3, noise: float = 0.2, seed: int | N
 def blobs(n: int = 200, *, centers: int = 3, dims: int = 2, spread: float = 0.5, seed: int | None = 0,
           labels: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian clusters around random centres: X ``(n, dims)``, Y one-hot ``(n, centers)``."""
-    n, centers, dims = _positive("n", n, int), _positive("centers", centers, int), _positive("dims", dims, int)
+    n, centers, dims = positive("n", n, int), positive("centers", centers, int), positive("dims", dims, int)
     rng = np.random.default_rng(seed)
     middle = rng.uniform(-5.0, 5.0, size=(centers, dims))
     label = np.arange(n) % centers

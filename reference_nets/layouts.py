@@ -19,7 +19,7 @@ from typing import Sequence
 
 import numpy as np
 
-from shapecheck._arrays import choose
+from reference_nets.checks import choose
 
 
 class Layout:

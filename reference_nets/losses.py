@@ -17,8 +17,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from reference_nets.activations import Activation, Softmax, sigmoid
-from shapecheck._arrays import choose
-from shapecheck.errors import ConfigurationError
+from reference_nets.checks import choose
+from reference_nets.errors import ConfigurationError
 
 REDUCTIONS = ("mean", "sum")
 

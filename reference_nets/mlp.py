@@ -17,11 +17,12 @@ from typing import Mapping
 import numpy as np
 
 from reference_nets.activations import Softmax, hidden_activation, output_activation
+from reference_nets.checks import as_float_array, choose, format_shape, positive
+from reference_nets.errors import ConfigurationError, ShapeError
 from reference_nets.layouts import get_layout
 from reference_nets.losses import get_loss, get_reduction
 from reference_nets.params import param_shapes, validate_layer_sizes, validate_params
-from shapecheck._arrays import as_float_array, choose, format_shape
-from shapecheck.errors import ConfigurationError, ShapeError
+from reference_nets.plan import ShapePlan, shape_plan
 
 INITS = ("xavier", "he", "normal")
 
@@ -212,10 +213,10 @@ class MLP:
         losses (each measured before that batch's update), and samples are shuffled each epoch.
         """
         X, Y = self._check_data(X, Y)
-        epochs = _positive("epochs", epochs, int)
-        lr = _positive("lr", lr, float)
+        epochs = positive("epochs", epochs, int)
+        lr = positive("lr", lr, float)
         n = X.shape[self.layout.sample_axis]
-        size = n if batch_size is None else min(_positive("batch_size", batch_size, int), n)
+        size = n if batch_size is None else min(positive("batch_size", batch_size, int), n)
         history = []
         for _ in range(epochs):
             order = self.rng.permutation(n) if shuffle and size < n else np.arange(n)
@@ -259,10 +260,8 @@ class MLP:
             )
         return float(np.mean(self.predict(X) == labels))
 
-    def shape_plan(self, batch_size: int | None = None):
+    def shape_plan(self, batch_size: int | None = None) -> ShapePlan:
         """This network's :func:`reference_nets.shape_plan`."""
-        from reference_nets.plan import shape_plan
-
         return shape_plan(self.sizes, layout=self.layout.name, batch_size=batch_size, bias=self.bias,
                           activation=self.activation.name, output=self.output.name, loss=self.loss_fn.name,
                           reduction=self.reduction)
@@ -359,12 +358,3 @@ def _target_message(got, expected, layout, n, t, loss="") -> str:
         return message + "; X and Y have different numbers of samples"
     return message
 
-
-def _positive(name: str, value, kind):
-    ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
-    if kind is int:
-        ok = ok and float(value).is_integer()
-    if not ok or not value > 0:
-        raise ConfigurationError(f"{name} must be a positive {kind.__name__}, got {value!r}", name=name,
-                                 expected=f"positive {kind.__name__}", got=repr(value))
-    return kind(value)

@@ -11,9 +11,9 @@ from typing import Mapping
 
 import numpy as np
 
+from reference_nets.checks import as_float_array, format_shape
 from reference_nets.layouts import LAYOUTS, Layout, get_layout, size_symbols
-from shapecheck._arrays import as_float_array, format_shape
-from shapecheck.errors import ConfigurationError, ParameterError, ShapeError
+from reference_nets.errors import ConfigurationError, ParameterError, ShapeError
 
 
 def validate_layer_sizes(layer_sizes) -> tuple[int, ...]:

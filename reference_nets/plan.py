@@ -12,11 +12,10 @@ from dataclasses import asdict, dataclass
 from tabulate import tabulate
 
 from reference_nets.activations import OUTPUT_ACTIVATIONS, hidden_activation, output_activation
+from reference_nets.checks import choose, format_shape, positive
 from reference_nets.layouts import get_layout, size_symbols
 from reference_nets.losses import get_loss, get_reduction, required_output
 from reference_nets.params import validate_layer_sizes
-from shapecheck._arrays import choose, format_shape
-from reference_nets.mlp import _positive
 
 
 @dataclass(frozen=True)
@@ -94,7 +93,7 @@ def shape_plan(layer_sizes, *, layout: str = "rows", batch_size: int | None = No
     sizes = validate_layer_sizes(layer_sizes)
     lay = get_layout(layout)
     if batch_size is not None:
-        batch_size = _positive("batch_size", batch_size, int)
+        batch_size = positive("batch_size", batch_size, int)
     f = hidden_activation(activation).name if activation is not None else "f"
     if output is None and loss is not None:
         output = required_output(loss)
