@@ -5,8 +5,9 @@
     net = MLP([2, 4, 1], activation="sigmoid", output="sigmoid", loss="bce", seed=0)
     history = net.fit(X, Y, epochs=2000, lr=1.0)
 
-The names below load on first use, so that importing ``reference_nets.errors`` alone (as shapecheck
-does when it is imported) does not import numpy.
+Start reading at ``mlp.py`` (the network) and ``backprop.py`` (its forward and backward pass, once per
+layout). The names below load on first use, so that importing ``reference_nets.errors`` alone (as
+shapecheck does when it is imported) does not import numpy.
 """
 
 from importlib import import_module

@@ -9,8 +9,9 @@ layout          X            W of a layer        b of a layer     forward
 ==============  ===========  ==================  ===============  ======================
 
 Each layout's methods are written out explicitly (no clever generic code), and each method has the
-same equation as text (``*_text``) for the shape plan; a test evaluates that text and checks it
-against the method, so the two cannot drift apart.
+same equation as text (``*_text``) for the shape plan. The MLP's own forward and backward pass write
+the same lines out once per layout, in ``reference_nets.backprop``. Tests evaluate the text against
+the methods (test_layouts.py) and the plan against the MLP's gradients (test_plan.py): none can drift.
 """
 
 from __future__ import annotations

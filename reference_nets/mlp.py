@@ -5,8 +5,8 @@ Read :meth:`MLP.forward` and :meth:`MLP.gradients` beside your own code. Layer k
     Z_k = affine(A_{k-1}, W_k, b_k)      # rows: A @ W + b;  columns: W @ A + b;  columns-wT: W.T @ A + b
     A_k = f(Z_k)                         # the hidden activation; the output activation g for k = L
 
-and the backward pass runs the chain rule from the loss down, one line per equation (see
-``reference_nets.layouts`` for each layout's four lines, and ``shapecheck plan`` for every shape).
+and the backward pass runs the chain rule from the loss down, one line per equation: each layout's
+passes are written out in ``reference_nets.backprop`` (``shapecheck plan`` prints every shape).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Mapping
 import numpy as np
 
 from reference_nets.activations import Softmax, hidden_activation, output_activation
+from reference_nets.backprop import BACKWARD, FORWARD
 from reference_nets.checks import as_float_array, choose, format_shape, positive
 from reference_nets.errors import ConfigurationError, ShapeError
 from reference_nets.layouts import get_layout
@@ -144,13 +145,9 @@ class MLP:
         return self._forward(self._check_X(X))
 
     def _forward(self, X: np.ndarray) -> ForwardPass:
-        L, axis = self.n_layers, self.layout.feature_axis
-        Z, A = {}, {0: X}
-        for k in range(1, L + 1):
-            W, b = self.params[f"W{k}"], self.params.get(f"b{k}", 0.0)
-            Z[k] = self.layout.affine(A[k - 1], W, b)                        # (n, size_k) or (size_k, n)
-            f = self.output if k == L else self.activation
-            A[k] = f(Z[k], axis=axis)                                       # same shape as Z[k]
+        W = {k: self.params[f"W{k}"] for k in range(1, self.n_layers + 1)}
+        b = {k: self.params.get(f"b{k}", 0.0) for k in W}                   # 0 without biases
+        Z, A = FORWARD[self.layout.name](X, W, b, self.activation, self.output)   # see reference_nets.backprop
         return ForwardPass(Z, A)
 
     def loss(self, X, Y) -> float:
@@ -170,20 +167,13 @@ class MLP:
         return self._backward(self._forward(X), Y)
 
     def _backward(self, fp: ForwardPass, Y: np.ndarray) -> dict[str, np.ndarray]:
-        L, layout, axis = self.n_layers, self.layout, self.layout.feature_axis
-        n = Y.shape[layout.sample_axis]
-        scale = 1.0 / n if self.reduction == "mean" else 1.0               # the 1/n of the mean
-        grads = {}
-        # Output layer: the loss's error at the output pre-activation Z_L (A_L - Y for the fused pairs).
-        dZ = self.loss_fn.output_delta(fp.Z[L], fp.A[L], Y, self.output, axis)  # same shape as Z_L
-        for k in range(L, 0, -1):
-            grads[f"W{k}"] = layout.weight_grad(fp.A[k - 1], dZ) * scale       # same shape as W_k
-            if self.bias:
-                grads[f"b{k}"] = layout.bias_grad(dZ) * scale                   # same shape as b_k
-            if k > 1:
-                dA = layout.error_to_previous(dZ, self.params[f"W{k}"])        # same shape as A_{k-1}
-                dZ = self.activation.backward(dA, z=fp.Z[k - 1], axis=axis)   # dA * f'(Z_{k-1}), not f'(A)
-        return {name: grads[name] for name in self.params}
+        L, layout = self.n_layers, self.layout
+        n = Y.shape[layout.sample_axis] if self.reduction == "mean" else 1     # the mean's 1/n (1 for a sum)
+        # the loss's error at the output pre-activation Z_L (A_L - Y for the fused pairs), same shape as Z_L
+        dZ_L = self.loss_fn.output_delta(fp.Z[L], fp.A[L], Y, self.output, layout.feature_axis)
+        W = {k: self.params[f"W{k}"] for k in range(1, L + 1)}
+        dW, db = BACKWARD[layout.name](W, fp.Z, fp.A, dZ_L, self.activation, n)   # see reference_nets.backprop
+        return {name: (dW if name.startswith("W") else db)[int(name[1:])] for name in self.params}
 
     def check_gradients(self, X, Y, **options):
         """Check :meth:`gradients` against finite differences of :meth:`loss` on (X, Y).

@@ -1,11 +1,16 @@
 """The shape plan: its equations are valid numpy that reproduce the shapes and the reference gradients."""
 
+import inspect
+import re
+
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reference_nets import LAYOUTS, MLP, get_layout, hidden_activation, shape_plan
 from reference_nets.activations import sigmoid, softmax
+from reference_nets.backprop import BACKWARD, FORWARD
 from tests.strategies import distinct_sizes, make_data
 
 CASES = [("sigmoid", "bce"), ("softmax", "softmax-cross-entropy"), ("identity", "mse"), ("tanh", "mse"),
@@ -63,3 +68,18 @@ def test_plan_notes_equal_sizes():
     """h = n = 4 (XOR with 4 hidden units) hides transposition bugs: the plan says so."""
     assert "n = h = 4" in str(shape_plan([2, 4, 1], batch_size=4)).replace("h = n", "n = h")
     assert "note:" not in str(shape_plan([2, 4, 1], batch_size=5))
+
+
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_the_code_reads_like_the_plan(layout):
+    """Each equation of a hidden layer k in the plan is a line of that layout's functions in backprop.py,
+    with layer numbers written as k: the plan's ``dW2 = dZ2 @ A1.T / n`` is ``dW[k] = dZ[k] @ A[k - 1].T / n``."""
+    plan = shape_plan([2, 3, 4, 1], layout=layout)          # k = 2 is a hidden layer with one below it
+    source = " ".join(inspect.getsource(FORWARD[layout]).split()) + " ".join(
+        inspect.getsource(BACKWARD[layout]).split())
+    as_code = {"Z2": "Z[k]", "A2": "A[k]", "W2": "W[k]", "b2": "b[k]", "dZ2": "dZ[k]", "dW2": "dW[k]",
+               "db2": "db[k]", "A1": "A[k - 1]", "Z1": "Z[k - 1]", "dA1": "dA[k - 1]", "dZ1": "dZ[k - 1]"}
+    for name in ("Z2", "A2", "dW2", "db2", "dA1", "dZ1"):
+        line = re.sub(r"\b(d?[WbZA][12])\b", lambda m: as_code[m.group(1)], plan[name].line())
+        line = line.replace("f_prime(Z[k - 1])", "f.derivative(z=Z[k - 1])")
+        assert line in source, (name, line)
