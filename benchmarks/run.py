@@ -53,7 +53,7 @@ def gradient_check_tables(repeats, quick):
         net, X, Y = gradcheck_bench.make_case(sizes, n)
         tables.append(compare_table(f"1. Full central-difference check, {sizes}, n={n}",
                                     gradcheck_bench.competitors_full(net, X, Y), repeats,
-                                    "shapecheck MLP.check_gradients (batched)", "loss evaluations"))
+                                    "shapecheck check_network (batched)", "loss evaluations"))
     if not quick:
         P, competitors = gradcheck_bench.fast_mode_competitors()
         tables.append(compare_table(f"2. Fast mode on [784, 100, 10] ({P} parameters, n=32)", competitors, repeats,

@@ -1,4 +1,5 @@
-"""Losses of an MLP under many small parameter moves at once: the gradient checker's fast path.
+"""Losses of an MLP under many small parameter moves at once (``MLP.perturbed_losses``): the gradient
+checker's fast path.
 
 Nothing here is needed to read or train the network. A finite-difference check of an MLP evaluates
 the loss once per moved parameter entry; doing that one forward pass at a time costs P passes.
@@ -20,6 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference_nets.checks import format_shape
+from reference_nets.errors import ParameterError, ShapeError
+
 MEMORY_BUDGET = 16 * 2**20   # bytes for one activation array of all copies; larger batches are split
 
 
@@ -33,6 +37,29 @@ def single_entry_losses(net, cache, Y: np.ndarray, names: list[str], tensor: np.
     parts = [units_first.losses(names, tensor[s:s + chunk], flat[s:s + chunk], delta[s:s + chunk])
              for s in range(0, len(flat), chunk)]
     return np.concatenate(parts) if parts else np.empty(0)
+
+
+def checked_moves(params: dict, names, tensor, flat, delta) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
+    """The arguments of :func:`single_entry_losses` checked: names of ``params``, three ``(K,)`` arrays
+    (integer ``tensor`` and ``flat`` indices inside their parameter, float ``delta``)."""
+    names = list(names)
+    unknown = [str(name) for name in names if name not in params]
+    if unknown:
+        raise ParameterError(f"{', '.join(unknown)} is not a parameter; parameters are {', '.join(params)}",
+                             name="names", expected=list(params), got=[str(name) for name in names])
+    tensor, flat, delta = np.asarray(tensor), np.asarray(flat), np.asarray(delta)
+    if tensor.ndim != 1 or not tensor.shape == flat.shape == delta.shape \
+            or tensor.dtype.kind not in "iu" or flat.dtype.kind not in "iu" or delta.dtype.kind not in "iuf":
+        raise ShapeError(f"tensor, flat and delta must be (K,) arrays (integer, integer, float), got "
+                         f"{tensor.dtype} {format_shape(tensor.shape)}, {flat.dtype} {format_shape(flat.shape)}, "
+                         f"{delta.dtype} {format_shape(delta.shape)}", name="tensor", expected="(K,) each",
+                         got=[tensor.shape, flat.shape, delta.shape])
+    sizes = np.array([params[name].size for name in names], dtype=np.intp)
+    if tensor.size and (tensor.min() < 0 or tensor.max() >= len(names) or ((flat < 0) | (flat >= sizes[tensor])).any()):
+        raise ShapeError(f"an index is outside its parameter: tensor takes 0..{len(names) - 1} (into "
+                         f"{', '.join(names)}), flat 0..size-1 (sizes {sizes.tolist()})", name="flat",
+                         expected="indices inside each parameter", got=[tensor.tolist(), flat.tolist()])
+    return names, tensor, flat, delta.astype(np.float64)
 
 
 class _UnitsFirst:

@@ -21,6 +21,7 @@ __version__ = "0.1.0"
 #: public name -> the module that defines it
 _LAZY = {
     "check_gradients": "shapecheck.gradcheck", "assert_gradients_close": "shapecheck.gradcheck",
+    "check_network": "shapecheck.gradcheck", "NetworkError": "shapecheck.gradcheck",
     "batched_loss": "shapecheck.gradcheck", "GradientReport": "shapecheck.gradcheck",
     "GradientRow": "shapecheck.gradcheck", "LossFunctionError": "shapecheck.gradcheck",
     "PrecisionWarning": "shapecheck.gradcheck", "ComplexStepWarning": "shapecheck.gradcheck",

@@ -12,6 +12,7 @@ SEED = 0
 def run_demo(out: TextIO) -> int:
     """Print the tour to ``out``; returns the exit code (0)."""
     from reference_nets import MLP, datasets
+    from shapecheck.gradcheck import check_network
 
     X, Y = datasets.xor()
     net = MLP([2, 4, 1], activation="sigmoid", output="sigmoid", loss="bce", seed=SEED)
@@ -34,7 +35,7 @@ def run_demo(out: TextIO) -> int:
     X_check = rng.normal(size=(5, 2))
     Y_check = (rng.random(size=(5, 1)) > 0.5).astype(float)
     print("on 5 random samples (n=5 differs from every layer width, so no shape coincides)", file=out)
-    print(net.check_gradients(X_check, Y_check), file=out)
+    print(check_network(net, X_check, Y_check), file=out)
 
     _section(out, "4. A learner's backprop, correct and with sigmoid'(A1) instead of sigmoid'(Z1)")
     _correct_and_broken(net, X_check, Y_check, out)

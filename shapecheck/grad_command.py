@@ -15,7 +15,7 @@ def run_grad(args, out: TextIO) -> int:
     """Build the network and data the arguments describe, check, print; 0 when OK, 1 when not."""
     from reference_nets import MLP, get_layout
     from reference_nets.losses import required_output
-    from shapecheck.gradcheck import check_gradients
+    from shapecheck.gradcheck import check_gradients, check_network
 
     output = args.output or required_output(args.loss) or "identity"
     net = MLP(args.layers, activation=args.activation, output=output, loss=args.loss, reduction=args.reduction,
@@ -35,7 +35,7 @@ def run_grad(args, out: TextIO) -> int:
               f"{1e-3 * max(1.0, abs(grads[name][index])):.3g}", file=out)
         report = check_gradients(lambda _p: net.loss(X, Y), net.params, grads, **options)
     else:
-        report = net.check_gradients(X, Y, **options)
+        report = check_network(net, X, Y, **options)
     print(report, file=out)
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

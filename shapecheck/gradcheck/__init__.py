@@ -2,6 +2,7 @@
 
 =============  ===================================================================================
 ``check``      ``check_gradients`` / ``assert_gradients_close``: inputs, defaults, the run
+``network``    ``check_network``: a network object's ``gradients(X, Y)`` against its ``loss(X, Y)``
 ``methods``    the finite-difference formulas (central, forward, Richardson, complex step) and the
                rounding and truncation each estimate carries
 ``entries``    entry-by-entry checks (full and sample modes), re-measurement of failures, the verdict
@@ -23,8 +24,10 @@ from shapecheck.gradcheck.check import (
     batched_loss,
     check_gradients,
 )
+from shapecheck.gradcheck.network import NetworkError, check_network
 from shapecheck.gradcheck.report import GradientReport, GradientRow
 from shapecheck.gradcheck.sweep import SweepReport
 
-__all__ = ["check_gradients", "assert_gradients_close", "batched_loss", "PrecisionWarning", "ComplexStepWarning",
-           "LossFunctionError", "GradientReport", "GradientRow", "SweepReport", "DEFAULTS"]
+__all__ = ["check_gradients", "check_network", "assert_gradients_close", "batched_loss", "PrecisionWarning",
+           "ComplexStepWarning", "LossFunctionError", "NetworkError", "GradientReport", "GradientRow", "SweepReport",
+           "DEFAULTS"]
