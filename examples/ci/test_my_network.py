@@ -27,6 +27,7 @@ def test_gradients_match_the_reference(spec, seed, data):
     assert_matches_reference(X, Y, params=net.params, gradients=net.gradients, **spec.options())
 
 
+@settings(deadline=None)                     # the first example loads the tracer
 @given(spec=SPECS, data=st.data())
 def test_no_silent_broadcasts(spec, data):
     net = MyNetwork(*spec.sizes)
