@@ -22,6 +22,7 @@ class Confirmations:
     tenth of it), and what that found and cost (for the report's notes)."""
 
     steps: tuple = (1e-6, 1e-7)
+    rtol: float = 0.0              # the tolerance of central differences in this precision
     entries: int = 0
     kept: int = 0
     noise: int = 0
