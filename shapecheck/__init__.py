@@ -32,13 +32,21 @@ _LAZY = {
     "Diagnosis": "shapecheck.comparison.report",
 }
 
+#: public module name -> where it lives (``from shapecheck import strategies as sst``)
+_MODULES = {"strategies": "shapecheck.testing.strategies"}
+
+
 __all__ = [
     "ShapecheckError", "ShapeError", "DTypeError", "NonFiniteError", "ParameterError", "ConfigurationError",
-    *_LAZY, "load_ipython_extension",
+    *_LAZY, *_MODULES, "load_ipython_extension",
 ]
 
 
 def __getattr__(name):
+    if name in _MODULES:
+        module = import_module(_MODULES[name])
+        globals()[name] = module
+        return module
     if name in _LAZY:
         value = getattr(import_module(_LAZY[name]), name)
         globals()[name] = value

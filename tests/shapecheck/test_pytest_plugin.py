@@ -101,7 +101,7 @@ def test_plugin_is_import_light():
     import subprocess
     import sys
 
-    code = ("import sys, shapecheck.pytest_plugin; "
+    code = ("import sys, shapecheck.testing.plugin; "
             "print(sorted(m for m in ('numpy', 'shapecheck.tracing.runtime', 'IPython') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
