@@ -1,18 +1,48 @@
-"""``shapecheck grad``: check a reference network's gradients, optionally with a planted error."""
+"""``shapecheck grad --layers D,H,...,T``: check a reference network's gradients, optionally with a planted error."""
 
 from __future__ import annotations
 
-import json
 import re
 from typing import TextIO
 
 import numpy as np
 
+from shapecheck.cli.common import (
+    add_json_option,
+    exit_code,
+    layer_list,
+    network_options,
+    non_negative_int,
+    positive_int,
+    write_json,
+)
 from shapecheck.errors import ConfigurationError
 
+NAME = "grad"
 
-def run_grad(args, out: TextIO) -> int:
-    """Build the network and data the arguments describe, check, print; 0 when OK, 1 when not."""
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        NAME, help="check a reference network's gradients against finite differences",
+        description="Build a reference MLP, draw random data, and check its analytic gradients against finite "
+                    "differences: a self-test of the checker and a demonstration of its report. "
+                    "Example: shapecheck grad --layers 4,5,3 --activation tanh --loss mse --layout columns",
+    )
+    parser.add_argument("--layers", required=True, type=layer_list, metavar="D,H,...,T",
+                        help="layer sizes separated by commas, e.g. 4,5,3")
+    network_options(parser, activation="tanh", loss="mse",
+                    batch_help="number of random samples (default: a size different from every layer width)")
+    parser.add_argument("--mode", choices=("full", "sample", "fast"), default="full")
+    parser.add_argument("--method", choices=("central", "forward", "richardson", "complex"), default="central")
+    parser.add_argument("--samples", type=positive_int, default=None, help="entries per tensor in sample mode")
+    parser.add_argument("--seed", type=non_negative_int, default=0)
+    parser.add_argument("--plant", metavar="NAME[I,J]", default=None,
+                        help="add an error to one analytic entry (e.g. W2[1,0]) to see what a failure looks like")
+    add_json_option(parser, "the report")
+
+
+def run(args, out: TextIO) -> int:
+    """Build the network and data the arguments describe, check, print; EXIT_OK when OK, EXIT_FAILED if not."""
     from reference_nets import MLP, get_layout
     from reference_nets.losses import required_output
     from shapecheck.gradcheck import check_gradients, check_network
@@ -38,9 +68,8 @@ def run_grad(args, out: TextIO) -> int:
         report = check_network(net, X, Y, **options)
     print(report, file=out)
     if args.json:
-        with open(args.json, "w", encoding="utf-8") as handle:
-            json.dump(report.to_dict(), handle, indent=2)
-    return 0 if report.ok else 1
+        write_json(args.json, report.to_dict())
+    return exit_code(report.ok)
 
 
 def _distinct_batch_size(sizes) -> int:

@@ -6,11 +6,18 @@ from typing import TextIO
 
 import numpy as np
 
+from shapecheck.cli.common import EXIT_OK
+
+NAME = "demo"
 SEED = 0
 
 
-def run_demo(out: TextIO) -> int:
-    """Print the tour to ``out``; returns the exit code (0)."""
+def add_parser(subparsers) -> None:
+    subparsers.add_parser(NAME, help="a tour of what shapecheck does, on the XOR network")
+
+
+def run(args, out: TextIO) -> int:
+    """Print the tour to ``out``; EXIT_OK."""
     from reference_nets import MLP, datasets
     from shapecheck.gradcheck import check_network
 
@@ -48,7 +55,7 @@ def run_demo(out: TextIO) -> int:
 
     _section(out, "7. A learner's backprop compared with the reference: which bug is it?")
     _compare_learner(net, X_check, Y_check, out)
-    return 0
+    return EXIT_OK
 
 
 def _compare_learner(net, X, Y, out: TextIO) -> None:

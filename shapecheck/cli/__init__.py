@@ -1,0 +1,47 @@
+"""The ``shapecheck`` command: ``main()`` and the parser, assembled from one module per command.
+
+Each command module (demo, plan, grad, compare, trace) offers ``NAME``, ``add_parser(subparsers)`` and
+``run(args, out) -> int``; :mod:`shapecheck.cli.common` holds what they share: the exit codes (0 ok, 1 a
+check found something wrong, 2 a usage error, 3 trace could not trace all of the program), how an error
+is reported, and the argument types. Errors in the user's input end with one line on stderr and exit
+code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from shapecheck.cli import common, compare, demo, grad, plan, trace
+from shapecheck.errors import ShapecheckError
+
+#: the commands, in the order ``shapecheck --help`` lists them
+COMMANDS = {module.NAME: module for module in (demo, plan, grad, compare, trace)}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="shapecheck",
+        description="Shape plans, gradient checks and verified reference MLPs for hand-written numpy backprop.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers.required = True
+    for module in COMMANDS.values():
+        module.add_parser(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (see :mod:`shapecheck.cli.common`)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command].run(args, sys.stdout)
+    except ShapecheckError as exc:
+        return common.report_error(args.command, exc)
+    except BrokenPipeError:  # `shapecheck demo | head`: the reader left; stop quietly like other tools
+        common.silence_stdout()
+        return common.EXIT_OK
+    except OSError as exc:
+        return common.report_os_error(args.command, exc)
