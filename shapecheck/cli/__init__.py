@@ -4,7 +4,7 @@ Each command module (demo, plan, grad, compare, trace) offers ``NAME``, ``add_pa
 ``run(args, out) -> int``; :mod:`shapecheck.cli.common` holds what they share: the exit codes (0 ok, 1 a
 check found something wrong, 2 a usage error, 3 trace could not trace all of the program), how an error
 is reported, and the argument types. Errors in the user's input end with one line on stderr and exit
-code 2, never a traceback.
+code 2, never a traceback; a command with ``--json FILE`` writes the error's facts there too.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command].run(args, sys.stdout)
     except ShapecheckError as exc:
-        return common.report_error(args.command, exc)
+        return common.report_error(args.command, exc, json_path=getattr(args, "json", None))
     except BrokenPipeError:  # `shapecheck demo | head`: the reader left; stop quietly like other tools
         common.silence_stdout()
         return common.EXIT_OK

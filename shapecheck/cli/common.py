@@ -32,19 +32,29 @@ def exit_code(ok: bool) -> int:
 
 # -- reporting --------------------------------------------------------------------------------------------
 
-def report_error(command: str, exc: ShapecheckError) -> int:
+def report_error(command: str, exc: ShapecheckError, *, json_path: str | None = None) -> int:
     """One line for a usage error (EXIT_USAGE); the learner's traceback first when their own code failed
-    (then the error's own exit code: 2 when it could not be set up, 1 when their backprop crashed)."""
+    (then the error's own exit code: 2 when it could not be set up, 1 when their backprop crashed).
+
+    With ``json_path`` (the command's ``--json FILE``) the error's facts go there too, in place of the
+    report: ``{"error": "ConfigurationError", "message": ..., "name", "expected", "got", "exit_code"}``.
+    """
     from shapecheck.comparison.learner import LearnerCodeError
 
-    if isinstance(exc, LearnerCodeError) and exc.__cause__ is not None:
-        from shapecheck.tracing.runner import format_learner_traceback
+    code = EXIT_USAGE
+    if isinstance(exc, LearnerCodeError):
+        code = exc.exit_code
+        if exc.__cause__ is not None:
+            from shapecheck.tracing.runner import format_learner_traceback
 
-        sys.stderr.write(format_learner_traceback(exc.__cause__))
-        print(f"shapecheck {command}: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+            sys.stderr.write(format_learner_traceback(exc.__cause__))
     print(f"shapecheck {command}: error: {exc}", file=sys.stderr)
-    return EXIT_USAGE
+    if json_path:
+        try:
+            write_json(json_path, {**exc.to_dict(), "exit_code": code})
+        except OSError as unwritable:
+            report_os_error(command, unwritable)
+    return code
 
 
 def report_os_error(command: str, exc: OSError) -> int:

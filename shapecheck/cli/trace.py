@@ -57,7 +57,7 @@ def run(args, out: TextIO) -> int:
         else:
             report = trace_script(target, args.args, show_all=args.all)
     except ShapecheckError as exc:
-        code = report_error(NAME, exc)
+        code = report_error(NAME, exc, json_path=args.json)
         if misplaced:
             print(f"note: {misplaced['message']}", file=sys.stderr)
         return code

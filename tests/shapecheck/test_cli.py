@@ -101,3 +101,51 @@ def test_grad_command_with_a_planted_error_exits_1_and_names_it(mode):
 def test_grad_usage_errors(args, message):
     result = run(*args)
     assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_each_command_is_one_module_over_the_shared_exit_codes():
+    """shapecheck/cli/ has one module per command, each with NAME, add_parser and run; the exit codes are the
+    README's (0 ok, 1 a check found something wrong, 2 a usage error, 3 trace could not trace everything)."""
+    import shapecheck.cli as cli
+    from shapecheck.cli import common
+
+    assert list(cli.COMMANDS) == ["demo", "plan", "grad", "compare", "trace"]
+    for name, module in cli.COMMANDS.items():
+        assert module.__name__ == f"shapecheck.cli.{name}" and callable(module.add_parser) and callable(module.run)
+    assert (common.EXIT_OK, common.EXIT_FAILED, common.EXIT_USAGE, common.EXIT_INTERNAL) == (0, 1, 2, 3)
+
+
+CRASHING_BACKPROP = """\
+import numpy as np
+
+
+def factory():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 2)), rng.normal(size=(7, 1))
+    params = {"W1": rng.normal(size=(2, 3)), "b1": np.zeros((1, 3)), "W2": rng.normal(size=(3, 1)),
+              "b2": np.zeros((1, 1))}
+
+    def gradients(X, Y):
+        raise ValueError("my backprop is unfinished")
+
+    return dict(X=X, Y=Y, params=params, gradients=gradients, activation="tanh", output="identity", loss="mse")
+"""
+
+
+@pytest.mark.parametrize("args, code, error, message", [
+    (["compare", "{tmp}/sub.py:nothing"], 2, "ConfigurationError", "sub.py has no function 'nothing'"),
+    (["compare", "{tmp}/sub.py:factory"], 1, "LearnerCodeError", "raised ValueError: my backprop is unfinished"),
+    (["trace", "nomodule:func"], 2, "ScriptNotFoundError", "no module named 'nomodule'"),
+])
+def test_an_error_goes_to_the_json_file_too(tmp_path, args, code, error, message):
+    """With --json FILE an error's facts are written there (type, message, name, expected, got, exit code),
+    besides the one line on stderr."""
+    (tmp_path / "sub.py").write_text(CRASHING_BACKPROP)
+    target = tmp_path / "out.json"
+    args = [arg.format(tmp=tmp_path) for arg in args]
+    result = subprocess.run([sys.executable, "-m", "shapecheck", args[0], "--json", str(target), *args[1:]],
+                            capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == code and message in result.stderr, result.stderr
+    data = json.loads(target.read_text())
+    assert data["error"] == error and message in data["message"] and data["exit_code"] == code
+    assert set(data) == {"error", "message", "name", "expected", "got", "exit_code"}
