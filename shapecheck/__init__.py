@@ -10,10 +10,13 @@ from importlib import import_module
 from shapecheck.errors import (
     ConfigurationError,
     DTypeError,
+    InvalidArgumentError,
+    MissingDependencyError,
     NonFiniteError,
     ParameterError,
     ShapecheckError,
     ShapeError,
+    UntraceableError,
 )
 
 __version__ = "0.1.0"
@@ -38,6 +41,7 @@ _MODULES = {"strategies": "shapecheck.testing.strategies"}
 
 __all__ = [
     "ShapecheckError", "ShapeError", "DTypeError", "NonFiniteError", "ParameterError", "ConfigurationError",
+    "InvalidArgumentError", "UntraceableError", "MissingDependencyError",
     *_LAZY, *_MODULES, "load_ipython_extension",
 ]
 

@@ -8,7 +8,8 @@ The classes are defined once, in :mod:`reference_nets.errors` (reference_nets st
 import shapecheck), and re-exported here: ``shapecheck.ShapeError is reference_nets.errors.ShapeError``.
 ``ShapecheckError`` is another name for ``reference_nets.errors.ReferenceNetsError``, so
 ``except shapecheck.ShapecheckError`` catches every bad input of either package. Errors only shapecheck
-raises (``LossFunctionError``, ``NetworkError``, ...) subclass these.
+raises subclass these: the few defined here, and those that belong to one part (``LossFunctionError``,
+``NetworkError``, ``LearnerCodeError``, ...) beside the code that raises them.
 """
 
 from __future__ import annotations
@@ -26,4 +27,20 @@ from reference_nets.errors import (
 #: ``reference_nets.errors.ReferenceNetsError``).
 ShapecheckError = ReferenceNetsError
 
-__all__ = ["ShapecheckError", "ShapeError", "DTypeError", "NonFiniteError", "ParameterError", "ConfigurationError"]
+
+class InvalidArgumentError(ShapecheckError, TypeError):
+    """An argument is not the kind of value the function takes: not a file path, not a list of strings, or
+    command-line words that do not fit the signature of the function they are for."""
+
+
+class UntraceableError(ShapecheckError, TypeError):
+    """``trace()`` cannot instrument this callable: not a function written with ``def`` (a builtin, a
+    lambda), a generator or coroutine function, or a function whose source cannot be read."""
+
+
+class MissingDependencyError(ShapecheckError, ImportError):
+    """An optional package that one feature needs (matplotlib to plot) is not installed."""
+
+
+__all__ = ["ShapecheckError", "ShapeError", "DTypeError", "NonFiniteError", "ParameterError", "ConfigurationError",
+           "InvalidArgumentError", "UntraceableError", "MissingDependencyError"]

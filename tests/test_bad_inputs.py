@@ -87,6 +87,45 @@ def test_trace_refuses_what_it_cannot_instrument(tmp_path):
         shapecheck.trace_script(str(tmp_path))
 
 
+def test_refusals_name_their_kind_of_problem(tmp_path, monkeypatch):
+    """The tracer's, compare's loader's and the sweep's refusals are ShapecheckError subclasses that say what
+    kind of problem it is, in the type and in to_dict() (the JSON of --json), never the bare base class
+    (whose name is reference_nets' ReferenceNetsError)."""
+    import sys
+
+    from shapecheck import InvalidArgumentError, MissingDependencyError, UntraceableError
+    from shapecheck.comparison.factory import load_factory
+    from shapecheck.tracing.runner import trace_function_target
+
+    (tmp_path / "m.py").write_text("def f(a):\n    return a\n")
+    made = {}
+    exec("def no_source():\n    return 1\n", made)
+    W = np.ones((2, 2))
+    sweep = shapecheck.check_gradients(lambda p: float((p["W"] ** 2).sum()), {"W": W}, {"W": 2 * W}).sweep("W", (0, 0))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    cases = [
+        (lambda: shapecheck.trace(len), UntraceableError, "needs a Python function"),
+        (lambda: shapecheck.trace(lambda x: x), UntraceableError, "cannot instrument a lambda"),
+        (lambda: shapecheck.trace(made["no_source"])(), UntraceableError, "cannot read the source of no_source"),
+        (lambda: shapecheck.trace_script(3), InvalidArgumentError, "path must be a file path"),
+        (lambda: shapecheck.trace_script(str(tmp_path / "m.py"), "abc"), InvalidArgumentError, "argv must be a list"),
+        (lambda: trace_function_target("m.py:f", "1"), InvalidArgumentError, "args must be a list of strings"),
+        (lambda: trace_function_target(f"{tmp_path}/m.py:f", ["1", "2"]), InvalidArgumentError,
+         r"f\(a\) cannot take the arguments given \(1, 2\)"),
+        (lambda: trace_function_target("m.py", []), ConfigurationError, "expected MODULE:FUNCTION"),
+        (lambda: trace_function_target(f"{tmp_path}/m.py:g", []), ConfigurationError, "m has no function 'g'"),
+        (lambda: load_factory(f"{tmp_path}:f"), ConfigurationError, "is a directory, not a .py file"),
+        (lambda: load_factory(f"{tmp_path}/none.py:f"), ConfigurationError, "none.py does not exist"),
+        (sweep.plot, MissingDependencyError, "plotting needs matplotlib"),
+    ]
+    for call, error, message in cases:
+        with pytest.raises(error, match=message) as caught:
+            call()
+        assert caught.value.to_dict()["error"] == error.__name__ != "ReferenceNetsError"
+    assert issubclass(MissingDependencyError, ImportError) and issubclass(UntraceableError, TypeError)
+
+
 def test_strategies_check_their_pairs():
     with pytest.raises(ConfigurationError, match="output_loss must be a list of \\(output, loss\\) pairs"):
         sst.mlp_specs(output_loss=("identity", "mse"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from shapecheck.cli.common import EXIT_OK, add_json_option, network_options, positive_int, write_json
-from shapecheck.errors import ShapecheckError
+from shapecheck.errors import ConfigurationError
 
 NAME = "plan"
 
@@ -27,7 +27,8 @@ def run(args, out: TextIO) -> int:
     from reference_nets.plan import shape_plan
 
     if len(args.sizes) < 2:
-        raise ShapecheckError(f"plan needs at least two layer sizes (d t), got {args.sizes}")
+        raise ConfigurationError(f"plan needs at least two layer sizes (d t), got {args.sizes}", name="sizes",
+                                 expected="at least two sizes: d t", got=args.sizes)
     plan = shape_plan(args.sizes, layout=args.layout, batch_size=args.batch_size, bias=not args.no_bias,
                       activation=args.activation, output=args.output, loss=args.loss, reduction=args.reduction)
     print(plan, file=out)

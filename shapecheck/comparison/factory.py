@@ -7,7 +7,7 @@ import os
 import sys
 
 from shapecheck.comparison.learner import LearnerCodeError
-from shapecheck.errors import ConfigurationError, ShapecheckError
+from shapecheck.errors import ConfigurationError
 
 REQUIRED = ("X", "Y", "params")
 
@@ -22,7 +22,7 @@ def load_factory(target: str) -> dict:
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         what = "is a directory, not a .py file" if os.path.isdir(path) else "does not exist"
-        raise ShapecheckError(f"{path} {what}", name="target", expected="an existing .py file", got=path)
+        raise ConfigurationError(f"{path} {what}", name="target", expected="an existing .py file", got=path)
     folder = os.path.dirname(path)
     sys.path.insert(0, folder)
     try:

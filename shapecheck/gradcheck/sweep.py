@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from tabulate import tabulate
 
-from shapecheck.errors import ShapecheckError
+from shapecheck.errors import MissingDependencyError
 
 DEFAULT_EPS_VALUES = tuple(10.0 ** -k for k in range(1, 13))
 
@@ -73,8 +73,8 @@ class SweepReport:
         try:
             import matplotlib.pyplot as plt
         except ImportError:
-            raise ShapecheckError("plotting needs matplotlib, which is not installed: pip install matplotlib",
-                                  name="matplotlib", expected="installed", got="missing") from None
+            raise MissingDependencyError("plotting needs matplotlib, which is not installed: pip install matplotlib",
+                                         name="matplotlib", expected="installed", got="missing") from None
         if ax is None:
             _, ax = plt.subplots()
         eps = [row[0] for row in self.rows]

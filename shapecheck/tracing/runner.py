@@ -23,7 +23,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 
-from shapecheck.errors import ShapecheckError
+from shapecheck.errors import ConfigurationError, InvalidArgumentError, ShapecheckError, UntraceableError
 from shapecheck.tracing import in_shapecheck
 from shapecheck.tracing.explain import display_path
 from shapecheck.tracing.faults import could_not_trace, escaped_fault, mark_as_learners
@@ -47,11 +47,11 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
     """
     stderr = stderr or sys.stderr
     if not isinstance(path, (str, os.PathLike)):
-        raise ShapecheckError(f"path must be a file path, got {path!r}", name="path", expected="a .py file path",
-                              got=repr(path))
+        raise InvalidArgumentError(f"path must be a file path, got {path!r}", name="path",
+                                   expected="a .py file path", got=repr(path))
     if isinstance(argv, (str, bytes)) or not all(isinstance(a, (str, int, float)) for a in argv):
-        raise ShapecheckError(f"argv must be a list of strings, got {argv!r}", name="argv",
-                              expected="list of str", got=repr(argv))
+        raise InvalidArgumentError(f"argv must be a list of strings, got {argv!r}", name="argv",
+                                   expected="list of str", got=repr(argv))
     path = os.path.abspath(path)
     if not os.path.isfile(path):
         what = "is a directory, not a script" if os.path.isdir(path) else "does not exist"
@@ -82,12 +82,12 @@ def trace_function_target(target: str, args=(), *, show_all: bool = False, stder
     """
     stderr = stderr or sys.stderr
     if isinstance(args, (str, bytes)) or not all(isinstance(a, str) for a in args):
-        raise ShapecheckError(f"args must be a list of strings, got {args!r}", name="args",
-                              expected="list of str", got=repr(args))
+        raise InvalidArgumentError(f"args must be a list of strings, got {args!r}", name="args",
+                                   expected="list of str", got=repr(args))
     module_part, _, function_name = target.rpartition(":")
     if not module_part or not function_name:
-        raise ShapecheckError(f"expected MODULE:FUNCTION or FILE.py:FUNCTION, got {target!r}", name="target",
-                              expected="module:function", got=target)
+        raise ConfigurationError(f"expected MODULE:FUNCTION or FILE.py:FUNCTION, got {target!r}", name="target",
+                                 expected="module:function", got=target)
     tracer = Tracer()
     if module_part.endswith(".py"):
         path = os.path.abspath(module_part)
@@ -112,8 +112,8 @@ def trace_function_target(target: str, args=(), *, show_all: bool = False, stder
                                               got=module_name) from None
                 function = getattr(module, function_name, None)
                 if not callable(function):
-                    raise ShapecheckError(f"{module_name} has no function {function_name!r}", name="target",
-                                          expected="a function", got=function_name)
+                    raise ConfigurationError(f"{module_name} has no function {function_name!r}", name="target",
+                                             expected="a function", got=function_name)
                 positional, keywords = function_arguments(function, args, function_name)
                 function(*positional, **keywords)
             exit_code, raised = _run(call, stderr)
@@ -153,7 +153,7 @@ def function_arguments(function, words, name: str) -> tuple[list, dict]:
             signature.bind(*positional, **keywords)
         except TypeError as exc:
             given = ", ".join([*map(repr, positional), *(f"{k}={v!r}" for k, v in keywords.items())])
-            raise ShapecheckError(
+            raise InvalidArgumentError(
                 f"{name}{signature} cannot take the arguments given ({given or 'none'}): {exc}; a word that is "
                 "a Python literal is passed as its value, any other as a string, NAME=VALUE by keyword",
                 name="args", expected=f"arguments for {name}{signature}", got=given) from None
@@ -175,16 +175,16 @@ def trace(function):
     """
     target = inspect.unwrap(getattr(function, "__func__", function))      # decorated: trace the function itself
     if not isinstance(target, types.FunctionType):
-        raise ShapecheckError(f"trace() needs a Python function, got {type(function).__name__}",
-                              name="function", expected="function", got=type(function).__name__)
+        raise UntraceableError(f"trace() needs a Python function, got {type(function).__name__}",
+                               name="function", expected="function", got=type(function).__name__)
     if target.__name__ == "<lambda>":
-        raise ShapecheckError("trace() cannot instrument a lambda (its source is part of another statement); "
-                              "define it with def", name="function", expected="a def function", got="lambda")
+        raise UntraceableError("trace() cannot instrument a lambda (its source is part of another statement); "
+                               "define it with def", name="function", expected="a def function", got="lambda")
     if inspect.isgeneratorfunction(target) or inspect.iscoroutinefunction(target) \
             or inspect.isasyncgenfunction(target):
-        raise ShapecheckError(f"trace() runs plain functions; {target.__name__} is a generator or coroutine "
-                              "function: trace a function that consumes it instead", name="function",
-                              expected="a plain function", got=target.__name__)
+        raise UntraceableError(f"trace() runs plain functions; {target.__name__} is a generator or coroutine "
+                               "function: trace a function that consumes it instead", name="function",
+                               expected="a plain function", got=target.__name__)
 
     def run(*args, **kwargs) -> TraceReport:
         tracer = Tracer()
@@ -349,8 +349,8 @@ def _instrumented_copy(function: types.FunctionType, tracer: Tracer) -> types.Fu
     full_source = "".join(linecache.getlines(filename, function.__globals__))
     definition = _find_definition(full_source, function)
     if definition is None:
-        raise ShapecheckError(f"cannot read the source of {function.__name__} (defined in {filename}); trace() "
-                              "needs a function defined with def in a file or a notebook cell", name="function")
+        raise UntraceableError(f"cannot read the source of {function.__name__} (defined in {filename}); trace() "
+                               "needs a function defined with def in a file or a notebook cell", name="function")
     definition.decorator_list = []
     free = [name for name in function.__code__.co_freevars if name != "__class__"]
     owner = _mangling_class(function.__qualname__)

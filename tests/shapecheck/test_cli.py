@@ -136,6 +136,8 @@ def factory():
     (["compare", "{tmp}/sub.py:nothing"], 2, "ConfigurationError", "sub.py has no function 'nothing'"),
     (["compare", "{tmp}/sub.py:factory"], 1, "LearnerCodeError", "raised ValueError: my backprop is unfinished"),
     (["trace", "nomodule:func"], 2, "ScriptNotFoundError", "no module named 'nomodule'"),
+    (["compare", "{tmp}/none.py:factory"], 2, "ConfigurationError", "none.py does not exist"),
+    (["plan", "3"], 2, "ConfigurationError", "plan needs at least two layer sizes (d t), got [3]"),
 ])
 def test_an_error_goes_to_the_json_file_too(tmp_path, args, code, error, message):
     """With --json FILE an error's facts are written there (type, message, name, expected, got, exit code),
