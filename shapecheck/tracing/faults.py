@@ -13,7 +13,7 @@ import os
 
 from shapecheck.errors import ShapecheckError
 from shapecheck.tracing import PACKAGE_DIR, in_shapecheck
-from shapecheck.tracing.rewrite import PREFIX
+from shapecheck.tracing.rewrite import PREFIX, Site
 
 #: The exit code of ``shapecheck trace`` when the learner's program succeeded but the tracer failed.
 EXIT_INTERNAL = 3
@@ -26,6 +26,15 @@ def mark_as_learners(exc: BaseException) -> None:
         exc._shapecheck_learners = True
     except AttributeError:      # an exception class with __slots__: it is judged by its frames instead
         pass
+
+
+def instrumenting_failed(tracer, function, exception: BaseException) -> None:
+    """Instrumenting ``function`` failed by a fault of ours: it runs untraced, and the report says INCOMPLETE
+    ("could not trace") at its ``def`` line instead of letting our traceback reach the learner."""
+    code = function.__code__
+    site = tracer.registry.add(Site(code.co_filename, code.co_firstlineno, 0, "def", f"def {function.__name__}",
+                                    ()))
+    tracer.internal(site, exception)
 
 
 def escaped_fault(exc: BaseException | None) -> tuple[str, int] | None:

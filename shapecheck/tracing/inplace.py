@@ -26,6 +26,7 @@ class InstrumentedModules:
 
     def __enter__(self):
         from shapecheck.errors import ShapecheckError
+        from shapecheck.tracing.faults import instrumenting_failed
         from shapecheck.tracing.runner import _instrumented_copy
 
         for function in self._local_functions():
@@ -33,6 +34,9 @@ class InstrumentedModules:
                 code = _instrumented_copy(function, self.tracer).__code__
             except (ShapecheckError, SyntaxError, StopIteration, OSError):
                 continue                          # no source at hand: leave the function as it is
+            except Exception as exc:  # noqa: BLE001 - our bug: the report says INCOMPLETE, no traceback of ours
+                instrumenting_failed(self.tracer, function, exc)
+                continue
             if code.co_freevars != function.__code__.co_freevars:
                 continue
             self.swapped.append((function, function.__code__))

@@ -26,7 +26,7 @@ from dataclasses import replace
 from shapecheck.errors import ConfigurationError, InvalidArgumentError, ShapecheckError, UntraceableError
 from shapecheck.tracing import in_shapecheck
 from shapecheck.tracing.explain import display_path
-from shapecheck.tracing.faults import could_not_trace, escaped_fault, mark_as_learners
+from shapecheck.tracing.faults import could_not_trace, escaped_fault, instrumenting_failed, mark_as_learners
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import PREFIX, instrument, instrument_tree
 from shapecheck.tracing.runtime import Tracer
@@ -171,7 +171,9 @@ def trace(function):
     """``trace(fn)(*args, **kwargs)`` runs ``fn`` instrumented and returns its :class:`TraceReport`.
 
     ``report.value`` is what ``fn`` returned; an exception it raised is ``report.exception`` (and its
-    explanation is in the report). Only ``fn``'s own body is instrumented.
+    explanation is in the report). Only ``fn``'s own body is instrumented, and every run of it during the
+    call is traced: its recursive calls too, however they reach it (its name, ``self.method``, another
+    function calling back), since ``fn`` runs the instrumented code until the call returns.
     """
     target = inspect.unwrap(getattr(function, "__func__", function))      # decorated: trace the function itself
     if not isinstance(target, types.FunctionType):
@@ -188,11 +190,11 @@ def trace(function):
 
     def run(*args, **kwargs) -> TraceReport:
         tracer = Tracer()
-        instrumented = _instrumented_copy(target, tracer)
+        instrumented = _instrumented_or_fault(target, tracer)
         if hasattr(function, "__self__"):
             args = (function.__self__, *args)
         outcome = {}
-        with tracer:
+        with tracer, _running(target, instrumented.__code__):
             def call():
                 outcome["value"] = instrumented(*args, **kwargs)
             exit_code, raised = _run(call, None, propagate=(KeyboardInterrupt, SystemExit))
@@ -338,12 +340,43 @@ def _local_imports(root, tracer):
 
 # -- instrumenting one function ---------------------------------------------------------------------------
 
+def _instrumented_or_fault(function: types.FunctionType, tracer: Tracer) -> types.FunctionType:
+    """The instrumented copy of ``function``; when making it fails by a fault of ours (not a source it
+    cannot read: that ShapecheckError is the caller's), the fault is recorded at the ``def`` line, so the
+    report says INCOMPLETE, and ``function`` itself comes back, to run untraced."""
+    try:
+        return _instrumented_copy(function, tracer)
+    except ShapecheckError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - our own bug: the learner's function must still run
+        instrumenting_failed(tracer, function, exc)
+        return function
+
+
+@contextmanager
+def _running(function: types.FunctionType, code: types.CodeType):
+    """Inside the block every call of ``function`` runs ``code``: its recursive calls reach the original
+    function object (by its global name, as a bound method, from another function), not the copy."""
+    original = function.__code__
+    if code is original or code.co_freevars != original.co_freevars:
+        yield
+        return
+    function.__code__ = code
+    try:
+        yield
+    finally:
+        function.__code__ = original
+
+
 def _instrumented_copy(function: types.FunctionType, tracer: Tracer) -> types.FunctionType:
     """The same function compiled from instrumented source, with its globals, defaults and closure.
 
     The ``def`` is compiled inside a maker function whose parameters are the original's free variables
     (so the closure cells fit), and, for a method, inside a class of the same name as the class that
-    defines it, so that ``self.__w`` is mangled to ``self._Net__w`` exactly as in the original.
+    defines it, so that ``self.__w`` is mangled to ``self._Net__w`` exactly as in the original. The maker
+    declares the names this scaffolding binds (the function's own, the class's) ``global`` unless the
+    original closes over them: inside the original, a recursive call ``forward(...)`` or a mention of
+    ``Net`` is a global (or a cell of the enclosing function), never a closure cell of the maker's.
     """
     filename = function.__code__.co_filename
     full_source = "".join(linecache.getlines(filename, function.__globals__))
@@ -357,6 +390,9 @@ def _instrumented_copy(function: types.FunctionType, tracer: Tracer) -> types.Fu
     body = [definition]
     if owner is not None:       # compiled in a class body: private names mangle, super() gets its __class__
         body = [ast.ClassDef(name=owner, bases=[], keywords=[], body=[definition], decorator_list=[])]
+    scaffolding = sorted({function.__name__, owner} - {None} - set(free))
+    if scaffolding:
+        body.insert(0, ast.Global(names=scaffolding))
     maker = ast.FunctionDef(name=PREFIX + "make", args=ast.arguments(
         posonlyargs=[], args=[ast.arg(name) for name in free], kwonlyargs=[], kw_defaults=[], defaults=[]),
         body=body, decorator_list=[])
