@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from tabulate import tabulate
 
 from reference_nets.activations import OUTPUT_ACTIVATIONS, hidden_activation, output_activation
 from reference_nets.checks import choose, format_shape, positive
@@ -48,6 +47,8 @@ class ShapePlan:
         raise KeyError(name)
 
     def __str__(self) -> str:
+        from tabulate import tabulate      # only for printing: the network itself needs numpy alone
+
         sizes = ", ".join(f"{s}={v}" for s, v in zip(size_symbols(self.layer_sizes), self.layer_sizes))
         batch = f", n={self.batch_size}" if self.batch_size is not None else ""
         head = f"Shape plan for layer_sizes {list(self.layer_sizes)} ({sizes}{batch}), layout {self.layout!r}"
