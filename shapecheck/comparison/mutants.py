@@ -19,10 +19,18 @@ from reference_nets.activations import Softmax
 
 
 def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: float | None = None,
-                     forward=None) -> dict:
+                     forward=None, keep: dict | None = None) -> dict:
     """The gradients a backward pass with the mistakes ``tags`` computes (same keys and shapes as
     ``net.params``). With no tags this is exactly ``net.gradients``. ``forward``: ``net``'s forward pass
-    on X when already computed."""
+    on X when already computed.
+
+    ``keep``: a dict that receives the intermediate quantities under the names of ``shapecheck plan``, in
+    the network's layout: ``dZ{k}`` (for the summed loss), ``dA{k}``, ``dW{k}``, ``db{k}`` (scaled as the
+    gradients are, before a transposition mistake), ``prime{k}`` (the hidden activation's derivative where
+    this pass takes it), ``error`` (``A_L - Y``), ``sent_back`` (what the output layer sends back) and
+    ``W{k} sent back through`` (the weights the error goes back through, updated ones for stale weights).
+    The quantities are what the line that computes them would hold, so a learner's line can be matched
+    against the reference's (no tags) and a mutant's."""
     fp = forward if forward is not None else net._forward(X)
     L, layout, axis = net.n_layers, net.layout, net.layout.feature_axis
     n = Y.shape[layout.sample_axis]
@@ -39,23 +47,30 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
     if ("missing-output-derivative", "everywhere") in tags:
         dZ = A[L] - Y                                   # g'(Z_L) forgotten for W_L as well
     sent_back = (A[L] - Y) if ("missing-output-derivative",) in tags else dZ
+    kept = keep if keep is not None else {}
+    kept["error"], kept["sent_back"] = A[L] - Y, sent_back
     grads = {}
     for k in range(L, 0, -1):
+        kept[f"dZ{k}"] = dZ
         dW = layout.weight_grad(A[k - 1], dZ) * scale
+        kept[f"dW{k}"] = dW
         grads[f"W{k}"] = dW.T if ("transposed", k) in tags else dW
         if net.bias:
             db = layout.bias_grad(dZ) * scale
             wrong_axis = ("bias-wrong-axis", k) in tags
-            grads[f"b{k}"] = np.full_like(db, dZ.sum() * scale) if wrong_axis else db
+            grads[f"b{k}"] = kept[f"db{k}"] = np.full_like(db, dZ.sum() * scale) if wrong_axis else db
         if k > 1:
             W = net.params[f"W{k}"]
             if ("stale-weights", k) in tags and lr is not None:
                 W = W - lr * dW                                   # updated before the error went back
-            dA = layout.error_to_previous(sent_back if k == L else dZ, W)
+            kept[f"W{k} sent back through"] = W
+            dA = kept[f"dA{k - 1}"] = layout.error_to_previous(sent_back if k == L else dZ, W)
             if ("missing-hidden-derivative", k - 1) in tags:
                 dZ = dA
             else:
-                dZ = net.activation.backward(dA, z=A[k - 1] if at_activation else Z[k - 1], axis=axis)
+                at = A[k - 1] if at_activation else Z[k - 1]
+                kept[f"prime{k - 1}"] = net.activation.derivative(z=at)
+                dZ = net.activation.backward(dA, z=at, axis=axis)
     return {name: grads[name] for name in net.params}
 
 
