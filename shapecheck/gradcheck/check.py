@@ -65,6 +65,14 @@ DEFAULTS = {
     ("float16-via-float64", "forward"): (1e-8, 1e-2, 1e-3),
     ("float16-via-float64", "richardson"): (1e-3, 1e-2, 1e-3),
     ("float16-via-float64", "complex"): (1e-20, 1e-2, 1e-3),
+    # parameters moved in place in low precision, a loss computed in float64 (float64 data, a closure):
+    # steps large enough to move every entry, the loss's own float64 rounding
+    ("float32-float64-loss", "central"): (1e-4, 1e-4, 1e-6),
+    ("float32-float64-loss", "forward"): (1e-5, 1e-3, 1e-5),
+    ("float32-float64-loss", "richardson"): (1e-2, 1e-4, 1e-6),
+    ("float16-float64-loss", "central"): (3e-2, 1e-2, 1e-3),
+    ("float16-float64-loss", "forward"): (3e-2, 1e-1, 1e-2),
+    ("float16-float64-loss", "richardson"): (1e-1, 1e-2, 1e-3),
 }
 #: The precision the loss is evaluated in, for each row of DEFAULTS: the rounding every estimate carries
 #: is this times the loss's size over the step (see ``methods``).
@@ -75,7 +83,9 @@ MACHINE_EPSILON = {"float64": float(np.finfo(np.float64).eps),
                    "float32": LOW_PRECISION_SPREAD * float(np.finfo(np.float32).eps),
                    "float32-via-float64": float(np.finfo(np.float64).eps),
                    "float16": LOW_PRECISION_SPREAD * float(np.finfo(np.float16).eps),
-                   "float16-via-float64": float(np.finfo(np.float64).eps)}
+                   "float16-via-float64": float(np.finfo(np.float64).eps),
+                   "float32-float64-loss": float(np.finfo(np.float64).eps),
+                   "float16-float64-loss": float(np.finfo(np.float64).eps)}
 
 __all__ = ["check_gradients", "assert_gradients_close", "batched_loss", "PrecisionWarning",
            "ComplexStepWarning", "LossFunctionError", "GradientReport", "GradientRow", "DEFAULTS"]
@@ -170,7 +180,8 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
         evaluations = target.counter.calls
         if confirmations.entries:
             first, second = confirmations.steps
-            notes.append(f"{confirmations.entries} failing entries re-measured with central differences at steps "
+            entries = "1 failing entry" if confirmations.entries == 1 else f"{confirmations.entries} failing entries"
+            notes.append(f"{entries} re-measured with central differences at steps "
                          f"{first:g} and {second:g} ({confirmations.evaluations} more loss evaluations): "
                          f"{confirmations.kept} stayed put (a bug), {confirmations.noise} moved with the step or "
                          "sat at a kink (noise)")
@@ -212,6 +223,12 @@ def _choose_target(loss_fn, params, paths, arrays, method, notes):
             return InPlaceTarget(counter, copies, copied_arrays), method, f"{low_name}-via-float64"
         if (low_name, method) not in DEFAULTS:
             method = "central"          # complex steps need complex copies; in place only real steps exist
+        if _computed_in_float64(counter, params, low_name):
+            precision = f"{low_name}-float64-loss"
+            notes.append(f"{low_name} parameters, but loss_fn computes in float64 (its value is no {low_name} "
+                         "number: float64 data or a closure), so its rounding is float64's; the steps are large "
+                         f"enough to move every {low_name} entry")
+            return InPlaceTarget(counter, params, arrays), method, precision
         notes.append(f"{low_name} parameters: finite differences in {low_name} are accurate to about "
                      f"{'3' if low_name == 'float32' else '1'} digit(s); the rounding is allowed for entry by entry")
         _warn_float32(low_name, f"tolerances widened to rtol={DEFAULTS[(low_name, method)][1]:g}, "
@@ -224,6 +241,14 @@ def _choose_target(loss_fn, params, paths, arrays, method, notes):
     if callable(batched) and method in ("central", "forward", "richardson"):
         return BatchedTarget(counter, params, arrays, paths, batched), method, "float64"
     return InPlaceTarget(counter, params, arrays), method, "float64"
+
+
+def _computed_in_float64(counter: Counter, params, low_name: str) -> bool:
+    """Is the loss computed in float64 although the parameters are ``low_name``? (A value computed in
+    float32 or float16 is a number of that precision; one computed in float64 almost never is.)"""
+    value = float(np.real(counter(params)))
+    low = np.float16 if low_name == "float16" else np.float32
+    return bool(np.isfinite(value)) and float(low(value)) != value
 
 
 def _typical_size(analytic) -> float:

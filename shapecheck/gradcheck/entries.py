@@ -72,8 +72,11 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
                confirmations) -> GradientRow:
     numeric, forward, backward, error = numerics
     a = grad.reshape(-1)[indices]
-    noise = confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, eps, confirmations)
-    row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol, error, noise)
+    noise, picked, seen_kink = confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, eps,
+                                       confirmations)
+    kinks = kinked(a, forward, backward, rtol, atol)       # what the first estimate's slopes show ...
+    kinks[picked] = seen_kink                              # ... unless re-measured
+    row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol, error, noise, kinks)
     if row.status == "FAIL" and len(indices) == array.size:
         detail = whole_tensor_pattern(grad, numeric.reshape(array.shape), rtol, atol)
         if detail:
@@ -92,11 +95,14 @@ def confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, 
     """Re-measure the failures with central differences at two further step sizes: a discrepancy that
     stays put is a bug; one that moves with the step (rounding grows as the step shrinks, truncation and
     the pull of a kink as it grows) is noise, and so is a failure where the one-sided slopes show a kink
-    (ReLU units of many samples switch inside a step). Returns a boolean array: True where it was noise.
+    (ReLU units of many samples switch inside a step). Returns the noise mask (True where it was noise),
+    the positions re-measured and, for each, whether a kink was seen there.
 
-    A failure stays put when two of the three estimates agree with each other (to a quarter of their
-    distance from the analytic value, plus three tenths of their error estimates, i.e. three times their
-    rounding) and both are clearly off. At most
+    A failure stays put when the estimate at the smallest step agrees with one of the other two (to a
+    quarter of their distance from the analytic value, plus three tenths of their error estimates, i.e.
+    three times their rounding) and both are clearly off. A kink is one that the smallest step still sees,
+    with one-sided slopes that do not draw together as the step shrinks: on a smooth curve their gap is the
+    step times the curvature, which a large summed loss makes look like a kink at any one step. At most
     MAX_CONFIRMED failures are re-measured, the largest first; when every one of them moved, so did the
     rest (they are counted as noise), and when any stayed put the tensor fails. Complex steps are exact
     to rounding: their failures are never re-measured.
@@ -105,22 +111,23 @@ def confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, 
     gap = np.abs(a - numeric)
     limit = thresholds(a, numeric, rtol, atol, error)
     failing = (gap > limit) & np.isfinite(numeric) & np.isfinite(a)
+    nothing = np.zeros(0, dtype=int)
     if not failing.any() or confirmations is None or method.name == "complex":
-        return noise
+        return noise, nothing, nothing.astype(bool)
     order = np.argsort(-(gap / np.maximum(limit, 1e-300)))
     picked = np.array([i for i in order if failing[i]][:MAX_CONFIRMED])
     before = target.counter.calls
-    estimates, errors = [numeric[picked]], [error[picked]]
-    at_kink = np.zeros(len(picked), dtype=bool)
+    estimates, errors, slope_gaps = [numeric[picked]], [error[picked]], []
     for step in confirmations.steps:
         other, forward, backward, other_error = entry_numerics(target, t, np.asarray(indices)[picked],
                                                                METHODS["central"], step, base, eps)
         estimates.append(other)
         errors.append(other_error)
-        at_kink |= kinked(a[picked], forward, backward, rtol, atol)
+        slope_gaps.append(np.abs(forward - backward))
+    at_kink = kinked(a[picked], forward, backward, rtol, atol) & (slope_gaps[-1] > 0.3 * slope_gaps[0])
     estimates, errors = np.array(estimates), np.array(errors)          # (3, picked)
     stays = np.zeros(len(picked), dtype=bool)
-    for k, j in ((0, 1), (0, 2), (1, 2)):
+    for k, j in ((0, 2), (1, 2)):
         gap_k, gap_j = np.abs(a[picked] - estimates[k]), np.abs(a[picked] - estimates[j])
         agree = np.abs(estimates[k] - estimates[j]) <= 0.25 * np.minimum(gap_k, gap_j) \
             + 0.3 * (errors[k] + errors[j])
@@ -130,15 +137,15 @@ def confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, 
     noise[picked[moved]] = True
     if moved.all():
         noise[failing] = True          # every re-measured failure was noise: the smaller ones are too
-    if confirmations is not None:
-        confirmations.entries += len(picked)
-        confirmations.noise += int(moved.sum())
-        confirmations.kept += int((~moved).sum())
-        confirmations.evaluations += target.counter.calls - before
-    return noise
+    confirmations.entries += len(picked)
+    confirmations.noise += int(moved.sum())
+    confirmations.kept += int((~moved).sum())
+    confirmations.evaluations += target.counter.calls - before
+    return noise, picked, at_kink
 
 
-def judge(name, shape, indices, a, n, forward, backward, rtol, atol, error=None, noise=None) -> GradientRow:
+def judge(name, shape, indices, a, n, forward, backward, rtol, atol, error=None, noise=None,
+          kinks=None) -> GradientRow:
     """Per-entry analytic ``a`` and numeric ``n`` become a row: nan, FAIL, kink, noisy or ok.
 
     An entry fails when its discrepancy exceeds its threshold (:func:`thresholds`) and was not shown to
@@ -171,7 +178,7 @@ def judge(name, shape, indices, a, n, forward, backward, rtol, atol, error=None,
     failing = abs_err > limit
     if not failing.any():
         return row("ok", int(np.argmax(rel_err)))
-    at_kink = failing & kinked(a, forward, backward, rtol, atol)
+    at_kink = failing & (kinks if kinks is not None else kinked(a, forward, backward, rtol, atol))
     real = failing & ~at_kink & ~noise
     if (failing & ~real).any():
         # an error no larger than the noise or the kinks met here could pass for them: say so in the power
@@ -234,7 +241,7 @@ def whole_tensor_pattern(analytic: np.ndarray, numeric: np.ndarray, rtol, atol) 
     """Name a pattern that explains every entry at once: a constant factor or a transpose."""
     scale = float(np.vdot(analytic, numeric) / max(np.vdot(numeric, numeric), 1e-300))
     fitted = np.abs(analytic - scale * numeric) <= np.maximum(rtol * np.abs(analytic), atol) * 10
-    if fitted.all() and np.abs(numeric).max() > atol:
+    if fitted.all() and np.abs(numeric).max() > atol and abs(scale - 1) > 10 * rtol:
         if np.isclose(scale, -1.0, rtol=1e-3):
             return "the sign is flipped: analytic = -numeric for every entry (gradient ascent instead of descent)"
         return f"analytic = {scale:.4g} x numeric for every entry: the whole tensor is scaled by a constant factor"

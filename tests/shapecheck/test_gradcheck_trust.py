@@ -94,3 +94,47 @@ def test_float16_parameters_are_checked_with_their_own_precision():
         report = check_gradients(lambda p: float(np.sum((X @ p["W"].astype(float)) ** 2)), {"W": W},
                                  {"W": 2 * X.T @ (X @ W.astype(float))})
     assert report.ok, str(report)
+
+
+def test_curvature_of_a_large_summed_loss_is_not_a_kink():
+    """A smooth loss of size 1e4 over 5,000 samples: its one-sided slopes differ by the step times a large
+    curvature, which once passed a planted 1e-4 error as a 'kink' (central) or 'noisy' (Richardson)."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(20, 5000)), rng.normal(size=(3, 5000))          # samples as columns
+    params = {"W1": rng.normal(size=(16, 20)) * 0.3, "W2": rng.normal(size=(3, 16)) * 0.3}
+
+    def loss(p):
+        return 0.5 * np.sum((p["W2"] @ np.tanh(p["W1"] @ X) - Y) ** 2)
+
+    A = np.tanh(params["W1"] @ X)
+    E = params["W2"] @ A - Y
+    grads = {"W1": ((params["W2"].T @ E) * (1 - A ** 2)) @ X.T, "W2": E @ A.T}
+    for method in ("central", "richardson"):
+        correct = check_gradients(loss, params, grads, method=method)
+        assert correct.ok, str(correct)
+        wrong = {k: v.copy() for k, v in grads.items()}
+        wrong["W2"].flat[10] *= 1 + 1e-4
+        report = check_gradients(loss, params, wrong, method=method)
+        assert report["W2"].status == "FAIL" and report["W2"].worst_index == (0, 10), str(report)
+
+
+def test_float32_weights_in_a_float64_loss_are_checked_with_float64_rounding():
+    """The closure style (loss_fn ignores its argument) with float32 weights and float64 data computes the
+    loss in float64: the float32 widening once let a 5% error pass."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(8, 4)), rng.normal(size=(8, 3))
+    W = rng.normal(size=(4, 3)).astype(np.float32)
+    params = {"W": W}
+    right = {"W": X.T @ (X @ W.astype(float) - Y)}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        closure = check_gradients(lambda _: float(0.5 * np.sum((X @ params["W"] - Y) ** 2)), params, right)
+        assert closure.ok and closure.power < 1e-3, str(closure)
+        for size in (5e-2, 1e-3):
+            wrong = {"W": right["W"].copy()}
+            wrong["W"][1, 2] *= 1 + size
+            report = check_gradients(lambda _: float(0.5 * np.sum((X @ params["W"] - Y) ** 2)), params, wrong)
+            assert report["W"].status == "FAIL" and report["W"].worst_index == (1, 2), str(report)
+        in_float32 = check_gradients(lambda _: float(0.5 * np.sum((X.astype(np.float32) @ params["W"]
+                                                                  - Y.astype(np.float32)) ** 2)), params, right)
+    assert in_float32.ok and in_float32.power > 1e-2, str(in_float32)       # a float32 loss: its own rounding
