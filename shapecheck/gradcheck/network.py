@@ -17,6 +17,7 @@ reference MLP does) is evaluated through it: all single-entry moves in one call,
 from __future__ import annotations
 
 import inspect
+import re
 
 import numpy as np
 
@@ -88,13 +89,11 @@ def _params(net):
                            "For a loss function and its gradients use shapecheck.check_gradients(loss_fn, "
                            "params, grads)", name="net", expected=REQUIRED, got=type(net).__name__)
     if not hasattr(net, "params"):
-        arrays = [key for key, value in getattr(net, "__dict__", {}).items() if isinstance(value, np.ndarray)]
-        hint = (f"; it holds the arrays {', '.join(arrays)}: return them from a property, "
-                f"`@property def params(self): return {{{', '.join(f'{a!r}: self.{a}' for a in arrays)}}}`"
-                if arrays else "")
+        missing = [f"net.{name}(X, Y)" for name in ("loss", "gradients") if not callable(getattr(net, name, None))]
+        also = f" (it also needs {' and '.join(missing)})" if missing else ""
         raise NetworkError(f"check_network needs net.params, the network's own parameter arrays (a dict, a list, "
-                           f"or nested dicts/lists of them); {type(net).__name__} has no attribute 'params'{hint}",
-                           name="params", expected="dict or list of arrays", got=None)
+                           f"or nested dicts/lists of them); {type(net).__name__} has no attribute 'params'"
+                           f"{_params_hint(net)}{also}", name="params", expected="dict or list of arrays", got=None)
     first, second = net.params, net.params
     if callable(first) and not isinstance(first, np.ndarray):
         raise NetworkError(f"net.params must be the parameter arrays themselves, got {describe(first)}: make it an "
@@ -107,6 +106,26 @@ def _params(net):
                                "e.g. {'W1': self.W1, ...} without .copy()", name="params",
                                expected="the network's own arrays", got="copies")
     return first
+
+
+#: attribute names that say "parameter" (W1, b2, weights, biases, theta1, self._w ...); others holding arrays
+#: are taken for cached values (Z1, A1, activations, deltas) and left out of the suggested property
+_PARAMETER_NAME = re.compile(r"_*(w|b|theta|weight|bias|kernel|param)", re.IGNORECASE)
+
+
+def _params_hint(net) -> str:
+    """A ``params`` property to add, from the arrays (or lists of arrays) the object holds."""
+    held = [key for key, value in getattr(net, "__dict__", {}).items()
+            if isinstance(value, np.ndarray) or isinstance(value, (list, tuple)) and value
+            and all(isinstance(item, np.ndarray) for item in value)]
+    named = [key for key in held if _PARAMETER_NAME.match(key)] or held
+    if not named:
+        return ""
+    left_out = [key for key in held if key not in named]
+    aside = f" (left out as cached values, not parameters: {', '.join(left_out)})" if left_out else ""
+    body = ", ".join(f"{key.lstrip('_')!r}: self.{key}" for key in named)
+    return (f"; it holds {', '.join(named)}: add `@property def params(self): return {{{body}}}`{aside}, and "
+            "let gradients(X, Y) return the same keys")
 
 
 def _method(net, name: str, X, Y):
@@ -164,9 +183,19 @@ def _check_structure(grads, names: list[str]) -> None:
         matching = [i for i, part in enumerate(grads) if sorted(n for n, _ in leaves(part)) == sorted(names)]
         if matching:
             hint = f"; element {matching[0]} of the tuple it returned is: return only that"
+    renamed = {name: _without_gradient_prefix(name) for name in got}
+    if not hint and sorted(renamed.values()) == sorted(names):
+        pairs = ", ".join(f"{old} -> {new}" for old, new in renamed.items() if old != new)
+        hint = f"; name them as the parameters are named ({pairs})"
+    kind = type(grads).__name__ + (f" of {len(grads)}" if isinstance(grads, (list, tuple)) else "")
     raise NetworkError(f"net.gradients(X, Y) must return the gradients in the structure of net.params "
-                       f"({', '.join(names)}), got {describe(grads)} holding {', '.join(got) or 'nothing'}{hint}",
+                       f"({', '.join(names)}), got a {kind} holding {', '.join(got) or 'nothing'}{hint}",
                        name="gradients", expected=names, got=got)
+
+
+def _without_gradient_prefix(name: str) -> str:
+    """``dW1`` -> ``W1``, ``grad_W1`` -> ``W1``, ``d_b2`` -> ``b2`` (a learner's names for gradients)."""
+    return re.sub(r"^(grad_|d_|d(?=[A-Za-z]))", "", name)
 
 
 def _checked_losses(values, count: int) -> np.ndarray:

@@ -274,16 +274,17 @@ class BadBatchedPath(LearnerNet):
 
 
 BAD_NETWORKS = [
-    (NoParams(), re.escape("NoParams has no attribute 'params'; it holds the arrays W1, b1: return them from a "
-                           "property, `@property def params(self): return {'W1': self.W1, 'b1': self.b1}`")),
+    (NoParams(), re.escape("NoParams has no attribute 'params'; it holds W1, b1: add `@property def params(self): "
+                           "return {'W1': self.W1, 'b1': self.b1}`, and let gradients(X, Y) return the same keys")),
     (NoGradients(D, H, T), r"needs net.gradients\(X, Y\); NoGradients has gradients = NoneType None, which is "
                            r"not a method \(its methods: backward, loss\)"),
     (LossTakesParams(D, H, T), r"calls net.loss\(X, Y\), but LossTakesParams.loss takes \(params\)"),
     (LossWithCache(D, H, T), r"net.loss\(X, Y\) must return one real number, got tuple .*; if it returns "
                              r"\(loss, cache\)"),
-    (GradientsWithLoss(D, H, T), r"structure of net.params \(W1, b1, W2, b2\), got tuple .* holding "
+    (GradientsWithLoss(D, H, T), r"structure of net.params \(W1, b1, W2, b2\), got a tuple of 2 holding "
                                  r"\[0\].W1, .*; element 0 of the tuple it returned is: return only that"),
-    (GradientsRenamed(D, H, T), r"structure of net.params \(W1, b1, W2, b2\), got dict .* holding dW1, db1, dW2, db2"),
+    (GradientsRenamed(D, H, T), r"structure of net.params \(W1, b1, W2, b2\), got a dict holding dW1, db1, dW2, db2; "
+                                r"name them as the parameters are named \(dW1 -> W1, db1 -> b1, dW2 -> W2, db2 -> b2\)"),
     (CopiedParams(D, H, T), r"net.params gives new arrays at every read \(copies; W1 is one\)"),
     (StepsInGradients(D, H, T), r"changed net.params W1: they must only compute"),
     (ParamsMethod(D, H, T), r"net.params must be the parameter arrays themselves, got method"),
@@ -338,3 +339,22 @@ def test_the_readme_example_of_a_learners_class_runs(capsys):
     exec(compile(readme[start:end], "README.md", "exec"), {})  # noqa: S102 - our own README
     printed = capsys.readouterr().out
     assert printed.startswith("True\ngradients OK: 4 tensors"), printed
+
+
+class ListsAndCaches:
+    """Nielsen's lists of weights and biases, and a cached forward pass on self: the suggested params property
+    takes the lists and leaves the caches out."""
+
+    def __init__(self):
+        self.weights = [np.ones((H, D)), np.ones((T, H))]
+        self.biases = [np.zeros((H, 1)), np.zeros((T, 1))]
+        self.Z1, self.A1 = np.ones((H, 7)), np.ones((H, 7))
+
+
+def test_the_params_hint_takes_weight_lists_and_leaves_cached_values_out():
+    with pytest.raises(NetworkError) as caught:
+        check_network(ListsAndCaches(), np.ones((D, 7)), np.ones((T, 7)))
+    message = str(caught.value)
+    assert "return {'weights': self.weights, 'biases': self.biases}" in message
+    assert "left out as cached values, not parameters: Z1, A1" in message
+    assert "it also needs net.loss(X, Y) and net.gradients(X, Y)" in message
