@@ -176,7 +176,7 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
             checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
                                  confirmations)
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
-        rows = [rows[t] for t in range(len(names))]
+        rows = [_unless_the_loss_is_not_finite(rows[t], base) for t in range(len(names))]
         evaluations = target.counter.calls
         if confirmations.entries:
             first, second = confirmations.steps
@@ -344,10 +344,30 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
             out.append(f"gradient {name} is {describe(found[name])}, not a real array")
         elif grad.shape != array.shape:
             out.append(f"gradient {name} has shape {format_shape(grad.shape)}, "
-                       f"the parameter has shape {format_shape(array.shape)}")
+                       f"the parameter has shape {format_shape(array.shape)}{_order_hint(name, grad, names, arrays)}")
         else:
             out.append(grad.astype(np.float64))
     return out
+
+
+def _unless_the_loss_is_not_finite(row: GradientRow, base: float) -> GradientRow:
+    """A ``nan`` row whose cause is the loss itself, already not finite before any step, says so."""
+    if row.status != "nan" or np.isfinite(base):
+        return row
+    from dataclasses import replace
+
+    return replace(row, detail=f"loss_fn returns {base} at the parameters as given, before any step: the loss "
+                               "itself is not finite (a log of 0, an exp that overflows?); fix it first")
+
+
+def _order_hint(name, grad, names, arrays) -> str:
+    """When a gradient has the shape of another parameter, the gradients may come in another order than the
+    parameters (Nielsen's backprop returns (nabla_b, nabla_w); its network keeps [weights, biases])."""
+    others = [other for other, array in zip(names, arrays) if other != name and array.shape == grad.shape]
+    if not others:
+        return ""
+    return (f": the shape of {others[0]}; are the gradients in another order than the parameters, e.g. "
+            "(biases, weights) against [weights, biases]?")
 
 
 def _check_takes_one_argument(loss_fn) -> None:

@@ -147,3 +147,17 @@ def test_extra_gradient_entries():
     params = fresh()
     with pytest.raises(ShapeError, match="grads has entries that are not parameters: c"):
         check_gradients(quadratic, params, dict(true_grads(params), c=np.zeros(1)))
+
+
+def test_a_loss_that_is_nan_before_any_step_is_named_as_the_cause():
+    for mode in ("full", "fast"):
+        report = check_gradients(lambda p: float("nan"), fresh(), true_grads(fresh()), mode=mode)
+        assert report["W"].status == "nan" and "loss_fn returns nan at the parameters as given" in report.verdict()
+
+
+def test_gradients_in_another_order_than_the_parameters_are_named():
+    """Nielsen's backprop returns (nabla_b, nabla_w); the network keeps [weights, biases]."""
+    weights, biases = [np.ones((4, 3)), np.ones((2, 4))], [np.zeros((4, 1)), np.zeros((2, 1))]
+    report = check_gradients(lambda p: 0.0, [weights, biases], [biases, weights])
+    assert not report.ok
+    assert "the shape of [1][0]; are the gradients in another order than the parameters" in report["[0][0]"].detail
