@@ -40,6 +40,9 @@ COMPARISONS = {ast.Lt: ("lt", "<"), ast.LtE: ("le", "<="), ast.Gt: ("gt", ">"), 
 RECORDED_CALLS = frozenset({"dot", "matmul", "outer", "inner", "tensordot", "einsum", "sum", "mean",
                             "concatenate", "stack", "hstack", "vstack", "reshape", "transpose",
                             "array", "asarray"})
+#: In values mode (``SiteRegistry(keep_values=True)``, the ValueTracer's) these calls are sites too, and so are
+#: the right-hand sides of plain assignments and ``return`` statements: ``@sc_value(site, expression)``.
+VALUE_CALLS = frozenset({"multiply", "subtract", "add", "divide"})
 #: The names the rewrite introduces start with this. "@" makes them invalid identifiers, so no learner's name
 #: can equal or shadow one, and, since they do not start with "__", Python never mangles them inside a
 #: class body (``__sc_add`` in ``class Net`` would be looked up as ``_Net__sc_add``). The AST accepts them
@@ -66,6 +69,7 @@ class SiteRegistry:
 
     sites: list = field(default_factory=list)
     sources: dict = field(default_factory=dict)    # file -> source text
+    keep_values: bool = False                       # values mode: more sites (see VALUE_CALLS)
 
     def add(self, site: Site) -> int:
         self.sites.append(site)
@@ -89,6 +93,7 @@ def instrument_tree(tree: ast.AST, source: str, filename: str, registry: SiteReg
 class _Rewriter(ast.NodeTransformer):
     def __init__(self, source: str, filename: str, registry: SiteRegistry):
         self.filename, self.registry = filename, registry
+        self.values = registry.keep_values
         self.lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -136,7 +141,7 @@ class _Rewriter(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call):
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-        if name not in RECORDED_CALLS:
+        if name not in RECORDED_CALLS and not (self.values and name in VALUE_CALLS):
             return self.generic_visit(node)
         receiver = self._text(func.value) if isinstance(func, ast.Attribute) else ""
         site = self._site(node, "call", node.args, receiver)
@@ -180,6 +185,28 @@ class _Rewriter(ast.NodeTransformer):
         guarded = ast.Try(body=[ast.copy_location(update, node)], handlers=[], orelse=[],
                           finalbody=[ast.copy_location(cleanup, node)])
         return [ast.copy_location(first, node), ast.copy_location(guarded, node)]
+
+    def visit_Assign(self, node: ast.Assign):
+        if not self.values:
+            return self.generic_visit(node)
+        return self._bind_value(node, "=", node.targets)
+
+    def visit_Return(self, node: ast.Return):
+        if not self.values or node.value is None:
+            return self.generic_visit(node)
+        return self._bind_value(node, "return", ())
+
+    def _bind_value(self, node, op: str, targets):
+        """Values mode: ``x = expression`` becomes ``x = @sc_value(site, expression)`` (unless the
+        expression is a site already), so the value bound to ``x`` is kept at this line."""
+        site = Site(self.filename, node.lineno, node.col_offset, op, self._text(node.value),
+                    tuple(self._text(t) for t in targets))
+        self.generic_visit(node)
+        value = node.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id.startswith(PREFIX):
+            return node
+        node.value = self._call("value", [ast.Constant(self.registry.add(site)), value], value)
+        return node
 
     # -- places that must stay as they are -----------------------------------------------------------
     def visit_match_case(self, node):
