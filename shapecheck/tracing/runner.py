@@ -9,6 +9,8 @@ from its own directory tree are instrumented too (an import hook); installed pac
 from __future__ import annotations
 
 import ast
+import copy
+import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -427,15 +429,26 @@ def _nested_code(code: types.CodeType, name: str) -> types.CodeType:
 
 
 def _find_definition(source: str, function) -> ast.FunctionDef | None:
-    """The ``def`` node of ``function`` in its file's source (matched by name and first line)."""
+    """The ``def`` node of ``function`` in its file's source (matched by name and first line): a copy, the
+    caller may change it; the file is parsed once for all its functions (swapping the functions of a
+    module's classes parsed the same file once per function)."""
+    line = function.__code__.co_firstlineno
+    node = _definitions(source).get((function.__name__, line))
+    return None if node is None else copy.deepcopy(node)
+
+
+@functools.lru_cache(maxsize=16)
+def _definitions(source: str) -> dict:
+    """(name, line) -> ``def`` node, for every function of ``source``, by its ``def`` line and its first
+    decorator's line; empty when the source does not parse."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return None
-    line = function.__code__.co_firstlineno
+        return {}
+    found = {}
     for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == function.__name__:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            if first == line or node.lineno == line:
-                return node
-    return None
+            found.setdefault((node.name, first), node)
+            found.setdefault((node.name, node.lineno), node)
+    return found

@@ -244,3 +244,86 @@ def test_values_match_for_any_sizes(dims, seed):
         assert len(got[source]) == len(values)
         for kept, value in zip(got[source], values):
             np.testing.assert_allclose(kept, value, rtol=1e-12)
+
+
+# -- code that compare hands over: a submission not in sys.modules, a lambda of shapecheck's own ------------
+
+SUBMISSION = '''
+import numpy as np
+
+
+def relu_grad(z):
+    return (z > 0) * 1.0
+
+
+class Mlp:
+    def __init__(self, w):
+        self.w = w
+
+    def gradient(self, x, y):
+        z = x @ self.w
+        dz = (z - y) * relu_grad(z)
+        return x.T @ dz
+'''
+
+
+def test_a_submission_reached_through_a_lambda_of_shapecheck(tmp_path):
+    """The learner's module is loaded without entering ``sys.modules`` and the callable is a lambda in
+    shapecheck's own code closing over the bound method: its class, and the module-level helper its
+    methods call, are instrumented through the closure; the lambda itself is not the learner's frame."""
+    import importlib.util
+    import sys
+
+    from shapecheck.tracing import PACKAGE_DIR
+
+    path = tmp_path / "submission.py"
+    path.write_text(SUBMISSION)
+    spec = importlib.util.spec_from_file_location("submission_not_in_sys_modules", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert spec.name not in sys.modules
+    x, y, w = data()[0], np.ones((N, H)), data()[2]
+    net = module.Mlp(w)
+    maker = "def make(method):\n    return lambda x, y: method(x, y)\n"
+    scope = {}
+    exec(compile(maker, f"{PACKAGE_DIR}/comparison/fake_learner.py", "exec"), scope)
+    before = (module.Mlp.gradient.__code__, module.relu_grad.__code__)
+    run = trace_values(scope["make"](net.gradient), x, y)
+    assert (module.Mlp.gradient.__code__, module.relu_grad.__code__) == before
+    np.testing.assert_allclose(run.value, net.gradient(x, y))
+    (helper,) = [s for s in run.sites if s.source == "(z > 0) * 1.0"]
+    assert [line for _, line in helper.frames] == [6, 15]
+    assert {file for s in run.sites for file, _ in s.frames} == {str(path)}
+
+
+def test_explicit_targets_reach_a_module_the_callable_does_not_name(tmp_path):
+    """``targets=`` instruments modules (or classes, functions) the callable reaches only indirectly."""
+    import importlib.util
+
+    path = tmp_path / "helpers_for_values.py"
+    path.write_text("def scale(a, b):\n    return a * b\n")
+    spec = importlib.util.spec_from_file_location("helpers_for_values", path)
+    helpers = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(helpers)
+    call = (lambda f: lambda a: f(a, a))(helpers.scale)     # reached through a closure: found without targets
+    assert [s.source for s in trace_values(call, np.ones(3)).sites] == ["a * b"]
+    hidden = {"scale": helpers.scale}
+    assert trace_values(lambda a: hidden["scale"](a, a), np.ones(3)).sites == []
+    run = trace_values(lambda a: hidden["scale"](a, a), np.ones(3), targets=[helpers])
+    assert [s.source for s in run.sites] == ["a * b"]
+
+
+def test_a_file_is_parsed_once_and_each_definition_is_a_fresh_copy():
+    """Swapping many functions of one file parses it once; the ``def`` handed out may be changed freely."""
+    import linecache
+
+    from shapecheck.tracing import runner
+
+    source = "".join(linecache.getlines(Net.backward.__code__.co_filename))
+    first = runner._find_definition(source, Net.backward)
+    first.body.clear()
+    again = runner._find_definition(source, Net.backward)
+    assert again is not first and len(again.body) == 12
+    before = runner._definitions.cache_info().misses
+    runner._find_definition(source, Net.sigmoid_prime)
+    assert runner._definitions.cache_info().misses == before
