@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from tabulate import tabulate
@@ -12,6 +13,26 @@ from shapecheck._arrays import format_shape
 BUG_IDS = ("match", "missing-mean", "wrong-scale", "sign-flip", "derivative-at-activation",
            "missing-output-derivative", "missing-hidden-derivative", "bias-wrong-axis", "transposed",
            "stale-weights", "loss-mismatch", "l2-mismatch", "unknown")
+
+
+@dataclass(frozen=True)
+class Location:
+    """A line of the learner's code where the diagnosed mistake is: ``quantity`` is the plan's name of what
+    the line computes (``prime1``, ``dZ2``, ...); ``kind`` is "computed" (the line computes it), "argument"
+    (the line hands a correct helper the wrong input) or "finalised" (the line finalises a gradient)."""
+
+    path: str
+    line: int
+    source: str
+    quantity: str
+    kind: str = "computed"
+
+    def __str__(self) -> str:
+        return f"at {os.path.basename(self.path)}:{self.line}   {self.source}"
+
+    def to_dict(self) -> dict:
+        return {"path": self.path, "line": self.line, "source": self.source, "quantity": self.quantity,
+                "kind": self.kind}
 
 
 @dataclass(frozen=True)

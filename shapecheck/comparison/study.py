@@ -40,6 +40,7 @@ class Study:
         self.learner, self.X, self.Y, self.readings = learner, X, Y, found
         self.declared, self.one_sample = declared, one_sample
         self._observed = {}
+        self.setting = None          # the setting the report rests on, once run
 
     # -- observations --------------------------------------------------------------------------------------
     def observations(self, reading) -> list[Observation]:
@@ -194,7 +195,7 @@ class Study:
     # -- the report ---------------------------------------------------------------------------------------------
     def _report(self, candidates) -> ComparisonReport:
         best = candidates[0]
-        setting = best.setting
+        setting = self.setting = best.setting
         notes = list(self.learner.notes)
         kept = setting.reading.describe()
         others = list(dict.fromkeys(r.describe() for r in self.readings if r.describe() != kept))
@@ -253,7 +254,7 @@ class Study:
             raise ShapeError(f"the arrays fit more than one network ({listing}) and no known mistake explains your "
                              "gradients under any of them; pass layout= (and bias=) to settle the reading",
                              name="layout", expected="one reading", got=listing)
-        setting = min(fallbacks, key=lambda f: (f[1], f[2]))[0]
+        setting = self.setting = min(fallbacks, key=lambda f: (f[1], f[2]))[0]
         diagnoses = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
         rows = tuple(_row(*row) for row in setting.rows())
         if not diagnoses:
