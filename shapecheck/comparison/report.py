@@ -44,6 +44,7 @@ class Diagnosis:
     message: str
     score: float
     bugs: tuple = ()
+    locations: tuple = ()    # Location(s) in the learner's code where the mistake is (empty: not pinned down)
 
     @property
     def explained(self) -> bool:
@@ -52,7 +53,7 @@ class Diagnosis:
 
     def to_dict(self) -> dict:
         return {"bug": self.bug, "bugs": list(self.bugs or (self.bug,)), "message": self.message,
-                "score": self.score}
+                "score": self.score, "locations": [location.to_dict() for location in self.locations]}
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,7 @@ class ComparisonReport:
                 f"{self.diagnoses[0].bug}: {self.diagnoses[0].message}")
         table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
                  for r in self.rows]
-        lines = [head, tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
+        lines = [head, *[f"  {location}" for location in self.diagnoses[0].locations], tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
                                                  "status"], disable_numparse=True)]
         for other in self.diagnoses[1:]:
             lines.append(f"also consistent: {other.bug} (residual {other.score:.1e}): {other.message}")

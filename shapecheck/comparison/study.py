@@ -5,7 +5,7 @@ explanation wins, and the report says how each choice was made (see ``api`` for 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -14,6 +14,7 @@ from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
 from shapecheck.comparison.diagnose import (TOLERANCE, Hypothesis, Observation, Setting,
                                             loss_mismatch_alternatives, reference_params)
+from shapecheck.comparison.locate import locate
 from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
 from shapecheck.comparison.readings import data_for, optimiser_state
 from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
@@ -213,6 +214,8 @@ class Study:
         if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
+        if verdict == "mismatch":           # only then: a correct learner's compare costs nothing more
+            diagnoses[0] = self._located(diagnoses[0], best, setting)
         rows = tuple(_row(*row) for row in setting.rows(best.expected_scale, best.hypothesis.l2))
         own = self._against_own_loss(setting.reading)
         if own:
@@ -222,6 +225,21 @@ class Study:
                          "probe weights compare also ran your code at, where the pre-activations are larger")
         return ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
                                 tuple(notes), conventions=best.conventions)
+
+    def _located(self, diagnosis, best, setting) -> Diagnosis:
+        """``diagnosis`` with the lines of the learner's code where its mistake is, when they can be found."""
+        if diagnosis is best.diagnosis:
+            tags, scale = best.hypothesis.tags, best.hypothesis.scale
+        elif diagnosis.bug == "transposed":            # a transposed gradient of a non-square weight, by shape
+            tags = frozenset(("transposed", int(k[1:])) for k in setting.net.params
+                             if k.startswith("W") and k not in setting.keys)
+            scale = None
+        else:
+            return diagnosis
+        if not tags:
+            return diagnosis
+        found = locate(self.learner, self.X, self.Y, setting, tags, scale=scale)
+        return replace(diagnosis, locations=found) if found else diagnosis
 
     def _against_own_loss(self, reading) -> str:
         """Finite differences of the learner's own loss_fn against their gradients, in one sentence."""

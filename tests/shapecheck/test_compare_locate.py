@@ -207,3 +207,41 @@ def test_a_run_cut_at_the_byte_cap_or_raising_has_no_location():
     kwargs["params"].bug = "raise"
     learner.gradients = lambda X, Y: 1 / 0
     assert locate(learner, X, Y, study.setting, tags) == ()
+
+
+# -- compare's report carries the locations (step 5) ------------------------------------------------------------
+def test_compare_reports_the_line_in_text_and_json():
+    """A located diagnosis prints `at FILE:LINE   <source>` under the verdict and carries it in to_dict()."""
+    import shapecheck
+
+    report = shapecheck.compare(**nielsen_lists.make("derivative-at-activation"))
+    line = min(_bug_line(nielsen_lists.__file__, "# BUG: the activation, not z"))
+    assert [(f.line, f.kind) for f in report.diagnoses[0].locations] == [(line, "argument")]
+    text = str(report).splitlines()
+    assert text[1].startswith(f"  at nielsen_lists.py:{line}   sp = sigmoid_prime(activations[-l])")
+    assert report.to_dict()["diagnoses"][0]["locations"][0]["line"] == line
+
+
+def test_compare_locates_only_on_a_mismatch(monkeypatch):
+    """A correct learner's compare never runs locate (its time is unchanged); a mismatch runs it once."""
+    import shapecheck
+    import shapecheck.comparison.study as study
+
+    calls = []
+    real = study.locate
+    monkeypatch.setattr(study, "locate", lambda *a, **k: calls.append(1) or real(*a, **k))
+    report = shapecheck.compare(**make_functions("correct"))
+    assert report.ok and calls == [] and report.to_dict()["diagnoses"][0]["locations"] == []
+    report = shapecheck.compare(**make_functions("missing-hidden-derivative"))
+    assert calls == [1]
+    assert [f.line for f in report.diagnoses[0].locations] == sorted(
+        _bug_line(HERE, "# BUG functions missing-hidden-derivative"))
+
+
+def test_a_transposed_gradient_of_a_non_square_weight_is_located_by_compare():
+    """The transposed product found by shape (no mutant fits) is located at its line too."""
+    import shapecheck
+
+    report = shapecheck.compare(**ng_dict_caches.make("transposed"))
+    assert report.diagnoses[0].bug == "transposed"
+    assert [f.line for f in report.diagnoses[0].locations] == sorted(_bug_line(ng_dict_caches.__file__, "# BUG\n"))
