@@ -69,9 +69,15 @@ def _locate(learner, X, Y, setting, tags, scale, max_bytes) -> tuple:
     if run.exception is not None or run.truncated or not run.sites:
         return ()
 
+    shapes = {}                              # id(quantity) -> its forms, by size (quantities live for the call)
+
     def matches(value, quantity) -> bool:
+        if id(quantity) not in shapes:
+            by_size = shapes[id(quantity)] = {}
+            for form in _forms(quantity, n, axis, transposable):
+                by_size.setdefault(form.size, []).append(form)
         tolerance = 1e-4 if value.dtype == np.float32 else RESIDUAL
-        return any(_fits(value, form, factors, tolerance) for form in _forms(quantity, n, axis, transposable))
+        return any(_fits(value, form, factors, tolerance) for form in shapes[id(quantity)].get(value.size, ()))
 
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size >= 2]
     for name, q in reference.items():   # the learner computes a quantity of the reference's that the mutant
@@ -87,7 +93,8 @@ def _locate(learner, X, Y, setting, tags, scale, max_bytes) -> tuple:
                 break
         else:
             continue
-        places = [_place(s, name, sites, reference, mutant, matches) for s in hits]
+        helpers = {}
+        places = [_place(s, name, sites, reference, mutant, matches, helpers) for s in hits]
         if any(p is None for p in places):
             return ()
         if _also_reference(mutant[name], name, reference, factors, n, axis, transposable):
@@ -241,7 +248,7 @@ def _differs(a, b, factors) -> bool:
     return not _fits(a, b, factors, RESIDUAL)
 
 
-def _place(site, name, sites, reference, mutant, matches):
+def _place(site, name, sites, reference, mutant, matches, helpers):
     """(path, line, kind) for a site holding the mutant's ``name``: its own line, or, inside a correct
     helper that only computes a derivative (every value of interest it produces is a ``prime``), the line
     that called it with the wrong input. None when that line is unknown."""
@@ -250,10 +257,11 @@ def _place(site, name, sites, reference, mutant, matches):
         return None
     function = _function_at(site.file, site.line)
     if len(frames) > 1 and function is not None and name.startswith("prime"):
-        inside = [s for s in sites if s.file == site.file and function[0] <= s.line <= function[1]]
-        named = {other for s in inside for other, q in [*reference.items(), *mutant.items()]
-                 if matches(s.value, q)}
-        if named and all(other.startswith("prime") for other in named):
+        if (site.file, function) not in helpers:
+            inside = [s for s in sites if s.file == site.file and function[0] <= s.line <= function[1]]
+            others = [q for other, q in [*reference.items(), *mutant.items()] if not other.startswith("prime")]
+            helpers[site.file, function] = not any(matches(s.value, q) for s in inside for q in others)
+        if helpers[site.file, function]:
             caller = frames[1]
             return caller[0], caller[1], "argument"
     return site.file, site.line, "computed"
