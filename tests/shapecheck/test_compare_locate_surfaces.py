@@ -1,0 +1,81 @@
+"""The located line reaches every surface: the CLI's text and --json, assert_matches_reference, and HTML."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+
+import pytest
+
+from shapecheck.cli import main
+from shapecheck.testing import assert_matches_reference
+
+# a learner with sigmoid'(A1) where sigmoid'(Z1) belongs; n=7, d=5, h=3, t=2 (no two sizes coincide)
+LEARNER = '''import numpy as np
+
+
+def sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def sigmoid_prime(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def gradients(params, X, Y):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    n = X.shape[0]
+    Z1 = X @ W1 + b1
+    A1 = sigmoid(Z1)
+    A2 = sigmoid(A1 @ W2 + b2)
+    dZ2 = A2 - Y
+    dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)
+    return {"W1": X.T @ dZ1 / n, "b1": dZ1.sum(axis=0, keepdims=True) / n,
+            "W2": A1.T @ dZ2 / n, "b2": dZ2.sum(axis=0, keepdims=True) / n}
+
+
+def factory():
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 5)), (rng.random(size=(7, 2)) > 0.5).astype(float)
+    params = {"W1": rng.normal(size=(5, 3)), "b1": 0.1 * rng.normal(size=(1, 3)),
+              "W2": rng.normal(size=(3, 2)), "b2": 0.1 * rng.normal(size=(1, 2))}
+    return dict(X=X, Y=Y, params=params, gradients=lambda X_, Y_: gradients(params, X_, Y_))
+'''
+BUG_LINE = 1 + LEARNER.splitlines().index("    dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)")
+SOURCE = "dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)"
+
+
+@pytest.fixture
+def learner(tmp_path):
+    path = tmp_path / "learner.py"
+    path.write_text(LEARNER)
+    return path
+
+
+def _factory_arguments(path):
+    spec = importlib.util.spec_from_file_location("_located_learner", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.factory()
+
+
+def test_cli_text_and_json_name_the_line(learner, tmp_path, capsys):
+    """`shapecheck compare FILE.py:factory --json OUT` prints 'at learner.py:LINE   source' under the
+    verdict, and the JSON carries the same location's path, line, source, quantity and kind."""
+    target = tmp_path / "out.json"
+    assert main(["compare", f"{learner}:factory", "--json", str(target)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("MISMATCH:") and "derivative-at-activation" in lines[0]
+    assert lines[1] == f"  at learner.py:{BUG_LINE}   {SOURCE}"
+    (location,) = json.loads(target.read_text())["diagnoses"][0]["locations"]
+    assert set(location) == {"path", "line", "source", "quantity", "kind"}
+    assert (location["path"], location["line"], location["source"]) == (str(learner), BUG_LINE, SOURCE)
+    assert location["quantity"] and location["kind"] in ("computed", "argument")
+
+
+def test_assert_matches_reference_failure_shows_the_line(learner):
+    """The AssertionError of assert_matches_reference names the line."""
+    with pytest.raises(AssertionError) as failure:
+        assert_matches_reference(**_factory_arguments(learner))
+    assert f"at learner.py:{BUG_LINE}   {SOURCE}" in str(failure.value)
