@@ -87,8 +87,7 @@ class ComparisonReport:
         return self.verdict == "match"
 
     def __str__(self) -> str:
-        head = (f"{self.verdict.upper()}: network {list(self.sizes)}, layout {self.layout!r}; "
-                f"{self.diagnoses[0].bug}: {self.diagnoses[0].message}")
+        head = self._head()
         table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
                  for r in self.rows]
         lines = [head, *[f"  {location}" for location in self.diagnoses[0].locations], tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
@@ -99,6 +98,33 @@ class ComparisonReport:
                   for aspect, what, source in self.conventions]
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
+
+    def _head(self) -> str:
+        return (f"{self.verdict.upper()}: network {list(self.sizes)}, layout {self.layout!r}; "
+                f"{self.diagnoses[0].bug}: {self.diagnoses[0].message}")
+
+    def to_html(self) -> str:
+        """The report for Jupyter: the verdict, each located line highlighted, the table, the rest."""
+        import html
+
+        located = "".join(f"<li>at <code>{html.escape(os.path.basename(location.path))}:{location.line}</code> "
+                          f"<mark><code>{html.escape(location.source)}</code></mark></li>"
+                          for location in self.diagnoses[0].locations)
+        table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
+                 for r in self.rows]
+        table = tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale", "status"],
+                         tablefmt="html", disable_numparse=True)          # tabulate's "html" escapes the cells
+        others = "".join(f"<p>also consistent: {html.escape(other.bug)} (residual {other.score:.1e}): "
+                         f"{html.escape(other.message)}</p>" for other in self.diagnoses[1:])
+        conventions = "".join(f"<p>{html.escape(aspect)}: {html.escape(what)}"
+                              f"{f' ({html.escape(source)})' if source else ''}</p>"
+                              for aspect, what, source in self.conventions)
+        notes = "".join(f"<p><i>note:</i> {html.escape(note)}</p>" for note in self.notes)
+        located = f"<ul>{located}</ul>" if located else ""
+        return f"<div><p><b>{html.escape(self._head())}</b></p>{located}{table}{others}{conventions}{notes}</div>"
+
+    def _repr_html_(self) -> str:
+        return self.to_html()
 
     def to_dict(self) -> dict:
         return {"verdict": self.verdict, "layout": self.layout, "sizes": list(self.sizes),

@@ -79,3 +79,29 @@ def test_assert_matches_reference_failure_shows_the_line(learner):
     with pytest.raises(AssertionError) as failure:
         assert_matches_reference(**_factory_arguments(learner))
     assert f"at learner.py:{BUG_LINE}   {SOURCE}" in str(failure.value)
+
+
+def test_html_report_highlights_the_line_and_escapes_every_text(learner):
+    """In Jupyter the report renders as HTML: each located line as FILE:LINE with its source in a <mark>,
+    and every text of the learner's (source, tensor names, messages) escaped."""
+    import html
+
+    from shapecheck.comparison.api import compare
+    from shapecheck.comparison.report import ComparisonReport, Diagnosis, Location, TensorRow
+
+    located = compare(**_factory_arguments(learner))
+    page = located._repr_html_()
+    assert f"<code>learner.py:{BUG_LINE}</code> <mark><code>{html.escape(SOURCE)}</code></mark>" in page
+
+    tricky = "d1 = (z1 > 0) & (a1 < 1) * W2.T  # <b>"
+    report = ComparisonReport(
+        "mismatch", (Diagnosis("unknown", "no <known> mistake & no guess", 0.5,
+                               locations=(Location("/tmp/<dir>/net.py", 12, tricky, "dZ1"),)),
+                     Diagnosis("sign-flip", "flip <it>", 0.6)),
+        (TensorRow("layer<1>.W", "W1", (5, 3), 0.5, 1.0, "MISMATCH"),), "rows", (5, 3, 2),
+        notes=("a <note> & more",), conventions=(("loss", "<mse>", "a <guess>"),))
+    page = report._repr_html_()
+    assert f"<code>net.py:12</code> <mark><code>{html.escape(tricky)}</code></mark>" in page
+    for text in (tricky, "<known>", "layer<1>", "<note>", "<mse>", "<guess>", "<it>"):
+        assert text not in page and html.escape(text) in page
+    assert "<dir>" not in page and page.count("<mark>") == 1
