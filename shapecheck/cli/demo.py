@@ -59,15 +59,55 @@ def run(args, out: TextIO) -> int:
 
 
 def _compare_learner(net, X, Y, out: TextIO) -> None:
+    import importlib.util
+    import os
+    import tempfile
+
     from shapecheck.comparison.api import compare
 
     params = {name: value.copy() for name, value in net.params.items()}
-    for bug in (False, True):
-        report = compare(X, Y, params=params,           # nothing else: layout, activations and loss are inferred
-                         gradients=lambda X_, Y_, bug=bug: learner_gradients(params, X_, Y_,
-                                                                             derivative_at_activation=bug))
-        label = "the broken learner of section 4" if bug else "the correct learner of section 4"
-        print(f"{label}:\n{report}\n", file=out)
+    with tempfile.TemporaryDirectory() as folder:      # a learner's own file, so compare can name its line
+        path = os.path.join(folder, "learner.py")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(COMPARE_LEARNER)
+        spec = importlib.util.spec_from_file_location("_shapecheck_demo_learner", path)
+        learner = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(learner)
+        for bug in (False, True):
+            report = compare(X, Y, params=params,       # nothing else: layout, activations and loss are inferred
+                             gradients=learner.backprop(params, derivative_at_activation=bug))
+            label = "the broken learner of section 4" if bug else "the correct learner of section 4"
+            print(f"{label}:\n{report}\n", file=out)
+
+
+#: The learner of section 4 (learner_gradients below) in a file of its own: compare names a line only in
+#: the learner's files, never in shapecheck's, and only when the callable it is given is defined there.
+COMPARE_LEARNER = '''from reference_nets.activations import sigmoid
+
+
+def sigmoid_prime(z):
+    s = sigmoid(z)
+    return s * (1 - s)
+
+
+def gradients(params, X, Y, derivative_at_activation=False):
+    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
+    n = X.shape[0]
+    Z1 = X @ W1 + b1
+    A1 = sigmoid(Z1)
+    A2 = sigmoid(A1 @ W2 + b2)
+    dZ2 = A2 - Y
+    if derivative_at_activation:
+        dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)
+    else:
+        dZ1 = (dZ2 @ W2.T) * sigmoid_prime(Z1)
+    return {"W1": X.T @ dZ1 / n, "b1": dZ1.sum(axis=0, keepdims=True) / n,
+            "W2": A1.T @ dZ2 / n, "b2": dZ2.sum(axis=0, keepdims=True) / n}
+
+
+def backprop(params, derivative_at_activation=False):
+    return lambda X, Y: gradients(params, X, Y, derivative_at_activation)
+'''
 
 
 LEARNER_SCRIPT = '''import numpy as np

@@ -30,6 +30,7 @@ def test_demo_trains_xor_and_shows_plan_and_gradients():
     assert "learner.py:9   X @ self.W1" in out
     assert "`(dZ2 @ self.W2.T) * (1 - self.A1 ** 2)` gives (7, 3)" in out
     assert "MISMATCH: network [2, 4, 1], layout 'rows'; derivative-at-activation" in out
+    assert "at learner.py:17   dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)" in out     # the line, in the learner's file
     assert result.stderr == ""
 
 
