@@ -17,7 +17,15 @@ def add_parser(subparsers) -> None:
 
 
 def run(args, out: TextIO) -> int:
-    """Print the tour to ``out``; EXIT_OK."""
+    """Print the tour to ``out``; EXIT_OK. The learner's code of sections 4 to 7 is written to files of a
+    temporary folder, as a learner's would be: the tracer and compare name lines only in a learner's files."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return _tour(out, folder)
+
+
+def _tour(out: TextIO, folder: str) -> int:
     from reference_nets import MLP, datasets
     from shapecheck.gradcheck import check_network
 
@@ -44,44 +52,55 @@ def run(args, out: TextIO) -> int:
     print("on 5 random samples (n=5 differs from every layer width, so no shape coincides)", file=out)
     print(check_network(net, X_check, Y_check), file=out)
 
+    learner = _import_file(_write(folder, "compare", COMPARE_LEARNER))
     _section(out, "4. A learner's backprop, correct and with sigmoid'(A1) instead of sigmoid'(Z1)")
-    _correct_and_broken(net, X_check, Y_check, out)
+    _correct_and_broken(learner, net, X_check, Y_check, out)
 
     _section(out, "5. Fast mode finds one wrong entry among 79,510 parameters")
     _fast_mode_localisation(out)
 
     _section(out, "6. The shape tracer on a learner's script (shapecheck trace script.py)")
-    _trace_learner_script(out)
+    _trace_learner_script(_write(folder, "trace", LEARNER_SCRIPT), out)
 
     _section(out, "7. A learner's backprop compared with the reference: which bug is it?")
-    _compare_learner(net, X_check, Y_check, out)
+    _compare_learner(learner, net, X_check, Y_check, out)
     return EXIT_OK
 
 
-def _compare_learner(net, X, Y, out: TextIO) -> None:
-    import importlib.util
+def _write(folder: str, subfolder: str, text: str) -> str:
+    """``text`` written to ``folder/subfolder/learner.py``; returns its path."""
     import os
-    import tempfile
 
+    os.makedirs(os.path.join(folder, subfolder))
+    path = os.path.join(folder, subfolder, "learner.py")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return path
+
+
+def _import_file(path: str):
+    """The module of the Python file at ``path`` (not added to sys.modules)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_shapecheck_demo_learner", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _compare_learner(learner, net, X, Y, out: TextIO) -> None:
     from shapecheck.comparison.api import compare
 
     params = {name: value.copy() for name, value in net.params.items()}
-    with tempfile.TemporaryDirectory() as folder:      # a learner's own file, so compare can name its line
-        path = os.path.join(folder, "learner.py")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(COMPARE_LEARNER)
-        spec = importlib.util.spec_from_file_location("_shapecheck_demo_learner", path)
-        learner = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(learner)
-        for bug in (False, True):
-            report = compare(X, Y, params=params,       # nothing else: layout, activations and loss are inferred
-                             gradients=learner.backprop(params, derivative_at_activation=bug))
-            label = "the broken learner of section 4" if bug else "the correct learner of section 4"
-            print(f"{label}:\n{report}\n", file=out)
+    for bug in (False, True):
+        report = compare(X, Y, params=params,           # nothing else: layout, activations and loss are inferred
+                         gradients=learner.backprop(params, derivative_at_activation=bug))
+        label = "the broken learner of section 4" if bug else "the correct learner of section 4"
+        print(f"{label}:\n{report}\n", file=out)
 
 
-#: The learner of section 4 (learner_gradients below) in a file of its own: compare names a line only in
-#: the learner's files, never in shapecheck's, and only when the callable it is given is defined there.
+#: The learner of sections 4 and 7, in a file of its own: compare names a line only in the learner's
+#: files, never in shapecheck's, and only when the callable it is given is defined there.
 COMPARE_LEARNER = '''from reference_nets.activations import sigmoid
 
 
@@ -134,42 +153,19 @@ net.backward(X, rng.normal(size=(7, 2)))
 '''
 
 
-def _trace_learner_script(out: TextIO) -> None:
+def _trace_learner_script(path: str, out: TextIO) -> None:
     import io
-    import os
-    import tempfile
 
     from shapecheck.tracing.runner import trace_script
 
     print("the script:", file=out)
     for number, line in enumerate(LEARNER_SCRIPT.splitlines(), start=1):
         print(f"  {number:>2}  {line}", file=out)
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "learner.py")
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(LEARNER_SCRIPT)
-        report = trace_script(path, stderr=io.StringIO())     # the traceback itself is not shown here
+    report = trace_script(path, stderr=io.StringIO())     # the traceback itself is not shown here
     print(f"\n{report.render()}", file=out)
 
 
-def learner_gradients(params: dict, X: np.ndarray, Y: np.ndarray, *, derivative_at_activation: bool) -> dict:
-    """A learner-style backward pass for [d, h, t], sigmoid + bce, samples as rows."""
-    from reference_nets.activations import sigmoid
-
-    W1, b1, W2, b2 = params["W1"], params["b1"], params["W2"], params["b2"]
-    n = X.shape[0]
-    Z1 = X @ W1 + b1
-    A1 = sigmoid(Z1)
-    A2 = sigmoid(A1 @ W2 + b2)
-    dZ2 = A2 - Y
-    dA1 = dZ2 @ W2.T
-    s = sigmoid(A1) if derivative_at_activation else A1      # the bug: sigmoid'(A1) = s(A1) (1 - s(A1))
-    dZ1 = dA1 * s * (1 - s)
-    return {"W1": X.T @ dZ1 / n, "b1": dZ1.sum(axis=0, keepdims=True) / n,
-            "W2": A1.T @ dZ2 / n, "b2": dZ2.sum(axis=0, keepdims=True) / n}
-
-
-def _correct_and_broken(net, X, Y, out: TextIO) -> None:
+def _correct_and_broken(learner, net, X, Y, out: TextIO) -> None:
     from tabulate import tabulate
 
     from shapecheck.gradcheck import check_gradients
@@ -177,7 +173,7 @@ def _correct_and_broken(net, X, Y, out: TextIO) -> None:
     def loss(_params):
         return net.loss(X, Y)
 
-    reports = [check_gradients(loss, net.params, learner_gradients(net.params, X, Y, derivative_at_activation=bug))
+    reports = [check_gradients(loss, net.params, learner.gradients(net.params, X, Y, derivative_at_activation=bug))
                for bug in (False, True)]
     table = [[good.name, good.status, f"{good.max_rel_error:.1e}", bad.status, f"{bad.max_rel_error:.1e}",
               "" if bad.status == "ok" else str(list(bad.worst_index))]
