@@ -153,7 +153,7 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
         d_eps, d_rtol, d_atol = DEFAULTS[(precision, method)]
         machine = MACHINE_EPSILON[precision]
         central = DEFAULTS.get((precision, "central"), (eps or d_eps,))[0]
-        central_rtol = DEFAULTS.get((precision, "central"), (None, rtol or d_rtol))[1]
+        central_rtol = DEFAULTS.get((precision, "central"), (None, d_rtol))[1]
         confirmations = Confirmations(steps=(central, central / 10), rtol=rtol or central_rtol)
         eps, rtol = eps or d_eps, rtol or d_rtol
         # the default atol is relative to the gradients' own size, so a loss scaled by 1e-6 or 1e8 is checked

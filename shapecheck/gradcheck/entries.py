@@ -203,11 +203,7 @@ def detectable(a, n, forward, backward, limit, rtol, atol) -> np.ndarray:
     like at a kink, the distance out of the kink's band (an error inside it passes for the kink). Divided
     by ``1 - rtol`` because the threshold grows with the wrong value itself."""
     own = np.maximum(np.abs(a), 1e-300)
-    known = np.isfinite(forward) & np.isfinite(backward)
-    low, high = np.fmin(forward, backward), np.fmax(forward, backward)
-    tolerance = np.maximum(rtol * np.maximum(np.abs(low), np.abs(high)), atol)
-    kink_like = known & (high - low > 10 * tolerance)
-    band = np.where(kink_like, np.maximum(np.abs(a - low), np.abs(high - a)) + tolerance + 0.1 * (high - low), 0.0)
+    band = way_out_of_kink(a, forward, backward, rtol, atol)
     return (limit + np.abs(a - n) + band) / own / (1 - min(rtol, 0.5))
 
 
@@ -224,17 +220,28 @@ def power_of(needed: np.ndarray, a: np.ndarray) -> float:
     return float(np.max(needed[upper]))
 
 
-def kinked(a, forward, backward, rtol, atol) -> np.ndarray:
-    """True where the one-sided slopes differ clearly and the analytic value lies between them.
-
-    At a kink the analytic value is one of the one-sided slopes (or between them), each known only to
-    O(step), hence the margin of a tenth of the gap.
-    """
+def kink_band(forward, backward, rtol, atol):
+    """Where the one-sided slopes differ clearly (by over ten times the tolerance), as at a kink: the band
+    ``[low - margin, high + margin]`` between them, as ``(low, high, margin, kink_like)``. Each slope is
+    known only to O(step), hence a margin of the tolerance plus a tenth of the gap."""
     known = np.isfinite(forward) & np.isfinite(backward)
     low, high = np.fmin(forward, backward), np.fmax(forward, backward)
     tolerance = np.maximum(rtol * np.maximum(np.abs(low), np.abs(high)), atol)
-    margin = tolerance + 0.1 * (high - low)
-    return known & (high - low > 10 * tolerance) & (a >= low - margin) & (a <= high + margin)
+    return low, high, tolerance + 0.1 * (high - low), known & (high - low > 10 * tolerance)
+
+
+def kinked(a, forward, backward, rtol, atol) -> np.ndarray:
+    """True where the one-sided slopes differ clearly and the analytic value lies in the band between them
+    (at a kink the analytic value is one of the one-sided slopes, or between them)."""
+    low, high, margin, kink_like = kink_band(forward, backward, rtol, atol)
+    return kink_like & (a >= low - margin) & (a <= high + margin)
+
+
+def way_out_of_kink(a, forward, backward, rtol, atol) -> np.ndarray:
+    """How far ``a`` must move to leave the kink's band (an error inside it passes for the kink); 0 where
+    the slopes show no kink."""
+    low, high, margin, kink_like = kink_band(forward, backward, rtol, atol)
+    return np.where(kink_like, np.maximum(np.abs(a - low), np.abs(high - a)) + margin, 0.0)
 
 
 def whole_tensor_pattern(analytic: np.ndarray, numeric: np.ndarray, rtol, atol) -> str:
