@@ -138,3 +138,23 @@ def test_float32_weights_in_a_float64_loss_are_checked_with_float64_rounding():
         in_float32 = check_gradients(lambda _: float(0.5 * np.sum((X.astype(np.float32) @ params["W"]
                                                                   - Y.astype(np.float32)) ** 2)), params, right)
     assert in_float32.ok and in_float32.power > 1e-2, str(in_float32)       # a float32 loss: its own rounding
+
+
+def test_a_relu_direction_that_fails_only_at_richardsons_step_is_not_a_false_alarm():
+    """Fast mode, Richardson's 1e-3 step across the kinks of 1,500 ReLU units: the direction failed, its
+    suspects were right, and a re-measure at 1e-6 passes: noise, not WRONG (found by false_alarms.py)."""
+    rng = np.random.default_rng(874696618)
+    X, Y = rng.normal(size=(100, 20)), rng.normal(size=(100, 4))
+    params = {"W1": rng.normal(size=(20, 15)) / np.sqrt(20), "W2": rng.normal(size=(15, 4)) / np.sqrt(15)}
+
+    def loss(p):
+        return 0.5 * np.sum((np.maximum(X @ p["W1"], 0.0) @ p["W2"] - Y) ** 2)
+
+    Z = X @ params["W1"]
+    E = np.maximum(Z, 0.0) @ params["W2"] - Y
+    grads = {"W1": X.T @ ((E @ params["W2"].T) * (Z > 0)), "W2": np.maximum(Z, 0.0).T @ E}
+    report = check_gradients(loss, params, grads, mode="fast", method="richardson", seed=874696618)
+    assert report.ok, str(report)
+    wrong = {k: v.copy() for k, v in grads.items()}
+    wrong["W1"] *= 1.5                                           # a real error still fails
+    assert not check_gradients(loss, params, wrong, mode="fast", method="richardson", seed=874696618).ok
