@@ -15,6 +15,7 @@ from shapecheck.comparison import conventions as conv
 from shapecheck.comparison.diagnose import (TOLERANCE, Hypothesis, Observation, Setting,
                                             loss_mismatch_alternatives, reference_params)
 from shapecheck.comparison.locate import locate
+from shapecheck.comparison.locate_scale import locate_scale
 from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
 from shapecheck.comparison.readings import data_for, optimiser_state
 from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
@@ -215,7 +216,8 @@ class Study:
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
         if verdict == "mismatch":           # only then: a correct learner's compare costs nothing more
-            diagnoses[0] = self._located(diagnoses[0], best, setting)
+            diagnoses[0], trouble = self._located(diagnoses[0], best, setting)
+            notes += [trouble] if trouble else []
         rows = tuple(_row(*row) for row in setting.rows(best.expected_scale, best.hypothesis.l2))
         own = self._against_own_loss(setting.reading)
         if own:
@@ -226,20 +228,30 @@ class Study:
         return ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
                                 tuple(notes), conventions=best.conventions)
 
-    def _located(self, diagnosis, best, setting) -> Diagnosis:
-        """``diagnosis`` with the lines of the learner's code where its mistake is, when they can be found."""
-        if diagnosis is best.diagnosis:
-            tags, scale = best.hypothesis.tags, best.hypothesis.scale
-        elif diagnosis.bug == "transposed":            # a transposed gradient of a non-square weight, by shape
-            tags = frozenset(("transposed", int(k[1:])) for k in setting.net.params
-                             if k.startswith("W") and k not in setting.keys)
-            scale = None
+    def _located(self, diagnosis, best, setting) -> tuple:
+        """(``diagnosis`` with the lines of the learner's code where its mistake is, when they can be found;
+        a note when looking for them failed inside shapecheck, else "")."""
+        scale = best.hypothesis.scale if diagnosis is best.diagnosis else None
+        if diagnosis is best.diagnosis and best.hypothesis.tags:
+            tags = best.hypothesis.tags
+        elif diagnosis.bug in ("transposed", "bias-wrong-axis") and diagnosis is not best.diagnosis:
+            letter = "W" if diagnosis.bug == "transposed" else "b"     # a gradient of the wrong shape
+            tags = frozenset((diagnosis.bug, int(k[1:])) for k in setting.net.params
+                             if k.startswith(letter) and k not in setting.keys)
         else:
-            return diagnosis
-        if not tags:
-            return diagnosis
-        found = locate(self.learner, self.X, self.Y, setting, tags, scale=scale)
-        return replace(diagnosis, locations=found) if found else diagnosis
+            tags = frozenset()
+        scale_bug = next((b for b in diagnosis.bugs if b in ("sign-flip", "missing-mean", "wrong-scale")), None)
+        try:
+            if tags:
+                found = locate(self.learner, self.X, self.Y, setting, tags, scale=scale)
+            elif scale_bug and diagnosis is best.diagnosis:
+                found = locate_scale(self.learner, self.X, self.Y, setting, scale_bug, scale=scale)
+            else:
+                found = ()
+        except Exception as exc:  # noqa: BLE001 - the diagnosis stands without its lines: say why they are missing
+            return diagnosis, (f"shapecheck could not look for the line of this mistake ({type(exc).__name__}: "
+                               f"{exc}); the diagnosis above stands. This is a bug in shapecheck: please report it")
+        return (replace(diagnosis, locations=found) if found else diagnosis), ""
 
     def _against_own_loss(self, reading) -> str:
         """Finite differences of the learner's own loss_fn against their gradients, in one sentence."""

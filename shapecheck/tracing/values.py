@@ -55,6 +55,7 @@ class ValueRun:
     sites: list
     truncated: bool
     exception: BaseException | None = None
+    lines_run: frozenset = frozenset()      # (file, line) of every operation site that ran, kept or not
 
     def __str__(self):
         ending = f", raised {type(self.exception).__name__}" if self.exception is not None else ""
@@ -73,6 +74,7 @@ class ValueTracer(Tracer):
     kept_bytes: int = 0
     truncated: bool = False
     counter: int = 0
+    sites_run: set = field(default_factory=set)
     entry: object = field(default=None, repr=False)     # the frame that made the traced call: chains stop there
 
     def functions(self) -> dict:
@@ -99,6 +101,7 @@ class ValueTracer(Tracer):
     def keep(self, site, result, frame) -> None:
         """Count the operation; keep a copy of its result when its size is of interest and it fits."""
         self.counter += 1
+        self.sites_run.add(site)
         if self.truncated:
             return
         try:
@@ -163,7 +166,9 @@ def trace_values(fn, *args, sizes=None, max_bytes: int = MAX_BYTES, targets=(), 
             raised = exc
         finally:
             tracer.entry = None
-    return ValueRun(value, tracer.kept, tracer.truncated, raised)
+    sites = tracer.registry.sites
+    lines_run = frozenset((sites[i].file, sites[i].line) for i in tracer.sites_run)
+    return ValueRun(value, tracer.kept, tracer.truncated, raised, lines_run)
 
 
 def reached_code(fn) -> list:

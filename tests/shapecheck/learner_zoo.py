@@ -78,30 +78,31 @@ class ZooNet:
         else:
             dZ2 = A2 - Y
         if bug == "sign-flip":
-            dZ2 = -dZ2
+            dZ2 = -dZ2  # locate: sign-flip
         if bug == "wrong-scale":
             dZ2 = 2 * dZ2
         m = 1 if bug == "missing-mean" else n
         sent_back = (A2 - Y) if bug == "missing-output-derivative" else dZ2
         grads_W2 = {"rows": lambda: A1.T @ dZ2, "columns": lambda: dZ2 @ A1.T, "columns-wT": lambda: A1 @ dZ2.T}[
             self.layout]() / m
-        db2 = dZ2.sum(axis=axis_samples, keepdims=True) / m
         if bug == "bias-wrong-axis":
-            db2 = np.full_like(b2, dZ2.sum() / m)
-        W2_used = W2 - self.lr * grads_W2 if bug == "stale-weights" else W2
-        dA1 = {"rows": lambda: sent_back @ W2_used.T, "columns": lambda: W2_used.T @ sent_back,
-               "columns-wT": lambda: W2_used @ sent_back}[self.layout]()
+            db2 = np.full_like(b2, dZ2.sum() / m)  # locate: bias-wrong-axis
+        else:
+            db2 = dZ2.sum(axis=axis_samples, keepdims=True) / m
+        W2_used = W2 - self.lr * grads_W2 if bug == "stale-weights" else W2  # locate: stale-weights
+        dA1 = {"rows": lambda: sent_back @ W2_used.T, "columns": lambda: W2_used.T @ sent_back,  # locate: stale-weights, missing-output-derivative
+               "columns-wT": lambda: W2_used @ sent_back}[self.layout]()  # locate: stale-weights, missing-output-derivative
         if bug == "missing-hidden-derivative":
-            dZ1 = dA1
+            dZ1 = dA1  # locate: missing-hidden-derivative
         elif bug == "derivative-at-activation":
-            dZ1 = dA1 * f_prime(A1)
+            dZ1 = dA1 * f_prime(A1)  # locate: derivative-at-activation
         else:
             dZ1 = dA1 * f_prime(Z1)
         dW1 = {"rows": lambda: X.T @ dZ1, "columns": lambda: dZ1 @ X.T, "columns-wT": lambda: X @ dZ1.T}[
             self.layout]() / m
         db1 = dZ1.sum(axis=axis_samples, keepdims=True) / m
         for param, grad in zip(self.params, (dW1, db1, grads_W2, db2)):
-            param -= self.lr * grad
+            param -= self.lr * grad  # locate: wrong-scale, missing-mean
 
 
 def make(layout, activation, loss, bug, d, h, t, n, seed, *, hints=True, loss_fn=False):

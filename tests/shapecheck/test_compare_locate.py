@@ -125,7 +125,7 @@ LOCATED = [
      _bug_line(nielsen_lists.__file__, "# BUG: the activation, not z")),
     (globals_dict.make, "derivative-at-activation", globals_dict.__file__,
      _bug_line(globals_dict.__file__, "# BUG: at the activation")),
-    (ng_dict_caches.make, "transposed", ng_dict_caches.__file__, _bug_line(ng_dict_caches.__file__, "# BUG\n")),
+    (ng_dict_caches.make, "transposed", ng_dict_caches.__file__, _bug_line(ng_dict_caches.__file__, "# BUG; locate: transposed")),
     (make_class, "derivative-at-activation", HERE, _bug_line(HERE, "# BUG class derivative-at-activation")),
     (make_class, "missing-hidden-derivative", HERE, _bug_line(HERE, "# BUG class missing-hidden-derivative")),
     (make_functions, "derivative-at-activation", HERE, _bug_line(HERE, "# BUG functions derivative-at-activation")),
@@ -160,13 +160,19 @@ def test_a_correct_learner_has_no_location_for_any_mutant(make):
         assert locate(learner, X, Y, study.setting, tags) == (), sorted(tags)
 
 
-def test_a_missing_statement_is_not_pinned_on_a_correct_line():
-    """cs231n's missing derivative is a skipped statement: the line before it is correct, so nothing is named."""
+def test_a_missing_statement_is_placed_after_the_line_it_should_follow():
+    """cs231n's missing derivative is a skipped statement (``dhidden[hidden <= 0] = 0``): the line named is the
+    one that computes ``dhidden`` and is never finished (kind "unfinished"). In the correct learner the same
+    line is followed by the mask, so forced to look for the mistake there, locate names nothing."""
     from tests.shapecheck.compare_corpus import cs231n_l2
 
+    tags = frozenset({("missing-hidden-derivative", 1)})
     learner, X, Y, study, report = _study(cs231n_l2.make("missing-hidden-derivative"))
     assert report.diagnoses[0].bug == "missing-hidden-derivative"
-    assert locate(learner, X, Y, study.setting, frozenset({("missing-hidden-derivative", 1)})) == ()
+    found = locate(learner, X, Y, study.setting, tags)
+    assert [(f.line, f.kind) for f in found] == [(min(cs231n_l2.LINES["missing-hidden-derivative"]), "unfinished")]
+    learner, X, Y, study, report = _study(cs231n_l2.make("correct"))
+    assert report.verdict == "match" and locate(learner, X, Y, study.setting, tags) == ()
 
 
 _PACKAGE_SOURCE = '''
@@ -244,4 +250,4 @@ def test_a_transposed_gradient_of_a_non_square_weight_is_located_by_compare():
 
     report = shapecheck.compare(**ng_dict_caches.make("transposed"))
     assert report.diagnoses[0].bug == "transposed"
-    assert [f.line for f in report.diagnoses[0].locations] == sorted(_bug_line(ng_dict_caches.__file__, "# BUG\n"))
+    assert [f.line for f in report.diagnoses[0].locations] == sorted(_bug_line(ng_dict_caches.__file__, "# BUG; locate: transposed"))

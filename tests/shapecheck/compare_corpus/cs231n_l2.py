@@ -17,7 +17,7 @@ Planted bugs:
 
 import numpy as np
 
-from ._state import learner_loss
+from ._state import learner_loss, marked_lines
 
 D, H, C, N = 6, 4, 3, 9
 SEED = 44
@@ -62,13 +62,13 @@ class TwoLayerNet(object):
         dscores[np.arange(N), y] -= 1
         if BUG != "missing-mean":
             dscores /= N
-        grads['W2'] = hidden.T.dot(dscores) + reg * W2
-        grads['b2'] = np.sum(dscores, axis=0)
-        dhidden = dscores.dot(W2.T)
+        grads['W2'] = hidden.T.dot(dscores) + reg * W2  # locate: missing-mean
+        grads['b2'] = np.sum(dscores, axis=0)  # locate: missing-mean
+        dhidden = dscores.dot(W2.T)  # locate: missing-hidden-derivative
         if BUG != "missing-hidden-derivative":
             dhidden[hidden <= 0] = 0
-        grads['W1'] = X.T.dot(dhidden) + reg * W1
-        grads['b1'] = np.sum(dhidden, axis=1 if BUG == "bias-wrong-axis" else 0)
+        grads['W1'] = X.T.dot(dhidden) + reg * W1  # locate: missing-mean
+        grads['b1'] = np.sum(dhidden, axis=1 if BUG == "bias-wrong-axis" else 0)  # locate: bias-wrong-axis, missing-mean
         return loss, grads
 
 
@@ -92,3 +92,7 @@ def own_gradients(kwargs):
     params = kwargs["params"]
     grads = kwargs["gradients"](kwargs["X"].copy(), kwargs["Y"].copy())
     return [(params[k], np.asarray(grads[k], dtype=float)) for k in ("W1", "b1", "W2", "b2")]
+
+
+#: The lines compare names for each planted bug (the "locate" comments; issue 15).
+LINES = marked_lines(__file__)

@@ -24,7 +24,7 @@ Planted bugs:
 
 import numpy as np
 
-from ._state import learner_loss, step_gradients
+from ._state import learner_loss, step_gradients, marked_lines
 
 SIZES = [5, 4, 3, 2]
 N = 7
@@ -61,12 +61,12 @@ class Dense(Layer):
     def backward(self, output_gradient, learning_rate):
         weights_gradient = np.dot(self.input.T, output_gradient)
         if BUG == "stale-weights":
-            self.weights -= learning_rate * weights_gradient
+            self.weights -= learning_rate * weights_gradient  # locate: stale-weights
             self.bias -= learning_rate * output_gradient
-            return np.dot(output_gradient, self.weights.T)       # BUG: the updated weights
+            return np.dot(output_gradient, self.weights.T)       # BUG: the updated weights; locate: stale-weights
         input_gradient = np.dot(output_gradient, self.weights.T)
-        self.weights -= learning_rate * weights_gradient
-        self.bias -= learning_rate * output_gradient
+        self.weights -= learning_rate * weights_gradient  # locate: wrong-scale
+        self.bias -= learning_rate * output_gradient  # locate: wrong-scale
         return input_gradient
 
 
@@ -83,7 +83,7 @@ class Activation(Layer):
 
     def backward(self, output_gradient, learning_rate):
         if BUG == "derivative-at-activation":
-            return np.multiply(output_gradient, self.activation_prime(self.output))   # BUG
+            return np.multiply(output_gradient, self.activation_prime(self.output))   # BUG; locate: derivative-at-activation
         return np.multiply(output_gradient, self.activation_prime(self.input))
 
 
@@ -164,3 +164,7 @@ def own_gradients(kwargs):
                   for i in range(len(X))]
     return [(array, np.mean([sample[k][1] for sample in per_sample], axis=0))
             for k, (array, _) in enumerate(per_sample[0])]
+
+
+#: The lines compare names for each planted bug (the "locate" comments; issue 15).
+LINES = marked_lines(__file__)

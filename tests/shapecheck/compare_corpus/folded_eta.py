@@ -19,7 +19,7 @@ Planted bugs:
 
 import numpy as np
 
-from ._state import learner_loss, step_gradients
+from ._state import learner_loss, step_gradients, marked_lines
 
 D, H, T, N = 4, 6, 3, 9
 SEED = 77
@@ -73,9 +73,9 @@ class NeuralNetMLP(object):
             sigma2 = (output - y_enc) * output * (1.0 - output)     # BUG: the squared-error delta
         else:
             sigma2 = output - y_enc
-        sigma1 = sigma2.dot(self.w2.T)[:, :-1]                      # the bias row sends nothing back
+        sigma1 = sigma2.dot(self.w2.T)[:, :-1]                      # the bias row sends nothing back; locate: missing-hidden-derivative
         if self._bug == "derivative-at-activation":
-            sigma1 = sigma1 * sigmoid_gradient(self.a1[:, :-1])     # BUG: at the activation
+            sigma1 = sigma1 * sigmoid_gradient(self.a1[:, :-1])     # BUG: at the activation; locate: derivative-at-activation
         elif self._bug != "missing-hidden-derivative":               # (BUG when skipped)
             sigma1 = sigma1 * sigmoid_gradient(self.z1)
         grad1 = self.a0.T.dot(sigma1)
@@ -104,3 +104,7 @@ def own_loss(kwargs):
 def own_gradients(kwargs):
     nn = kwargs["params"]
     return step_gradients(nn, [("w1",), ("w2",)], kwargs["step"], kwargs["X"], kwargs["Y"], nn.eta)
+
+
+#: The lines compare names for each planted bug (the "locate" comments; issue 15).
+LINES = marked_lines(__file__)

@@ -20,7 +20,7 @@ Planted bugs:
 
 import numpy as np
 
-from ._state import learner_loss, step_gradients
+from ._state import learner_loss, step_gradients, marked_lines
 
 nn_input_dim = 5
 nn_hdim = 3
@@ -81,22 +81,22 @@ def train_step(X, Y):
     dW2 = (a1.T).dot(delta3) / m
     db2 = np.sum(delta3, axis=0, keepdims=True) / m
     if BUG == "stale-weights":                               # BUG: W2 moves before delta2 uses it
-        model['W2'] = model['W2'] - learning_rate * dW2
+        model['W2'] = model['W2'] - learning_rate * dW2  # locate: stale-weights
         model['b2'] = model['b2'] - learning_rate * db2
     if BUG == "derivative-at-activation":
-        delta2 = delta3.dot(model['W2'].T) * tanh_prime(a1)  # BUG: at the activation
+        delta2 = delta3.dot(model['W2'].T) * tanh_prime(a1)  # BUG: at the activation; locate: derivative-at-activation
     else:
-        delta2 = delta3.dot(model['W2'].T) * tanh_prime(z1)
+        delta2 = delta3.dot(model['W2'].T) * tanh_prime(z1)  # locate: stale-weights
     dW1 = np.dot(X.T, delta2) / m
     if BUG == "bias-wrong-axis":
-        db1 = np.sum(delta2) / m                             # BUG: summed over every axis
+        db1 = np.sum(delta2) / m                             # BUG: summed over every axis; locate: bias-wrong-axis
     else:
         db1 = np.sum(delta2, axis=0, keepdims=True) / m
-    model['W1'] = model['W1'] - learning_rate * dW1
-    model['b1'] = model['b1'] - learning_rate * db1
+    model['W1'] = model['W1'] - learning_rate * dW1  # locate: missing-mean
+    model['b1'] = model['b1'] - learning_rate * db1  # locate: missing-mean
     if BUG != "stale-weights":
-        model['W2'] = model['W2'] - learning_rate * dW2
-        model['b2'] = model['b2'] - learning_rate * db2
+        model['W2'] = model['W2'] - learning_rate * dW2  # locate: missing-mean
+        model['b2'] = model['b2'] - learning_rate * db2  # locate: missing-mean
 
 
 def make(bug: str) -> dict:
@@ -115,3 +115,7 @@ def own_loss(kwargs):
 def own_gradients(kwargs):
     paths = [("W1",), ("b1",), ("W2",), ("b2",)]
     return step_gradients(kwargs["params"], paths, kwargs["step"], kwargs["X"], kwargs["Y"], kwargs["lr"])
+
+
+#: The lines compare names for each planted bug (the "locate" comments; issue 15).
+LINES = marked_lines(__file__)

@@ -19,7 +19,7 @@ Planted bugs:
 
 import numpy as np
 
-from ._state import learner_loss
+from ._state import learner_loss, marked_lines
 
 N_X, N_H, N_Y, M = 5, 4, 1, 7
 SEED = 55
@@ -74,14 +74,14 @@ def backward_propagation(parameters, cache, X, Y):
     A1 = cache["A1"]
     A2 = cache["A2"]
     dZ2 = A2 - Y
-    dW2 = 1 / m * np.dot(dZ2, A1.T)
+    dW2 = 1 / m * np.dot(dZ2, A1.T)  # locate: wrong-scale
     db2 = 1 / m * np.sum(dZ2, axis=1, keepdims=True)
     dZ1 = np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))
     if BUG == "transposed":
-        dW1 = 1 / m * np.dot(X, dZ1.T)                 # BUG
+        dW1 = 1 / m * np.dot(X, dZ1.T)                 # BUG; locate: transposed
     else:
-        dW1 = 1 / m * np.dot(dZ1, X.T)
-    db1 = 1 / m * np.sum(dZ1, axis=0 if BUG == "bias-wrong-axis" else 1, keepdims=True)
+        dW1 = 1 / m * np.dot(dZ1, X.T)  # locate: wrong-scale
+    db1 = 1 / m * np.sum(dZ1, axis=0 if BUG == "bias-wrong-axis" else 1, keepdims=True)  # locate: wrong-scale, bias-wrong-axis
     grads = {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
     return grads
 
@@ -112,3 +112,7 @@ def own_gradients(kwargs):
     parameters = kwargs["params"]
     grads = kwargs["gradients"](kwargs["X"].copy(), kwargs["Y"].copy())
     return [(parameters[k], grads["d" + k]) for k in ("W1", "b1", "W2", "b2")]
+
+
+#: The lines compare names for each planted bug (the "locate" comments; issue 15).
+LINES = marked_lines(__file__)

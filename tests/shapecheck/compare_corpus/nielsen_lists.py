@@ -17,7 +17,7 @@ Planted bugs (each a flag on the line a learner gets wrong):
 
 import numpy as np
 
-from ._state import learner_loss, step_gradients
+from ._state import learner_loss, step_gradients, marked_lines
 
 SIZES = [5, 3, 2]
 N = 7
@@ -64,8 +64,8 @@ class Network(object):
             rate = eta                                   # BUG: the cost is a mean over the batch
         else:
             rate = eta / len(mini_batch)
-        self.weights = [w - rate * nw for w, nw in zip(self.weights, sum_w)]
-        self.biases = [b - rate * nb for b, nb in zip(self.biases, sum_b)]
+        self.weights = [w - rate * nw for w, nw in zip(self.weights, sum_w)]  # locate: missing-mean
+        self.biases = [b - rate * nb for b, nb in zip(self.biases, sum_b)]  # locate: missing-mean
 
     def backprop(self, x, y):
         """(nabla_b, nabla_w) of the cost of the one sample (x, y), layer by layer."""
@@ -84,7 +84,7 @@ class Network(object):
         nabla_w[-1] = np.dot(delta, activations[-2].T)
         for l in range(2, self.num_layers):
             if self._bug == "derivative-at-activation":
-                sp = sigmoid_prime(activations[-l])      # BUG: the activation, not z
+                sp = sigmoid_prime(activations[-l])      # BUG: the activation, not z; locate: derivative-at-activation
             else:
                 sp = sigmoid_prime(zs[-l])
             delta = np.dot(self.weights[-l + 1].T, delta) * sp
@@ -94,7 +94,7 @@ class Network(object):
 
     def cost_derivative(self, output_activations, y):
         if self._bug == "sign-flip":
-            return y - output_activations                # BUG
+            return y - output_activations                # BUG; locate: sign-flip
         return output_activations - y
 
     def total_cost(self, data):
@@ -131,3 +131,7 @@ def own_loss(kwargs):
 
 def own_gradients(kwargs):
     return step_gradients(kwargs["params"], PATHS, kwargs["step"], kwargs["X"], kwargs["Y"], kwargs["lr"])
+
+
+#: The lines compare names for each planted bug (the "locate" comments; issue 15).
+LINES = marked_lines(__file__)

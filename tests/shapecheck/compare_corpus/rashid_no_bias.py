@@ -18,7 +18,7 @@ Planted bugs:
 
 import numpy
 
-from ._state import step_gradients
+from ._state import step_gradients, marked_lines
 
 INPUTS, HIDDEN, OUTPUTS, N = 6, 4, 3, 8
 SEED = 22
@@ -52,22 +52,22 @@ class neuralNetwork:
         final_outputs = self.activation_function(final_inputs)
 
         if self._bug == "sign-flip":
-            output_errors = final_outputs - targets           # BUG, and still `+=` below
+            output_errors = final_outputs - targets           # BUG, and still `+=` below; locate: sign-flip
         else:
             output_errors = targets - final_outputs
         output_gradient = output_errors * final_outputs * (1.0 - final_outputs)
 
         if self._bug == "stale-weights":
-            self.who += self.lr * numpy.dot(output_gradient, numpy.transpose(hidden_outputs))
-            hidden_errors = numpy.dot(self.who.T, output_gradient)     # BUG: the new who
+            self.who += self.lr * numpy.dot(output_gradient, numpy.transpose(hidden_outputs))  # locate: stale-weights
+            hidden_errors = numpy.dot(self.who.T, output_gradient)     # BUG: the new who; locate: stale-weights
         elif self._bug == "missing-output-derivative":
-            hidden_errors = numpy.dot(self.who.T, output_errors)       # BUG: no sigmoid' of the output
+            hidden_errors = numpy.dot(self.who.T, output_errors)       # BUG: no sigmoid' of the output; locate: missing-output-derivative
         else:
             hidden_errors = numpy.dot(self.who.T, output_gradient)
 
         if self._bug != "stale-weights":
-            self.who += self.lr * numpy.dot(output_gradient, numpy.transpose(hidden_outputs))
-        self.wih += self.lr * numpy.dot(hidden_errors * hidden_outputs * (1.0 - hidden_outputs),
+            self.who += self.lr * numpy.dot(output_gradient, numpy.transpose(hidden_outputs))  # locate: sign-flip
+        self.wih += self.lr * numpy.dot(hidden_errors * hidden_outputs * (1.0 - hidden_outputs),  # locate: sign-flip
                                         numpy.transpose(inputs))
 
     def query(self, inputs_list):
@@ -94,3 +94,7 @@ def own_loss(kwargs):
 def own_gradients(kwargs):
     net = kwargs["params"]
     return step_gradients(net, [("wih",), ("who",)], kwargs["step"], kwargs["X"], kwargs["Y"], net.lr)
+
+
+#: The lines compare names for each planted bug (the "locate" comments; issue 15).
+LINES = marked_lines(__file__)

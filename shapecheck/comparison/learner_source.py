@@ -1,0 +1,101 @@
+"""What the learner's source file says around a line: the function it is in, the names it binds, the calls
+it makes. locate.py uses it to tell a line that finishes a quantity from one a later line still changes,
+and location_hints.py to write a hint in the learner's own names."""
+
+from __future__ import annotations
+
+import ast
+import functools
+
+
+@functools.lru_cache(maxsize=64)
+def tree(path):
+    """The parsed module at ``path``, or None (unreadable, not Python)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return ast.parse(handle.read())
+    except (OSError, SyntaxError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=64)
+def _functions(path) -> tuple:
+    parsed = tree(path)
+    if parsed is None:
+        return ()
+    spans = [(node.lineno, node.end_lineno, getattr(node, "name", "<lambda>")) for node in ast.walk(parsed)
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))]
+    return tuple(sorted(spans, key=lambda s: (s[0], -s[1])))
+
+
+def function_at(path, line):
+    """(first line, last line, name) of the innermost function (def or lambda) around ``line``, or None."""
+    for span in reversed(_functions(path)):
+        if span[0] <= line <= span[1]:
+            return span
+    return None
+
+
+def statements_at(path, line) -> list:
+    """The simple statements that start on ``line`` (an assignment, a return, an expression)."""
+    parsed = tree(path)
+    if parsed is None:
+        return []
+    return [node for node in ast.walk(parsed) if isinstance(node, ast.stmt) and node.lineno == line
+            and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For,
+                                      ast.While, ast.With, ast.Try))]
+
+
+def bound_names(path, line) -> set:
+    """The names the assignments on ``line`` bind (``x`` for ``x = ...``, ``self`` for ``self.a[0] = ...``)."""
+    names = set()
+    for node in statements_at(path, line):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names |= {_root_name(t) for t in targets} - {None}
+    return names
+
+
+def assigned_text(path, line) -> str:
+    """The source of the first assignment target on ``line`` (``dZ1``, ``self.delta``), or ""."""
+    for node in statements_at(path, line):
+        if isinstance(node, ast.Assign):
+            return ast.unparse(node.targets[0])
+        if isinstance(node, (ast.AugAssign, ast.AnnAssign)):
+            return ast.unparse(node.target)
+    return ""
+
+
+def calls_on(path, line) -> list:
+    """(called name, [argument sources]) for every call on ``line`` (``sigmoid_prime``, ``self.act_prime``)."""
+    found = []
+    for statement in statements_at(path, line):
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Call) and node.lineno == line:
+                found.append((ast.unparse(node.func), [ast.unparse(a) for a in node.args]))
+    return found
+
+
+def changed_later(path, line, lines_run) -> bool:
+    """A statement after ``line`` in its function that ran (``lines_run``: (file, line) pairs) assigns, or
+    changes in place, a name the line binds; or the line binds none (unknown: taken as changed)."""
+    span = function_at(path, line)
+    parsed = tree(path)
+    if span is None or parsed is None:
+        return True
+    bound = bound_names(path, line)
+    if not bound:
+        return True
+    for node in ast.walk(parsed):
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and line < node.lineno <= span[1] \
+                and (path, node.lineno) in lines_run:
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            if bound & ({_root_name(t) for t in targets} - {None}):
+                return True
+    return False
+
+
+def _root_name(target):
+    while isinstance(target, (ast.Subscript, ast.Attribute, ast.Starred)):
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else None

@@ -1,0 +1,123 @@
+"""Where a scale mistake is made: the lines that finalise the gradients (a missing 1/n, a wrong factor) or
+the line where the sign turns (a flipped sign). They are no mutant of the reference (the reference times a
+factor), so locate.py's root quantities do not place them; the learner's own gradients and the reference's
+quantities do.
+
+- ``missing-mean`` / ``wrong-scale``: for each parameter, the values the learner's code makes that are
+  multiples of its final gradient (or step), in execution order; the line where the final multiple first
+  appears finalises it (``dW1 = 1 / m * np.dot(...)``, or the update ``w - rate * nw``).
+- ``sign-flip``: the values that are ± a quantity of the reference (the error, dZ, dW, ...), in execution
+  order, each with its sign. Where the sign last turns is the line that flips it. When it never turns, the
+  first line (the error ``Y - A``) is the one that disagrees with a descending update or a returned gradient;
+  an error ``A - Y`` that an update *adds* (``W += lr * ...``) disagrees with that update: both are named, as
+  either can be changed.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shapecheck.comparison.locate import as_locations, widest
+from shapecheck.comparison.located_run import Matcher, factors as allowed_factors, fitted_factor, run_learner
+
+UPDATES = {"-=": "descends", "-": "descends", "+=": "ascends", "+": "ascends"}
+
+
+def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None,
+                 max_bytes: int | None = None) -> tuple:
+    """The lines of the learner's code where the scale mistake ``bug`` ("missing-mean", "wrong-scale" or
+    "sign-flip") is made, as Locations (empty when they cannot be pinned down)."""
+    if bug not in ("missing-mean", "wrong-scale", "sign-flip"):
+        return ()
+    net = setting.nets[0]
+    n = setting.data.Y.shape[net.layout.sample_axis]
+    matcher = Matcher(n, net.layout.sample_axis)
+    lr = learner.lr if learner.step is not None and learner.lr_known else None
+    if bug == "sign-flip":
+        _, reference, _ = widest(setting, frozenset(), lr)
+        quantities = {name: q for name, q in reference.items()
+                      if not name.startswith(("prime", "sent")) and not name.endswith("sent back through")}
+    else:
+        quantities = {f"gradient {k}": setting.G[0][k] for k in setting.keys}
+    run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes(quantities.values()), max_bytes=max_bytes)
+    if run is None:
+        return ()
+    sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
+    if bug == "sign-flip":
+        factors = [f for f in allowed_factors(n, learner.lr if learner.step is not None else None, scale)]
+        olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
+        return _sign_turn(sites, quantities, matcher, factors, olds)
+    return _finalised(sites, quantities, matcher)
+
+
+def _finalised(sites, gradients, matcher) -> tuple:
+    """Per gradient, the first site of the last run of sites holding one multiple of it."""
+    found = []
+    for name, gradient in gradients.items():
+        if np.size(gradient) == 1:
+            continue                  # any number is a multiple of a single number: nothing to tell by
+        chain = [(s, f) for s in sites for f in matcher.factors_of(s.value, gradient)[:1]]
+        if not chain:
+            return ()                 # a gradient whose making is not seen: say nothing rather than half
+        last = chain[-1][1]
+        start = len(chain) - 1
+        while start > 0 and _same(chain[start - 1][1], last):
+            start -= 1
+        site = chain[start][0]
+        found.append((site.order, (site.file, site.line, "finalised"), name))
+    return as_locations(found)
+
+
+def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
+    """The line(s) where the learner's sign disagrees with the reference's (see the module's docstring).
+    ``olds``: the learner's parameters before their step (None: they return gradients)."""
+    chain = []
+    for s in sites:
+        signs = {np.sign(f) for q in quantities.values() for f in matcher.factors_of(s.value, q)
+                 if any(_same(abs(f), abs(a)) for a in factors)}
+        if len(signs) == 1:
+            chain.append((s, signs.pop()))
+    if not chain:
+        return ()
+    final = chain[-1][1]
+    start = len(chain) - 1
+    while start > 0 and chain[start - 1][1] == final:
+        start -= 1
+    first = chain[start][0]
+    located = [(first.order, (first.file, first.line, "sign"), "error")]
+    if start > 0:                     # the sign turns here
+        return as_locations(located)
+    if olds is None:                  # a returned gradient must carry the reference's sign
+        return as_locations(located) if final < 0 else ()
+    updates = _updates(sites, chain, olds)
+    directions = {UPDATES[u.op] for u in updates}
+    if len(directions) != 1:
+        return ()
+    direction = directions.pop()
+    if direction == "descends" and final < 0:
+        return as_locations(located)                      # Y - A, then W -= lr * ...: the error line
+    if direction == "ascends" and final > 0:              # A - Y, then W += lr * ...: the two disagree
+        return as_locations(located + [(u.order, (u.file, u.line, "update"), "update") for u in updates])
+    return ()
+
+
+def _updates(sites, chain, olds) -> list:
+    """The sites that apply a step: a ``+``/``-``/``+=``/``-=`` whose value is a parameter of ``olds`` moved
+    by a multiple of a value the same line computed just before (``w - rate * nw``, ``W += lr * dW``)."""
+    held = {}
+    for s, _ in chain:
+        held.setdefault((s.file, s.line), []).append(s)
+    found = []
+    for s in sites:
+        if s.op not in UPDATES:
+            continue
+        value = np.ravel(np.asarray(s.value, dtype=float))
+        steps = [value - np.ravel(old) for old in olds if np.size(old) == value.size]
+        if any(c.order < s.order and c.value.size == value.size and fitted_factor(step, np.ravel(c.value))
+               for c in held.get((s.file, s.line), ()) for step in steps):
+            found.append(s)
+    return found
+
+
+def _same(a, b) -> bool:
+    return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
