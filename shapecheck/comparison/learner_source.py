@@ -76,6 +76,15 @@ def calls_on(path, line) -> list:
     return found
 
 
+def subtraction_on(path, line):
+    """(left, right) source of the one subtraction ``left - right`` on ``line``, or None (none, or several)."""
+    found = [node for statement in statements_at(path, line) for node in ast.walk(statement)
+             if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Sub)]
+    if len(found) != 1:
+        return None
+    return ast.unparse(found[0].left), ast.unparse(found[0].right)
+
+
 def changed_later(path, line, lines_run) -> bool:
     """A statement after ``line`` in its function that ran (``lines_run``: (file, line) pairs) assigns, or
     changes in place, a name the line binds; or the line binds none (unknown: taken as changed)."""

@@ -94,10 +94,11 @@ def as_locations(found) -> tuple:
     """``[(order, (path, line, kind), quantity), ...]`` as Locations in execution order, one per line."""
     found = sorted(found, key=lambda f: f[0])
     locations, seen = [], set()
-    for _, (path, line, kind), name in found:
+    for _, (path, line, kind, *called), name in found:
         if (path, line) not in seen:
             seen.add((path, line))
-            locations.append(Location(path, line, linecache.getline(path, line).strip(), name, kind))
+            locations.append(Location(path, line, linecache.getline(path, line).strip(), name, kind,
+                                      called="".join(called)))
     return tuple(locations)
 
 
@@ -189,5 +190,5 @@ def _place(site, name, sites, reference, mutant, matcher, factors, helpers):
                                                    for s in inside for q in others)
         if helpers[site.file, function]:
             caller = frames[1]
-            return caller[0], caller[1], "argument"
+            return caller[0], caller[1], "argument", function[2]
     return site.file, site.line, "computed"

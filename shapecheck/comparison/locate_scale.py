@@ -71,12 +71,13 @@ def _finalised(sites, gradients, matcher) -> tuple:
 def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     """The line(s) where the learner's sign disagrees with the reference's (see the module's docstring).
     ``olds``: the learner's parameters before their step (None: they return gradients)."""
-    chain = []
+    chain, names = [], {}
     for s in sites:
-        signs = {np.sign(f) for q in quantities.values() for f in matcher.factors_of(s.value, q)
-                 if any(_same(abs(f), abs(a)) for a in factors)}
-        if len(signs) == 1:
-            chain.append((s, signs.pop()))
+        held = [(np.sign(f), name) for name, q in quantities.items() for f in matcher.factors_of(s.value, q)
+                if any(_same(abs(f), abs(a)) for a in factors)]
+        if len({sign for sign, _ in held}) == 1:
+            chain.append((s, held[0][0]))
+            names[id(s)] = held[0][1]
     if not chain:
         return ()
     final = chain[-1][1]
@@ -84,7 +85,7 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     while start > 0 and chain[start - 1][1] == final:
         start -= 1
     first = chain[start][0]
-    located = [(first.order, (first.file, first.line, "sign"), "error")]
+    located = [(first.order, (first.file, first.line, "sign"), names[id(first)])]
     if start > 0:                     # the sign turns here
         return as_locations(located)
     if olds is None:                  # a returned gradient must carry the reference's sign

@@ -19,20 +19,27 @@ BUG_IDS = ("match", "missing-mean", "wrong-scale", "sign-flip", "derivative-at-a
 class Location:
     """A line of the learner's code where the diagnosed mistake is: ``quantity`` is the plan's name of what
     the line computes (``prime1``, ``dZ2``, ...); ``kind`` is "computed" (the line computes it), "argument"
-    (the line hands a correct helper the wrong input) or "finalised" (the line finalises a gradient)."""
+    (the line hands a correct helper, ``called``, the wrong input), "unfinished" (the line computes a value
+    that is never finished: a derivative left out after it), "finalised" (the line finalises a gradient),
+    "sign" (the sign turns here) or "update" (an update whose direction disagrees with the error's sign).
+    ``hint``: what is wrong and how to write it, in the learner's names."""
 
     path: str
     line: int
     source: str
     quantity: str
     kind: str = "computed"
+    hint: str = ""
+    called: str = ""
 
     def __str__(self) -> str:
-        return f"at {os.path.basename(self.path)}:{self.line}   {self.source}"
+        place = f"at {os.path.basename(self.path)}:{self.line}   "
+        text = place + self.source
+        return text + (f"\n{' ' * len(place)}{self.hint}" if self.hint else "")
 
     def to_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "source": self.source, "quantity": self.quantity,
-                "kind": self.kind}
+                "kind": self.kind, "hint": self.hint}
 
 
 @dataclass(frozen=True)
@@ -90,8 +97,9 @@ class ComparisonReport:
         head = self._head()
         table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
                  for r in self.rows]
-        lines = [head, *[f"  {location}" for location in self.diagnoses[0].locations], tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
-                                                 "status"], disable_numparse=True)]
+        located = ["  " + line for location in self.diagnoses[0].locations for line in str(location).splitlines()]
+        lines = [head, *located, tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
+                                                          "status"], disable_numparse=True)]
         for other in self.diagnoses[1:]:
             lines.append(f"also consistent: {other.bug} (residual {other.score:.1e}): {other.message}")
         lines += [f"{aspect}: {what} ({source})" if source else f"{aspect}: {what}"
@@ -108,7 +116,8 @@ class ComparisonReport:
         import html
 
         located = "".join(f"<li>at <code>{html.escape(os.path.basename(location.path))}:{location.line}</code> "
-                          f"<mark><code>{html.escape(location.source)}</code></mark></li>"
+                          f"<mark><code>{html.escape(location.source)}</code></mark>"
+                          f"{'<br>' + html.escape(location.hint) if location.hint else ''}</li>"
                           for location in self.diagnoses[0].locations)
         table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
                  for r in self.rows]

@@ -16,6 +16,7 @@ from shapecheck.comparison.diagnose import (TOLERANCE, Hypothesis, Observation, 
                                             loss_mismatch_alternatives, reference_params)
 from shapecheck.comparison.locate import locate
 from shapecheck.comparison.locate_scale import locate_scale
+from shapecheck.comparison.location_hints import with_hints
 from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
 from shapecheck.comparison.readings import data_for, optimiser_state
 from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
@@ -251,7 +252,9 @@ class Study:
         except Exception as exc:  # noqa: BLE001 - the diagnosis stands without its lines: say why they are missing
             return diagnosis, (f"shapecheck could not look for the line of this mistake ({type(exc).__name__}: "
                                f"{exc}); the diagnosis above stands. This is a bug in shapecheck: please report it")
-        return (replace(diagnosis, locations=found) if found else diagnosis), ""
+        if not found:
+            return diagnosis, ""
+        return replace(diagnosis, locations=with_hints(found, diagnosis.bugs or (diagnosis.bug,), setting)), ""
 
     def _against_own_loss(self, reading) -> str:
         """Finite differences of the learner's own loss_fn against their gradients, in one sentence."""

@@ -192,6 +192,13 @@ def reached_code(fn) -> list:
             found.append(obj.__globals__)
             for cell in obj.__closure__ or ():
                 add(_cell(cell), depth + 1)
+            for name in _names(obj.__code__):     # what it calls by a global name: imported from another file
+                value = obj.__globals__.get(name)
+                if isinstance(value, types.ModuleType):
+                    if learners_file(getattr(value, "__file__", None) or ""):
+                        found.append(value)
+                elif isinstance(value, (types.FunctionType, type)):
+                    add(value, depth + 1)
         elif isinstance(obj, type):
             found.append(obj)               # its methods and its bases' (InstrumentedModules keeps the learner's)
             for klass in obj.__mro__:       # and the module-level helpers its methods call
@@ -207,6 +214,15 @@ def reached_code(fn) -> list:
 
     add(fn, 0)
     return found
+
+
+def _names(code) -> set:
+    """The global names a code object and the functions nested in it use."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _names(const)
+    return names
 
 
 def _cell(cell):

@@ -251,3 +251,19 @@ def test_a_transposed_gradient_of_a_non_square_weight_is_located_by_compare():
     report = shapecheck.compare(**ng_dict_caches.make("transposed"))
     assert report.diagnoses[0].bug == "transposed"
     assert [f.line for f in report.diagnoses[0].locations] == sorted(_bug_line(ng_dict_caches.__file__, "# BUG; locate: transposed"))
+
+
+def test_a_failure_while_locating_leaves_the_diagnosis_and_says_why(monkeypatch):
+    """A bug of shapecheck's own inside locate does not change the verdict or the diagnosis: the report has no
+    location and a note that names the failure (no traceback reaches the learner)."""
+    import shapecheck
+    import shapecheck.comparison.study as study
+
+    def broken(*args, **kwargs):
+        raise IndexError("tuple index out of range")
+
+    monkeypatch.setattr(study, "locate", broken)
+    report = shapecheck.compare(**make_functions("missing-hidden-derivative"))
+    assert report.diagnoses[0].bug == "missing-hidden-derivative" and report.diagnoses[0].locations == ()
+    assert any("could not look for the line of this mistake (IndexError: tuple index out of range)" in note
+               for note in report.notes), report.notes

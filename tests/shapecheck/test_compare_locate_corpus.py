@@ -41,6 +41,7 @@ def test_compare_names_the_planted_lines(style, bug):
     assert report.diagnoses[0].bug.split(" + ")[0] == module.BUGS[bug], str(report)
     named = {(os.path.abspath(f.path), f.line) for f in report.diagnoses[0].locations}
     assert named == {(os.path.abspath(module.__file__), line) for line in module.LINES.get(bug, ())}, str(report)
+    assert all(f.hint and f.hint in str(report) for f in report.diagnoses[0].locations), str(report)
     assert snapshot.problems() == []              # the learner's state is put back exactly after the traced run
 
 

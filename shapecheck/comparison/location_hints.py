@@ -1,0 +1,109 @@
+"""The hint under a located line: what the line does wrong and how to write it, in the learner's own names
+(the arguments and targets on their line, their names for the weights), e.g.
+
+    at xor_net.py:38   delta = np.dot(self.weights[-l + 1].T, delta) * self.sigmoidPrime(activations[-l])
+                       sigmoidPrime(...) is given activations[-l], the activation A1; it needs the
+                       pre-activation Z1 (or write activations[-l] * (1 - activations[-l]))
+"""
+
+from __future__ import annotations
+
+from shapecheck.comparison import learner_source as source
+
+#: The derivative of an activation written with its output ``a`` (where one exists).
+FROM_OUTPUT = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a} ** 2", "relu": "({a} > 0)"}
+
+
+def hint(location, *, net, names, n, bug: str = "", called: str = "", others=()) -> str:
+    """One sentence for ``location`` (a Location without its hint). ``net``: the reference network of the
+    diagnosis; ``names``: reference name -> the learner's (``W2`` -> ``self.weights[1]``); ``n``: samples;
+    ``called``: for an "argument" location, the helper that was given the wrong input; ``others``: the
+    other Locations of the same diagnosis (a stale update names the send-back, and back)."""
+    q, kind = location.quantity, location.kind
+    L = net.n_layers
+    act = net.activation.name if q != f"dZ{L}" else net.output.name
+    if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
+        return _at_activation(location, q, act, called, L)
+    if q.startswith("dZ"):
+        k = q[2:]
+        target = source.assigned_text(location.path, location.line) or f"dZ{k}"
+        derivative = FROM_OUTPUT.get(act, "{a}").format(a=f"Z{k}") if act == "relu" else f"{act}'(Z{k})"
+        return (f"{target} is the error sent back to layer {k} (dA{k}); it still needs the activation's "
+                f"derivative: multiply it by {derivative} before it is used")
+    if q.startswith("dA") and bug == "missing-output-derivative":
+        return (f"this sends back A{L} - Y without the output's derivative: send back dZ{L} = (A{L} - Y) * "
+                f"{net.output.name}'(Z{L})")
+    if q.endswith("sent back through") or (q.startswith("dA") and bug == "stale-weights"):
+        return _stale(location, q, names, others)
+    if q.startswith("gradient W") and bug == "transposed":
+        k = q.split("W")[1]
+        return f"this is the gradient of {names.get(f'W{k}', f'W{k}')} transposed: swap the product's operands"
+    if q.startswith("db"):
+        axis = net.layout.sample_axis
+        how = "every axis (one number)" if q.endswith("whole") else "the features axis"
+        return f"this sums over {how}: sum over the samples axis only, `.sum(axis={axis}, keepdims=True)`"
+    if kind == "finalised":
+        name = names.get(q.split()[-1], q.split()[-1])
+        what = "a mean over the samples needs 1/n here or before (n = {n})" if bug == "missing-mean" else \
+            "its factor is not the reference's (see the diagnosis): fix it here or on a line before"
+        return f"this finalises the gradient of {name}: " + what.format(n=n)
+    if kind == "sign":
+        return _sign(location, others)
+    if kind == "update":
+        return "this update adds the step: with the error A - Y it must subtract (`-=`), or the error be Y - A"
+    return ""
+
+
+def _at_activation(location, q, act, called, L) -> str:
+    k = q[len("prime"):] if q.startswith("prime") else q[2:]
+    where = "the output's" if k == str(L) else f"layer {k}'s"
+    call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
+                 if called and (name == called or name.endswith("." + called)) and len(args) == 1), None)
+    if call is None:
+        return (f"{where} activation's derivative is taken at the activation A{k}; it needs the pre-activation "
+                f"Z{k}")
+    name, (arg,) = call
+    rewrite = FROM_OUTPUT.get(act)
+    alternative = f" (or write {rewrite.format(a=arg)})" if rewrite and act != "relu" else ""
+    return f"{name}(...) is given {arg}, the activation A{k}; it needs the pre-activation Z{k}{alternative}"
+
+
+def _stale(location, q, names, others) -> str:
+    k = q.split()[0][1:] if q.endswith("sent back through") else str(int(q[2:]) + 1)
+    weight = names.get(f"W{k}", f"W{k}")
+    if q.endswith("sent back through"):
+        later = [o for o in others if o.quantity.startswith("dA")]
+        after = f" (line {later[0].line})" if later else ""
+        return f"this updates {weight} before the error is sent back through it{after}: update it afterwards"
+    earlier = [o for o in others if o.quantity.endswith("sent back through")]
+    before = f" after line {earlier[0].line} updated it" if earlier else " after it was updated"
+    return (f"this sends the error back through {weight}{before}: send it back first (or keep the old "
+            f"{weight})")
+
+
+def _sign(location, others) -> str:
+    updates = [o for o in others if o.kind == "update"]
+    parts = source.subtraction_on(location.path, location.line)
+    swapped = f"`{parts[1]} - {parts[0]}`" if parts else "the other order"
+    if updates:
+        many = len(updates) > 1
+        lines = ", ".join(str(o.line) for o in updates)
+        said = f"the updates on lines {lines} add" if many else f"the update on line {lines} adds"
+        return f"this is A - Y and {said} it: write {swapped} here, or subtract in the update{'s' * many}"
+    if location.quantity == "error":
+        return (f"this is Y - A, minus the error A - Y that the code after it needs (it subtracts the step, or "
+                f"returns the gradient): write {swapped}")
+    return (f"this turns the sign: it is minus the reference's {location.quantity}, and the code after it "
+            "needs the reference's sign")
+
+
+def with_hints(locations, bugs, setting) -> tuple:
+    """``locations`` (of one diagnosis whose bug ids are ``bugs``) each with its hint."""
+    from dataclasses import replace
+
+    net = setting.net
+    n = setting.data.Y.shape[net.layout.sample_axis]
+    bug = next((b for b in bugs if b != "l2-mismatch"), "")
+    return tuple(replace(location, hint=hint(location, net=net, names=setting.learner_names, n=n, bug=bug,
+                                             called=location.called, others=locations))
+                 for location in locations)
