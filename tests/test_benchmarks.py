@@ -43,3 +43,11 @@ def test_harness_quick_run(tmp_path):
     data = json.loads(target.read_text())
     assert data["facts"]["quick"] is True and len(data["tables"]) >= 5
     assert (results.read_text() if results.exists() else None) == before
+
+
+@pytest.mark.slow
+def test_locate_cost_benchmark_runs_once():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "locate_cost.py"), "--quick"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "located / off" in result.stdout and "worst ratio on a mismatch" in result.stdout

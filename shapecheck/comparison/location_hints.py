@@ -60,8 +60,9 @@ def _at_activation(location, q, act, called, L) -> str:
     call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
                  if called and (name == called or name.endswith("." + called)) and len(args) == 1), None)
     if call is None:
-        return (f"{where} activation's derivative is taken at the activation A{k}; it needs the pre-activation "
-                f"Z{k}")
+        single = {args[0] for name, args in source.calls_on(location.path, location.line) if len(args) == 1}
+        at = f"`{single.pop()}`, " if len(single) == 1 else ""
+        return f"{where} activation's derivative is taken at {at}the activation A{k}; it needs the pre-activation Z{k}"
     name, (arg,) = call
     rewrite = FROM_OUTPUT.get(act)
     alternative = f" (or write {rewrite.format(a=arg)})" if rewrite and act != "relu" else ""
