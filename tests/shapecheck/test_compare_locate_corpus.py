@@ -7,6 +7,8 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 import shapecheck
 from shapecheck.comparison.api import _first_sample
@@ -15,8 +17,10 @@ from shapecheck.comparison.locate_scale import locate_scale
 from shapecheck.comparison.mutants import candidate_mutants
 from shapecheck.comparison.readings import readings
 from shapecheck.comparison.study import Study
+from tests.shapecheck import learner_zoo
 from tests.shapecheck.compare_corpus import STYLES
 from tests.shapecheck.compare_corpus._state import Snapshot
+from tests.shapecheck.test_compare import sizes
 from tests.shapecheck.test_compare_locate import _study
 
 def _one_sample_study(learner, X, Y):
@@ -57,6 +61,25 @@ def test_a_correct_learner_has_no_location_whatever_is_looked_for(style):
     mutants = candidate_mutants(net, lr=learner.lr if learner.step is not None else None)
     mutants += [frozenset({(kind, k)}) for kind in ("transposed", "bias-wrong-axis", "stale-weights")
                 for k in range(1, net.n_layers + 1)]
+    for tags in mutants:
+        assert locate(learner, X, Y, study.setting, tags) == (), sorted(tags)
+    assert locate_scale(learner, X, Y, study.setting, "sign-flip") == ()
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.sampled_from(["rows", "columns", "columns-wT"]), st.sampled_from(list(learner_zoo.ACTIVATIONS)),
+       st.sampled_from(list(learner_zoo.LOSSES)), sizes())
+def test_a_correct_zoo_learner_has_no_location_in_any_layout(layout, activation, loss, size):
+    """The zoo's correct learner, in every layout, activation and loss, pairwise-distinct sizes: made to look
+    for each mistake, locate names no line."""
+    size = dict(size)
+    seed = size.pop("seed")
+    kwargs = learner_zoo.make(layout, activation, loss, None, seed=seed, hints=False, **size)
+    learner, X, Y, study, report = _study(kwargs)
+    assume(report.verdict == "match")      # (without hints a few conventions are read otherwise: not this test)
+    net = study.setting.net
+    mutants = candidate_mutants(net, lr=learner.lr)
+    mutants += [frozenset({(kind, k)}) for kind in ("transposed", "bias-wrong-axis") for k in (1, 2)]
     for tags in mutants:
         assert locate(learner, X, Y, study.setting, tags) == (), sorted(tags)
     assert locate_scale(learner, X, Y, study.setting, "sign-flip") == ()
