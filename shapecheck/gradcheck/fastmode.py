@@ -1,6 +1,7 @@
 """Fast mode: a per-tensor verdict from two random directions, then localisation by group testing.
 
-Verdict: move every entry of the tensor at once along a random Gaussian vector v and compare the
+Verdict: move every entry of the tensor at once along a random vector v (entries uniform in [-1, 1)) and
+compare the
 directional derivative with ``g . v`` (2 loss calls per direction with central differences; two
 directions, so at most 4 calls per tensor).
 
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck.gradcheck.entries import SAFETY, check_entries, kinked, power_of, way_out_of_kink
+from shapecheck.gradcheck.entries import SAFETY, check_entries, kinked, way_out_of_kink
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.report import GradientRow
+from shapecheck.gradcheck.targets import every_index
 
 DIRECTIONS = 2
 MAX_SUSPECTS = 8
@@ -73,14 +75,16 @@ class _Directional:
         self.method, self.h, self.base, self.atol, self.machine = method, h, base, atol, machine
 
     def measure(self, S: np.ndarray, signs: np.ndarray) -> Measure:
-        v = signs[S]
-        step = self.h / max(float(np.linalg.norm(v)), 1e-300)   # the whole move has length h
+        whole = S is every_index(len(self.g))          # no gathering of every entry (a pass over the tensor)
+        v, g = (signs, self.g) if whole else (signs[S], self.g[S])
+        step = self.h / max(float(np.sqrt(v @ v)), 1e-300)     # the whole move has length h
         losses, realised = self.target.losses(self.t, self.method.perturbations(S, v, step))
         est = self.method.estimate(losses, realised, v, step, self.base)
         v_eff = np.real(est.v_eff)
         rounding = float(self.method.rounding(np.real(losses), step, self.base, self.machine))
         truncation = float(np.nan_to_num(self.method.truncation(np.real(losses), step, self.base)))
-        return Measure(est.numeric, float(self.g[S] @ v_eff), float(np.linalg.norm(self.g[S] * v_eff)),
+        weighted = g * v_eff
+        return Measure(est.numeric, float(g @ v_eff), float(np.sqrt(weighted @ weighted)),
                        self.atol * np.sqrt(len(S)), est.one_sided, rounding, truncation, v_eff)
 
     def bounds(self, S, signs) -> tuple[float, float]:
@@ -92,11 +96,12 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
                confirmations=None) -> GradientRow:
     """The fast-mode row for one tensor: ok after two directions, or FAIL/kink with localised suspects."""
     size = array.size
-    everything = np.arange(size)
+    everything = every_index(size)
     check = _Directional(target, t, grad, method, h, base, atol, machine)
-    # Gaussian, not random signs: with signs, an antisymmetric error (a transposed square gradient)
-    # cancels in a direction with probability 1/2; with Gaussian entries it never cancels exactly.
-    signs = [rng.standard_normal(size) for _ in range(DIRECTIONS)]
+    # continuous entries, not random signs: with signs, an antisymmetric error (a transposed square
+    # gradient) cancels in a direction with probability 1/2; with continuous ones it never cancels exactly.
+    # Uniform rather than Gaussian: as good for that, and drawn 4x faster (78,400 Gaussians cost ~1 ms)
+    signs = [2.0 * rng.random(size) - 1.0 for _ in range(DIRECTIONS)]
     measures = [check.measure(everything, s) for s in signs]
     rels = [m.rel_error(rtol) for m in measures]
     abs_errs = [abs(m.analytic - m.numeric) for m in measures]
@@ -203,15 +208,27 @@ def _power(measures, grad, rtol, atol, hidden: float = 0.0) -> float:
     small ones.
     """
     g = np.abs(grad.reshape(-1))
-    needed = []
+    if not len(g):
+        return float("nan")
+    middle = len(g) // 2
+    upper = (g >= np.partition(g, middle)[middle]) & (g > 0)     # the entries of median size or more
+    if not upper.any():
+        return float("nan")
+    # entry i needs shift_m / (g_i |w_mi|) in direction m, the better direction counting, the worst entry
+    # stating the power: max_i min_m shift_m / (g_i |w_mi|) = 1 / min_i (g_i max_m |w_mi| / shift_m)
+    reach = None
     for m in measures:
         kink = 0.0 if m.one_sided is None else float(way_out_of_kink(
             np.array([m.analytic]), *(np.array([slope]) for slope in m.one_sided), rtol, atol)[0])
-        shift = m.threshold(rtol) + max(abs(m.analytic - m.numeric), hidden) + kink
-        needed.append(shift / np.maximum(g * np.abs(np.real(m.weights)), 1e-300))
-    by_direction = np.min(needed, axis=0)
-    by_entry = np.maximum(rtol, (measures[0].error + measures[0].rounding) / np.maximum(g, 1e-300))
-    return power_of(np.maximum(by_direction, by_entry) / (1 - min(rtol, 0.5)), g)
+        shift = max(m.threshold(rtol) + max(abs(m.analytic - m.numeric), hidden) + kink, 1e-300)
+        seen = np.abs(np.real(m.weights)) * (1.0 / shift)
+        reach = seen if reach is None else np.maximum(reach, seen, out=reach)
+    reach *= g
+    by_direction = 1.0 / max(float(np.min(reach, where=upper, initial=np.inf)), 1e-300)
+    smallest = float(np.min(g, where=upper, initial=np.inf))
+    by_entry = max(rtol, (measures[0].error + measures[0].rounding) / max(smallest, 1e-300))
+    power = max(by_direction, by_entry) / (1 - min(rtol, 0.5))
+    return power if np.isfinite(power) else float("nan")
 
 
 def _scale_pattern(measures) -> str:

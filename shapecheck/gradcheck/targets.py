@@ -68,6 +68,9 @@ class InPlaceTarget:
         array, call, tree = self.arrays[t], self.counter, self.tree
         complex_steps = any(np.iscomplexobj(delta) for _, delta in perturbations)
         out = np.empty(len(perturbations), dtype=complex if complex_steps else float)
+        if perturbations and _whole(array, perturbations[0][0]) \
+                and all(index is perturbations[0][0] for index, _ in perturbations):
+            return self._whole_losses(array, perturbations, out)
         realised = []
         for j, (index, delta) in enumerate(perturbations):
             original = array.flat[index]
@@ -77,6 +80,21 @@ class InPlaceTarget:
                 out[j] = call(tree)
             finally:
                 array.flat[index] = original
+        return out, realised
+
+    def _whole_losses(self, array, perturbations, out):
+        """:meth:`losses` for moves of every entry in order (fast mode's directions): the whole array is moved
+        and put back at once, through a flat view (``array.flat[index]`` costs ~30 ns an entry)."""
+        view = array.reshape(-1)
+        original = view.copy()
+        realised = []
+        for j, (_, delta) in enumerate(perturbations):
+            try:
+                np.add(original, delta, out=view, casting="same_kind")
+                realised.append(view - original)
+                out[j] = self.counter(self.tree)
+            finally:
+                np.copyto(view, original)
         return out, realised
 
     def entry_losses(self, t: int, flat: np.ndarray, steps: np.ndarray):
@@ -131,6 +149,27 @@ class EntryBatchTarget(InPlaceTarget):
             out.append((values[start:start + len(f)], realised[start:start + len(f)]))
             start += len(f)
         return out
+
+
+_EVERY_INDEX = {}
+
+
+def every_index(size: int) -> np.ndarray:
+    """``np.arange(size)``, read-only and shared: a target knows it by identity and moves the whole array."""
+    index = _EVERY_INDEX.get(size)
+    if index is None:
+        index = np.arange(size)
+        index.flags.writeable = False
+        if len(_EVERY_INDEX) > 64:
+            _EVERY_INDEX.clear()
+        _EVERY_INDEX[size] = index
+    return index
+
+
+def _whole(array: np.ndarray, index) -> bool:
+    """``index`` is :func:`every_index` of the array's size, and the array can be moved through a flat view."""
+    return (index is _EVERY_INDEX.get(array.size) and array.size > 1 and array.flags.c_contiguous
+            and array.flags.writeable)
 
 
 def _realised(array: np.ndarray, flat: np.ndarray, steps: np.ndarray) -> np.ndarray:
