@@ -10,7 +10,11 @@ change is skipped:
 - moving W_k[i, j] by delta changes only unit j of Z_k, by delta * A_{k-1}[i] (moving b_k[j] adds
   delta), so only that unit's activation is recomputed: its change da reaches the next layer as
   Z_{k+1} = Z_{k+1} (cached) + outer(W_{k+1}[j, :], da), without a matrix product;
-- from there on, the copies go through ordinary matrix products together.
+- from there on, the copies go through ordinary matrix products together, a block of copies at a time
+  (blocks of about ``BLOCK_BYTES`` per activation array stay in the processor's cache, and are small
+  enough to be reused by the allocator instead of being mapped afresh);
+- a loss fused with its output (softmax or sigmoid cross-entropy) is computed from the logits: the output
+  activation is never evaluated.
 
 Everything is computed with the units first, ``(size_k, K, n)`` for K copies and n samples, whatever
 the layout: reductions over the units (softmax, the loss) then run over the outer axis, which numpy
@@ -24,19 +28,14 @@ import numpy as np
 from reference_nets.checks import format_shape
 from reference_nets.errors import ParameterError, ShapeError
 
-MEMORY_BUDGET = 16 * 2**20   # bytes for one activation array of all copies; larger batches are split
+BLOCK_BYTES = 2**19          # bytes for one activation array of a block of copies
 
 
 def single_entry_losses(net, cache, Y: np.ndarray, names: list[str], tensor: np.ndarray, flat: np.ndarray,
                         delta: np.ndarray) -> np.ndarray:
     """Loss ``(K,)`` of K copies of ``net``: copy c has entry ``flat[c]`` of parameter ``names[tensor[c]]``
     moved by ``delta[c]``. ``cache`` is the unmoved forward pass on the checked X, ``Y`` its targets."""
-    n = cache.A[0].shape[net.layout.sample_axis]
-    chunk = max(1, MEMORY_BUDGET // (8 * n * max(net.sizes)))
-    units_first = _UnitsFirst(net, cache, Y)
-    parts = [units_first.losses(names, tensor[s:s + chunk], flat[s:s + chunk], delta[s:s + chunk])
-             for s in range(0, len(flat), chunk)]
-    return np.concatenate(parts) if parts else np.empty(0)
+    return _UnitsFirst(net, cache, Y).losses(names, tensor, flat, delta)
 
 
 def checked_moves(params: dict, names, tensor, flat, delta) -> tuple[list, np.ndarray, np.ndarray, np.ndarray]:
@@ -77,39 +76,39 @@ class _UnitsFirst:
         self.in_out = layout.weight_is_in_out
 
     def losses(self, names, tensor, flat, delta) -> np.ndarray:
-        layer = np.array([int(name[1:]) for name in names])[tensor]
+        layer = np.array([int(name[1:]) for name in names], dtype=int)[tensor]
         is_bias = np.array([name.startswith("b") for name in names])[tensor]
-        n, L, net = self.A[0].shape[1], self.L, self.net
-        running_ids = np.empty(0, dtype=int)                 # copies carried through full layers
-        A_running = np.empty((net.sizes[0], 0, n))           # (size_{k-1}, K_running, n)
-        pending_ids, Z_pending = np.empty(0, dtype=int), None
+        n, L = self.A[0].shape[1], self.L
+        result = np.empty(len(flat))
         for k in range(1, L + 1):
-            W = self.W[k]                                    # (size_{k-1}, size_k)
-            parts = [(W.T @ A_running.reshape(len(W), -1)).reshape(W.shape[1], len(running_ids), n)
-                     + self.b[k]]                            # (size_k, K_running, n)
-            ids = [running_ids]
-            if Z_pending is not None:
-                parts.append(Z_pending)
-                ids.append(pending_ids)
             moved = np.flatnonzero(layer == k)
+            if not len(moved):
+                continue
             unit, dz = self._unit_change(k, is_bias[moved], flat[moved], delta[moved])   # (K_k,), (K_k, n)
-            if k == L:
-                parts.append(self._output_with_change(unit, dz))
-                ids.append(moved)
-                Z_pending = None
-            else:
-                da = net.activation(self.Z[k][unit] + dz) - self.A[k][unit]              # (K_k, n)
-                # Z_{k+1} of these copies: the cached one plus the change of one input unit
-                Z_pending = self.Z[k + 1][:, np.newaxis, :] + self.W[k + 1][unit].T[:, :, np.newaxis] * da
-                pending_ids = moved
-            Z = np.concatenate(parts, axis=1) if len(parts) > 1 else parts[0]
-            running_ids = np.concatenate(ids)
-            A_running = (net.output if k == L else net.activation)(Z, axis=0)
-        per_sample = net.loss_fn.per_sample(Z, A_running, self.Y, 0)               # (K, n)
-        losses = per_sample.mean(axis=-1) if net.reduction == "mean" else per_sample.sum(axis=-1)
-        result = np.empty_like(losses)
-        result[running_ids] = losses
+            widest = max(self.net.sizes[k:])
+            block = max(1, BLOCK_BYTES // (8 * n * widest))
+            for s in range(0, len(moved), block):
+                result[moved[s:s + block]] = self._downstream(k, unit[s:s + block], dz[s:s + block])
         return result
+
+    def _downstream(self, k, unit, dz) -> np.ndarray:
+        """Losses ``(K,)`` of K copies whose Z_k moved by ``dz`` ``(K, n)`` in one unit each (``unit``)."""
+        net, L = self.net, self.L
+        if k == L:
+            Z = self._output_with_change(unit, dz)
+        else:
+            da = net.activation(self.Z[k][unit] + dz) - self.A[k][unit]                  # (K, n)
+            # Z_{k+1} of these copies: the cached one plus the change of one input unit
+            Z = self.W[k + 1][unit].T[:, :, np.newaxis] * da
+            Z += self.Z[k + 1][:, np.newaxis, :]                                         # (size_{k+1}, K, n)
+            for m in range(k + 1, L):
+                A = net.activation(Z)
+                W = self.W[m + 1]
+                Z = (W.T @ A.reshape(len(W), -1)).reshape(W.shape[1], len(unit), -1)
+                Z += self.b[m + 1]
+        fused = net.loss_fn.requires_output is not None       # computed from the logits: no output needed
+        per_sample = net.loss_fn.per_sample(Z, None if fused else net.output(Z, axis=0), self.Y, 0)  # (K, n)
+        return per_sample.mean(axis=-1) if net.reduction == "mean" else per_sample.sum(axis=-1)
 
     def _unit_change(self, k, is_bias, flat, delta):
         """Which unit of Z_k each move changes, and by how much for every sample: (K_k,), (K_k, n)."""

@@ -7,3 +7,25 @@ re-exported here under the names shapecheck's modules import.
 from reference_nets.checks import as_float_array, check_finite, choose, describe, format_shape
 
 __all__ = ["as_float_array", "check_finite", "choose", "describe", "format_shape"]
+
+
+_SIGNATURES: dict = {}
+
+
+def signature_of(fn):
+    """``inspect.signature(fn)``, remembered per code object (reading one costs ~30 us, and a check reads
+    the same functions' again and again). Raises as inspect does for a callable without one."""
+    import inspect
+
+    function = getattr(fn, "__func__", fn)
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return inspect.signature(fn)
+    key = (code, type(fn) is not type(function), len(getattr(function, "__defaults__", None) or ()),
+           tuple(sorted(getattr(function, "__kwdefaults__", None) or ())))
+    found = _SIGNATURES.get(key)
+    if found is None:
+        if len(_SIGNATURES) > 512:
+            _SIGNATURES.clear()
+        found = _SIGNATURES[key] = inspect.signature(fn)
+    return found

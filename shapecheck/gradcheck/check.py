@@ -32,7 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from shapecheck._arrays import choose, describe, format_shape
+from shapecheck._arrays import choose, describe, format_shape, signature_of
 from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numerics
 from shapecheck.gradcheck.fastmode import fast_check
 from shapecheck.gradcheck.methods import METHODS
@@ -375,7 +375,7 @@ def _check_takes_one_argument(loss_fn) -> None:
     import inspect
 
     try:
-        inspect.signature(loss_fn).bind(None)
+        signature_of(loss_fn).bind(None)
     except TypeError:
         raise ParameterError(f"loss_fn must take one argument (the params, which it may ignore), got "
                              f"{getattr(loss_fn, '__name__', loss_fn)}{inspect.signature(loss_fn)}",

@@ -16,12 +16,11 @@ reference MLP does) is evaluated through it: all single-entry moves in one call,
 
 from __future__ import annotations
 
-import inspect
 import re
 
 import numpy as np
 
-from shapecheck._arrays import choose, describe
+from shapecheck._arrays import choose, describe, signature_of
 from shapecheck.errors import ShapecheckError
 from shapecheck.gradcheck.check import MODES, check_gradients
 from shapecheck.gradcheck.methods import METHODS
@@ -140,7 +139,7 @@ def _method(net, name: str, X, Y):
                            f"{', '.join(methods) or 'none'}). It must offer {REQUIRED}", name=name,
                            expected=f"{name}(X, Y)", got=None if missing else describe(method))
     try:
-        signature = inspect.signature(method)
+        signature = signature_of(method)
     except (TypeError, ValueError):       # no signature to read (a builtin): the call will tell
         return method
     try:
