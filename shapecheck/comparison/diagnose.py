@@ -108,6 +108,15 @@ class Setting:
             found[f"b{k + 1}"] = noise[reading.biases[k]] if reading.biases else noise[i]
         return found
 
+    def learner_shape(self, name: str) -> tuple:
+        """The shape of the learner's own array for reference parameter ``name`` (a bias may be 1-d)."""
+        reading, k = self.reading, int(name[1:]) - 1
+        if name.startswith("b") and reading.biases:
+            return tuple(np.shape(self.observations[0].values[reading.biases[k]]))
+        if name.startswith("W"):
+            return tuple(np.shape(self.observations[0].values[reading.weights[k]]))
+        return tuple(self.nets[0].params[name].shape)
+
     def _learner_names(self) -> dict:
         reading, names, found = self.reading, self.names, {}
         for k, i in enumerate(reading.weights):

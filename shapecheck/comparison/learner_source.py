@@ -56,6 +56,38 @@ def bound_names(path, line) -> set:
     return names
 
 
+def binding_kind(path, line) -> str:
+    """What the assignment on ``line`` does with its value: "computes" (an expression with an operation),
+    "alias" (a plain name bound to another name: ``dZ1 = dA1``), "store" (a name's value kept elsewhere,
+    unchanged: ``self.delta1 = d1``, ``nabla_b[-l] = delta``, ``d = np.array(d1)``, ``x.copy()``), or ""
+    when no assignment starts on the line."""
+    for node in statements_at(path, line):
+        if not isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)) or node.value is None:
+            continue
+        if isinstance(node, ast.AugAssign):
+            return "computes"
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        plain = all(isinstance(t, ast.Name) for t in targets)
+        value = node.value
+        if isinstance(value, ast.Name):
+            return "alias" if plain else "store"
+        if _is_copy(value):
+            return "store"
+        return "computes"
+    return ""
+
+
+def _is_copy(value) -> bool:
+    """``np.array(x)``, ``np.copy(x)``, ``np.asarray(x)``, ``x.copy()``: the value of a name, copied."""
+    if not isinstance(value, ast.Call):
+        return False
+    name = value.func.attr if isinstance(value.func, ast.Attribute) else getattr(value.func, "id", "")
+    if name == "copy" and not value.args and isinstance(value.func, ast.Attribute):
+        return isinstance(value.func.value, (ast.Name, ast.Attribute, ast.Subscript))
+    return name in ("array", "copy", "asarray") and len(value.args) == 1 \
+        and isinstance(value.args[0], (ast.Name, ast.Attribute, ast.Subscript))
+
+
 def assigned_text(path, line) -> str:
     """The source of the first assignment target on ``line`` (``dZ1``, ``self.delta``), or ""."""
     for node in statements_at(path, line):

@@ -60,9 +60,12 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
         one = np.size(quantity) == 1            # a scalar only stands for a scalar quantity (a bias summed whole)
         return [s for s in sites if (s.value.size == 1) == one and matcher.matches(s.value, quantity, factors)]
 
+    forgotten = {f"prime{tag[1]}" for tag in tags if tag[0] == "missing-hidden-derivative"}
     for name, q in reference.items():   # the learner computes a quantity of the reference's that the mutant
-        if name.startswith("sent") or name.endswith("sent back through") or name in mutant and not _differs(mutant[name], q, factors):
-            continue                    # lacks or has otherwise: not this mistake
+        if name.startswith("sent") or name.endswith("sent back through") or name in forgotten \
+                or name in mutant and not _differs(mutant[name], q, factors):
+            continue                    # lacks or has otherwise: not this mistake (a derivative computed and
+                                        # then not used is the missing derivative itself: `sp` in Nielsen's)
         if holding(q):
             return ()
     found = []
@@ -77,12 +80,18 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
         places = [_place(s, name, sites, reference, mutant, matcher, factors, helpers) for s in hits]
         if any(p is None for p in places):
             return ()
-        if _also_reference(mutant[name], name, reference, factors, matcher):
-            # the value is also another quantity of the reference's (dZ1 left as dA1): the mistake is after the
-            # last line that holds it (``dZ1 = dA1``), when nothing run later in its function changes the name
-            # that line binds (the derivative applied on a later line: then it is no mistake of this line)
-            binding = [i for i, s in enumerate(hits) if s.op != "T" and source.bound_names(*places[i][:2])]
-            last = max(binding or range(len(hits)), key=lambda i: hits[i].order)   # not a later use of it
+        unfinished = any(tag[0] == "missing-hidden-derivative" and name == f"dZ{tag[1]}" for tag in tags)
+        if unfinished or _also_reference(mutant[name], name, reference, factors, matcher):
+            # the value is also another quantity of the reference's (dZ1 left as dA1), or the error sent back
+            # but never finished (a missing derivative, over two layers dA1 of the mutant's dZ2): the mistake is on the
+            # last line that makes it (``d1 = d2 @ W2.T``) or gives it a name of its own (``dZ1 = dA1``), not one
+            # that keeps it (``self.delta1 = d1``, ``nabla_b[-l] = delta``) or merely uses it; and only when
+            # nothing run later in its function changes the name that line binds (a derivative applied later)
+            making = [i for i, s in enumerate(hits)
+                      if s.op != "T" and source.binding_kind(*places[i][:2]) in ("computes", "alias")]
+            if not making:
+                return ()
+            last = max(making, key=lambda i: hits[i].order)
             if source.changed_later(*places[last][:2], run.lines_run):
                 return ()
             hits, places = [hits[last]], [(*places[last][:2], "unfinished")]
@@ -93,13 +102,14 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
 def as_locations(found) -> tuple:
     """``[(order, (path, line, kind), quantity), ...]`` as Locations in execution order, one per line."""
     found = sorted(found, key=lambda f: f[0])
-    locations, seen = [], set()
+    by_line = {}                 # one location per line; a line shared by layers holds each one's quantity
     for _, (path, line, kind, *called), name in found:
-        if (path, line) not in seen:
-            seen.add((path, line))
-            locations.append(Location(path, line, linecache.getline(path, line).strip(), name, kind,
-                                      called="".join(called)))
-    return tuple(locations)
+        if (path, line) in by_line:
+            by_line[path, line][2].append(name)
+        else:
+            by_line[path, line] = (kind, "".join(called), [name])
+    return tuple(Location(path, line, linecache.getline(path, line).strip(), ", ".join(names), kind, called=called)
+                 for (path, line), (kind, called, names) in by_line.items())
 
 
 def widest(setting, tags, lr):
@@ -143,6 +153,8 @@ def _roots(tags, L) -> list:
     for tag in sorted(tags, key=repr):
         if tag == ("derivative-at-activation", "hidden"):
             names += [(f"prime{k}", f"dZ{k}") for k in range(1, L)]
+        elif tag[:2] == ("derivative-at-activation", "hidden"):           # in hidden layer tag[2] only
+            names.append((f"prime{tag[2]}", f"dZ{tag[2]}"))
         elif tag == ("derivative-at-activation", "output") or tag == ("missing-output-derivative", "everywhere"):
             names.append((f"dZ{L}",))
         elif tag == ("missing-output-derivative",):

@@ -14,16 +14,18 @@ from shapecheck.comparison import learner_source as source
 FROM_OUTPUT = {"sigmoid": "{a} * (1 - {a})", "tanh": "1 - {a} ** 2", "relu": "({a} > 0)"}
 
 
-def hint(location, *, net, names, n, bug: str = "", called: str = "", others=()) -> str:
+def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(), shapes=None) -> str:
     """One sentence for ``location`` (a Location without its hint). ``net``: the reference network of the
     diagnosis; ``names``: reference name -> the learner's (``W2`` -> ``self.weights[1]``); ``n``: samples;
     ``called``: for an "argument" location, the helper that was given the wrong input; ``others``: the
-    other Locations of the same diagnosis (a stale update names the send-back, and back)."""
-    q, kind = location.quantity, location.kind
+    other Locations of the same diagnosis (a stale update names the send-back, and back); ``shapes``:
+    reference name -> the shape of the learner's own array (a 1-d bias takes no keepdims)."""
+    quantities, kind = location.quantity.split(", "), location.kind
+    q = quantities[0]                    # a line shared by several layers holds each one's quantity
     L = net.n_layers
     act = net.activation.name if q != f"dZ{L}" else net.output.name
     if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
-        return _at_activation(location, q, act, called, L)
+        return _at_activation(location, quantities, act, called, L)
     if q.startswith("dZ"):
         k = q[2:]
         target = source.assigned_text(location.path, location.line) or f"dZ{k}"
@@ -41,12 +43,15 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=())
     if q.startswith("db"):
         axis = net.layout.sample_axis
         how = "every axis (one number)" if q.endswith("whole") else "the features axis"
-        return f"this sums over {how}: sum over the samples axis only, `.sum(axis={axis}, keepdims=True)`"
+        own = (shapes or {}).get(q.split()[0][1:], (1, 1))          # "db1 ..." -> the learner's b1
+        keep = ", keepdims=True" if len(own) == 2 else ""
+        return f"this sums over {how}: sum over the samples axis only, `.sum(axis={axis}{keep})`"
     if kind == "finalised":
-        name = names.get(q.split()[-1], q.split()[-1])
+        finalised = ", ".join(names.get(one.split()[-1], one.split()[-1]) for one in quantities)
+        many = len(quantities) > 1
         what = "a mean over the samples needs 1/n here or before (n = {n})" if bug == "missing-mean" else \
-            "its factor is not the reference's (see the diagnosis): fix it here or on a line before"
-        return f"this finalises the gradient of {name}: " + what.format(n=n)
+            f"{'their' if many else 'its'} factor is not the reference's (see the diagnosis): fix it here or on a line before"
+        return f"this finalises the gradient{'s' * many} of {finalised}: " + what.format(n=n)
     if kind == "sign":
         return _sign(location, others)
     if kind == "update":
@@ -54,15 +59,17 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=())
     return ""
 
 
-def _at_activation(location, q, act, called, L) -> str:
-    k = q[len("prime"):] if q.startswith("prime") else q[2:]
-    where = "the output's" if k == str(L) else f"layer {k}'s"
+def _at_activation(location, quantities, act, called, L) -> str:
+    layers = sorted({int(q[len("prime"):] if q.startswith("prime") else q[2:]) for q in quantities})
+    k = str(layers[0]) if len(layers) == 1 else ""     # one line serving several layers: A and Z of each
+    words = ["the output" if one == L else f"layer {one}" for one in layers]
+    where = words[0] + "'s" if len(words) == 1 else f"each layer's ({', '.join(words[:-1])} and {words[-1]})"
     call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
                  if called and (name == called or name.endswith("." + called)) and len(args) == 1), None)
     if call is None:
         single = {args[0] for name, args in source.calls_on(location.path, location.line) if len(args) == 1}
         at = f"`{single.pop()}`, " if len(single) == 1 else ""
-        return f"{where} activation's derivative is taken at {at}the activation A{k}; it needs the pre-activation Z{k}"
+        return f"{where} activation derivative is taken at {at}the activation A{k}; it needs the pre-activation Z{k}"
     name, (arg,) = call
     rewrite = FROM_OUTPUT.get(act)
     alternative = f" (or write {rewrite.format(a=arg)})" if rewrite and act != "relu" else ""
@@ -105,6 +112,7 @@ def with_hints(locations, bugs, setting) -> tuple:
     net = setting.net
     n = setting.data.Y.shape[net.layout.sample_axis]
     bug = next((b for b in bugs if b != "l2-mismatch"), "")
+    shapes = {name: setting.learner_shape(name) for name in net.params}
     return tuple(replace(location, hint=hint(location, net=net, names=setting.learner_names, n=n, bug=bug,
-                                             called=location.called, others=locations))
+                                             called=location.called, others=locations, shapes=shapes))
                  for location in locations)

@@ -87,7 +87,11 @@ def _structural(tag, tags, net, names) -> str:
     f = net.activation.name
     if bug == "derivative-at-activation":
         places = sorted(t[1] for t in tags if t[0] == bug)
-        where = " and ".join({"hidden": f"{hidden}", "output": "the output layer's"}[p] for p in places)
+        layers = sorted(t[2] for t in tags if t[0] == bug and len(t) == 3)
+        words = {"hidden": hidden, "output": "the output layer's"}
+        if layers:
+            words["hidden"] = " and ".join(f"hidden layer {k}'s" for k in layers)
+        where = " and ".join(dict.fromkeys(words[p] for p in places))
         name = f if places == ["hidden"] else net.output.name if places == ["output"] else "g"
         return (f"{where} activation derivative is evaluated at the activation A instead of the pre-activation Z: "
                 f"{name}'(A) is not {name}'(Z) (for sigmoid use A * (1 - A) or sigmoid'(Z); for tanh 1 - A**2)")

@@ -5,7 +5,8 @@ constant factor that names the scale bugs (n: a missing mean; -1: a flipped sign
 scale). The mistakes are written into the same layout methods the reference uses, so they exist in every
 layout exactly as a learner would make them.
 
-A mutant is a frozenset of tags: ``("derivative-at-activation", "hidden" or "output")``, ``("missing-output-derivative",)``,
+A mutant is a frozenset of tags: ``("derivative-at-activation", "hidden" or "output")`` (``("derivative-at-activation",
+"hidden", k)``: in hidden layer k only), ``("missing-output-derivative",)``,
 ``("missing-output-derivative", "everywhere")`` (left out of the output layer's own gradient too),
 ``("missing-hidden-derivative", k)``, ``("transposed", k)``, ``("stale-weights", k)``,
 ``("bias-wrong-axis", k)`` (layer k's bias gradient summed over every axis).
@@ -68,7 +69,8 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
             if ("missing-hidden-derivative", k - 1) in tags:
                 dZ = dA
             else:
-                at = A[k - 1] if at_activation else Z[k - 1]
+                here = at_activation or ("derivative-at-activation", "hidden", k - 1) in tags
+                at = A[k - 1] if here else Z[k - 1]
                 kept[f"prime{k - 1}"] = net.activation.derivative(z=at)
                 dZ = net.activation.backward(dA, z=at, axis=axis)
     return {name: grads[name] for name in net.params}
@@ -86,6 +88,8 @@ def candidate_mutants(net, *, lr: float | None) -> list[frozenset]:
         singles.append(frozenset({("derivative-at-activation", place)}))
     if len(places) == 2:
         singles.append(frozenset(("derivative-at-activation", place) for place in places))
+    if hidden and L > 2:                   # in one hidden layer only (a layer loop written out by hand)
+        singles += [frozenset({("derivative-at-activation", "hidden", k)}) for k in range(1, L)]
     if L > 1 and net.loss_fn.requires_output is None and not isinstance(net.output, Softmax) \
             and net.output.name != "identity":
         singles.append(frozenset({("missing-output-derivative",)}))

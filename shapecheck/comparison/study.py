@@ -363,10 +363,12 @@ def _shape_diagnosis(name, setting) -> Diagnosis:
     expected = net.params[name].shape
     axis = net.layout.sample_axis
     if name.startswith("b"):
+        own = setting.learner_shape(name)
+        how = (f", with keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`" if len(own) == 2
+               else f", e.g. `db = dZ.sum(axis={axis}) / n`")
         return Diagnosis("bias-wrong-axis",
                          f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is "
-                         f"{format_shape(expected)}: sum dZ over the samples axis (axis={axis}) only, with "
-                         f"keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`",
+                         f"{format_shape(own)}: sum dZ over the samples axis (axis={axis}) only{how}",
                          0.0, ("bias-wrong-axis",))
     if shape is not None and tuple(shape) == tuple(expected)[::-1]:
         return Diagnosis("transposed", f"the gradient of {learner_name} has shape {format_shape(shape)}, the "

@@ -192,12 +192,12 @@ def reached_code(fn) -> list:
             found.append(obj.__globals__)
             for cell in obj.__closure__ or ():
                 add(_cell(cell), depth + 1)
-            for name in _names(obj.__code__):     # what it calls by a global name: imported from another file
-                value = obj.__globals__.get(name)
+            for name in _names(obj.__code__):     # what it uses by a global name: functions, classes and
+                value = obj.__globals__.get(name)  # objects (layers) from another file, modules
                 if isinstance(value, types.ModuleType):
                     if learners_file(getattr(value, "__file__", None) or ""):
                         found.append(value)
-                elif isinstance(value, (types.FunctionType, type)):
+                elif value is not None:
                     add(value, depth + 1)
         elif isinstance(obj, type):
             found.append(obj)               # its methods and its bases' (InstrumentedModules keeps the learner's)
