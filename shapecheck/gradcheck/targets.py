@@ -86,12 +86,19 @@ class InPlaceTarget:
         """:meth:`losses` for moves of every entry in order (fast mode's directions): the whole array is moved
         and put back at once, through a flat view (``array.flat[index]`` costs ~30 ns an entry)."""
         view = array.reshape(-1)
-        original = view.copy()
-        realised = []
+        # buffers kept between calls and checks (fresh ones of this size cost page faults): the saved
+        # entries, and the realised steps, which the caller reads before its next call
+        key = (view.size, view.dtype, len(perturbations))
+        if key not in _SCRATCH:
+            if len(_SCRATCH) >= 8:
+                _SCRATCH.clear()
+            _SCRATCH[key] = np.empty((1 + len(perturbations), view.size), dtype=view.dtype)
+        original, *realised = _SCRATCH[key]
+        np.copyto(original, view)
         for j, (_, delta) in enumerate(perturbations):
             try:
                 np.add(original, delta, out=view, casting="same_kind")
-                realised.append(view - original)
+                np.subtract(view, original, out=realised[j])
                 out[j] = self.counter(self.tree)
             finally:
                 np.copyto(view, original)
@@ -152,6 +159,7 @@ class EntryBatchTarget(InPlaceTarget):
 
 
 _EVERY_INDEX = {}
+_SCRATCH = {}
 
 
 def every_index(size: int) -> np.ndarray:
