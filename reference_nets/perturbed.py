@@ -74,6 +74,10 @@ class _UnitsFirst:
         self.Y = layout.to_rows(Y).T[:, np.newaxis, :]                             # (t, 1, n)
         self.shapes = {k: net.params[f"W{k}"].shape for k in self.W}
         self.in_out = layout.weight_is_in_out
+        self.buffers = {}          # (layer, shape) -> an array reused by every block of that shape
+        in_place = getattr(net.activation, "_value", None)
+        self.in_place = in_place if isinstance(in_place, np.ufunc) else None      # np.tanh: f(Z, out=Z)
+        self.softmax_ce = net.loss_fn.name == "softmax-cross-entropy"
 
     def losses(self, names, tensor, flat, delta) -> np.ndarray:
         layer = np.array([int(name[1:]) for name in names], dtype=int)[tensor]
@@ -85,7 +89,7 @@ class _UnitsFirst:
             if not len(moved):
                 continue
             unit, dz = self._unit_change(k, is_bias[moved], flat[moved], delta[moved])   # (K_k,), (K_k, n)
-            widest = max(self.net.sizes[k:])
+            widest = max(self.net.sizes[k + 1:] or self.net.sizes[k:])     # the arrays a block makes
             block = max(1, BLOCK_BYTES // (8 * n * widest))
             for s in range(0, len(moved), block):
                 result[moved[s:s + block]] = self._downstream(k, unit[s:s + block], dz[s:s + block])
@@ -97,18 +101,45 @@ class _UnitsFirst:
         if k == L:
             Z = self._output_with_change(unit, dz)
         else:
-            da = net.activation(self.Z[k][unit] + dz) - self.A[k][unit]                  # (K, n)
+            da = net.activation(self.Z[k][unit] + dz)
+            da -= self.A[k][unit]                                                        # (K, n)
             # Z_{k+1} of these copies: the cached one plus the change of one input unit
-            Z = self.W[k + 1][unit].T[:, :, np.newaxis] * da
+            W_next = self.W[k + 1]
+            Z = np.multiply(W_next[unit].T[:, :, np.newaxis], da, out=self._buffer(k + 1, len(unit)))
             Z += self.Z[k + 1][:, np.newaxis, :]                                         # (size_{k+1}, K, n)
             for m in range(k + 1, L):
-                A = net.activation(Z)
+                A = self.in_place(Z, out=Z) if self.in_place is not None else net.activation(Z)
                 W = self.W[m + 1]
-                Z = (W.T @ A.reshape(len(W), -1)).reshape(W.shape[1], len(unit), -1)
+                Z = self._buffer(m + 1, len(unit))
+                np.matmul(W.T, A.reshape(len(W), -1), out=Z.reshape(W.shape[1], -1))
                 Z += self.b[m + 1]
-        fused = net.loss_fn.requires_output is not None       # computed from the logits: no output needed
-        per_sample = net.loss_fn.per_sample(Z, None if fused else net.output(Z, axis=0), self.Y, 0)  # (K, n)
+        if self.softmax_ce:
+            per_sample = self._softmax_cross_entropy(Z)                                  # (K, n)
+        else:
+            fused = net.loss_fn.requires_output is not None   # computed from the logits: no output needed
+            per_sample = net.loss_fn.per_sample(Z, None if fused else net.output(Z, axis=0), self.Y, 0)
         return per_sample.mean(axis=-1) if net.reduction == "mean" else per_sample.sum(axis=-1)
+
+    def _buffer(self, layer, K) -> np.ndarray:
+        """The ``(size_layer, K, n)`` array of this layer's copies, reused from block to block (fresh arrays of
+        this size would be mapped from the system, page by page, every time)."""
+        shape = (self.net.sizes[layer], K, self.A[0].shape[1])
+        found = self.buffers.get((layer, shape))
+        if found is None:
+            found = self.buffers[layer, shape] = np.empty(shape)
+        return found
+
+    def _softmax_cross_entropy(self, Z) -> np.ndarray:
+        """``logsumexp(Z) - sum(Y Z)`` over the classes (axis 0) of each copy and sample, ``Z`` overwritten."""
+        picked = np.einsum("tkn,tn->kn", Z, self.Y[:, 0, :])
+        top = Z.max(axis=0)
+        Z -= top
+        np.exp(Z, out=Z)
+        total = Z.sum(axis=0)
+        np.log(total, out=total)
+        total += top
+        total -= picked
+        return total
 
     def _unit_change(self, k, is_bias, flat, delta):
         """Which unit of Z_k each move changes, and by how much for every sample: (K_k,), (K_k, n)."""

@@ -137,22 +137,38 @@ def test_the_batched_path_is_used(layout):
         assert a.status == b.status == "ok" and abs(a.max_abs_error - b.max_abs_error) < 1e-8
 
 
-@settings(max_examples=20, deadline=None)
-@given(st.sampled_from(LAYOUTS), st.integers(0, 3), st.integers(0, 2**16))
-def test_perturbed_losses_are_the_losses_of_moved_copies(layout, layer, seed):
-    """MLP.perturbed_losses(X, Y, names, tensor, flat, delta) against moving each entry and calling loss()."""
-    net = MLP([D, H, 4, T], activation="tanh", output="sigmoid", loss="bce", layout=layout, seed=seed)
-    X, Y = make_data(np.random.default_rng(seed), [D, H, 4, T], N, "bce")
+LOSSES_WITH_OUTPUT = [("sigmoid", "bce"), ("softmax", "softmax-cross-entropy"), ("sigmoid", "mse"),
+                      ("identity", "half-sse")]
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(LAYOUTS), st.sampled_from(LOSSES_WITH_OUTPUT), st.sampled_from(["tanh", "sigmoid", "relu"]),
+       st.booleans(), st.integers(0, 2**16))
+def test_perturbed_losses_are_the_losses_of_moved_copies(layout, output_loss, activation, small_blocks, seed):
+    """MLP.perturbed_losses(X, Y, names, tensor, flat, delta) against moving each entry and calling loss():
+    every loss (softmax cross-entropy has a path of its own), in place activations (tanh) and others, and
+    blocks of a few copies (the buffers reused, the last block partial) as well as one block for all."""
+    import reference_nets.perturbed as perturbed
+
+    output, loss = output_loss
+    net = MLP([D, H, 4, T], activation=activation, output=output, loss=loss, layout=layout, seed=seed)
+    X, Y = make_data(np.random.default_rng(seed), [D, H, 4, T], N, loss)
     lay = get_layout(layout)
     X, Y = lay.from_rows(X), lay.from_rows(Y)
     names = list(net.params)
     rng = np.random.default_rng(seed)
-    tensor = rng.integers(0, len(names), size=12)
+    K = 40
+    tensor = rng.integers(0, len(names), size=K)
     flat = np.array([rng.integers(0, net.params[names[t]].size) for t in tensor])
-    delta = rng.normal(0.0, 0.5, size=12)
-    batched = net.perturbed_losses(X, Y, names, tensor, flat, delta)
-    assert batched.shape == (12,)
-    for c in range(12):
+    delta = rng.normal(0.0, 0.5, size=K)
+    budget = perturbed.BLOCK_BYTES
+    perturbed.BLOCK_BYTES = 3 * 8 * N * H if small_blocks else budget      # 3 copies a block
+    try:
+        batched = net.perturbed_losses(X, Y, names, tensor, flat, delta)
+    finally:
+        perturbed.BLOCK_BYTES = budget
+    assert batched.shape == (K,)
+    for c in range(K):
         array = net.params[names[tensor[c]]]
         original = array.flat[flat[c]]
         array.flat[flat[c]] = original + delta[c]
