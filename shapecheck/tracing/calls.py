@@ -20,6 +20,8 @@ CONSTRUCTORS = {np.array: "array", np.asarray: "asarray"}
 EXPLAIN_ONLY = frozenset(CONSTRUCTORS.values())
 METHODS = {"dot": "dot", "sum": "sum", "mean": "mean", "reshape": "reshape", "transpose": "transpose"}
 JOINING = frozenset({"concatenate", "stack", "hstack", "vstack"})
+#: The watched functions whose shapes are those of their first argument alone (see :func:`operands`).
+ONE_OPERAND = frozenset(SHAPING.values()) - JOINING
 OPTION_NAMES = ("axis", "keepdims", "axes")
 
 _BUILTIN_METHOD = type(np.empty(0).sum)

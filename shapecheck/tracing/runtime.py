@@ -72,6 +72,7 @@ class Tracer:
     _saved: dict = field(default_factory=dict, repr=False)
     _warnings: LearnerLineWarnings = field(default_factory=LearnerLineWarnings, repr=False)
     _recursion: int = field(default=1000, repr=False)
+    _functions_at: dict = field(default_factory=dict, repr=False)   # site -> (numpy function, its name)
 
     # -- installing the runtime functions as builtins -------------------------------------------------
     def install(self) -> None:
@@ -168,11 +169,17 @@ class Tracer:
 
     # -- calls and .T --------------------------------------------------------------------------------
     def _call(self, site, function, *args, **kwargs):
-        try:
-            name, owner = calls.interesting(function)
-        except Exception as exc:  # noqa: BLE001 - our bug: run the learner's call untraced
-            self.internal(site, exc)
-            name = None
+        seen = self._functions_at.get(site)
+        if seen is not None and seen[0] is function:     # the same numpy function as last time at this site
+            name, owner = seen[1], None
+        else:
+            try:
+                name, owner = calls.interesting(function)
+            except Exception as exc:  # noqa: BLE001 - our bug: run the learner's call untraced
+                self.internal(site, exc)
+                name, owner = None, None
+            if owner is None and name is not None:
+                self._functions_at[site] = (function, name)
         try:
             result = function(*args, **kwargs)
         except Exception as exc:
@@ -183,6 +190,13 @@ class Tracer:
         if name is None or name in calls.EXPLAIN_ONLY:
             return result
         try:
+            if owner is None and args and type(args[0]) is np.ndarray and name in calls.ONE_OPERAND:
+                # the common case, without building the operands: one array, its options, seen before
+                options = (kwargs.get("axis"), kwargs.get("keepdims"), kwargs.get("axes")) if kwargs else ()
+                record = self.records.get((site, args[0].shape, options))
+                if record is not None:
+                    record.count += 1
+                    return result
             self._record_call(site, name, calls.operands(name, owner, args), kwargs, result, owner is not None)
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
             self.bookkeeping_failed(site, exc, (owner, *args))
