@@ -58,9 +58,17 @@ def machine() -> dict:
         threads = ", ".join(f"{i['internal_api']} {i['num_threads']} threads" for i in threadpool_info()) or "none"
     except ImportError:
         pass
+    build = ""
+    try:
+        config = np.show_config(mode="dicts")
+        blas = config.get("Build Dependencies", {}).get("blas", {})
+        build = f"{blas.get('name', '?')} {blas.get('version', '')}".strip()
+    except Exception:  # noqa: BLE001 - an older numpy without mode="dicts": the threads line still says it
+        pass
     return {"machine": f"{platform.machine()} {platform.processor() or ''}".strip(), "cores": os.cpu_count(),
-            "python": platform.python_version(), "numpy": np.__version__, "blas": threads,
-            "openblas_env": {k: v for k, v in os.environ.items() if k.startswith("OPENBLAS")}}
+            "python": platform.python_version(), "numpy": np.__version__, "blas build": build, "blas": threads,
+            "blas_env": {k: v for k, v in os.environ.items()
+                         if k.startswith(("OPENBLAS", "MKL_", "OMP_", "GOTO", "VECLIB", "BLIS"))}}
 
 
 def fmt_seconds(seconds: float) -> str:

@@ -1,6 +1,7 @@
 """Every benchmark, side by side in one run: ``python benchmarks/run.py [--quick] [--json FILE]``.
 
-1. Full gradient check of reference MLPs: shapecheck vs the naive loop, scipy and torch.
+1. Full gradient check of reference MLPs: shapecheck vs the naive loop, scipy and torch; then shapecheck, the
+   naive loop and the bare loss calls again, each in fresh processes as well as warm (fresh_bench.py).
 2. Fast mode on [784, 100, 10]: evaluations and time to a verdict and to localise one wrong entry.
 3. Tracer overhead (XOR loop, (256, 256) layers) and its peak memory.
 4. Reference training per epoch vs scikit-learn's MLPClassifier.
@@ -24,6 +25,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+import fresh_bench  # noqa: E402
 import gradcheck_bench  # noqa: E402
 import trace_bench  # noqa: E402
 import training_bench  # noqa: E402
@@ -54,6 +56,9 @@ def gradient_check_tables(repeats, quick):
         tables.append(compare_table(f"1. Full central-difference check, {sizes}, n={n}",
                                     gradcheck_bench.competitors_full(net, X, Y), repeats,
                                     "shapecheck check_network (batched)", "loss evaluations"))
+    rows = fresh_bench.table(2 if quick else repeats, threads=1, nets=nets)
+    tables.append({"title": "1. Full check in fresh processes (first call) and warm (best of the next two), "
+                            "1 BLAS thread in every process", "headers": fresh_bench.HEADERS, "rows": rows})
     if not quick:
         P, competitors = gradcheck_bench.fast_mode_competitors()
         tables.append(compare_table(f"2. Fast mode on [784, 100, 10] ({P} parameters, n=32)", competitors, repeats,
