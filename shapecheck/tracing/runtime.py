@@ -280,8 +280,16 @@ def _make(tracer: Tracer, family: str, symbol: str, expression: str):
     namespace = {"__name__": OPERATOR_MODULE, "tracer": tracer, "records": tracer.records, "shape": shape_of,
                  "other_shape": _other_shape, "OWN_RULES": OWN_RULES,
                  "kind": symbol, "numbers": SCALAR_TYPES, "ndarray": np.ndarray}
-    exec(compile(_TEMPLATE.format(expression=expression), f"<shapecheck {family} {symbol}>", "exec"), namespace)
+    key = (family, symbol, expression)
+    code = _COMPILED.get(key)
+    if code is None:        # compiled once per process (32 of them cost ~14 ms, once per traced run before)
+        code = _COMPILED[key] = compile(_TEMPLATE.format(expression=expression), f"<shapecheck {family} {symbol}>",
+                                        "exec")
+    exec(code, namespace)
     return namespace["traced"]
+
+
+_COMPILED: dict = {}
 
 
 #: What ``_other_shape`` gives an operand whose operators follow their own rules (np.matrix, where ``*`` is
