@@ -10,7 +10,9 @@ declared but the learner's own cost function as loss_fn. A case counts as right 
 is the planted bug (or "match" for a correct learner). Without a declaration or a loss_fn some mistakes
 cannot be told from a convention (a missing 1/n from a summed loss, a factor 2 from a squared error
 without the 1/2, a cross-entropy delta from a declared squared error): those misses are listed. The
-table also shows the median time per compare. Nothing here is asserted by the tests.
+table also shows the median time per compare, and (issue 15) how often the planted line is named, a mismatch
+gets no line, or a line other than the planted one is named (a false location). Nothing here is asserted by the
+tests.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ sys.path.insert(0, str(ROOT))
 
 from shapecheck import compare  # noqa: E402
 from tests.shapecheck import learner_zoo  # noqa: E402
+from tests.shapecheck.compare_corpus._state import marked_lines  # noqa: E402
+
+ZOO_LINES = marked_lines(learner_zoo.__file__)
 
 SIZES = [dict(d=5, h=3, t=4, n=7), dict(d=3, h=6, t=2, n=5), dict(d=4, h=7, t=3, n=9)]
 MODES = {"activation, output, loss declared": dict(hints=True), "nothing declared": dict(hints=False),
@@ -48,19 +53,29 @@ def cases(quick: bool):
 
 def run(mode: dict, quick: bool):
     right, wrong, seconds = 0, Counter(), []
+    lines = Counter()                  # issue 15: the lines named, against the zoo's `# locate:` comments
     for layout, activation, loss, bug, seed, size in cases(quick):
         arguments = learner_zoo.make(layout, activation, loss, bug, seed=seed, **size, **mode)
         start = time.perf_counter()
         try:
-            got = compare(**arguments).diagnoses[0].bug
+            report = compare(**arguments)
+            got = report.diagnoses[0].bug
+            named = {(Path(f.path).name, f.line) for f in report.diagnoses[0].locations}
         except Exception as exc:  # noqa: BLE001 - an error is a miss, counted by its type
-            got = f"error {type(exc).__name__}: {str(exc)[:80]}"
+            got, named = f"error {type(exc).__name__}: {str(exc)[:80]}", set()
         seconds.append(time.perf_counter() - start)
+        planted = {("learner_zoo.py", line) for line in ZOO_LINES.get(bug, ())}
+        if named - planted:
+            lines["a line that is not the planted one named"] += 1
+        elif named:
+            lines["the planted line named"] += 1
+        elif got != "match":
+            lines["a mismatch with no line"] += 1
         if got == (bug or "match"):
             right += 1
         else:
             wrong[(bug or "match", got)] += 1
-    return right, wrong, seconds
+    return right, wrong, seconds, lines
 
 
 def main(argv=None) -> int:
@@ -69,12 +84,14 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     rows, misses = [], []
     for label, mode in MODES.items():
-        right, wrong, seconds = run(mode, args.quick)
+        right, wrong, seconds, lines = run(mode, args.quick)
         total = right + sum(wrong.values())
-        rows.append([label, f"{right}/{total}", f"{statistics.median(seconds) * 1e3:.0f} ms"])
+        rows.append([label, f"{right}/{total}", f"{statistics.median(seconds) * 1e3:.0f} ms",
+                     lines["the planted line named"], lines["a mismatch with no line"],
+                     lines["a line that is not the planted one named"]])
         misses += [(label, planted, got, count) for (planted, got), count in wrong.items()]
-    print(tabulate(rows, headers=["hints", "first diagnosis right", "median time per compare"],
-                   disable_numparse=True))
+    print(tabulate(rows, headers=["hints", "first diagnosis right", "median time per compare", "planted line named",
+                                  "mismatch, no line", "other line named (false)"], disable_numparse=True))
     if misses:
         print("\nmisses:")
         print(tabulate(misses, headers=["hints", "planted", "diagnosed", "cases"], disable_numparse=True))
