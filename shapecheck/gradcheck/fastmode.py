@@ -78,12 +78,17 @@ class _Directional:
         whole = S is every_index(len(self.g))          # no gathering of every entry (a pass over the tensor)
         v, g = (signs, self.g) if whole else (signs[S], self.g[S])
         step = self.h / max(float(np.sqrt(v @ v)), 1e-300)     # the whole move has length h
-        losses, realised = self.target.losses(self.t, self.method.perturbations(S, v, step))
+        if self.method.name == "central":               # the two moves written into kept buffers
+            moves = [(S, np.multiply(v, step, out=workspace(len(v), 0))),
+                     (S, np.multiply(v, -step, out=workspace(len(v), 1)))]
+        else:
+            moves = self.method.perturbations(S, v, step)
+        losses, realised = self.target.losses(self.t, moves)
         est = self.method.estimate(losses, realised, v, step, self.base)
         v_eff = np.real(est.v_eff)
         rounding = float(self.method.rounding(np.real(losses), step, self.base, self.machine))
         truncation = float(np.nan_to_num(self.method.truncation(np.real(losses), step, self.base)))
-        weighted = g * v_eff
+        weighted = np.multiply(g, v_eff, out=workspace(len(v_eff), 0))
         return Measure(est.numeric, float(g @ v_eff), float(np.sqrt(weighted @ weighted)),
                        self.atol * np.sqrt(len(S)), est.one_sided, rounding, truncation, v_eff)
 
@@ -193,6 +198,21 @@ def _localise(check: _Directional, everything, whole: Measure, signs, rtol) -> l
     return sorted(suspects)
 
 
+_WORKSPACE: dict = {}
+
+
+def workspace(size: int, slot: int, dtype=np.float64) -> np.ndarray:
+    """A ``(size,)`` buffer kept between calls and checks (slot: which one), for temporaries that do not
+    outlive the function using them."""
+    key = (size, slot, np.dtype(dtype))
+    found = _WORKSPACE.get(key)
+    if found is None:
+        if len(_WORKSPACE) > 64:
+            _WORKSPACE.clear()
+        found = _WORKSPACE[key] = np.empty(size, dtype=dtype)
+    return found
+
+
 def _direction(rng, size: int) -> np.ndarray:
     """A random direction: entries spread evenly over [-32767.5, 32767.5], never 0 (16 random bits each).
 
@@ -214,29 +234,39 @@ def _power(measures, grad, rtol, atol, hidden: float = 0.0) -> float:
     worst-placed entry: fast mode sees errors spread over many entries, or large in one; full mode sees
     small ones.
     """
-    g = np.abs(grad.reshape(-1))
-    if not len(g):
+    size = grad.size
+    if not size:
         return float("nan")
-    middle = len(g) // 2
-    median = float(np.partition(g, middle)[middle])
+    # every temporary in kept buffers: a fresh array of a large tensor's size costs its page faults
+    g = np.abs(grad.reshape(-1), out=workspace(size, 0))
+    middle = size // 2
+    ordered = workspace(size, 1)
+    np.copyto(ordered, g)
+    ordered.partition(middle)
+    median = float(ordered[middle])
     # the entries of median size or more (and not 0); the others are pushed out of the minima below by a
     # huge value rather than masked out (a masked minimum costs ten passes over the tensor)
-    below = (g < median) if median > 0 else (g <= 0)
+    below = np.less(g, median, out=workspace(size, 2, bool)) if median > 0 \
+        else np.less_equal(g, 0.0, out=workspace(size, 2, bool))
     if below.all():
         return float("nan")
-    out_of_it = below * 1e300
+    out_of_it = np.multiply(below, 1e300, out=workspace(size, 1))
     # entry i needs shift_m / (g_i |w_mi|) in direction m, the better direction counting, the worst entry
     # stating the power: max_i min_m shift_m / (g_i |w_mi|) = 1 / min_i (g_i max_m |w_mi| / shift_m)
-    reach = None
-    for m in measures:
+    reach, seen = workspace(size, 3), workspace(size, 4)
+    for j, m in enumerate(measures):
         kink = 0.0 if m.one_sided is None else float(way_out_of_kink(
             np.array([m.analytic]), *(np.array([slope]) for slope in m.one_sided), rtol, atol)[0])
         shift = max(m.threshold(rtol) + max(abs(m.analytic - m.numeric), hidden) + kink, 1e-300)
-        seen = np.abs(np.real(m.weights)) * (1.0 / shift)
-        reach = seen if reach is None else np.maximum(reach, seen, out=reach)
+        np.abs(np.real(m.weights), out=seen if j else reach)
+        if j:
+            np.multiply(seen, 1.0 / shift, out=seen)
+            np.maximum(reach, seen, out=reach)
+        else:
+            np.multiply(reach, 1.0 / shift, out=reach)
     reach *= g
     by_direction = 1.0 / max(float(np.maximum(reach, out_of_it, out=reach).min()), 1e-300)
-    smallest = float(np.maximum(g, out_of_it).min())
+    smallest = float(np.maximum(g, out_of_it, out=g).min())
     by_entry = max(rtol, (measures[0].error + measures[0].rounding) / max(smallest, 1e-300))
     power = max(by_direction, by_entry) / (1 - min(rtol, 0.5))
     return power if np.isfinite(power) else float("nan")
