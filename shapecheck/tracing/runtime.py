@@ -254,6 +254,12 @@ def traced(site, left, right):
             tracer.failed(site, (left, right), exc, kind)
         raise
     try:
+        # a signature seen before at this site (records hold None for a number): count it and go
+        records[(site, getattr(left, "shape", None), getattr(right, "shape", None))].count += 1
+        return result
+    except Exception:  # noqa: BLE001 - new here, a number on both sides, np.matrix, an odd .shape: below
+        pass
+    try:
         # the common cases first: an ndarray (read .shape directly) and a Python number (no shape; a
         # failing getattr would be slow); anything else with a .shape (a torch tensor) works too
         kind_left, kind_right = type(left), type(right)
