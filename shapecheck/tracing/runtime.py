@@ -224,6 +224,11 @@ class Tracer:
         except Exception as exc:
             mark_as_learners(exc)
             raise
+        try:                                       # seen before at this site: one lookup
+            self.records[(site, value.shape)].count += 1
+            return result
+        except Exception:  # noqa: BLE001 - new here, or no .shape: below
+            pass
         try:
             shape = getattr(value, "shape", None)
             if shape is not None:
