@@ -33,6 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from shapecheck._arrays import choose, describe, format_shape, signature_of
+from shapecheck.gradcheck.buffers import checking
 from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numerics
 from shapecheck.gradcheck.fastmode import fast_check
 from shapecheck.gradcheck.methods import METHODS
@@ -148,6 +149,14 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     analytic = _analytic_leaves(grads, params, names, arrays)
     saved = [array.copy() for array in arrays]
     notes: list[str] = []
+    with checking():
+        return _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps, rtol,
+                      atol, samples, seed)
+
+
+def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps, rtol, atol,
+           samples, seed) -> GradientReport:
+    """The body of :func:`check_gradients`, its inputs checked; every array restored from ``saved`` at the end."""
     try:
         target, method, precision = _choose_target(loss_fn, params, paths, arrays, method, notes)
         d_eps, d_rtol, d_atol = DEFAULTS[(precision, method)]

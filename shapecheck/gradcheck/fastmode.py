@@ -19,6 +19,7 @@ import numpy as np
 
 from shapecheck.gradcheck.entries import SAFETY, check_entries, kinked, way_out_of_kink
 from shapecheck.gradcheck.methods import METHODS
+from shapecheck.gradcheck.buffers import buffer
 from shapecheck.gradcheck.report import GradientRow
 from shapecheck.gradcheck.targets import every_index
 
@@ -198,19 +199,9 @@ def _localise(check: _Directional, everything, whole: Measure, signs, rtol) -> l
     return sorted(suspects)
 
 
-_WORKSPACE: dict = {}
-
-
 def workspace(size: int, slot: int, dtype=np.float64) -> np.ndarray:
-    """A ``(size,)`` buffer kept between calls and checks (slot: which one), for temporaries that do not
-    outlive the function using them."""
-    key = (size, slot, np.dtype(dtype))
-    found = _WORKSPACE.get(key)
-    if found is None:
-        if len(_WORKSPACE) > 64:
-            _WORKSPACE.clear()
-        found = _WORKSPACE[key] = np.empty(size, dtype=dtype)
-    return found
+    """A ``(size,)`` buffer for a temporary that does not outlive its function (see ``buffers``)."""
+    return buffer(size, ("fast", slot), dtype)
 
 
 def _direction(rng, size: int) -> np.ndarray:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from shapecheck._arrays import describe
+from shapecheck.gradcheck.buffers import buffer
 from shapecheck.errors import ShapecheckError
 
 #: One perturbation: flat indices into the tensor and the amount added to each of those entries.
@@ -88,12 +89,7 @@ class InPlaceTarget:
         view = array.reshape(-1)
         # buffers kept between calls and checks (fresh ones of this size cost page faults): the saved
         # entries, and the realised steps, which the caller reads before its next call
-        key = (view.size, view.dtype, len(perturbations))
-        if key not in _SCRATCH:
-            if len(_SCRATCH) >= 8:
-                _SCRATCH.clear()
-            _SCRATCH[key] = np.empty((1 + len(perturbations), view.size), dtype=view.dtype)
-        original, *realised = _SCRATCH[key]
+        original, *realised = buffer((1 + len(perturbations), view.size), "moves", view.dtype)
         np.copyto(original, view)
         for j, (_, delta) in enumerate(perturbations):
             try:
@@ -170,7 +166,6 @@ class EntryBatchTarget(InPlaceTarget):
 
 
 _EVERY_INDEX = {}
-_SCRATCH = {}
 
 
 def every_index(size: int) -> np.ndarray:
