@@ -6,9 +6,10 @@ and the reference differ most, with their state loaded and put back exactly as c
 *root* quantities (``prime1`` for a derivative taken at the activation, ``dZ1`` for a missing hidden
 derivative, the weight gradient for a transposed product, ...) are looked for among the values the
 learner's operations produced (see located_run.py for "is"). The first site holding the mutant's root,
-where the learner never computes the reference's, is the location. Any doubt (nothing found, a run cut at
-the byte cap, an exception, the reference's quantity computed too, a value that is also another reference
-quantity and shows on more than one line) gives no location: never a guess.
+where the learner never computes the reference's, is the location. A derivative left out is placed on the
+last line that makes the unfinished value or renames it, not on one that keeps it. Any doubt (nothing
+found, a run cut at the byte cap, an exception, the reference's quantity computed too, a later line that
+finishes the value after all) gives no location: never a guess.
 
 Scale mistakes (a missing 1/n, a flipped sign) are no mutant: locate_scale.py places them.
 """
@@ -83,10 +84,11 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
         unfinished = any(tag[0] == "missing-hidden-derivative" and name == f"dZ{tag[1]}" for tag in tags)
         if unfinished or _also_reference(mutant[name], name, reference, factors, matcher):
             # the value is also another quantity of the reference's (dZ1 left as dA1), or the error sent back
-            # but never finished (a missing derivative, over two layers dA1 of the mutant's dZ2): the mistake is on the
-            # last line that makes it (``d1 = d2 @ W2.T``) or gives it a name of its own (``dZ1 = dA1``), not one
-            # that keeps it (``self.delta1 = d1``, ``nabla_b[-l] = delta``) or merely uses it; and only when
-            # nothing run later in its function changes the name that line binds (a derivative applied later)
+            # but never finished (a missing derivative; over two layers, dA1 of the mutant's dZ2): the mistake is
+            # on the last line that makes it (``d1 = d2 @ W2.T``) or gives it a name of its own (``dZ1 = dA1``),
+            # not one that keeps it (``self.delta1 = d1``, ``nabla_b[-l] = delta``) or merely uses it; and only
+            # when nothing run later in its function changes the name that line binds (a derivative applied
+            # later)
             making = [i for i, s in enumerate(hits)
                       if s.op != "T" and source.binding_kind(*places[i][:2]) in ("computes", "alias")]
             if not making:
@@ -100,7 +102,8 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
 
 
 def as_locations(found) -> tuple:
-    """``[(order, (path, line, kind), quantity), ...]`` as Locations in execution order, one per line."""
+    """``[(order, (path, line, kind[, called helper]), quantity), ...]`` as Locations in execution order, one
+    per line (a line that holds several quantities, shared by layers, lists them all)."""
     found = sorted(found, key=lambda f: f[0])
     by_line = {}                 # one location per line; a line shared by layers holds each one's quantity
     for _, (path, line, kind, *called), name in found:

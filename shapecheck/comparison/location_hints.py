@@ -49,8 +49,9 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     if kind == "finalised":
         finalised = ", ".join(names.get(one.split()[-1], one.split()[-1]) for one in quantities)
         many = len(quantities) > 1
+        whose = "their" if many else "its"
         what = "a mean over the samples needs 1/n here or before (n = {n})" if bug == "missing-mean" else \
-            f"{'their' if many else 'its'} factor is not the reference's (see the diagnosis): fix it here or on a line before"
+            f"{whose} factor is not the reference's (see the diagnosis): fix it here or on a line before"
         return f"this finalises the gradient{'s' * many} of {finalised}: " + what.format(n=n)
     if kind == "sign":
         return _sign(location, others)
@@ -98,7 +99,7 @@ def _sign(location, others) -> str:
         lines = ", ".join(str(o.line) for o in updates)
         said = f"the updates on lines {lines} add" if many else f"the update on line {lines} adds"
         return f"this is A - Y and {said} it: write {swapped} here, or subtract in the update{'s' * many}"
-    if location.quantity == "error":
+    if location.quantity.split(", ")[0] == "error":
         return (f"this is Y - A, minus the error A - Y that the code after it needs (it subtracts the step, or "
                 f"returns the gradient): write {swapped}")
     return (f"this turns the sign: it is minus the reference's {location.quantity}, and the code after it "
