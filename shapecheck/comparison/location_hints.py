@@ -23,6 +23,12 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     quantities, kind = location.quantity.split(", "), location.kind
     q = quantities[0]                    # a line shared by several layers holds each one's quantity
     L = net.n_layers
+    if kind == "sign":                   # the kinds of the scale mistakes first: their quantity is any of
+        return _sign(location, others)   # the reference's (the sign turns on a dZ line too)
+    if kind == "update":
+        return "this update adds the step: with the error A - Y it must subtract (`-=`), or the error be Y - A"
+    if kind == "finalised":
+        return _finalised(quantities, names, n, bug)
     act = net.activation.name if q != f"dZ{L}" else net.output.name
     if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
         return _at_activation(location, quantities, act, called, L)
@@ -46,18 +52,16 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
         own = (shapes or {}).get(q.split()[0][1:], (1, 1))          # "db1 ..." -> the learner's b1
         keep = ", keepdims=True" if len(own) == 2 else ""
         return f"this sums over {how}: sum over the samples axis only, `.sum(axis={axis}{keep})`"
-    if kind == "finalised":
-        finalised = ", ".join(names.get(one.split()[-1], one.split()[-1]) for one in quantities)
-        many = len(quantities) > 1
-        whose = "their" if many else "its"
-        what = "a mean over the samples needs 1/n here or before (n = {n})" if bug == "missing-mean" else \
-            f"{whose} factor is not the reference's (see the diagnosis): fix it here or on a line before"
-        return f"this finalises the gradient{'s' * many} of {finalised}: " + what.format(n=n)
-    if kind == "sign":
-        return _sign(location, others)
-    if kind == "update":
-        return "this update adds the step: with the error A - Y it must subtract (`-=`), or the error be Y - A"
     return ""
+
+
+def _finalised(quantities, names, n, bug) -> str:
+    finalised = ", ".join(names.get(one.split()[-1], one.split()[-1]) for one in quantities)
+    many = len(quantities) > 1
+    whose = "their" if many else "its"
+    what = f"a mean over the samples needs 1/n here or before (n = {n})" if bug == "missing-mean" else \
+        f"{whose} factor is not the reference's (see the diagnosis): fix it here or on a line before"
+    return f"this finalises the gradient{'s' * many} of {finalised}: {what}"
 
 
 def _at_activation(location, quantities, act, called, L) -> str:

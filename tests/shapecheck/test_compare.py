@@ -177,6 +177,11 @@ from tests.shapecheck import learner_zoo  # noqa: E402
 from tests.shapecheck.compare_corpus._state import marked_lines  # noqa: E402
 
 ZOO_LINES = marked_lines(learner_zoo.__file__)
+#: Words the hint under a located line must use, by planted mistake.
+HINT_WORDS = {"sign-flip": ("sign", "Y - A"), "missing-mean": ("1/n",), "wrong-scale": ("factor",),
+              "derivative-at-activation": ("pre-activation",), "missing-hidden-derivative": ("still needs",),
+              "bias-wrong-axis": ("samples axis",), "stale-weights": ("updated", "updates"),
+              "missing-output-derivative": ("output's derivative",), "loss-mismatch": ()}
 
 
 @settings(max_examples=200, deadline=None)
@@ -198,6 +203,9 @@ def test_zoo_learner_bugs_are_named_in_every_layout_activation_and_loss(layout, 
     assert named <= planted, (str(report), sorted(planted))
     if bug in ZOO_LINES and not (bug == "bias-wrong-axis" and loss == "softmax-cross-entropy"):
         assert named, str(report)
+    # and each line's hint speaks of that mistake
+    for location in report.diagnoses[0].locations:
+        assert any(word in location.hint for word in HINT_WORDS[bug]), (bug, location.hint)
 
 
 def test_a_step_that_changes_a_bias_shape_is_a_bias_wrong_axis():
