@@ -87,7 +87,7 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     first = chain[start][0]
     located = [(first.order, (first.file, first.line, "sign"), names[id(first)])]
     if start > 0:                     # the sign turns here
-        return as_locations(located)
+        return as_locations([(first.order, (first.file, first.line, "sign"), f"turn {names[id(first)]}")])
     if olds is None:                  # a returned gradient must carry the reference's sign
         return as_locations(located) if final < 0 else ()
     updates = _updates(sites, chain, olds)

@@ -103,11 +103,16 @@ def _sign(location, others) -> str:
         lines = ", ".join(str(o.line) for o in updates)
         said = f"the updates on lines {lines} add" if many else f"the update on line {lines} adds"
         return f"this is A - Y and {said} it: write {swapped} here, or subtract in the update{'s' * many}"
-    if location.quantity.split(", ")[0] == "error":
+    first = location.quantity.split(", ")[0]
+    if first.startswith("turn "):
+        said = "error A - Y" if first[5:] == "error" else first[5:]
+        return (f"this turns the sign: it is minus the reference's {said}, and the code after it needs the "
+                "reference's sign")
+    if first == "error" and parts:
         return (f"this is Y - A, minus the error A - Y that the code after it needs (it subtracts the step, or "
                 f"returns the gradient): write {swapped}")
-    return (f"this turns the sign: it is minus the reference's {location.quantity}, and the code after it "
-            "needs the reference's sign")
+    return (f"this is minus the reference's {first} (A - Y and what follows from it), the sign the code after it "
+            "needs: flip it here")
 
 
 def with_hints(locations, bugs, setting) -> tuple:
