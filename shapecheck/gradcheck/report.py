@@ -89,7 +89,9 @@ class GradientReport:
             kinks = [row.name for row in self.rows if row.status == "kink"]
             extra = f"; kinks (one-sided differences disagree) in {', '.join(kinks)}" if kinks else ""
             noisy = [row.name for row in self.rows if row.status == "noisy"]
-            extra += f"; noisy (rounding, not a bug) in {', '.join(noisy)}" if noisy else ""
+            if noisy:
+                extra += (f"; noisy (the difference moves with the step: rounding, truncation or a kink, not a bug) "
+                          f"in {', '.join(noisy)}")
             if math.isfinite(self.power):
                 where = "a sampled entry" if self.mode == "sample" else "any entry"
                 extra += (f"; an error larger than about {_round_up(self.power)} relative in {where} of median size "
