@@ -222,13 +222,17 @@ def workspace(size: int, slot: int, dtype=np.float64) -> np.ndarray:
 
 
 def _direction(rng, size: int) -> np.ndarray:
-    """A random direction: entries spread evenly over [-32767.5, 32767.5], never 0 (16 random bits each).
+    """A random direction: 65,536 levels spread evenly over (-sqrt(3), sqrt(3)) (16 random bits each, never
+    0), so that each entry has variance 1, as a Gaussian's.
 
     Many values, not random signs: with signs, an antisymmetric error (a transposed square gradient) cancels
     in a direction with probability 1/2; with 65,536 levels it practically never does. Bits rather than
-    Gaussian or uniform doubles: 78,400 Gaussians cost ~1 ms, these a sixth of it. The step is scaled to the
-    direction's length, so the entries' own scale does not matter."""
-    return np.frombuffer(rng.bytes(2 * size), dtype=np.int16) + 0.5
+    Gaussian or uniform doubles: 78,400 Gaussians cost ~1 ms, these a sixth of it. The entries' scale
+    matters where a direction's own error is compared with one entry's size (the stated power): unit variance
+    keeps that comparison as it was with Gaussian entries."""
+    direction = np.frombuffer(rng.bytes(2 * size), dtype=np.int16) + 0.5
+    direction *= np.sqrt(3.0) / 32768.0
+    return direction
 
 
 def _power(measures, grad, rtol, atol, hidden: float = 0.0) -> float:
