@@ -1,7 +1,7 @@
 """Fast mode: a per-tensor verdict from two random directions, then localisation by group testing.
 
-Verdict: move every entry of the tensor at once along a random vector v (entries uniform in [-1, 1)) and
-compare the
+Verdict: move every entry of the tensor at once along a random vector v (entries of unit variance, from 16
+random bits each: see ``_direction``) and compare the
 directional derivative with ``g . v`` (2 loss calls per direction with central differences; two
 directions, so at most 4 calls per tensor).
 
