@@ -21,7 +21,8 @@ import linecache
 import numpy as np
 
 from shapecheck.comparison import learner_source as source
-from shapecheck.comparison.located_run import Matcher, factors as allowed_factors, fitted_factor, run_learner
+from shapecheck.comparison.located_run import (Matcher, allowed, factors as allowed_factors, fitted_factor,
+                                               run_learner)
 from shapecheck.comparison.mutants import mutant_gradients
 from shapecheck.comparison.report import Location
 
@@ -186,7 +187,7 @@ def _differs(a, b, factors) -> bool:
     if a.shape != b.shape:
         return True
     s = fitted_factor(a, b)
-    return s is None or not any(abs(s - f) <= 1e-6 * abs(f) for f in factors)
+    return s is None or not allowed(s, factors)
 
 
 def _place(site, name, sites, reference, mutant, matcher, factors, helpers):

@@ -44,7 +44,7 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         return ()
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
     if bug == "sign-flip":
-        factors = [f for f in allowed_factors(n, learner.lr if learner.step is not None else None, scale)]
+        factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
     return _finalised(sites, quantities, matcher)
@@ -59,11 +59,7 @@ def _finalised(sites, gradients, matcher) -> tuple:
         chain = [(s, f) for s in sites for f in matcher.factors_of(s.value, gradient)[:1]]
         if not chain:
             return ()                 # a gradient whose making is not seen: say nothing rather than half
-        last = chain[-1][1]
-        start = len(chain) - 1
-        while start > 0 and _same(chain[start - 1][1], last):
-            start -= 1
-        site = chain[start][0]
+        site = chain[_last_run(chain, _same)][0]
         found.append((site.order, (site.file, site.line, "finalised"), name))
     return as_locations(found)
 
@@ -81,13 +77,11 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     if not chain:
         return ()
     final = chain[-1][1]
-    start = len(chain) - 1
-    while start > 0 and chain[start - 1][1] == final:
-        start -= 1
+    start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
-    located = [(first.order, (first.file, first.line, "sign"), names[id(first)])]
     if start > 0:                     # the sign turns here
         return as_locations([(first.order, (first.file, first.line, "sign"), f"turn {names[id(first)]}")])
+    located = [(first.order, (first.file, first.line, "sign"), names[id(first)])]
     if olds is None:                  # a returned gradient must carry the reference's sign
         return as_locations(located) if final < 0 else ()
     updates = _updates(sites, chain, olds)
@@ -100,6 +94,14 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     if direction == "ascends" and final > 0:              # A - Y, then W += lr * ...: the two disagree
         return as_locations(located + [(u.order, (u.file, u.line, "update"), "update") for u in updates])
     return ()
+
+
+def _last_run(chain, same) -> int:
+    """The index in ``chain`` (``(site, value)`` pairs) where its last run of ``same`` values begins."""
+    start = len(chain) - 1
+    while start > 0 and same(chain[start - 1][1], chain[-1][1]):
+        start -= 1
+    return start
 
 
 def _updates(sites, chain, olds) -> list:

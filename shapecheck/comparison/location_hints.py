@@ -8,6 +8,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from shapecheck.comparison import learner_source as source
 
 #: The derivative of an activation written with its output ``a`` (where one exists).
@@ -117,8 +119,6 @@ def _sign(location, others) -> str:
 
 def with_hints(locations, bugs, setting) -> tuple:
     """``locations`` (of one diagnosis whose bug ids are ``bugs``) each with its hint."""
-    from dataclasses import replace
-
     net = setting.net
     n = setting.data.Y.shape[net.layout.sample_axis]
     bug = next((b for b in bugs if b != "l2-mismatch"), "")

@@ -62,7 +62,7 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     gap = np.abs(a - numeric)
     troubled = ~(gap <= limit)                     # over the threshold, or NaN
     needed = detectable(a, numeric, forward, backward, limit, rtol, atol)
-    rel_err = gap / np.maximum(np.maximum(np.abs(a), np.abs(numeric)), atol / rtol)
+    rel_err = relative_errors(gap, a, numeric, rtol, atol)
     rows, start = [], 0
     for t, name, array, grad, indices in tensors:
         part = slice(start, start + len(indices))
@@ -102,6 +102,12 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
         if detail:
             row = _with_detail(row, detail)
     return row
+
+
+def relative_errors(gap, a, n, rtol, atol) -> np.ndarray:
+    """``|a - n|`` (given as ``gap``) relative to the larger of the two values, or to ``atol / rtol`` for
+    vanishing ones: what a row reports as each entry's relative error."""
+    return gap / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
 
 
 def thresholds(a, n, rtol, atol, error) -> np.ndarray:
@@ -175,7 +181,7 @@ def judge(name, shape, indices, a, n, forward, backward, rtol, atol, error=None,
     error = np.zeros(len(indices)) if error is None else error
     noise = np.zeros(len(indices), dtype=bool) if noise is None else noise
     abs_err = np.abs(a - n)
-    rel_err = abs_err / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+    rel_err = relative_errors(abs_err, a, n, rtol, atol)
     limit = thresholds(a, n, rtol, atol, error)
     own = np.maximum(np.maximum(np.abs(a), np.abs(n)), 1e-300)     # relative to each entry's own size
     power = power_of(detectable(a, n, forward, backward, limit, rtol, atol), a)
