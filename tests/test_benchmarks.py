@@ -51,3 +51,11 @@ def test_locate_cost_benchmark_runs_once():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "located / off" in result.stdout and "worst ratio on a mismatch" in result.stdout
+
+
+@pytest.mark.slow
+def test_floor_benchmark_runs_once():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "floor_bench.py"), "--quick"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "floor: W1 and W2 copies" in result.stdout and "naive loop / this" in result.stdout
