@@ -103,6 +103,36 @@ def get_loss(name: str, output_name: str):
     return loss
 
 
+#: the loss that goes with an output activation when only the activation is given
+LOSS_FOR_OUTPUT = {"sigmoid": "bce", "softmax": "softmax-cross-entropy"}
+
+
+def output_and_loss(output: str | None, loss: str | None, outputs: int) -> tuple[str, str]:
+    """The output activation and loss of a network with ``outputs`` units when either (or both) is not given.
+
+    The output follows from the loss (bce -> sigmoid, softmax-cross-entropy -> softmax, mse and half-sse ->
+    identity); the loss from the output (sigmoid -> bce, softmax -> softmax-cross-entropy, any other -> mse);
+    with neither, a classifier: sigmoid + bce for one output, softmax + softmax-cross-entropy for more. A
+    softmax over one output is refused (it is the constant 1), with the fix.
+    """
+    if output is None and loss is None:
+        output = "sigmoid" if outputs == 1 else "softmax"
+    if output is None:
+        output = required_output(loss) or "identity"
+    if loss is None:
+        loss = LOSS_FOR_OUTPUT.get(output, "mse") if isinstance(output, str) else "mse"
+    refuse_single_softmax(output, outputs)
+    return output, loss
+
+
+def refuse_single_softmax(output, outputs: int) -> None:
+    """A softmax over one output is the constant 1: refused, with the fix."""
+    if output == "softmax" and outputs < 2:
+        raise ConfigurationError("a softmax over a single output is the constant 1 (nothing to learn); use "
+                                 "output='sigmoid' with loss='bce' for two classes, or t >= 2 outputs",
+                                 name="output", expected="t >= 2 for softmax", got=outputs)
+
+
 def required_output(name: str) -> str | None:
     """The output activation loss ``name`` is fused with ("sigmoid" for bce), or None if any will do."""
     return _LOSSES[choose("loss", name, LOSSES)].requires_output

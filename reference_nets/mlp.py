@@ -21,7 +21,7 @@ from reference_nets.backprop import BACKWARD, FORWARD
 from reference_nets.checks import as_float_array, choose, format_shape, positive
 from reference_nets.errors import ConfigurationError, ShapeError
 from reference_nets.layouts import get_layout
-from reference_nets.losses import get_loss, get_reduction
+from reference_nets.losses import get_loss, get_reduction, output_and_loss
 from reference_nets.params import param_shapes, validate_layer_sizes, validate_params
 from reference_nets.perturbed import checked_moves, single_entry_losses
 from reference_nets.plan import ShapePlan, shape_plan
@@ -58,25 +58,26 @@ class ForwardPass:
 class MLP:
     """A fully connected network ``layer_sizes = [d, h1, ..., t]`` in one of three layouts.
 
-    ``activation`` is used in every hidden layer, ``output`` in the last; ``loss`` is one of "mse",
-    "half-sse", "bce" (needs output="sigmoid"), "softmax-cross-entropy" (needs output="softmax");
+    ``activation`` (default "sigmoid") is used in every hidden layer, ``output`` in the last; ``loss`` is one
+    of "mse", "half-sse", "bce" (needs output="sigmoid"), "softmax-cross-entropy" (needs output="softmax").
+    Either of ``output`` and ``loss`` follows from the other when not given (bce -> sigmoid, mse -> identity,
+    sigmoid -> bce, softmax -> softmax-cross-entropy, other outputs -> mse); with neither, a classifier
+    (sigmoid + bce for one output, softmax + softmax-cross-entropy for more): ``MLP([2, 4, 1])`` is XOR's net.
     ``reduction`` "mean" or "sum" overrides the loss's own (1/n or not). ``init``: "xavier"
     (uniform, limit sqrt(6 / (fan_in + fan_out))), "he" (normal, std sqrt(2 / fan_in)) or "normal"
     (std 0.1); biases start at zero. ``params`` holds the arrays ``W1, b1, W2, b2, ...``.
     """
 
-    def __init__(self, layer_sizes, *, activation: str, output: str, loss: str, reduction: str | None = None,
-                 layout: str = "rows", bias: bool = True, init: str = "xavier", seed: int | None = None):
+    def __init__(self, layer_sizes, *, activation: str = "sigmoid", output: str | None = None,
+                 loss: str | None = None, reduction: str | None = None, layout: str = "rows", bias: bool = True,
+                 init: str = "xavier", seed: int | None = None):
         self.sizes = validate_layer_sizes(layer_sizes)
         self.layout = get_layout(layout)
         self.activation = hidden_activation(activation)
+        output, loss = output_and_loss(output, loss, self.sizes[-1])
         self.output = output_activation(output)
         self.loss_fn = get_loss(loss, output)
         self.reduction = get_reduction(reduction, self.loss_fn)
-        if output == "softmax" and self.sizes[-1] < 2:
-            raise ConfigurationError("a softmax over a single output is the constant 1 (nothing to learn); use "
-                                     "output='sigmoid' with loss='bce' for two classes, or t >= 2 outputs",
-                                     name="output", expected="t >= 2 for softmax", got=self.sizes[-1])
         if not isinstance(bias, bool):
             raise ConfigurationError(f"bias must be True or False, got {bias!r}", name="bias", expected="bool",
                                      got=repr(bias))

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from reference_nets.activations import OUTPUT_ACTIVATIONS, hidden_activation, output_activation
 from reference_nets.checks import choose, format_shape, positive
 from reference_nets.layouts import get_layout, size_symbols
-from reference_nets.losses import get_loss, get_reduction, required_output
+from reference_nets.losses import get_loss, get_reduction, output_and_loss, refuse_single_softmax
 from reference_nets.params import validate_layer_sizes
 
 
@@ -96,8 +96,9 @@ def shape_plan(layer_sizes, *, layout: str = "rows", batch_size: int | None = No
     if batch_size is not None:
         batch_size = positive("batch_size", batch_size, int)
     f = hidden_activation(activation).name if activation is not None else "f"
-    if output is None and loss is not None:
-        output = required_output(loss)
+    if loss is not None:
+        output, loss = output_and_loss(output, loss, sizes[-1])
+    refuse_single_softmax(output, sizes[-1])
     g = choose("output activation", output, OUTPUT_ACTIVATIONS) if output is not None else "g"
     loss_obj = get_loss(loss, g) if loss is not None else None
     mean = (get_reduction(reduction, loss_obj) if loss_obj else (reduction or "mean")) == "mean"

@@ -13,18 +13,36 @@ import argparse
 import sys
 from typing import Sequence
 
+from shapecheck import __version__
 from shapecheck.cli import common, compare, demo, grad, plan, trace
 from shapecheck.errors import ShapecheckError
 
 #: the commands, in the order ``shapecheck --help`` lists them
 COMMANDS = {module.NAME: module for module in (demo, plan, grad, compare, trace)}
 
+#: one example per command, shown by ``shapecheck --help``
+EXAMPLES = {
+    "demo": "shapecheck demo",
+    "plan": "shapecheck plan 3 4 1 --loss bce --layout columns",
+    "grad": "shapecheck grad --layers 4,5,3 --mode fast --plant \"W1[2,3]\"",
+    "compare": "shapecheck compare examples/compare/class_style.py:factory_buggy",
+    "trace": "shapecheck trace examples/trace/matmul_mismatch.py",
+}
+
+
+def _examples() -> str:
+    width = max(map(len, EXAMPLES))
+    lines = [f"  {name:<{width}}  {example}" for name, example in EXAMPLES.items()]
+    return "examples:\n" + "\n".join(lines) + "\n\n`shapecheck COMMAND --help` tells each command's options."
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="shapecheck",
         description="Shape plans, gradient checks and verified reference MLPs for hand-written numpy backprop.",
+        epilog=_examples(), formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"shapecheck {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for module in COMMANDS.values():

@@ -125,6 +125,10 @@ def network_options(parser: argparse.ArgumentParser, *, activation, loss, batch_
     parser.add_argument("--no-bias", action="store_true", help="layers without bias")
     parser.add_argument("--activation", choices=HIDDEN_ACTIVATIONS, default=activation, help="hidden activation (f)")
     parser.add_argument("--output", choices=OUTPUT_ACTIVATIONS, default=None,
-                        help="output activation (g; default: the one the loss needs, else identity)")
-    parser.add_argument("--loss", choices=LOSSES, default=loss)
+                        help="output activation (g; default: the one the loss needs: bce -> sigmoid, "
+                             "softmax-cross-entropy -> softmax, mse -> identity)")
+    parser.add_argument("--loss", choices=LOSSES, default=loss,
+                        help="default: the one the output needs (sigmoid -> bce, softmax -> softmax-cross-entropy, "
+                             "others -> mse); with neither, a classifier (sigmoid + bce for one output, softmax + "
+                             "softmax-cross-entropy for more)" if loss is None else None)
     parser.add_argument("--reduction", choices=REDUCTIONS, default=None)

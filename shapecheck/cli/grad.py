@@ -30,7 +30,7 @@ def add_parser(subparsers) -> None:
     )
     parser.add_argument("--layers", required=True, type=layer_list, metavar="D,H,...,T",
                         help="layer sizes separated by commas, e.g. 4,5,3")
-    network_options(parser, activation="tanh", loss="mse",
+    network_options(parser, activation="tanh", loss=None,
                     batch_help="number of random samples (default: a size different from every layer width)")
     parser.add_argument("--mode", choices=("full", "sample", "fast"), default="full")
     parser.add_argument("--method", choices=("central", "forward", "richardson", "complex"), default="central")
@@ -44,14 +44,14 @@ def add_parser(subparsers) -> None:
 def run(args, out: TextIO) -> int:
     """Build the network and data the arguments describe, check, print; EXIT_OK when OK, EXIT_FAILED if not."""
     from reference_nets import MLP, get_layout
-    from reference_nets.losses import required_output
+    from reference_nets.losses import output_and_loss
     from shapecheck.gradcheck import check_gradients, check_network
 
-    output = args.output or required_output(args.loss) or "identity"
-    net = MLP(args.layers, activation=args.activation, output=output, loss=args.loss, reduction=args.reduction,
+    output, loss = output_and_loss(args.output, args.loss, args.layers[-1])
+    net = MLP(args.layers, activation=args.activation, output=output, loss=loss, reduction=args.reduction,
               layout=args.layout, bias=not args.no_bias, seed=args.seed)
     n = args.batch_size or _distinct_batch_size(args.layers)
-    X, Y = _random_data(np.random.default_rng(args.seed), args.layers, n, args.loss)
+    X, Y = _random_data(np.random.default_rng(args.seed), args.layers, n, loss)
     layout = get_layout(args.layout)
     X, Y = layout.from_rows(X), layout.from_rows(Y)
     options = dict(mode=args.mode, method=args.method, samples=args.samples, seed=args.seed)

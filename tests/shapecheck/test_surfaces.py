@@ -1,0 +1,95 @@
+"""Issue 17: every surface behaves as a careful user expects (version, help, defaults and conventions)."""
+
+import subprocess
+import sys
+
+import pytest
+
+import shapecheck
+from reference_nets import MLP, shape_plan
+from shapecheck import ConfigurationError
+from shapecheck.cli import COMMANDS, EXAMPLES, main
+
+
+def run_module(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "shapecheck", *args], capture_output=True, text=True, timeout=120,
+                          **kwargs)
+
+
+# -- version and help ------------------------------------------------------------------------------------
+
+def test_version_is_the_package_version():
+    done = run_module("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"shapecheck {shapecheck.__version__}"
+    assert shapecheck.__version__.count(".") == 2
+
+
+def test_help_lists_every_command_with_a_description_and_an_example():
+    done = run_module("--help")
+    assert done.returncode == 0 and not done.stderr
+    for name in COMMANDS:
+        described = [line for line in done.stdout.splitlines() if line.split()[:1] == [name] and len(line.split()) > 2]
+        assert described, f"{name} has no one-line description in --help"
+        assert EXAMPLES[name] in done.stdout
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_every_example_in_help_runs(name, capsys, monkeypatch):
+    """The examples --help shows are real commands: they run from the project root (exit 0, or 1 for a
+    planted failure they exist to show)."""
+    import shlex
+    from pathlib import Path
+
+    monkeypatch.chdir(Path(__file__).resolve().parents[2])
+    code = main(shlex.split(EXAMPLES[name])[1:])
+    assert code in (0, 1), capsys.readouterr().err
+
+
+# -- output activation and loss follow from each other ---------------------------------------------------
+
+@pytest.mark.parametrize("loss, output", [("mse", "identity"), ("half-sse", "identity"), ("bce", "sigmoid"),
+                                          ("softmax-cross-entropy", "softmax")])
+def test_plan_takes_the_output_from_the_loss(loss, output, capsys):
+    assert main(["plan", "5", "3", "2", "--loss", loss]) == 0
+    printed = capsys.readouterr().out
+    assert f"A2 = {output}(Z2" in printed
+    assert "dZ2 = A2 - Y" in printed
+
+
+def test_plan_refuses_a_softmax_over_one_output_with_the_fix(capsys):
+    for argv in (["plan", "5", "3", "1", "--loss", "softmax-cross-entropy"], ["plan", "5", "3", "1", "--output", "softmax"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert "softmax over a single output" in err and "output='sigmoid' with loss='bce'" in err
+        assert "Traceback" not in err
+
+
+def test_an_explicit_output_still_wins_over_the_loss_default():
+    plan = shape_plan([5, 3, 2], loss="mse", output="tanh")
+    assert any(step.equation == "tanh(Z2)" for step in plan.steps)
+
+
+@pytest.mark.parametrize("options, output, loss", [
+    ({}, "softmax", "softmax-cross-entropy"),
+    ({"loss": "mse"}, "identity", "mse"),
+    ({"loss": "bce"}, "sigmoid", "bce"),
+    ({"output": "sigmoid"}, "sigmoid", "bce"),
+    ({"output": "tanh"}, "tanh", "mse"),
+])
+def test_mlp_defaults_follow_from_each_other(options, output, loss):
+    net = MLP([5, 3, 2], **options)
+    assert (net.output.name, net.loss_fn.name) == (output, loss)
+
+
+def test_with_one_hidden_layer_works_positionally_as_the_readme_shows():
+    net = MLP.with_one_hidden_layer(2, 4, 1)
+    assert list(net.sizes) == [2, 4, 1] and (net.output.name, net.loss_fn.name) == ("sigmoid", "bce")
+    assert list(MLP.with_two_hidden_layers(5, 4, 3, 2).sizes) == [5, 4, 3, 2]
+    with pytest.raises(ConfigurationError, match="softmax over a single output"):
+        MLP.with_one_hidden_layer(2, 4, 1, output="softmax")
+
+
+def test_grad_takes_the_loss_from_the_output(capsys):
+    assert main(["grad", "--layers", "4,5,1", "--output", "sigmoid"]) == 0
+    assert "output='sigmoid', loss='bce'" in capsys.readouterr().out
