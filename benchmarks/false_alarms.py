@@ -143,7 +143,7 @@ def main(argv=None) -> int:
         kind = (config["method"], config["mode"], np.dtype(config["dtype"]).name)
         powers.setdefault(kind, []).append(report.power)
         if not report.ok:
-            alarms.append((config, report.verdict()))
+            alarms.append((config, report.summary))
         dtype = kind[2]
         if config["mode"] != "sample":
             side[("shapecheck", dtype, "runs")] += 1

@@ -180,7 +180,7 @@ def _correct_and_broken(learner, net, X, Y, out: TextIO) -> None:
              for good, bad in zip(*(report.rows for report in reports))]
     print(tabulate(table, headers=["tensor", "correct", "rel err", "broken", "rel err", "worst index"],
                    disable_numparse=True), file=out)
-    print(f"broken: {reports[1].verdict()}", file=out)
+    print(f"broken: {reports[1].summary}", file=out)
 
 
 def _fast_mode_localisation(out: TextIO) -> None:

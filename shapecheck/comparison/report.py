@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
+from shapecheck._report import Report
 
 #: The stable bug ids.
 BUG_IDS = ("match", "missing-mean", "wrong-scale", "sign-flip", "derivative-at-activation",
@@ -80,7 +81,10 @@ class TensorRow:
 
 
 @dataclass(frozen=True)
-class ComparisonReport:
+class ComparisonReport(Report):
+    """The learner's gradients against the reference's: ``verdict`` ``"match"`` or ``"mismatch"``, the
+    diagnoses (the best first, with the lines it names), one row per tensor (see :mod:`shapecheck._report`)."""
+
     verdict: str             # "match" or "mismatch"
     diagnoses: tuple
     rows: tuple
@@ -93,8 +97,13 @@ class ComparisonReport:
     def ok(self) -> bool:
         return self.verdict == "match"
 
+    @property
+    def summary(self) -> str:
+        return (f"{self.verdict.upper()}: network {list(self.sizes)}, layout {self.layout!r}; "
+                f"{self.diagnoses[0].bug}: {self.diagnoses[0].message}")
+
     def __str__(self) -> str:
-        head = self._head()
+        head = self.summary
         table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
                  for r in self.rows]
         located = ["  " + line for location in self.diagnoses[0].locations for line in str(location).splitlines()]
@@ -107,12 +116,8 @@ class ComparisonReport:
         lines += [f"note: {note}" for note in self.notes]
         return "\n".join(lines)
 
-    def _head(self) -> str:
-        return (f"{self.verdict.upper()}: network {list(self.sizes)}, layout {self.layout!r}; "
-                f"{self.diagnoses[0].bug}: {self.diagnoses[0].message}")
-
-    def to_html(self) -> str:
-        """The report for Jupyter: the verdict, each located line highlighted, the table, the rest."""
+    def _html_body(self) -> str:
+        """The report for Jupyter, after the summary: each located line highlighted, the table, the rest."""
         import html
 
         located = "".join(f"<li>at <code>{html.escape(os.path.basename(location.path))}:{location.line}</code> "
@@ -130,13 +135,10 @@ class ComparisonReport:
                               for aspect, what, source in self.conventions)
         notes = "".join(f"<p><i>note:</i> {html.escape(note)}</p>" for note in self.notes)
         located = f"<ul>{located}</ul>" if located else ""
-        return f"<div><p><b>{html.escape(self._head())}</b></p>{located}{table}{others}{conventions}{notes}</div>"
+        return f"{located}{table}{others}{conventions}{notes}"
 
-    def _repr_html_(self) -> str:
-        return self.to_html()
-
-    def to_dict(self) -> dict:
-        return {"verdict": self.verdict, "layout": self.layout, "sizes": list(self.sizes),
+    def _details(self) -> dict:
+        return {"layout": self.layout, "sizes": list(self.sizes),
                 "diagnoses": [d.to_dict() for d in self.diagnoses], "rows": [r.to_dict() for r in self.rows],
                 "conventions": [{"aspect": a, "used": w, "source": s} for a, w, s in self.conventions],
                 "notes": list(self.notes)}

@@ -276,9 +276,9 @@ class Study:
         check = check_gradients(lambda _: learner.loss_at(self.X, self.Y), arrays,
                                 {names[i]: grads[i] for i in reading.parameters if names[i] in arrays}, **options)
         if check.ok:
-            return (f"your gradients agree with finite differences of your own loss_fn ({check.verdict()}): whatever "
+            return (f"your gradients agree with finite differences of your own loss_fn ({check.summary}): whatever "
                     "the diagnosis, they are the gradients of the loss you compute")
-        return f"your gradients do not match finite differences of your own loss_fn: {check.verdict()}"
+        return f"your gradients do not match finite differences of your own loss_fn: {check.summary}"
 
     def _unexplained(self, fallbacks) -> ComparisonReport:
         distinct = {setting.reading for setting, _, _ in fallbacks}

@@ -9,6 +9,7 @@ from typing import Callable
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
+from shapecheck._report import Report
 
 #: Row statuses: ``ok``; ``FAIL`` (analytic and numeric disagree); ``kink`` (one-sided differences
 #: disagree, as at ReLU(0), so the entry cannot be judged); ``noisy`` (a disagreement that moved with the
@@ -50,8 +51,9 @@ class GradientRow:
 
 
 @dataclass(frozen=True)
-class GradientReport:
-    """The checker's result: ``ok``, one row per tensor, and how many loss evaluations it took."""
+class GradientReport(Report):
+    """The checker's result: ``ok``, one row per tensor, and how many loss evaluations it took. ``verdict``
+    is ``"ok"`` or ``"wrong"``; ``summary`` the one-line verdict (see :mod:`shapecheck._report`)."""
 
     rows: tuple
     evaluations: int
@@ -80,7 +82,13 @@ class GradientReport:
                 return row
         raise KeyError(f"{name!r}; tensors: {', '.join(r.name for r in self.rows)}")
 
+    @property
     def verdict(self) -> str:
+        """``"ok"`` or ``"wrong"``."""
+        return "ok" if self.ok else "wrong"
+
+    @property
+    def summary(self) -> str:
         """One line: OK with the largest error, or which tensor and entry is wrong."""
         how = f"{self.method} differences, {self.mode} mode, eps={self.eps:g}, {self.evaluations} loss evaluations"
         bad = [row for row in self.rows if not row.ok]
@@ -109,27 +117,35 @@ class GradientReport:
         return text + (f"; {first.detail}" if first.detail else "")
 
     def __str__(self) -> str:
-        table = [
-            [row.name, format_shape(row.shape), row.status, _fmt(row.max_abs_error), _fmt(row.max_rel_error),
-             "" if row.worst_index is None else str(list(row.worst_index)), _fmt(row.analytic), _fmt(row.numeric)]
-            for row in self.rows
-        ]
-        headers = ["tensor", "shape", "status", "max abs err", "max rel err", "worst index", "analytic", "numeric"]
-        lines = [self.verdict(), tabulate(table, headers=headers, disable_numparse=True)]
+        table = tabulate(self._table(), headers=_HEADERS, disable_numparse=True)
+        return "\n".join([self.summary, table, *self._after_table()])
+
+    def _table(self) -> list:
+        return [[row.name, format_shape(row.shape), row.status, _fmt(row.max_abs_error), _fmt(row.max_rel_error),
+                 "" if row.worst_index is None else str(list(row.worst_index)), _fmt(row.analytic),
+                 _fmt(row.numeric)] for row in self.rows]
+
+    def _after_table(self) -> list:
+        """The lines under the table: other tensors' details, suspect entries, notes."""
+        lines = []
         first_bad = next((row for row in self.rows if not row.ok), None)
         for row in self.rows:
-            if row.detail and row.status != "ok" and row is not first_bad:   # the first one is in the verdict
+            if row.detail and row.status != "ok" and row is not first_bad:   # the first one is in the summary
                 lines.append(f"{row.name}: {row.detail}")
             if len(row.suspects) > 1:
                 lines.append(f"{row.name}: suspect entries {', '.join(str(list(s)) for s in row.suspects)}")
-        lines += [f"note: {note}" for note in self.notes]
-        return "\n".join(lines)
+        return lines + [f"note: {note}" for note in self.notes]
 
-    def to_dict(self) -> dict:
-        return {"ok": self.ok, "verdict": self.verdict(), "evaluations": self.evaluations, "mode": self.mode,
-                "method": self.method, "eps": self.eps, "rtol": self.rtol, "atol": self.atol,
-                "power": _json_float(self.power), "rows": [row.to_dict() for row in self.rows],
-                "notes": list(self.notes)}
+    def _html_body(self) -> str:
+        import html
+
+        table = tabulate(self._table(), headers=_HEADERS, tablefmt="html", disable_numparse=True)
+        return table + "".join(f"<p>{html.escape(line)}</p>" for line in self._after_table())
+
+    def _details(self) -> dict:
+        return {"evaluations": self.evaluations, "mode": self.mode, "method": self.method, "eps": self.eps,
+                "rtol": self.rtol, "atol": self.atol, "power": _json_float(self.power),
+                "rows": [row.to_dict() for row in self.rows], "notes": list(self.notes)}
 
     def sweep(self, tensor: str | None = None, index: tuple | None = None, *, eps_values=None):
         """Error versus step size at one entry (default: the worst entry of the first failing tensor).
@@ -141,6 +157,9 @@ class GradientReport:
         if self._sweeper is None:
             raise ValueError("this report was not made by check_gradients and cannot sweep")
         return self._sweeper(self, tensor, index, eps_values)
+
+
+_HEADERS = ["tensor", "shape", "status", "max abs err", "max rel err", "worst index", "analytic", "numeric"]
 
 
 def _fmt(value) -> str:

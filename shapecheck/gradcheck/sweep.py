@@ -13,14 +13,16 @@ from dataclasses import dataclass
 import numpy as np
 from tabulate import tabulate
 
+from shapecheck._report import Report
 from shapecheck.errors import MissingDependencyError
 
 DEFAULT_EPS_VALUES = tuple(10.0 ** -k for k in range(1, 13))
 
 
 @dataclass(frozen=True)
-class SweepReport:
-    """``rows``: (eps, numeric, absolute error, relative error) at ``name[index]``."""
+class SweepReport(Report):
+    """``rows``: (eps, numeric, absolute error, relative error) at ``name[index]``. ``verdict`` is ``"noise"``
+    or ``"bug"``, ``ok`` True for noise (see :mod:`shapecheck._report`)."""
 
     name: str
     index: tuple
@@ -47,7 +49,16 @@ class SweepReport:
         y = np.log10([row[2] for row in large])
         return float(np.polyfit(x, y, 1)[0])
 
+    @property
+    def ok(self) -> bool:
+        return self.correct
+
+    @property
     def verdict(self) -> str:
+        return "noise" if self.correct else "bug"
+
+    @property
+    def summary(self) -> str:
         eps, _, _, rel = self.best
         where = f"{self.name}{list(self.index)}"
         if self.correct:
@@ -60,12 +71,11 @@ class SweepReport:
 
     def __str__(self) -> str:
         table = [[f"{e:.0e}", f"{n:.10g}", f"{a:.2e}", f"{r:.2e}"] for e, n, a, r in self.rows]
-        return self.verdict() + "\n" + tabulate(table, headers=["eps", "numeric", "abs err", "rel err"],
-                                                disable_numparse=True)
+        return self.summary + "\n" + tabulate(table, headers=["eps", "numeric", "abs err", "rel err"],
+                                              disable_numparse=True)
 
-    def to_dict(self) -> dict:
+    def _details(self) -> dict:
         return {"name": self.name, "index": list(self.index), "analytic": self.analytic, "correct": self.correct,
-                "verdict": self.verdict(),
                 "rows": [dict(zip(("eps", "numeric", "abs_error", "rel_error"), row)) for row in self.rows]}
 
     def plot(self, ax=None):

@@ -2,8 +2,10 @@
 
 ``TraceReport.to_dict()`` is the JSON contract that CI tools rely on::
 
-    {"exit_code": int,
-     "verdict": str,
+    {"ok": bool,
+     "verdict": "ok" | "warnings" | "failed" | "incomplete",
+     "summary": str,
+     "exit_code": int,
      "error": null | {"file", "line", "kind", "message", "operands": [{"expr", "shape"}],
                       "explanation": str, "fixes": [str]},
      "sites": [{"file", "line", "op", "expr", "calls", "signatures": [{"shapes", "result", "count"}]}],
@@ -12,7 +14,8 @@
      "internal_errors": [{"file", "line", "message"}]}
 
 ``file`` is relative to the script's directory; ``kind`` of an error is ``broadcast``, ``matmul`` or
-``inplace-broadcast``; ``verdict`` is the text report's first line; ``error.explanation`` is the whole
+``inplace-broadcast``; ``summary`` is the text report's first line (``verdict`` one word for programs, as
+in every report: :mod:`shapecheck._report`); ``error.explanation`` is the whole
 explanation the text report (or the traceback) shows, and ``error.fixes`` its "fixes that would work",
 one string each (``[]`` when there are none). ``warnings`` are operations that ran but are probably
 wrong (``outer-broadcast``, ``inplace-broadcast``, ``rank-1``): they make the report not ``ok`` and
@@ -32,6 +35,7 @@ from dataclasses import dataclass, field, replace
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
+from shapecheck._report import Report
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
 from shapecheck.tracing.warnings import coinciding_sizes, sizes_note
@@ -70,9 +74,10 @@ class WarningReport:
 
 
 @dataclass(frozen=True)
-class TraceReport:
+class TraceReport(Report):
     """What the tracer saw: the exit code, the failure (if any), the sites, the warnings and the notes
-    (facts worth knowing that are not problems: they never make the report not ``ok``)."""
+    (facts worth knowing that are not problems: they never make the report not ``ok``). ``verdict`` is
+    ``"ok"``, ``"warnings"``, ``"failed"`` or ``"incomplete"`` (see :mod:`shapecheck._report`)."""
 
     exit_code: int
     error: dict | None
@@ -90,8 +95,20 @@ class TraceReport:
     def ok(self) -> bool:
         return self.error is None and not self.warnings and not self.internal_errors
 
-    def to_dict(self) -> dict:
-        return {"exit_code": self.exit_code, "verdict": self._verdict(), "error": self.error,
+    @property
+    def verdict(self) -> str:
+        if self.internal_errors:
+            return "incomplete"
+        return "failed" if self.error else "warnings" if self.warnings else "ok"
+
+    @property
+    def summary(self) -> str:
+        notes = len(self.notes)
+        return self._outcome() + ("" if not notes else "; see the note below" if notes == 1
+                                  else f"; see the {notes} notes below")
+
+    def _details(self) -> dict:
+        return {"exit_code": self.exit_code, "error": self.error,
                 "sites": [s.to_dict() for s in self.sites], "warnings": [w.to_dict() for w in self.warnings],
                 "notes": [dict(n) for n in self.notes], "caught": [dict(c) for c in self.caught],
                 "internal_errors": [dict(e) for e in self.internal_errors]}
@@ -109,7 +126,7 @@ class TraceReport:
     def render(self, *, show_all: bool = False) -> str:
         """The text report: the verdict, shapecheck's own failures, the products (or every operation), the
         warnings, the explanation of the failure, the notes."""
-        parts = [self._verdict(), *(could_not_trace(e["file"], e["line"], e["message"])
+        parts = [self.summary, *(could_not_trace(e["file"], e["line"], e["message"])
                                     for e in self.internal_errors)]
         shown = self.sites if show_all else self.matrix_products()
         title = "every traced operation" if show_all else "matrix products"
@@ -127,11 +144,6 @@ class TraceReport:
             parts.append("\n" + "\n".join(f"note: {n['message']}" for n in self.notes))
         return "\n".join(parts)
 
-    def _verdict(self) -> str:
-        notes = len(self.notes)
-        return self._outcome() + ("" if not notes else "; see the note below" if notes == 1
-                                  else f"; see the {notes} notes below")
-
     def _outcome(self) -> str:
         products = len(self.matrix_products())
         head = f"shapecheck trace: exit code {self.exit_code}; {len(self.sites)} operation sites, {products} matrix products"
@@ -143,8 +155,8 @@ class TraceReport:
             return f"{head}; {len(self.warnings)} warning(s)"
         return f"{head}; no shape problems found"
 
-    def to_html(self) -> str:
-        """The report for Jupyter: the verdict, the tables, warnings and the explanation."""
+    def _html_body(self) -> str:
+        """The report for Jupyter, after the summary: the tables, warnings, the explanation and the notes."""
         import html
 
         rows = self.sites if self.show_all else self.matrix_products()
@@ -153,11 +165,7 @@ class TraceReport:
                            for w in self.warnings)
         error = f"<pre>{html.escape(self.error_text)}</pre>" if self.error_text else ""
         notes = "".join(f"<p><i>note:</i> {html.escape(n['message'])}</p>" for n in self.notes)
-        return (f"<div><p><b>{html.escape(self._verdict())}</b></p>{table}"
-                f"{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}</div>")
-
-    def _repr_html_(self) -> str:
-        return self.to_html()
+        return f"{table}{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}"
 
 
 _HEADERS = ["location", "expression", "shapes", "result", "calls"]

@@ -48,7 +48,7 @@ def test_one_wrong_entry_is_named_with_its_index(flat, factor):
     row = report["W"]
     assert row.status == "FAIL" and row.worst_index == tuple(int(i) for i in index) and row.failed == 1
     assert report["b"].status == "ok"
-    assert f"gradients WRONG in W: W{[int(i) for i in index]}" in report.verdict()
+    assert f"gradients WRONG in W: W{[int(i) for i in index]}" in report.summary
 
 
 def test_params_restored_bitwise_after_success_exception_and_nan():
@@ -87,7 +87,7 @@ def test_structure_mismatch_is_a_shape_row_not_a_numeric_failure():
     grads["W"] = grads["W"].T
     report = check_gradients(quadratic, params, grads)
     assert report["W"].status == "shape" and "shape (3, 5)" in report["W"].detail
-    assert "parameter has shape (5, 3)" in report.verdict()
+    assert "parameter has shape (5, 3)" in report.summary
 
 
 def test_nested_lists_get_readable_names():
@@ -152,7 +152,7 @@ def test_extra_gradient_entries():
 def test_a_loss_that_is_nan_before_any_step_is_named_as_the_cause():
     for mode in ("full", "fast"):
         report = check_gradients(lambda p: float("nan"), fresh(), true_grads(fresh()), mode=mode)
-        assert report["W"].status == "nan" and "loss_fn returns nan at the parameters as given" in report.verdict()
+        assert report["W"].status == "nan" and "loss_fn returns nan at the parameters as given" in report.summary
 
 
 def test_gradients_in_another_order_than_the_parameters_are_named():

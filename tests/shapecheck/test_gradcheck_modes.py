@@ -77,7 +77,7 @@ def test_one_wrong_entry_is_named_and_located(case, mode, method, name, data):
     if mode == "fast":
         assert row.suspects == (index,)
     assert [r.name for r in report.rows if not r.ok] == [name]
-    assert f"gradients WRONG in {name}: {name}{list(index)}" in report.verdict()
+    assert f"gradients WRONG in {name}: {name}{list(index)}" in report.summary
 
 
 @settings(max_examples=30, deadline=None)
@@ -138,7 +138,7 @@ def test_kink_is_reported_as_kink_not_fail(method):
     report = check_gradients(lambda _p: net.loss(X, Y), net.params, net.gradients(X, Y), method=method)
     assert report.ok
     assert report["b1"].status == "kink" and report["b1"].worst_index == (0, 1)
-    assert "kinks (one-sided differences disagree) in W1, b1" in report.verdict()
+    assert "kinks (one-sided differences disagree) in W1, b1" in report.summary
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -219,9 +219,9 @@ def test_sweep_tells_noise_from_a_bug():
     params, X, Y = _fixed_case()
     grads = functional_mlp_grads(params, X, Y)
     good = check_gradients(functional_mlp_loss(X, Y), params, grads).sweep("W1", (1, 2))
-    assert good.correct and 1.5 < good.slope() < 2.5 and "noise, not a bug" in good.verdict()
+    assert good.correct and 1.5 < good.slope() < 2.5 and "noise, not a bug" in good.summary
     bad = check_gradients(functional_mlp_loss(X, Y), params, plant(grads, "entry", "W1", (1, 2))).sweep()
-    assert not bad.correct and bad.index == (1, 2) and "a floor" in bad.verdict()
+    assert not bad.correct and bad.index == (1, 2) and "a floor" in bad.summary
     assert len(str(bad).splitlines()) == 2 + 1 + 12 and bad.to_dict()["correct"] is False
 
 

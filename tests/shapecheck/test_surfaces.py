@@ -93,3 +93,59 @@ def test_with_one_hidden_layer_works_positionally_as_the_readme_shows():
 def test_grad_takes_the_loss_from_the_output(capsys):
     assert main(["grad", "--layers", "4,5,1", "--output", "sigmoid"]) == 0
     assert "output='sigmoid', loss='bce'" in capsys.readouterr().out
+
+
+# -- every report offers the same surface ----------------------------------------------------------------
+
+def _gradient_reports():
+    import numpy as np
+
+    W = np.arange(15.0).reshape(5, 3) / 10
+
+    def loss(p):
+        return float(np.sum(np.sin(p["W"])))
+
+    good = shapecheck.check_gradients(loss, {"W": W}, {"W": np.cos(W)})
+    wrong = np.cos(W)
+    wrong[1, 2] += 0.5
+    bad = shapecheck.check_gradients(loss, {"W": W}, {"W": wrong})
+    return [(good, True, "ok"), (bad, False, "wrong"), (bad.sweep(), False, "bug"), (good.sweep("W", (0, 0)),
+                                                                                     True, "noise")]
+
+
+def _comparison_reports():
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "examples" / "compare"))
+    try:
+        import class_style
+    finally:
+        sys.path.pop(0)
+    return [(shapecheck.compare(**class_style.make()), True, "match"),
+            (shapecheck.compare(**class_style.make("sign-flip")), False, "mismatch")]
+
+
+def _trace_reports(tmp_path):
+    good, bad, warned = tmp_path / "good.py", tmp_path / "bad.py", tmp_path / "warned.py"
+    good.write_text("import numpy as np\nA = np.ones((7, 5)) @ np.ones((5, 3))\n")
+    bad.write_text("import numpy as np\nA = np.ones((7, 5)) @ np.ones((3, 5))\n")
+    warned.write_text("import numpy as np\nE = np.ones((7, 1)) - np.ones(7)\n")
+    return [(shapecheck.trace_script(str(good)), True, "ok"), (shapecheck.trace_script(str(bad)), False, "failed"),
+            (shapecheck.trace_script(str(warned)), False, "warnings")]
+
+
+def test_every_report_has_ok_verdict_summary_str_dict_and_html(tmp_path):
+    import html
+    import json
+
+    cases = _gradient_reports() + _comparison_reports() + _trace_reports(tmp_path)
+    for report, ok, verdict in cases:
+        kind = type(report).__name__
+        assert report.ok is ok and report.verdict == verdict, (kind, report.verdict, report.summary)
+        text = str(report)
+        assert text.splitlines()[0] == report.summary, kind
+        data = json.loads(json.dumps(report.to_dict()))
+        assert (data["ok"], data["verdict"], data["summary"]) == (ok, verdict, report.summary), kind
+        page = report._repr_html_()
+        assert page == report.to_html() and page.startswith("<div>") and page.endswith("</div>"), kind
+        assert html.escape(report.summary) in page, kind

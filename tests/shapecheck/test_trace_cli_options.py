@@ -123,7 +123,7 @@ def test_the_note_is_in_the_json_too(argv_script):
     (note,) = data["notes"]
     assert note["kind"] == "options-after-script" and note["options"] == ["--all"]
     assert f"note: {note['message']}" in result.stderr
-    assert data["verdict"].endswith("see the note below")
+    assert data["summary"].endswith("see the note below")
 
 
 def test_script_arguments_that_are_not_trace_options_get_no_note(argv_script):
@@ -238,7 +238,7 @@ def test_json_error_carries_the_explanation_and_its_fixes(tmp_path):
     for fix in error["fixes"]:
         assert f"    {fix}" in error["explanation"]
     report_lines = result.stderr[result.stderr.index("shapecheck trace: exit code"):].splitlines()
-    assert data["verdict"] == report_lines[0]
+    assert data["summary"] == report_lines[0]
 
 
 def test_json_carries_the_warnings_and_verdict_of_the_text_report(tmp_path):
@@ -246,6 +246,6 @@ def test_json_carries_the_warnings_and_verdict_of_the_text_report(tmp_path):
     result = run_cli("trace", "--json", str(target), str(EXAMPLES / "silent_outer_broadcast.py"))
     data = json.loads(target.read_text())
     assert data["error"] is None and data["notes"] == []
-    assert data["verdict"] in result.stderr.splitlines()
+    assert data["summary"] in result.stderr.splitlines()
     for warning in data["warnings"]:
         assert f"  {warning['file']}:{warning['line']} [{warning['kind']}] {warning['message']}" in result.stderr

@@ -80,7 +80,8 @@ def test_cli_json_contract_and_exit_codes(tmp_path):
     result = run_cli("trace", "--json", str(target), str(EXAMPLES / "matmul_mismatch.py"))
     assert result.returncode == 1
     data = json.loads(target.read_text())
-    assert set(data) == {"exit_code", "verdict", "error", "sites", "warnings", "notes", "caught", "internal_errors"}
+    assert set(data) == {"ok", "verdict", "summary", "exit_code", "error", "sites", "warnings", "notes", "caught",
+                         "internal_errors"}
     assert set(data["error"]) == {"file", "line", "kind", "message", "operands", "explanation", "fixes"}
     assert all(set(site) >= {"file", "line", "op", "expr", "calls", "signatures"} for site in data["sites"])
     assert all(set(sig) >= {"shapes", "result", "count"} for site in data["sites"] for sig in site["signatures"])

@@ -84,7 +84,7 @@ def test_cli_strict_exits_0_with_one_note_at_the_end(tmp_path):
     assert "ambiguous-sizes" not in result.stderr       # the kind is for JSON readers, not learners
     data = json.loads(target.read_text())
     assert data["warnings"] == [] and [n["kind"] for n in data["notes"]] == ["ambiguous-sizes"]
-    assert data["notes"][0]["message"] in result.stderr and data["verdict"] == lines[0]
+    assert data["notes"][0]["message"] in result.stderr and data["summary"] == lines[0]
 
 
 def test_real_warning_and_the_note_together(tmp_path):
