@@ -28,7 +28,7 @@ _LAZY = {
     "batched_loss": "shapecheck.gradcheck", "GradientReport": "shapecheck.gradcheck",
     "GradientRow": "shapecheck.gradcheck", "LossFunctionError": "shapecheck.gradcheck",
     "PrecisionWarning": "shapecheck.gradcheck", "ComplexStepWarning": "shapecheck.gradcheck",
-    "SweepReport": "shapecheck.gradcheck",
+    "SweepReport": "shapecheck.gradcheck", "SlowCheckWarning": "shapecheck.gradcheck",
     "trace": "shapecheck.tracing.runner", "trace_script": "shapecheck.tracing.runner",
     "TraceReport": "shapecheck.tracing.report", "explain_errors": "shapecheck.tracing.excepthook",
     "compare": "shapecheck.comparison.api", "ComparisonReport": "shapecheck.comparison.report",

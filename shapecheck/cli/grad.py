@@ -38,6 +38,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--seed", type=non_negative_int, default=0)
     parser.add_argument("--plant", metavar="NAME[I,J]", default=None,
                         help="add an error to one analytic entry (e.g. W2[1,0]) to see what a failure looks like")
+    parser.add_argument("--no-progress", action="store_true",
+                        help="no progress bar (one is drawn on a terminal when a full check takes over 2 s)")
     add_json_option(parser, "the report")
 
 
@@ -54,7 +56,8 @@ def run(args, out: TextIO) -> int:
     X, Y = _random_data(np.random.default_rng(args.seed), args.layers, n, loss)
     layout = get_layout(args.layout)
     X, Y = layout.from_rows(X), layout.from_rows(Y)
-    options = dict(mode=args.mode, method=args.method, samples=args.samples, seed=args.seed)
+    options = dict(mode=args.mode, method=args.method, samples=args.samples, seed=args.seed,
+                   progress=False if args.no_progress else None)
     planted = _parse_plant(args.plant, net.param_shapes) if args.plant else None
     print(f"{net}\nX {X.shape}, Y {Y.shape}: {n} random samples", file=out)
     if planted:

@@ -25,9 +25,10 @@ from shapecheck.gradcheck.check import (
     check_gradients,
 )
 from shapecheck.gradcheck.network import NetworkError, check_network
+from shapecheck.gradcheck.progress import SlowCheckWarning
 from shapecheck.gradcheck.report import GradientReport, GradientRow
 from shapecheck.gradcheck.sweep import SweepReport
 
 __all__ = ["check_gradients", "check_network", "assert_gradients_close", "batched_loss", "PrecisionWarning",
            "ComplexStepWarning", "LossFunctionError", "NetworkError", "GradientReport", "GradientRow", "SweepReport",
-           "DEFAULTS"]
+           "DEFAULTS", "SlowCheckWarning"]

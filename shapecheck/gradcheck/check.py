@@ -120,7 +120,8 @@ def batched_loss(batched: Callable[[Any], Any]) -> Callable:
 
 def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str = "full",
                     method: str = "central", eps: float | None = None, rtol: float | None = None,
-                    atol: float | None = None, samples: int | None = None, seed: int = 0) -> GradientReport:
+                    atol: float | None = None, samples: int | None = None, seed: int = 0,
+                    progress: bool | None = None) -> GradientReport:
     """Compare ``grads`` with finite differences of ``loss_fn`` around ``params``.
 
     ``params``: an array, a dict or list of arrays, or nested dicts/lists of them (perturbed in place
@@ -130,6 +131,9 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     localises the wrong entries of a failing tensor by group testing (``row.suspects``).
     ``method``: ``"central"``, ``"forward"``, ``"richardson"`` or ``"complex"`` (complex step; falls back
     to central with a ComplexStepWarning when the loss is not complex-safe).
+    ``progress``: a full check projected to take over 2 s draws a bar with the time left on stderr where a
+    person watches (a terminal, a notebook; None), never with False; one projected over 10 s also warns
+    (``SlowCheckWarning``) and names fast mode.
     """
     choose("mode", mode, MODES)
     choose("method", method, tuple(METHODS))
@@ -144,6 +148,9 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ParameterError(f"seed must be a non-negative int, got {seed!r}", name="seed", expected="int >= 0",
                              got=repr(seed))
+    if progress not in (None, True, False):
+        raise ParameterError(f"progress must be None (shown where a person watches), True or False, got "
+                             f"{progress!r}", name="progress", expected="None, True or False", got=repr(progress))
     found = float_leaves(params, "params")
     names, paths, arrays = [f[0] for f in found], [f[1] for f in found], [f[2] for f in found]
     analytic = _analytic_leaves(grads, params, names, arrays)
@@ -151,11 +158,11 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     notes: list[str] = []
     with checking():
         return _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps, rtol,
-                      atol, samples, seed)
+                      atol, samples, seed, progress)
 
 
 def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps, rtol, atol,
-           samples, seed) -> GradientReport:
+           samples, seed, progress=None) -> GradientReport:
     """The body of :func:`check_gradients`, its inputs checked; every array restored from ``saved`` at the end."""
     try:
         target, method, precision = _choose_target(loss_fn, params, paths, arrays, method, notes)
@@ -183,7 +190,7 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
                 entry_checks.append((t, name, array, grad, _indices(array.size, mode, samples, rng)))
         if entry_checks:
             checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
-                                 confirmations)
+                                 confirmations, progress)
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
         rows = [_unless_the_loss_is_not_finite(rows[t], base) for t in range(len(names))]
         evaluations = target.counter.calls

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from shapecheck.gradcheck.methods import METHODS, entry_errors, entry_estimates, entry_plan
+from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow
 
 
@@ -45,12 +46,19 @@ def error_estimate(method, losses, realised, base, eps) -> np.ndarray:
     return SAFETY * (rounding + truncation)
 
 
-def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmations=None) -> list[GradientRow]:
+def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmations=None,
+               progress=None) -> list[GradientRow]:
     """Entry checks of several tensors ``(t, name, array, grad, indices)`` with one request to the target
     (a batched target evaluates them all in one vectorised call). Narrow failures are re-measured at two
-    more step sizes before they count (see :func:`confirm`)."""
+    more step sizes before they count (see :func:`confirm`). ``progress``: None shows it where a person is
+    watching, False never (:mod:`shapecheck.gradcheck.progress`)."""
     requests = [(t, *entry_plan(method, np.asarray(indices), h)) for t, _, _, _, indices in tensors]
-    answers = target.entry_losses_many(requests)
+    target.progress = Progress(sum(len(flat) for _, flat, _ in requests), enabled=progress)
+    try:
+        answers = target.entry_losses_many(requests)
+    finally:
+        target.progress.finish()
+        target.progress = NO_PROGRESS
     # every tensor's entries judged in one pass (a tensor at a time costs ~60 small numpy calls each); only a
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
     losses = np.concatenate([np.asarray(losses) for losses, _ in answers])

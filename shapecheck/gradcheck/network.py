@@ -38,7 +38,7 @@ class NetworkError(ShapecheckError, TypeError):
 
 def check_network(net, X, Y, *, mode: str = "full", method: str = "central", eps: float | None = None,
                   rtol: float | None = None, atol: float | None = None, samples: int | None = None,
-                  seed: int = 0) -> GradientReport:
+                  seed: int = 0, progress: bool | None = None) -> GradientReport:
     """Check ``net.gradients(X, Y)`` against finite differences of ``net.loss(X, Y)``.
 
     ``net``: any object with ``params``, ``loss(X, Y)`` and ``gradients(X, Y)`` (see the module's table);
@@ -50,7 +50,7 @@ def check_network(net, X, Y, *, mode: str = "full", method: str = "central", eps
     ``names`` are the parameters' names as the report shows them) it is used for the single-entry moves.
 
     The options are those of :func:`shapecheck.check_gradients` (``mode``, ``method``, ``eps``, ``rtol``,
-    ``atol``, ``samples``, ``seed``); returns its ``GradientReport``. A gradient of the wrong shape is a
+    ``atol``, ``samples``, ``seed``, ``progress``); returns its ``GradientReport``. A gradient of the wrong shape is a
     ``shape`` row of the report. Raises :class:`NetworkError` when ``net`` is not such an object or its
     methods return the wrong kind of thing; parameters that are not float arrays raise ``DTypeError``.
     """
@@ -79,7 +79,7 @@ def check_network(net, X, Y, *, mode: str = "full", method: str = "central", eps
 
         loss_fn.single_entry_losses = single_entry_losses
     return check_gradients(loss_fn, params, grads, mode=mode, method=method, eps=eps, rtol=rtol, atol=atol,
-                           samples=samples, seed=seed)
+                           samples=samples, seed=seed, progress=progress)
 
 
 # -- what the object must offer -----------------------------------------------------------------------

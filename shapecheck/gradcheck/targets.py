@@ -14,6 +14,7 @@ import numpy as np
 
 from shapecheck._arrays import describe
 from shapecheck.gradcheck.buffers import buffer
+from shapecheck.gradcheck.progress import NO_PROGRESS, chunks
 from shapecheck.errors import ShapecheckError
 
 #: One perturbation: flat indices into the tensor and the amount added to each of those entries.
@@ -56,7 +57,10 @@ class Counter:
 
 
 class InPlaceTarget:
-    """Perturbs the given arrays in place and calls ``loss_fn(tree)``; the learner's own arrays, usually."""
+    """Perturbs the given arrays in place and calls ``loss_fn(tree)``; the learner's own arrays, usually.
+    Finished single-entry evaluations are reported to ``progress`` (see :mod:`shapecheck.gradcheck.progress`)."""
+
+    progress = NO_PROGRESS
 
     def __init__(self, counter: Counter, tree, arrays: Sequence[np.ndarray]):
         self.counter, self.tree, self.arrays = counter, tree, list(arrays)
@@ -113,17 +117,19 @@ class InPlaceTarget:
         realised = (moved - originals).astype(out.dtype)
         where, before, after = flat.tolist(), originals.tolist(), moved.tolist()
         loss_fn, scalar, counter = call.loss_fn, call.scalar, call       # the Counter's work, inlined
-        done = 0
+        done, progress = 0, self.progress
         try:
-            for j in range(len(where)):
-                i = where[j]
-                try:
-                    view[i] = after[j]
-                    done += 1
-                    value = loss_fn(tree)
-                    out[j] = value if type(value) is float else scalar(value)
-                finally:
-                    view[i] = before[j]
+            for start, stop in chunks(len(where)):
+                for j in range(start, stop):
+                    i = where[j]
+                    try:
+                        view[i] = after[j]
+                        done += 1
+                        value = loss_fn(tree)
+                        out[j] = value if type(value) is float else scalar(value)
+                    finally:
+                        view[i] = before[j]
+                progress.advance(stop - start)
         finally:
             counter.calls += done
         return out, realised
@@ -153,17 +159,30 @@ class EntryBatchTarget(InPlaceTarget):
         tensor = np.concatenate([np.full(len(flat), t) for t, flat, _ in requests])
         flat = np.concatenate([flat for _, flat, _ in requests])
         realised = np.concatenate([_realised(self.arrays[t], f, s) for t, f, s in requests])
-        values = np.asarray(self.entry_losses_fn(tensor, flat, realised), dtype=float)
-        if values.shape != flat.shape:
-            raise LossFunctionError(f"single_entry_losses must return {len(flat)} values, got {describe(values)}",
-                                    name="loss_fn", expected=flat.shape, got=values.shape)
-        self.counter.calls += len(flat)
+        # one call for all moves, unless there are so many that the check should show its progress
+        size = len(flat) if len(flat) <= 2 * ENTRY_BATCH else ENTRY_BATCH
+        values = np.concatenate([self._entry_batch(tensor[s:s + size], flat[s:s + size], realised[s:s + size])
+                                 for s in range(0, len(flat), size)] or [np.zeros(0)])
         out, start = [], 0
         for _, f, _ in requests:
             out.append((values[start:start + len(f)], realised[start:start + len(f)]))
             start += len(f)
         return out
 
+
+    def _entry_batch(self, tensor, flat, realised) -> np.ndarray:
+        values = np.asarray(self.entry_losses_fn(tensor, flat, realised), dtype=float)
+        if values.shape != flat.shape:
+            raise LossFunctionError(f"single_entry_losses must return {len(flat)} values, got {describe(values)}",
+                                    name="loss_fn", expected=flat.shape, got=values.shape)
+        self.counter.calls += len(flat)
+        self.progress.advance(len(flat))
+        return values
+
+
+#: moves per call of ``single_entry_losses`` when there are more than twice as many (a call of its own
+#: for each block lets the check show its progress)
+ENTRY_BATCH = 8192
 
 _EVERY_INDEX = {}
 
@@ -241,6 +260,7 @@ class BatchedTarget(InPlaceTarget):
                 f"the batched loss must return {len(stack)} values (one per perturbed copy), "
                 f"got {describe(values)}", name="loss_fn", expected=(len(stack),), got=values.shape)
         self.counter.calls += len(stack)
+        self.progress.advance(len(stack))
         return values
 
 

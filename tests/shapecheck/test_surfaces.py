@@ -149,3 +149,106 @@ def test_every_report_has_ok_verdict_summary_str_dict_and_html(tmp_path):
         page = report._repr_html_()
         assert page == report.to_html() and page.startswith("<div>") and page.endswith("</div>"), kind
         assert html.escape(report.summary) in page, kind
+
+
+# -- a long full check shows progress and names fast mode ------------------------------------------------
+
+class _Terminal:
+    """A stderr that says it is a terminal, and keeps what is written."""
+
+    def __init__(self, tty=True):
+        self.text, self.tty = "", tty
+
+    def write(self, text):
+        self.text += text
+
+    def flush(self):
+        pass
+
+    def isatty(self):
+        return self.tty
+
+
+def _slow_check(monkeypatch, stream, **options):
+    """A check of a (7, 5) tensor whose loss sleeps, with the thresholds lowered so that it counts as long."""
+    import time
+    import warnings
+
+    import numpy as np
+
+    from shapecheck.gradcheck import progress
+
+    monkeypatch.setattr(progress, "SETTLE_SECONDS", 0.01)
+    monkeypatch.setattr(progress, "BAR_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "WARN_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "_REDRAW_SECONDS", 0.0)
+    monkeypatch.setattr(sys, "stderr", stream)
+    W = np.arange(35.0).reshape(7, 5) / 10
+    before = W.copy()
+
+    def loss(p):
+        time.sleep(0.001)
+        return float(np.sum(np.sin(p["W"])))
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = shapecheck.check_gradients(loss, {"W": W}, {"W": np.cos(W)}, **options)
+    assert report.ok and np.array_equal(W, before)
+    return [w for w in caught if issubclass(w.category, progress.SlowCheckWarning)]
+
+
+def test_a_long_check_draws_a_bar_on_a_terminal_and_wipes_it(monkeypatch):
+    stream = _Terminal()
+    slow = _slow_check(monkeypatch, stream)
+    assert "checking gradients [" in stream.text and "/70 evaluations" in stream.text and "left" in stream.text
+    assert stream.text.endswith("\r" + " " * 79 + "\r")
+    assert len(slow) == 1 and 'mode="fast"' in str(slow[0].message) and "70 loss evaluations" in str(slow[0].message)
+    assert slow[0].filename == __file__          # the warning points at the user's call, not at shapecheck
+
+
+def test_no_bar_when_piped_or_turned_off(monkeypatch):
+    piped = _Terminal(tty=False)
+    assert len(_slow_check(monkeypatch, piped)) == 1 and piped.text == ""
+    off = _Terminal()
+    assert len(_slow_check(monkeypatch, off, progress=False)) == 1 and off.text == ""
+
+
+def test_a_quick_check_is_silent(capsys):
+    import warnings
+
+    import numpy as np
+
+    W = np.arange(35.0).reshape(7, 5) / 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert shapecheck.check_gradients(lambda p: float(np.sum(np.sin(p["W"]))), {"W": W}, {"W": np.cos(W)}).ok
+    assert capsys.readouterr().err == ""
+
+
+def test_progress_must_be_none_true_or_false():
+    import numpy as np
+
+    W = np.ones((7, 5))
+    with pytest.raises(shapecheck.ShapecheckError, match="progress must be None .* got 'yes'"):
+        shapecheck.check_gradients(lambda p: float(np.sum(p["W"])), {"W": W}, {"W": W}, progress="yes")
+
+
+def test_entry_batches_in_blocks_give_the_same_report(monkeypatch):
+    """A reference MLP with many moves is evaluated in blocks (so the bar can move): the same rows."""
+    import numpy as np
+
+    from shapecheck.gradcheck import targets
+
+    net = MLP([5, 4, 3, 2], activation="tanh")
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 5)), np.eye(2)[rng.integers(0, 2, 7)]
+    whole = shapecheck.check_network(net, X, Y)
+    monkeypatch.setattr(targets, "ENTRY_BATCH", 7)
+    blocks = shapecheck.check_network(net, X, Y)
+    assert whole.rows == blocks.rows and whole.evaluations == blocks.evaluations
+
+
+def test_duration_reads_naturally():
+    from shapecheck.gradcheck.progress import duration
+
+    assert [duration(s) for s in (4.2, 125, 3780)] == ["4 s", "2 min 5 s", "1 h 3 min"]
