@@ -23,9 +23,19 @@ from reference_nets.errors import (
     ShapeError,
 )
 
+__all__ = ["ConfigurationError", "DTypeError", "NonFiniteError", "ParameterError", "ShapeError", "ShapecheckError",
+           "InvalidArgumentError", "UntraceableError", "MissingDependencyError"]
+
 #: Base class of every error shapecheck and reference_nets raise on bad input (the same class object as
 #: ``reference_nets.errors.ReferenceNetsError``).
 ShapecheckError = ReferenceNetsError
+
+
+def interrupted(what: str) -> KeyboardInterrupt:
+    """What to raise ``from None`` when Ctrl-C reached ``what``, once every array it had moved is restored:
+    a plain KeyboardInterrupt (a subclass would not end an uncaught script with exit code 130), whose
+    message says so, without the internal frames it passed through."""
+    return KeyboardInterrupt(f"{what} interrupted; parameters restored")
 
 
 class InvalidArgumentError(ShapecheckError, TypeError):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import Sequence
 
 from shapecheck import __version__
@@ -50,14 +51,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line_warning(command: str):
+    """``showwarning`` for a command: ``shapecheck grad: SlowCheckWarning: ...`` (the source line of the
+    command's entry script means nothing to its user)."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        print(f"shapecheck {command}: {category.__name__}: {message}", file=sys.stderr)
+
+    return show
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (see :mod:`shapecheck.cli.common`)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        if args.command != "trace":        # trace shows the script's own warnings as Python would
+            with warnings.catch_warnings():
+                warnings.showwarning = _one_line_warning(args.command)
+                return COMMANDS[args.command].run(args, sys.stdout)
         return COMMANDS[args.command].run(args, sys.stdout)
     except ShapecheckError as exc:
         return common.report_error(args.command, exc, json_path=getattr(args, "json", None))
+    except KeyboardInterrupt:  # Ctrl-C: every array was put back on the way out; one line, as shells expect
+        restored = "" if args.command in ("demo", "plan") else "; parameters restored"
+        print(f"\nshapecheck {args.command}: interrupted{restored}", file=sys.stderr)
+        return common.EXIT_INTERRUPTED
     except BrokenPipeError:  # `shapecheck demo | head`: the reader left; stop quietly like other tools
         common.silence_stdout()
         return common.EXIT_OK

@@ -8,6 +8,7 @@ The exit codes mean the same in every command:
     2  EXIT_USAGE     the input could not be used: bad arguments, a missing file, a ShapecheckError
                       (one line on stderr, never a traceback); ``trace --strict`` when there are warnings
     3  EXIT_INTERNAL  ``trace``: the script succeeded but shapecheck could not trace all of it
+  130  EXIT_INTERRUPTED  Ctrl-C (one line on stderr; every array the command had moved is restored)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from shapecheck.tracing.faults import EXIT_INTERNAL as EXIT_INTERNAL  # 3: defin
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
 
 
 def exit_code(ok: bool) -> int:

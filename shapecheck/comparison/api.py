@@ -26,7 +26,7 @@ from shapecheck.comparison.learner import Learner
 from shapecheck.comparison.readings import readings
 from shapecheck.comparison.report import ComparisonReport
 from shapecheck.comparison.study import Study
-from shapecheck.errors import ConfigurationError, ShapecheckError, ShapeError
+from shapecheck.errors import ConfigurationError, ShapecheckError, ShapeError, interrupted
 
 
 def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, activation: str | None = None,
@@ -55,6 +55,8 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
         if not report.diagnoses[0].explained and step is not None and found[0].n > 1:
             report = _per_sample(learner, X, Y, found, study.declared) or report
         return report
+    except KeyboardInterrupt:           # the learner's arrays are restored below, before the user sees it
+        raise interrupted("compare") from None
     finally:
         learner.restore()
 

@@ -41,7 +41,7 @@ from shapecheck.gradcheck.targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
 )
 from shapecheck.gradcheck.tree import float_leaves, leaves
-from shapecheck.errors import ParameterError, ShapeError
+from shapecheck.errors import ParameterError, ShapeError, interrupted
 from shapecheck.gradcheck.report import GradientReport, GradientRow
 from shapecheck.gradcheck.sweep import DEFAULT_EPS_VALUES, SweepReport
 
@@ -157,8 +157,11 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     saved = [array.copy() for array in arrays]
     notes: list[str] = []
     with checking():
-        return _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps, rtol,
-                      atol, samples, seed, progress)
+        try:
+            return _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps,
+                          rtol, atol, samples, seed, progress)
+        except KeyboardInterrupt:       # _check has put every array back
+            raise interrupted("check_gradients") from None
 
 
 def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps, rtol, atol,

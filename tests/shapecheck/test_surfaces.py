@@ -252,3 +252,62 @@ def test_duration_reads_naturally():
     from shapecheck.gradcheck.progress import duration
 
     assert [duration(s) for s in (4.2, 125, 3780)] == ["4 s", "2 min 5 s", "1 h 3 min"]
+
+
+# -- Ctrl-C ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["full", "sample", "fast"])
+def test_ctrl_c_in_check_gradients_restores_the_parameters_and_says_so(mode):
+    import numpy as np
+
+    W = np.random.default_rng(0).normal(size=(7, 5))
+    before, calls = W.copy(), []
+
+    def loss(p):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return float(np.sum(np.sin(p["W"])))
+
+    with pytest.raises(KeyboardInterrupt, match="^check_gradients interrupted; parameters restored$") as caught:
+        shapecheck.check_gradients(loss, {"W": W}, {"W": np.cos(W)}, mode=mode)
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert type(caught.value) is KeyboardInterrupt          # an uncaught one still ends a script with 130
+    assert np.array_equal(W, before) and W.tobytes() == before.tobytes()
+
+
+def test_ctrl_c_in_compare_restores_the_learners_arrays():
+    import numpy as np
+
+    rng = np.random.default_rng(1)
+    params = {"W1": rng.normal(size=(5, 3)), "b1": np.zeros((1, 3)), "W2": rng.normal(size=(3, 2)),
+              "b2": np.zeros((1, 2))}
+    saved = {k: v.copy() for k, v in params.items()}
+
+    def step(X, Y):
+        params["W1"] -= 0.1            # moved, then Ctrl-C
+        raise KeyboardInterrupt
+
+    X, Y = rng.normal(size=(7, 5)), (rng.random((7, 2)) > 0.5).astype(float)
+    with pytest.raises(KeyboardInterrupt, match="^compare interrupted; parameters restored$"):
+        shapecheck.compare(X, Y, params=params, step=step, lr=0.1)
+    assert all(params[k].tobytes() == saved[k].tobytes() for k in params)
+
+
+def test_ctrl_c_on_the_command_line_is_one_line_and_exit_130():
+    import signal
+    import time
+
+    script = "import sys; from shapecheck.cli import main; sys.exit(main(sys.argv[1:]))"
+    done = subprocess.Popen([sys.executable, "-c", script, "grad", "--layers", "784,300,10", "-n", "64",
+                             "--method", "richardson"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(3.0)
+    done.send_signal(signal.SIGINT)
+    out, err = done.communicate(timeout=120)
+    if done.returncode == 0:
+        pytest.skip("the check finished before Ctrl-C arrived on this machine")
+    assert done.returncode == 130
+    lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip()]
+    assert lines[-1] == "shapecheck grad: interrupted; parameters restored"
+    assert "Traceback" not in err
