@@ -101,11 +101,12 @@ def choose(kind: str, name, choices: Sequence[str]) -> str:
 
 
 def positive(name: str, value, kind):
-    """``value`` as a positive ``kind`` (int or float), or a ConfigurationError showing it."""
+    """``value`` as a positive, finite ``kind`` (int or float), or a ConfigurationError showing it."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if kind is int:
         ok = ok and float(value).is_integer()
-    if not ok or not value > 0:
-        raise ConfigurationError(f"{name} must be a positive {kind.__name__}, got {value!r}", name=name,
+    if not ok or not value > 0 or not np.isfinite(float(value)):
+        what = "positive, finite float" if kind is float else f"positive {kind.__name__}"
+        raise ConfigurationError(f"{name} must be a {what}, got {value!r}", name=name,
                                  expected=f"positive {kind.__name__}", got=repr(value))
     return kind(value)

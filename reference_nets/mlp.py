@@ -22,7 +22,7 @@ from reference_nets.checks import as_float_array, choose, format_shape, positive
 from reference_nets.errors import ConfigurationError, ShapeError
 from reference_nets.layouts import get_layout
 from reference_nets.losses import get_loss, get_reduction, output_and_loss
-from reference_nets.params import param_shapes, validate_layer_sizes, validate_params
+from reference_nets.params import param_shapes, refuse_beyond_memory, validate_layer_sizes, validate_params
 from reference_nets.perturbed import checked_moves, single_entry_losses
 from reference_nets.plan import ShapePlan, shape_plan
 
@@ -72,6 +72,7 @@ class MLP:
                  loss: str | None = None, reduction: str | None = None, layout: str = "rows", bias: bool = True,
                  init: str = "xavier", seed: int | None = None):
         self.sizes = validate_layer_sizes(layer_sizes)
+        refuse_beyond_memory(self.sizes)
         self.layout = get_layout(layout)
         self.activation = hidden_activation(activation)
         output, loss = output_and_loss(output, loss, self.sizes[-1])

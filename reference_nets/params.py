@@ -34,6 +34,33 @@ def validate_layer_sizes(layer_sizes) -> tuple[int, ...]:
     return tuple(int(s) for s in sizes)
 
 
+def refuse_beyond_memory(layer_sizes) -> None:
+    """A network whose float64 parameters would need more than half this machine's memory is refused before
+    anything is allocated (``MLP([10**6, 10**6, 1])`` would ask for 8 TB)."""
+    sizes = validate_layer_sizes(layer_sizes)
+    needed = 8 * sum(a * b + b for a, b in zip(sizes, sizes[1:]))
+    allowed = _machine_memory() // 2
+    if needed > allowed:
+        raise ConfigurationError(f"layer_sizes {list(sizes)} need {_gib(needed)} GiB for their float64 "
+                                 f"parameters, more than half of this machine's memory ({2 * allowed / 2**30:,.1f} "
+                                 "GiB): use smaller layers", name="layer_sizes",
+                                 expected=f"parameters within {allowed / 2**30:,.1f} GiB", got=list(sizes))
+
+
+def _gib(count: int) -> str:
+    return f"{count / 2**30:,.1f}" if count < 2**50 else f"{count / 2**30:.1e}"
+
+
+def _machine_memory() -> int:
+    """Bytes of physical memory (1 TiB when the system does not say)."""
+    import os
+
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return 2**40
+
+
 def param_shapes(layer_sizes, layout="rows", *, bias: bool = True) -> dict[str, tuple[int, int]]:
     """Every parameter's shape, e.g. rows ``[2, 4, 1]``: W1 (2, 4), b1 (1, 4), W2 (4, 1), b2 (1, 1)."""
     sizes = validate_layer_sizes(layer_sizes)

@@ -45,6 +45,13 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     if reduction is not None and reduction not in ("mean", "sum"):
         raise ConfigurationError(f"reduction must be 'mean' or 'sum', got {reduction!r}", name="reduction",
                                  expected=["mean", "sum"], got=reduction)
+    if reg is not None and (isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating))
+                            or not np.isfinite(reg) or reg < 0):
+        raise ConfigurationError(f"reg must be a non-negative, finite number (the L2 coefficient), got {reg!r}",
+                                 name="reg", expected="reg >= 0", got=repr(reg))
+    if bias not in (None, True, False):
+        raise ConfigurationError(f"bias must be None (read from the shapes), True or False, got {bias!r}",
+                                 name="bias", expected="None, True or False", got=repr(bias))
     X, Y = _data("X", X), _data("Y", Y)
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:

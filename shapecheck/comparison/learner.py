@@ -75,8 +75,9 @@ class Learner:
     # -- the learning rate -----------------------------------------------------------------------------
     def _find_lr(self) -> None:
         lr = self.lr
-        if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0):
-            raise ConfigurationError(f"lr must be a positive number, got {lr!r}", name="lr", expected="lr > 0",
+        if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0
+                               or not np.isfinite(lr)):
+            raise ConfigurationError(f"lr must be a positive, finite number, got {lr!r}", name="lr", expected="lr > 0",
                                      got=repr(lr))
         if lr is None:
             for name in LR_NAMES:

@@ -421,8 +421,9 @@ def _indices(size, mode, samples, rng) -> np.ndarray:
 
 
 def _positive_float(name, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0:
-        raise ParameterError(f"{name} must be a positive number, got {value!r}", name=name,
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0 \
+            or not np.isfinite(float(value)):
+        raise ParameterError(f"{name} must be a positive, finite number, got {value!r}", name=name,
                              expected="positive float", got=repr(value))
     return float(value)
 

@@ -153,6 +153,8 @@ class TraceReport(Report):
             return f"{head}; FAILED at {self.error['file']}:{self.error['line']} ({self.error['kind']})"
         if self.warnings:
             return f"{head}; {len(self.warnings)} warning(s)"
+        if self.exit_code != 0 and not self.sites:
+            return f"{head}; the script stopped before any array operation ran"
         return f"{head}; no shape problems found"
 
     def _html_body(self) -> str:

@@ -51,7 +51,7 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
     if not isinstance(path, (str, os.PathLike)):
         raise InvalidArgumentError(f"path must be a file path, got {path!r}", name="path",
                                    expected="a .py file path", got=repr(path))
-    if isinstance(argv, (str, bytes)) or not all(isinstance(a, (str, int, float)) for a in argv):
+    if not isinstance(argv, (list, tuple)) or not all(isinstance(a, (str, int, float)) for a in argv):
         raise InvalidArgumentError(f"argv must be a list of strings, got {argv!r}", name="argv",
                                    expected="list of str", got=repr(argv))
     path = os.path.abspath(path)
@@ -59,10 +59,13 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
         what = "is a directory, not a script" if os.path.isdir(path) else "does not exist"
         raise ScriptNotFoundError(f"no such script: {path} {what}", name="script",
                                   expected="an existing .py file", got=path)
-    with tokenize.open(path) as handle:
-        source = handle.read()
     tracer = Tracer()
     base_dir = os.path.dirname(path)
+    try:
+        source = _read_source(path)
+    except SyntaxError as exc:          # not UTF-8 and no coding cookie, or bytes no codec reads
+        stderr.write(f"  File \"{path}\"\n{type(exc).__name__}: {exc.msg}\n")
+        return replace(build_report(tracer, 1, base_dir), error_text="")
     try:
         code = compile(instrument(source, path, tracer.registry), path, "exec")
     except SyntaxError as exc:
@@ -74,6 +77,19 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
         exit_code, raised = _run(lambda: exec(code, main.__dict__), stderr)
     hook.forget()
     return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
+
+
+def _read_source(path: str) -> str:
+    """The script's text, decoded as Python would (PEP 263); a SyntaxError, as from python, when it cannot be."""
+    try:
+        with tokenize.open(path) as handle:
+            return handle.read()
+    except SyntaxError as exc:
+        raise SyntaxError(f"{exc.msg} (the file is not UTF-8 text: save it as UTF-8, or declare its encoding on "
+                          "line 1 or 2, e.g. # -*- coding: latin-1 -*-)") from None
+    except UnicodeDecodeError as exc:
+        raise SyntaxError(f"byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start} cannot be decoded "
+                          f"as {exc.encoding}: save the file as UTF-8 text") from None
 
 
 def trace_function_target(target: str, args=(), *, show_all: bool = False, stderr=None) -> TraceReport:

@@ -108,7 +108,7 @@ def test_data_errors_show_given_and_expected():
         net.gradients(X_nan, Y)
     with pytest.raises(ShapecheckError, match=r"Y holds class label 4, but the network has t=4 classes \(labels 0..3\)"):
         MLP([5, 3, 4], activation="tanh", output="softmax", loss="softmax-cross-entropy").loss(X, np.arange(7))
-    with pytest.raises(ConfigurationError, match="lr must be a positive float, got -1"):
+    with pytest.raises(ConfigurationError, match="lr must be a positive, finite float, got -1"):
         net.fit(X, Y, epochs=1, lr=-1)
 
 
