@@ -68,7 +68,8 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     a = np.concatenate([grad.reshape(-1)[np.asarray(indices)] for _, _, _, grad, indices in tensors])
     limit = thresholds(a, numeric, rtol, atol, error)
     gap = np.abs(a - numeric)
-    troubled = ~(gap <= limit)                     # over the threshold, or NaN
+    # over the threshold, NaN, or infinite (an infinite analytic entry makes its own threshold infinite)
+    troubled = ~(gap <= limit) | ~np.isfinite(a) | ~np.isfinite(numeric)
     needed = detectable(a, numeric, forward, backward, limit, rtol, atol)
     rel_err = relative_errors(gap, a, numeric, rtol, atol)
     rows, start = [], 0
@@ -105,6 +106,10 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
     kinks = kinked(a, forward, backward, rtol, atol)       # what the first estimate's slopes show ...
     kinks[picked] = seen_kink                              # ... unless re-measured
     row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol, error, noise, kinks)
+    if row.status == "FAIL" and not np.any(numeric) and np.any(a):
+        return _with_detail(row, f"the loss did not change when any entry of {name} moved: does loss_fn read the "
+                                 "parameters you passed? (it must compute from them, or from arrays they share "
+                                 "memory with, not from copies)")
     if row.status == "FAIL" and len(indices) == array.size:
         detail = whole_tensor_pattern(grad, numeric.reshape(array.shape), rtol, atol)
         if detail:

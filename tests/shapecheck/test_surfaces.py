@@ -311,3 +311,14 @@ def test_ctrl_c_on_the_command_line_is_one_line_and_exit_130():
     lines = [line for line in err.replace("\r", "\n").splitlines() if line.strip()]
     assert lines[-1] == "shapecheck grad: interrupted; parameters restored"
     assert "Traceback" not in err
+
+
+def test_a_loss_that_ignores_its_parameters_is_told_so():
+    import numpy as np
+
+    W = np.arange(35.0).reshape(7, 5) / 10
+    copy = W.copy()                                  # the loss reads a copy: moving W changes nothing
+    report = shapecheck.check_gradients(lambda p: float(np.sum(np.sin(copy))), {"W": W}, {"W": np.cos(W)})
+    assert not report.ok
+    assert "the loss did not change when any entry of W moved: does loss_fn read the parameters you passed?" \
+        in report.summary
