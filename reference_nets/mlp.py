@@ -101,10 +101,19 @@ class MLP:
     def from_params(cls, params: Mapping, *, layout: str = "rows", **options) -> "MLP":
         """A network built around existing weights; layer sizes are read from the W's shapes."""
         layout_obj = get_layout(layout)
+        if not isinstance(params, Mapping):
+            raise ConfigurationError(f"from_params needs a dict of arrays {{'W1': ..., 'b1': ..., 'W2': ...}}, got "
+                                     f"{type(params).__name__} {params!r:.60}", name="params",
+                                     expected="dict of W1, b1, ...", got=type(params).__name__)
         weights = [params[k] for k in sorted((k for k in params if str(k).startswith("W")), key=lambda k: int(k[1:]))]
         if not weights:
             raise ConfigurationError("params has no W1, W2, ... arrays", name="params", expected="W1, ...",
                                      got=list(params))
+        for k, W in zip(range(1, len(weights) + 1), weights):
+            shape = np.shape(W)
+            if len(shape) != 2 or 0 in shape:
+                raise ConfigurationError(f"W{k} must be a 2-d array with no empty axis, got shape {shape}",
+                                         name=f"W{k}", expected="2-d, non-empty", got=shape)
         sizes = [layout_obj.weight_as_in_out(np.asarray(weights[0])).shape[0]]
         sizes += [layout_obj.weight_as_in_out(np.asarray(W)).shape[1] for W in weights]
         bias = any(str(k).startswith("b") for k in params)

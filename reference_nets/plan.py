@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 from reference_nets.activations import OUTPUT_ACTIVATIONS, hidden_activation, output_activation
 from reference_nets.checks import choose, format_shape, positive
 from reference_nets.layouts import get_layout, size_symbols
-from reference_nets.losses import get_loss, get_reduction, output_and_loss, refuse_single_softmax
+from reference_nets.errors import ConfigurationError
+from reference_nets.losses import REDUCTIONS, get_loss, get_reduction, output_and_loss, refuse_single_softmax
 from reference_nets.params import validate_layer_sizes
 
 
@@ -93,6 +94,11 @@ def shape_plan(layer_sizes, *, layout: str = "rows", batch_size: int | None = No
     """
     sizes = validate_layer_sizes(layer_sizes)
     lay = get_layout(layout)
+    if not isinstance(bias, bool):
+        raise ConfigurationError(f"bias must be True or False, got {bias!r}", name="bias", expected="bool",
+                                 got=repr(bias))
+    if reduction is not None:
+        choose("reduction", reduction, REDUCTIONS)
     if batch_size is not None:
         batch_size = positive("batch_size", batch_size, int)
     f = hidden_activation(activation).name if activation is not None else "f"
