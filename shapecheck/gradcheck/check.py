@@ -348,6 +348,13 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
     """The analytic gradient of every tensor as float64, or a string saying why it cannot be compared."""
     if callable(grads):
         grads = grads(params)
+        if grads is None:
+            raise ShapeError(f"grads(params) returned None; it must return the gradients in the structure of params "
+                             f"({', '.join(names)}): is a return statement missing?", name="grads",
+                             expected=names, got=None)
+    if grads is None:
+        raise ShapeError(f"grads is None; give the gradients in the structure of params ({', '.join(names)}), or a "
+                         "function grads(params) returning them", name="grads", expected=names, got=None)
     found = dict(leaves(grads))
     extra = [name for name in found if name not in names]
     if extra:
