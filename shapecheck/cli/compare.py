@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from shapecheck.cli.colour import painted
 from shapecheck.cli.common import add_json_option, exit_code, write_json
 
 NAME = "compare"
@@ -26,7 +27,7 @@ def run(args, out: TextIO) -> int:
     from shapecheck.comparison.factory import load_factory
 
     report = compare(**load_factory(args.target))
-    print(report, file=out)
+    print(painted(report, out), file=out)
     if args.json:
         write_json(args.json, report.to_dict())
     return exit_code(report.ok)

@@ -7,6 +7,7 @@ from typing import TextIO
 
 import numpy as np
 
+from shapecheck.cli.colour import painted
 from shapecheck.cli.common import (
     add_json_option,
     exit_code,
@@ -69,7 +70,7 @@ def run(args, out: TextIO) -> int:
         report = check_gradients(lambda _p: net.loss(X, Y), net.params, grads, **options)
     else:
         report = check_network(net, X, Y, **options)
-    print(report, file=out)
+    print(painted(report, out), file=out)
     if args.json:
         write_json(args.json, report.to_dict())
     return exit_code(report.ok)

@@ -11,6 +11,7 @@ import os
 import sys
 from typing import TextIO
 
+from shapecheck.cli.colour import painted
 from shapecheck.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report_error, write_json
 from shapecheck.errors import ShapecheckError
 
@@ -64,7 +65,7 @@ def run(args, out: TextIO) -> int:
     if misplaced:
         report = report.with_note(misplaced)
     out.flush()
-    print(report.render(show_all=args.all), file=sys.stderr)
+    print(painted(report, sys.stderr, report.render(show_all=args.all)), file=sys.stderr)
     if args.json:
         write_json(args.json, report.to_dict())
     if report.exit_code == EXIT_OK and report.internal_errors:

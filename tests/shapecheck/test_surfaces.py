@@ -322,3 +322,69 @@ def test_a_loss_that_ignores_its_parameters_is_told_so():
     assert not report.ok
     assert "the loss did not change when any entry of W moved: does loss_fn read the parameters you passed?" \
         in report.summary
+
+
+# -- colour on a terminal only ---------------------------------------------------------------------------
+
+def test_colour_on_a_terminal_paints_the_verdict_and_the_failing_rows(monkeypatch):
+    import numpy as np
+
+    from shapecheck.cli.colour import GREEN, RED, RESET, YELLOW, painted
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    W = np.arange(15.0).reshape(5, 3) / 10
+    wrong = np.cos(W)
+    wrong[1, 2] += 0.5
+    good = shapecheck.check_gradients(lambda p: float(np.sum(np.sin(p["W"]))), {"W": W}, {"W": np.cos(W)})
+    bad = shapecheck.check_gradients(lambda p: float(np.sum(np.sin(p["W"]))), {"W": W}, {"W": wrong})
+    terminal = _Terminal()
+    assert painted(good, terminal).startswith(GREEN + good.summary + RESET)
+    text = painted(bad, terminal)
+    assert text.startswith(RED + bad.summary + RESET)
+    assert any(line.startswith(RED + "W ") and " FAIL " in line for line in text.splitlines())
+    # the same text, escape codes taken out
+    assert text.replace(RED, "").replace(GREEN, "").replace(YELLOW, "").replace(RESET, "") == str(bad)
+
+
+@pytest.mark.parametrize("setting", ["NO_COLOR", "dumb", "pipe"])
+def test_no_colour_when_asked_or_piped(monkeypatch, setting):
+    import numpy as np
+
+    from shapecheck.cli.colour import painted
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    if setting == "NO_COLOR":
+        monkeypatch.setenv("NO_COLOR", "1")
+    if setting == "dumb":
+        monkeypatch.setenv("TERM", "dumb")
+    stream = _Terminal(tty=setting != "pipe")
+    W = np.ones((5, 3))
+    report = shapecheck.check_gradients(lambda p: float(np.sum(p["W"])), {"W": W}, {"W": W})
+    assert painted(report, stream) == str(report)
+
+
+def test_the_command_line_colours_only_a_terminal():
+    """Through a real pseudo-terminal: escape codes; through a pipe: none."""
+    import os
+    import pty
+
+    argv = [sys.executable, "-m", "shapecheck", "grad", "--layers", "4,5,3", "--plant", "W1[2,3]"]
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
+    piped = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+    assert piped.returncode == 1 and "\033[" not in piped.stdout
+    leader, follower = pty.openpty()
+    done = subprocess.run(argv, stdout=follower, stderr=subprocess.PIPE, env=env, timeout=120)
+    os.close(follower)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(leader)
+    assert done.returncode == 1 and b"\033[31mgradients WRONG" in seen
