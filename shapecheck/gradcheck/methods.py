@@ -30,6 +30,7 @@ Every method also says how far its estimate may be off, from the losses it alrea
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -173,6 +174,20 @@ class ComplexStep:
         return 0.0
 
 
+#: numpy's warnings about inf - inf or x / 0 in shapecheck's own arithmetic on a non-finite loss: the report
+#: says what is not finite, where (``nan`` rows), so the warnings would only repeat it from our lines
+def _QUIET(function):
+    """``function`` run under a fresh ``np.errstate`` that ignores those warnings (a fresh one per call: one
+    instance entered twice, as nested checks would, is an error in numpy 2 and loses the caller's state in 1)."""
+
+    @functools.wraps(function)
+    def quiet(*args, **kwargs):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return function(*args, **kwargs)
+
+    return quiet
+
+
 def _extrapolation_error(coarse, fine):
     """The truncation left in ``(4 fine - coarse) / 3`` (see the module's docstring)."""
     cancelled = np.abs(np.asarray(fine) - np.asarray(coarse))
@@ -193,6 +208,7 @@ def entry_plan(method, indices: np.ndarray, h: float) -> tuple[np.ndarray, np.nd
     return np.repeat(indices, len(steps)), np.broadcast_to(steps, (len(indices), len(steps))).reshape(-1)
 
 
+@_QUIET
 def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, base: float):
     """Numeric derivative and one-sided slopes (NaN where the method has none) for single-entry moves."""
     L = losses.reshape(-1, method.calls)
@@ -200,6 +216,7 @@ def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, 
     return method.estimate_entries(L, r, base)
 
 
+@_QUIET
 def entry_errors(method, losses: np.ndarray, realised: np.ndarray, base: float, eps: float):
     """For each single-entry estimate, the rounding it carries (eps: the precision the loss was evaluated
     in) and the truncation it carries."""

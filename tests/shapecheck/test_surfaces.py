@@ -388,3 +388,23 @@ def test_the_command_line_colours_only_a_terminal():
         seen += chunk
     os.close(leader)
     assert done.returncode == 1 and b"\033[31mgradients WRONG" in seen
+
+
+# -- a loss that turns infinite when an entry moves -------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["full", "sample"])
+def test_an_infinite_loss_names_the_entry_and_leaks_no_numpy_warning(mode):
+    """The test run turns every warning into an error (pyproject), so a RuntimeWarning from shapecheck's own
+    arithmetic on inf - inf would fail here; the user's own np.errstate is left as it was."""
+    import numpy as np
+
+    W = np.array([[0.5, 1.0, -1.0], [0.2, 0.3, 0.1]])
+
+    def loss(p):                      # finite where it is, infinite once W[0, 1] grows past 1
+        return float(np.sum(np.where(p["W"] > 1.0 + 1e-7, np.inf, p["W"] ** 2)))
+
+    before = np.geterr()
+    report = shapecheck.check_gradients(loss, {"W": W}, {"W": 2 * W}, mode=mode, samples=6)
+    assert np.geterr() == before
+    assert report["W"].status == "nan" and report["W"].worst_index == (0, 1)
+    assert "the loss (so the numeric gradient) is not finite at W[0, 1]" in report.summary
