@@ -27,26 +27,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import fresh_bench  # noqa: E402  (imports no numpy)
 
 
 def _threads_from_argv(argv) -> None:
-    """BLAS threads must be set before numpy is imported (as fresh_bench.py sets them for every process)."""
-    threads = "1"
-    if "--threads" in argv:
-        threads = argv[argv.index("--threads") + 1]
-    for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ[name] = threads
+    """BLAS threads must be set before numpy is imported: the variables fresh_bench.py sets in every process."""
+    threads = int(argv[argv.index("--threads") + 1]) if "--threads" in argv else 1
+    os.environ.update(fresh_bench.environment(threads))
 
 
 _threads_from_argv(sys.argv)
 
 import numpy as np  # noqa: E402
-from pathlib import Path  # noqa: E402
 from tabulate import tabulate  # noqa: E402
-
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))
 
 import gradcheck_bench as g  # noqa: E402
 from harness import interleave, pairwise_ratio  # noqa: E402

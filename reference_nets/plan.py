@@ -103,8 +103,9 @@ def shape_plan(layer_sizes, *, layout: str = "rows", batch_size: int | None = No
         batch_size = positive("batch_size", batch_size, int)
     f = hidden_activation(activation).name if activation is not None else "f"
     if loss is not None:
-        output, loss = output_and_loss(output, loss, sizes[-1])
-    refuse_single_softmax(output, sizes[-1])
+        output, loss = output_and_loss(output, loss, sizes[-1])      # refuses a softmax over one output
+    else:
+        refuse_single_softmax(output, sizes[-1])
     g = choose("output activation", output, OUTPUT_ACTIVATIONS) if output is not None else "g"
     loss_obj = get_loss(loss, g) if loss is not None else None
     mean = (get_reduction(reduction, loss_obj) if loss_obj else (reduction or "mean")) == "mean"

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck.gradcheck.methods import _QUIET as QUIET
-from shapecheck.gradcheck.methods import METHODS, entry_errors, entry_estimates, entry_plan
+from shapecheck.gradcheck.methods import METHODS, entry_errors, entry_estimates, entry_plan, quiet_numerics
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow
 
@@ -63,7 +62,7 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     return _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations)
 
 
-@QUIET
+@quiet_numerics
 def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations) -> list[GradientRow]:
     """The rows of :func:`check_many` from the target's answers."""
     # every tensor's entries judged in one pass (a tensor at a time costs ~60 small numpy calls each); only a
@@ -124,14 +123,14 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
     return row
 
 
-@QUIET
+@quiet_numerics
 def relative_errors(gap, a, n, rtol, atol) -> np.ndarray:
     """``|a - n|`` (given as ``gap``) relative to the larger of the two values, or to ``atol / rtol`` for
     vanishing ones: what a row reports as each entry's relative error."""
     return gap / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
 
 
-@QUIET
+@quiet_numerics
 def thresholds(a, n, rtol, atol, error) -> np.ndarray:
     """The discrepancy each entry may show and still be right: the user's ``rtol`` (relative to the larger
     of the two values, ``atol`` for vanishing ones) or the error its estimate may carry (:func:`error_estimate`)."""
@@ -192,7 +191,7 @@ def confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, 
     return noise, picked, at_kink
 
 
-@QUIET
+@quiet_numerics
 def judge(name, shape, indices, a, n, forward, backward, rtol, atol, error=None, noise=None,
           kinks=None) -> GradientRow:
     """Per-entry analytic ``a`` and numeric ``n`` become a row: nan, FAIL, kink, noisy or ok.
@@ -246,7 +245,7 @@ def judge(name, shape, indices, a, n, forward, backward, rtol, atol, error=None,
     return row("kink", pick, detail="one-sided differences disagree (a kink such as ReLU at 0)")
 
 
-@QUIET
+@quiet_numerics
 def detectable(a, n, forward, backward, limit, rtol, atol) -> np.ndarray:
     """The relative error (to the entry's own size) that an error in each entry would need to be caught:
     its threshold, plus the discrepancy the entry already shows, plus, where the one-sided slopes disagree
@@ -257,7 +256,7 @@ def detectable(a, n, forward, backward, limit, rtol, atol) -> np.ndarray:
     return (limit + np.abs(a - n) + band) / own / (1 - min(rtol, 0.5))
 
 
-@QUIET
+@quiet_numerics
 def power_of(needed: np.ndarray, a: np.ndarray) -> float:
     """The stated power: the largest relative error needed (:func:`detectable`) over the entries of median
     size or more (errors in smaller entries are judged by ``atol``). NaN when there is no such entry."""
@@ -271,7 +270,7 @@ def power_of(needed: np.ndarray, a: np.ndarray) -> float:
     return float(np.max(needed[upper]))
 
 
-@QUIET
+@quiet_numerics
 def kink_band(forward, backward, rtol, atol):
     """Where the one-sided slopes differ clearly (by over ten times the tolerance), as at a kink: the band
     ``[low - margin, high + margin]`` between them, as ``(low, high, margin, kink_like)``. Each slope is
@@ -289,7 +288,7 @@ def kinked(a, forward, backward, rtol, atol) -> np.ndarray:
     return kink_like & (a >= low - margin) & (a <= high + margin)
 
 
-@QUIET
+@quiet_numerics
 def way_out_of_kink(a, forward, backward, rtol, atol) -> np.ndarray:
     """How far ``a`` must move to leave the kink's band (an error inside it passes for the kink); 0 where
     the slopes show no kink."""
@@ -297,7 +296,7 @@ def way_out_of_kink(a, forward, backward, rtol, atol) -> np.ndarray:
     return np.where(kink_like, np.maximum(np.abs(a - low), np.abs(high - a)) + margin, 0.0)
 
 
-@QUIET
+@quiet_numerics
 def whole_tensor_pattern(analytic: np.ndarray, numeric: np.ndarray, rtol, atol) -> str:
     """Name a pattern that explains every entry at once: a constant factor or a transpose."""
     scale = float(np.vdot(analytic, numeric) / max(np.vdot(numeric, numeric), 1e-300))

@@ -176,7 +176,7 @@ class ComplexStep:
 
 #: numpy's warnings about inf - inf or x / 0 in shapecheck's own arithmetic on a non-finite loss: the report
 #: says what is not finite, where (``nan`` rows), so the warnings would only repeat it from our lines
-def _QUIET(function):
+def quiet_numerics(function):
     """``function`` run under a fresh ``np.errstate`` that ignores those warnings (a fresh one per call: one
     instance entered twice, as nested checks would, is an error in numpy 2 and loses the caller's state in 1)."""
 
@@ -208,7 +208,7 @@ def entry_plan(method, indices: np.ndarray, h: float) -> tuple[np.ndarray, np.nd
     return np.repeat(indices, len(steps)), np.broadcast_to(steps, (len(indices), len(steps))).reshape(-1)
 
 
-@_QUIET
+@quiet_numerics
 def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, base: float):
     """Numeric derivative and one-sided slopes (NaN where the method has none) for single-entry moves."""
     L = losses.reshape(-1, method.calls)
@@ -216,7 +216,7 @@ def entry_estimates(method, losses: np.ndarray, realised: np.ndarray, h: float, 
     return method.estimate_entries(L, r, base)
 
 
-@_QUIET
+@quiet_numerics
 def entry_errors(method, losses: np.ndarray, realised: np.ndarray, base: float, eps: float):
     """For each single-entry estimate, the rounding it carries (eps: the precision the loss was evaluated
     in) and the truncation it carries."""

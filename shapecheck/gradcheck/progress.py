@@ -64,7 +64,7 @@ class Progress:
         self.enabled = _watched(self.stream) if enabled is None else bool(enabled)
         self.clock = clock
         self.started = clock()
-        self.judged = self.warned = self.drawing = False
+        self.judged = self.drawing = False
         self.last_draw = 0.0
 
     def advance(self, evaluations: int) -> None:
@@ -92,7 +92,6 @@ class Progress:
     def _judge(self, elapsed: float) -> None:
         total_time = self.projected(elapsed)
         if total_time > WARN_SECONDS:
-            self.warned = True
             warnings.warn(slow_check_message(self.total, total_time), SlowCheckWarning,
                           stacklevel=_stack_level_outside_shapecheck())
         if total_time > BAR_SECONDS and self.enabled:
