@@ -39,7 +39,7 @@ def refuse_beyond_memory(layer_sizes) -> None:
     anything is allocated (``MLP([10**6, 10**6, 1])`` would ask for 8 TB)."""
     sizes = validate_layer_sizes(layer_sizes)
     needed = 8 * sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-    allowed = _machine_memory() // 2
+    allowed = machine_memory() // 2
     if needed > allowed:
         raise ConfigurationError(f"layer_sizes {list(sizes)} need {_gib(needed)} GiB for their float64 "
                                  f"parameters, more than half of this machine's memory ({2 * allowed / 2**30:,.1f} "
@@ -51,7 +51,7 @@ def _gib(count: int) -> str:
     return f"{count / 2**30:,.1f}" if count < 2**50 else f"{count / 2**30:.1e}"
 
 
-def _machine_memory() -> int:
+def machine_memory() -> int:
     """Bytes of physical memory (1 TiB when the system does not say)."""
     import os
 

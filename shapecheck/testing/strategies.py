@@ -2,8 +2,9 @@
 
 Every architecture from :func:`layer_sizes` has pairwise-distinct sizes (the batch size drawn alongside
 included, when ``distinct=True``), so that a transposed weight or a wrongly oriented bias cannot pass a
-test by coincidence. Arguments are keyword-only and validated up front; a bad value raises
-``shapecheck.ConfigurationError`` showing it.
+test by coincidence. Arguments are keyword-only and validated up front, and so is an :class:`MLPSpec` built
+by hand; a bad value raises ``shapecheck.ConfigurationError`` showing it. Sizes whose parameters or batch
+would not fit in half the machine's memory are refused before anything is drawn.
 
     from hypothesis import given
     from shapecheck import strategies as sst
@@ -21,8 +22,10 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from reference_nets.activations import HIDDEN_ACTIVATIONS, KINKED
+from reference_nets.checks import choose
 from reference_nets.layouts import LAYOUTS, get_layout
-from reference_nets.params import param_shapes
+from reference_nets.losses import get_loss, refuse_single_softmax
+from reference_nets.params import machine_memory, param_shapes, refuse_beyond_memory, validate_layer_sizes
 from shapecheck.errors import ConfigurationError
 
 #: (output activation, loss) pairs that are valid together.
@@ -43,6 +46,21 @@ class MLPSpec:
     layout: str
     bias: bool = True
 
+    def __post_init__(self):
+        """A spec built by hand is checked as :func:`mlp_specs` would have built it, and refused when its
+        parameters or its batch would not fit in memory."""
+        object.__setattr__(self, "sizes", validate_layer_sizes(self.sizes))
+        _check_int("n", self.n, 1)
+        choose("activation", self.activation, HIDDEN_ACTIVATIONS)
+        choose("layout", self.layout, LAYOUTS)
+        get_loss(self.loss, self.output)           # an unknown name or a loss that needs another output
+        refuse_single_softmax(self.output, self.sizes[-1])
+        if not isinstance(self.bias, bool):
+            raise ConfigurationError(f"bias={self.bias!r} must be True or False", name="bias", expected="bool",
+                                     got=self.bias)
+        refuse_beyond_memory(self.sizes)
+        _refuse_batch_beyond_memory(self.sizes, self.n)
+
     def options(self) -> dict:
         """The keyword arguments of ``reference_nets.MLP`` (and of ``shapecheck.compare``) for this spec."""
         return dict(activation=self.activation, output=self.output, loss=self.loss, layout=self.layout,
@@ -58,6 +76,18 @@ def _check_int(name, value, low):
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ConfigurationError(f"{name}={value!r} must be an int >= {low}", name=name, expected=f"int >= {low}",
                                  got=value)
+
+
+def _refuse_batch_beyond_memory(sizes, n) -> None:
+    """A batch ``X (n, d)`` with its targets ``(n, t)`` that would need more than half the memory is refused."""
+    needed = 8 * n * (sizes[0] + sizes[-1])
+    allowed = machine_memory() // 2
+    if needed > allowed:
+        raise ConfigurationError(
+            f"a batch of n={n} samples of d={sizes[0]} inputs and t={sizes[-1]} targets needs "
+            f"{needed / 2**30:,.1f} GiB of float64, more than half of this machine's memory "
+            f"({2 * allowed / 2**30:,.1f} GiB): use fewer samples or inputs", name="n",
+            expected=f"a batch within {allowed / 2**30:,.1f} GiB", got=n)
 
 
 def _check_order(low_name, low, high_name, high):
@@ -107,9 +137,10 @@ def mlp_specs(*, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, m
               distinct: bool = True, activations=HIDDEN_ACTIVATIONS, layouts=LAYOUTS, output_loss=OUTPUT_LOSS):
     """An :class:`MLPSpec`: architecture + activation + output + loss + layout, only valid combinations."""
     for name, values, allowed in (("activations", activations, HIDDEN_ACTIVATIONS), ("layouts", layouts, LAYOUTS)):
-        if isinstance(values, str):
-            raise ConfigurationError(f"{name}={values!r} must be a list, e.g. [{values!r}]", name=name,
-                                     expected="list of names", got=values)
+        if not isinstance(values, (list, tuple)):
+            example = values if isinstance(values, str) else allowed[0]
+            raise ConfigurationError(f"{name}={values!r} must be a list of names, e.g. [{example!r}]; choose "
+                                     f"from {', '.join(allowed)}", name=name, expected="list of names", got=values)
         unknown = [v for v in values if v not in allowed]
         if not values or unknown:
             raise ConfigurationError(f"{name}={list(values)!r}: choose from {', '.join(allowed)}", name=name,
@@ -123,9 +154,7 @@ def mlp_specs(*, min_hidden: int = 1, max_hidden: int = 2, min_width: int = 1, m
 
 
 def _check_output_loss(output_loss) -> None:
-    from reference_nets.losses import get_loss
-
-    pairs = list(output_loss) if not isinstance(output_loss, str) else None
+    pairs = list(output_loss) if isinstance(output_loss, (list, tuple)) else None
     if not pairs or not all(isinstance(p, (tuple, list)) and len(p) == 2 for p in pairs):
         raise ConfigurationError(f"output_loss must be a list of (output, loss) pairs, got {output_loss!r}; e.g. "
                                  "[('identity', 'mse')]", name="output_loss", expected="[(output, loss), ...]",
@@ -148,10 +177,12 @@ def batches(spec: MLPSpec, *, min_samples: int | None = None, max_samples: int |
     if min_samples is None and max_samples is None:
         counts = st.just(spec.n)
     else:
-        low, high = min_samples or 1, max_samples or 16
+        low = 1 if min_samples is None else min_samples
+        high = 16 if max_samples is None else max_samples
         _check_int("min_samples", low, 1)
         _check_int("max_samples", high, 1)
         _check_order("min_samples", low, "max_samples", high)
+        _refuse_batch_beyond_memory(spec.sizes, high)
         counts = st.integers(low, high)
     return _batches(spec, counts)
 
@@ -181,6 +212,9 @@ def parameters(spec: MLPSpec, *, away_from_kinks: bool = True):
     """A parameter dict ``W1, b1, ...`` in the spec's layout, entries in [-1, 1]; with ``away_from_kinks``
     (and a ReLU-like activation) every entry is at least 0.05 away from 0."""
     _check_spec(spec)
+    if not isinstance(away_from_kinks, bool):
+        raise ConfigurationError(f"away_from_kinks={away_from_kinks!r} must be True or False",
+                                 name="away_from_kinks", expected="bool", got=away_from_kinks)
     return _parameters(spec, away_from_kinks)
 
 
