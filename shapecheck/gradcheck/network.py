@@ -65,6 +65,7 @@ def check_network(net, X, Y, *, mode: str = "full", method: str = "central", eps
     _check_loss_value(first[0])
     grads = gradients(X, Y)
     _check_unchanged(found, before)
+    _check_same_arrays(net, found)
     _check_structure(grads, names)
 
     def loss_fn(_params):
@@ -168,11 +169,49 @@ def _check_loss_value(value) -> None:
 
 def _check_unchanged(found, before) -> None:
     """loss and gradients must leave the parameters alone (a step inside gradients would move them)."""
-    for (name, _path, array), original in zip(found, before):
-        if not np.array_equal(array, original, equal_nan=True):
-            raise NetworkError(f"net.loss(X, Y) or net.gradients(X, Y) changed net.params {name}: they must only "
-                               "compute (an update step belongs in a separate method)", name=name,
-                               expected="parameters left unchanged", got="changed")
+    changed = [name for (name, _path, array), original in zip(found, before)
+               if not np.array_equal(array, original, equal_nan=True)]
+    if not changed:
+        return
+    for (_name, _path, array), original in zip(found, before):
+        np.copyto(array, original)
+    raise NetworkError(f"net.loss(X, Y) or net.gradients(X, Y) changed net.params {', '.join(changed)} (restored "
+                       "now): they must only compute (an update step belongs in a separate method)", name=changed[0],
+                       expected="parameters left unchanged", got="changed")
+
+
+def _check_same_arrays(net, found) -> None:
+    """net.params still holds the arrays it held before loss and gradients ran (``self.W1 = self.W1 - lr * dW1``
+    inside gradients would leave the checker moving arrays the network no longer reads). Replaced arrays are
+    bound back where the object holds them (an attribute, or an item of a list or dict attribute)."""
+    now = dict(leaves(_params(net)))
+    replaced = [(name, now.get(name), array) for name, _path, array in found if now.get(name) is not array]
+    if not replaced:
+        return
+    restored = all(_rebind(net, new, old) for _name, new, old in replaced)
+    names = ", ".join(name for name, _new, _old in replaced)
+    raise NetworkError(f"net.loss(X, Y) or net.gradients(X, Y) replaced net.params {names} with new arrays (an "
+                       f"update step like self.W1 = self.W1 - lr * dW1?; {'restored now' if restored else 'not restored'}"
+                       "): they must only compute; an update step belongs in a separate method", name=replaced[0][0],
+                       expected="parameters left unchanged", got="replaced")
+
+
+def _rebind(net, new, old) -> bool:
+    """Put ``old`` back wherever ``net``'s attributes hold ``new`` (an attribute, a list item, a dict value)."""
+    found = False
+    for key, value in list(getattr(net, "__dict__", {}).items()):
+        if value is new:
+            setattr(net, key, old)
+            found = True
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if item is new:
+                    value[i], found = old, True
+        elif isinstance(value, dict):
+            for k, item in value.items():
+                if item is new:
+                    value[k], found = old, True
+    return found
 
 
 def _check_structure(grads, names: list[str]) -> None:

@@ -302,7 +302,7 @@ BAD_NETWORKS = [
     (GradientsRenamed(D, H, T), r"structure of net.params \(W1, b1, W2, b2\), got a dict holding dW1, db1, dW2, db2; "
                                 r"name them as the parameters are named \(dW1 -> W1, db1 -> b1, dW2 -> W2, db2 -> b2\)"),
     (CopiedParams(D, H, T), r"net.params gives new arrays at every read \(copies; W1 is one\)"),
-    (StepsInGradients(D, H, T), r"changed net.params W1: they must only compute"),
+    (StepsInGradients(D, H, T), r"changed net.params W1 \(restored now\): they must only compute"),
     (ParamsMethod(D, H, T), r"net.params must be the parameter arrays themselves, got method"),
     (BadBatchedPath(D, H, T), r"net.perturbed_losses\(X, Y, names, tensor, flat, delta\) must return 52 losses "
                               r"\(one per moved copy\), got array of shape \(3,\)"),
