@@ -131,7 +131,7 @@ def test_strategies_check_their_pairs():
         sst.mlp_specs(output_loss=("identity", "mse"))
     with pytest.raises(ConfigurationError, match="needs output='sigmoid'"):
         sst.mlp_specs(output_loss=[("identity", "bce")])
-    with pytest.raises(ConfigurationError, match="must be a list, e.g. \\['tanh'\\]"):
+    with pytest.raises(ConfigurationError, match="must be a list of names, e.g. \\['tanh'\\]"):
         sst.mlp_specs(activations="tanh")
 
 

@@ -1584,12 +1584,6 @@ def test_case_count():
 STILL_OPEN = frozenset({
     'test_cli[grad-huge-batch]',
     'test_cli[trace-null-bytes]',
-    'test_compare_refuses[gradients-return-complex]',
-    'test_compare_refuses[gradients-return-object-dtype]',
-    'test_compare_refuses[params-0-size]',
-    'test_compare_refuses[params-3d]',
-    'test_compare_refuses[params-bool]',
-    'test_compare_refuses[params-complex]',
     'test_pytest_helpers_fail_with_an_explanation[assert_no_shape_warnings-shape-error]',
     'test_trace_script_api_on_a_script_that_cannot_compile[null-bytes]',
 })

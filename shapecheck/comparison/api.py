@@ -22,6 +22,7 @@ import numpy as np
 from reference_nets.layouts import get_layout
 from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
+from shapecheck.comparison.collect import left_out, set_aside
 from shapecheck.comparison.learner import Learner
 from shapecheck.comparison.readings import readings
 from shapecheck.comparison.report import ComparisonReport
@@ -55,7 +56,7 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     X, Y = _data("X", X), _data("Y", Y)
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
-        found = readings(X, Y, learner.shapes, learner.names, bias=bias, layout=layout)
+        found = _readings(learner, X, Y, bias, layout)
         study = Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,
                                                   reduction=reduction, reg=reg))
         report = study.run()
@@ -66,6 +67,19 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
         raise interrupted("compare") from None
     finally:
         learner.restore()
+
+
+def _readings(learner, X, Y, bias, layout):
+    """The networks the learner's arrays can be read as; when none fits, the message also names the arrays
+    that were not taken as parameters (a 3-d, empty or complex W1 is otherwise simply missing from it)."""
+    try:
+        return readings(X, Y, learner.shapes, learner.names, bias=bias, layout=layout)
+    except ShapeError as exc:
+        aside = set_aside(learner.params)
+        if not aside:
+            raise
+        raise ShapeError(f"{exc}. Not taken as parameters: {left_out(aside)}", name=exc.name, expected=exc.expected,
+                         got=exc.got) from None
 
 
 def _data(name, value) -> np.ndarray:

@@ -48,22 +48,48 @@ class Slot:
 
 def collect(params, root: str = "", *, what: str = "params") -> list[Slot]:
     """Every float array in ``params`` (1-d or 2-d, not empty), in the learner's order."""
-    slots: list[Slot] = []
-    for path, name, value in _reachable(params, root):
-        if isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.ndim in (1, 2) and value.size > 0:
-            slots.append(Slot(params, path, name))
+    slots = [Slot(params, path, name) for path, name, value in _reachable(params, root)
+             if isinstance(value, np.ndarray) and not _why_not_a_parameter(value)]
     if not slots:
-        integers = [name for _, name, value in _reachable(params, root)
-                    if isinstance(value, np.ndarray) and value.dtype.kind in "iub"]
-        if integers:
-            raise DTypeError(f"{what} {integers[0]} has an integer dtype; parameters must be floating point (an "
-                             f"update W -= lr * dW would truncate): use .astype(float)", name=integers[0],
-                             expected="float64", got="integer")
+        aside = set_aside(params, root)
+        for name, value, why in aside:
+            if value.dtype.kind in "iubc":
+                raise DTypeError(f"{what} {name} {why}; parameters must be real floating point arrays"
+                                 f"{_TRUNCATES if value.dtype.kind in 'iu' else ''}: use .astype(float)",
+                                 name=name, expected="float64", got=str(value.dtype))
+        also = f"; left out: {left_out(aside)}" if aside else ""
         raise ParameterError(
-            f"no numpy float arrays found in {what} ({type(params).__name__}); pass a dict, a list of arrays, or "
-            "the network object whose attributes hold them", name=what, expected="arrays",
+            f"no numpy float arrays found in {what} ({type(params).__name__}){also}; pass a dict, a list of 1-d or "
+            "2-d float arrays, or the network object whose attributes hold them", name=what, expected="arrays",
             got=type(params).__name__)
     return slots
+
+
+_TRUNCATES = " (an update W -= lr * dW would truncate)"
+
+
+def _why_not_a_parameter(value: np.ndarray) -> str:
+    """Why an array found among the learner's values cannot be a parameter ("" when it can)."""
+    if value.dtype.kind in "iu":
+        return f"has an integer dtype ({value.dtype})"
+    if value.dtype.kind != "f":
+        return f"has dtype {value.dtype}"
+    if value.ndim not in (1, 2):
+        return f"is {value.ndim}-d, shape {tuple(value.shape)}"
+    if value.size == 0:
+        return f"is empty, shape {tuple(value.shape)}"
+    return ""
+
+
+def set_aside(params, root: str = "") -> list[tuple[str, np.ndarray, str]]:
+    """(name, array, why) for every array reachable from ``params`` that :func:`collect` does not take."""
+    found = [(name, value) for _, name, value in _reachable(params, root) if isinstance(value, np.ndarray)]
+    return [(name, value, _why_not_a_parameter(value)) for name, value in found if _why_not_a_parameter(value)]
+
+
+def left_out(aside) -> str:
+    """The arrays :func:`set_aside` found, for a message: ``W1 is 3-d, shape (5, 3, 1)``."""
+    return ", ".join(f"{name} {why}" for name, _value, why in aside)
 
 
 def _reachable(value, name="", path=(), seen=None):

@@ -18,7 +18,7 @@ import numpy as np
 
 from shapecheck._arrays import check_finite
 from shapecheck.comparison.collect import Snapshot, collect
-from shapecheck.errors import ConfigurationError, ShapecheckError, ShapeError
+from shapecheck.errors import ConfigurationError, DTypeError, ShapecheckError, ShapeError
 
 LR_NAMES = ("lr", "learning_rate", "learningRate", "eta", "alpha", "LR", "learning_rate_")
 
@@ -307,10 +307,19 @@ def _gradient_leaves(value, name="") -> list[tuple[str, np.ndarray]]:
         elif np.ndim(value[1]) == 0 and isinstance(value[0], (dict, list, tuple)):
             value = value[0]                                            # (grads, cost), as in Ng's course
     if isinstance(value, np.ndarray) and value.dtype == object:
+        if value.ndim != 1 or not all(isinstance(item, (np.ndarray, list, tuple)) for item in value):
+            raise DTypeError(f"your gradient {name or 'gradient'} is an array of dtype object, shape "
+                             f"{value.shape}; return float arrays (np.asarray(..., dtype=float))",
+                             name=name or "gradient", expected="float64", got="object")
         value = list(value)                                             # an object array of gradients
     elif not isinstance(value, (dict, list, tuple, np.ndarray, np.generic, float, int, str, bytes)) \
             and hasattr(value, "__next__"):
         value = list(value)                                             # a generator of gradients
+    if isinstance(value, complex) or isinstance(value, (np.ndarray, np.generic)) and value.dtype.kind == "c":
+        raise DTypeError(f"your gradient {name or 'gradient'} is complex ({np.asarray(value).dtype}): the gradient "
+                         "of a real loss is real; return float arrays (a complex value usually comes from a complex "
+                         "input or a 1j somewhere in the backward pass)", name=name or "gradient",
+                         expected="float64", got=str(np.asarray(value).dtype))
     if isinstance(value, (np.ndarray, np.generic, float, int)) and not isinstance(value, bool):
         return [(name or "gradient", np.asarray(value, dtype=float))]
     if isinstance(value, dict):
