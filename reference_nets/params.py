@@ -47,6 +47,20 @@ def refuse_beyond_memory(layer_sizes) -> None:
                                  expected=f"parameters within {allowed / 2**30:,.1f} GiB", got=list(sizes))
 
 
+def refuse_batch_beyond_memory(layer_sizes, n: int) -> None:
+    """A batch of ``n`` samples whose float64 data ``X (n, d)``, ``Y (n, t)`` and one forward pass (each layer's
+    pre-activation and activation) would need more than half this machine's memory is refused before anything
+    is allocated."""
+    sizes = validate_layer_sizes(layer_sizes)
+    needed = 8 * n * (sizes[0] + sizes[-1] + 2 * sum(sizes[1:]))
+    allowed = machine_memory() // 2
+    if needed > allowed:
+        raise ConfigurationError(
+            f"a batch of n={n} samples for layer_sizes {list(sizes)} needs {_gib(needed)} GiB of float64 for X, Y "
+            f"and one forward pass, more than half of this machine's memory ({2 * allowed / 2**30:,.1f} GiB): use "
+            "fewer samples", name="n", expected=f"a batch within {allowed / 2**30:,.1f} GiB", got=n)
+
+
 def _gib(count: int) -> str:
     return f"{count / 2**30:,.1f}" if count < 2**50 else f"{count / 2**30:.1e}"
 

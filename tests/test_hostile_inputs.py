@@ -41,9 +41,9 @@ Where "raise" is not the sensible answer, the tables say so:
 """
 
 # Cases: 438 (entry point, input) pairs in the tables below; test_case_count keeps this number honest.
-#   check_gradients 46, check_network 29, MLP constructor and with_*_hidden_layer(s) 33, MLP methods (loss,
+#   check_gradients 46, check_network 30, MLP constructor and with_*_hidden_layer(s) 33, MLP methods (loss,
 #   gradients, fit, predict, forward, load_params, from_params) 90, shape_plan 29, huge sizes 8, compare 56,
-#   learner code that raises 4, trace / trace_script 24, strategies 41, pytest helpers 17, command line 58.
+#   learner code that raises 4, trace / trace_script 24, strategies 43, pytest helpers 17, command line 58.
 
 from __future__ import annotations
 
@@ -1576,21 +1576,3 @@ def test_case_count():
     with open(__file__, encoding="utf-8") as handle:
         header = re.search(r"# Cases: (\d+)", handle.read())
     assert header and int(header.group(1)) == total, f"the header says {header and header.group(1)}, the tables hold {total}"
-
-
-# -- still open (issue 17, see docs/issue-17-status.md) ------------------------------------------------------
-#: Cases that fail today. Each is marked xfail(strict=True): it is reported as XFAIL while the product is
-#: wrong, and as a failure the moment it is fixed, so this list must shrink with every fix. Not done: open.
-STILL_OPEN = frozenset({
-    'test_cli[grad-huge-batch]',
-    'test_cli[trace-null-bytes]',
-    'test_pytest_helpers_fail_with_an_explanation[assert_no_shape_warnings-shape-error]',
-    'test_trace_script_api_on_a_script_that_cannot_compile[null-bytes]',
-})
-
-
-@pytest.fixture(autouse=True)
-def _still_open(request):
-    name = request.node.name
-    if name in STILL_OPEN:
-        request.applymarker(pytest.mark.xfail(strict=True, reason="issue 17 open: docs/issue-17-status.md"))

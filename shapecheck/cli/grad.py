@@ -48,12 +48,14 @@ def run(args, out: TextIO) -> int:
     """Build the network and data the arguments describe, check, print; EXIT_OK when OK, EXIT_FAILED if not."""
     from reference_nets import MLP, get_layout
     from reference_nets.losses import output_and_loss
+    from reference_nets.params import refuse_batch_beyond_memory
     from shapecheck.gradcheck import check_gradients, check_network
 
     output, loss = output_and_loss(args.output, args.loss, args.layers[-1])
     net = MLP(args.layers, activation=args.activation, output=output, loss=loss, reduction=args.reduction,
               layout=args.layout, bias=not args.no_bias, seed=args.seed)
     n = args.batch_size or _distinct_batch_size(args.layers)
+    refuse_batch_beyond_memory(args.layers, n)
     X, Y = _random_data(np.random.default_rng(args.seed), args.layers, n, loss)
     layout = get_layout(args.layout)
     X, Y = layout.from_rows(X), layout.from_rows(Y)

@@ -28,7 +28,9 @@ def assert_no_shape_warnings(fn, *args, **kwargs):
     from shapecheck.tracing.runner import trace
 
     report = trace(fn)(*args, **kwargs)
-    if report.exception is not None:
+    if report.error is not None:                      # a shape error: the report explains it
+        raise AssertionError("\n" + report.render()) from report.exception
+    if report.exception is not None:                  # any other error is fn's own: raised as it was
         raise report.exception
     if report.warnings or report.internal_errors:     # a run shapecheck could not trace cannot be vouched for
         raise AssertionError("\n" + report.render())

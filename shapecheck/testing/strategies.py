@@ -25,7 +25,9 @@ from reference_nets.activations import HIDDEN_ACTIVATIONS, KINKED
 from reference_nets.checks import choose
 from reference_nets.layouts import LAYOUTS, get_layout
 from reference_nets.losses import get_loss, refuse_single_softmax
-from reference_nets.params import machine_memory, param_shapes, refuse_beyond_memory, validate_layer_sizes
+from reference_nets.params import (
+    param_shapes, refuse_batch_beyond_memory, refuse_beyond_memory, validate_layer_sizes,
+)
 from shapecheck.errors import ConfigurationError
 
 #: (output activation, loss) pairs that are valid together.
@@ -59,7 +61,7 @@ class MLPSpec:
             raise ConfigurationError(f"bias={self.bias!r} must be True or False", name="bias", expected="bool",
                                      got=self.bias)
         refuse_beyond_memory(self.sizes)
-        _refuse_batch_beyond_memory(self.sizes, self.n)
+        refuse_batch_beyond_memory(self.sizes, self.n)
 
     def options(self) -> dict:
         """The keyword arguments of ``reference_nets.MLP`` (and of ``shapecheck.compare``) for this spec."""
@@ -76,18 +78,6 @@ def _check_int(name, value, low):
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ConfigurationError(f"{name}={value!r} must be an int >= {low}", name=name, expected=f"int >= {low}",
                                  got=value)
-
-
-def _refuse_batch_beyond_memory(sizes, n) -> None:
-    """A batch ``X (n, d)`` with its targets ``(n, t)`` that would need more than half the memory is refused."""
-    needed = 8 * n * (sizes[0] + sizes[-1])
-    allowed = machine_memory() // 2
-    if needed > allowed:
-        raise ConfigurationError(
-            f"a batch of n={n} samples of d={sizes[0]} inputs and t={sizes[-1]} targets needs "
-            f"{needed / 2**30:,.1f} GiB of float64, more than half of this machine's memory "
-            f"({2 * allowed / 2**30:,.1f} GiB): use fewer samples or inputs", name="n",
-            expected=f"a batch within {allowed / 2**30:,.1f} GiB", got=n)
 
 
 def _check_order(low_name, low, high_name, high):
@@ -182,7 +172,7 @@ def batches(spec: MLPSpec, *, min_samples: int | None = None, max_samples: int |
         _check_int("min_samples", low, 1)
         _check_int("max_samples", high, 1)
         _check_order("min_samples", low, "max_samples", high)
-        _refuse_batch_beyond_memory(spec.sizes, high)
+        refuse_batch_beyond_memory(spec.sizes, high)
         counts = st.integers(low, high)
     return _batches(spec, counts)
 

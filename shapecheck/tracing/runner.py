@@ -83,13 +83,16 @@ def _read_source(path: str) -> str:
     """The script's text, decoded as Python would (PEP 263); a SyntaxError, as from python, when it cannot be."""
     try:
         with tokenize.open(path) as handle:
-            return handle.read()
+            source = handle.read()
     except SyntaxError as exc:
         raise SyntaxError(f"{exc.msg} (the file is not UTF-8 text: save it as UTF-8, or declare its encoding on "
                           "line 1 or 2, e.g. # -*- coding: latin-1 -*-)") from None
     except UnicodeDecodeError as exc:
         raise SyntaxError(f"byte {exc.object[exc.start:exc.start + 1]!r} at offset {exc.start} cannot be decoded "
                           f"as {exc.encoding}: save the file as UTF-8 text") from None
+    if "\x00" in source:               # python says so too; compile() on 3.11 raises a ValueError instead
+        raise SyntaxError("source code cannot contain null bytes (is it a binary file? trace runs Python source)")
+    return source
 
 
 def trace_function_target(target: str, args=(), *, show_all: bool = False, stderr=None) -> TraceReport:
