@@ -113,9 +113,7 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
     kinks[picked] = seen_kink                              # ... unless re-measured
     row = judge(name, array.shape, indices, a, numeric, forward, backward, rtol, atol, error, noise, kinks)
     if row.status == "FAIL" and not np.any(numeric) and np.any(a):
-        return _with_detail(row, f"the loss did not change when any entry of {name} moved: does loss_fn read the "
-                                 "parameters you passed? (it must compute from them, or from arrays they share "
-                                 "memory with, not from copies)")
+        return _with_detail(row, unchanged_loss_detail(name))
     if row.status == "FAIL" and len(indices) == array.size:
         detail = whole_tensor_pattern(grad, numeric.reshape(array.shape), rtol, atol)
         if detail:
@@ -309,6 +307,13 @@ def whole_tensor_pattern(analytic: np.ndarray, numeric: np.ndarray, rtol, atol) 
         if np.allclose(analytic.T, numeric, rtol=rtol * 10, atol=atol * 10):
             return "analytic = numeric.T: the gradient is transposed (the shapes agree because the matrix is square)"
     return ""
+
+
+def unchanged_loss_detail(name: str) -> str:
+    """The row's detail when no move of ``name``'s entries changed the loss at all, though its gradient is
+    not zero: the loss is most likely not computed from the arrays being moved."""
+    return (f"the loss did not change when any entry of {name} moved: does loss_fn read the parameters you "
+            "passed? (it must compute from them, or from arrays they share memory with, not from copies)")
 
 
 def _with_detail(row: GradientRow, detail: str) -> GradientRow:

@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck.gradcheck.entries import SAFETY, check_entries, kinked, way_out_of_kink
-from shapecheck.gradcheck.methods import METHODS
+from shapecheck.gradcheck.entries import SAFETY, check_entries, kinked, unchanged_loss_detail, way_out_of_kink
+from shapecheck.gradcheck.methods import METHODS, quiet_numerics
 from shapecheck.gradcheck.buffers import buffer
 from shapecheck.gradcheck.report import GradientRow
 from shapecheck.gradcheck.targets import every_index
@@ -85,13 +85,18 @@ class _Directional:
         else:
             moves = self.method.perturbations(S, v, step)
         losses, realised = self.target.losses(self.t, moves)
+        return self._measured(losses, realised, v, g, step, len(S))
+
+    @quiet_numerics
+    def _measured(self, losses, realised, v, g, step, size) -> Measure:
+        """The measure from the losses of the moves (shapecheck's own arithmetic: quiet on a non-finite loss)."""
         est = self.method.estimate(losses, realised, v, step, self.base)
         v_eff = np.real(est.v_eff)
         rounding = float(self.method.rounding(np.real(losses), step, self.base, self.machine))
         truncation = float(np.nan_to_num(self.method.truncation(np.real(losses), step, self.base)))
         weighted = np.multiply(g, v_eff, out=workspace(len(v_eff), 0))
-        return Measure(est.numeric, float(g @ v_eff), float(np.sqrt(weighted @ weighted)),
-                       self.atol * np.sqrt(len(S)), est.one_sided, rounding, truncation, v_eff)
+        return Measure(float(np.real(est.numeric)), float(g @ v_eff), float(np.sqrt(weighted @ weighted)),
+                       self.atol * np.sqrt(size), est.one_sided, rounding, truncation, v_eff)
 
     def bounds(self, S, signs) -> tuple[float, float]:
         """The scale and floor of a set measured by subtraction (see :meth:`Measure.rel_error`)."""
@@ -109,10 +114,14 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
     rels = [m.rel_error(rtol) for m in measures]
     abs_errs = [abs(m.analytic - m.numeric) for m in measures]
     if not all(np.isfinite([m.numeric, m.analytic]).all() for m in measures):
-        where = "analytic gradient" if not np.isfinite(grad).all() else "loss (so the numeric derivative)"
-        return GradientRow(name, array.shape, "nan", float("nan"), float("nan"), None, None, None, DIRECTIONS,
-                           DIRECTIONS, f"the {where} is not finite along a random direction")
+        flat, detail = _where_not_finite(check, name, array.shape, signs[0])
+        where = None if flat is None else tuple(int(i) for i in np.unravel_index(flat, array.shape))
+        return GradientRow(name, array.shape, "nan", float("nan"), float("nan"), where, None, None, DIRECTIONS,
+                           DIRECTIONS, detail)
     failing = [k for k, m in enumerate(measures) if m.fails(rtol)]
+    if failing and not any(m.numeric for m in measures) and np.any(grad):
+        return GradientRow(name, array.shape, "FAIL", max(abs_errs), max(rels), None, measures[failing[0]].analytic,
+                           0.0, DIRECTIONS, 0, unchanged_loss_detail(name))
     # a failure that looks like noise is re-measured with central differences (below), judged at their
     # tolerance: the power cannot promise more than that
     remeasured = confirmations is not None and method.name != "complex"
@@ -178,6 +187,43 @@ _MOVED = ("the random-direction check fails at the method's step but not with ce
 
 _MOVED_SPREAD = ("the random-direction check fails at the method's step but not with central differences at a much "
                  "smaller one, and no single entry stands out: noise (kinks or truncation at the larger step)")
+
+
+def _where_not_finite(check: _Directional, name: str, shape: tuple, signs: np.ndarray) -> tuple:
+    """(flat index or None, detail): where a direction's derivative stopped being finite. The analytic
+    gradient's first non-finite entry, or the first entry whose move alone makes the loss non-finite (found
+    by halving the moved set: about 2 log2(size) loss evaluations)."""
+    bad = ~np.isfinite(check.g)
+    if bad.any():
+        flat = int(np.argmax(bad))
+        return flat, f"the analytic gradient is not finite at {_entry(name, shape, flat)} = {check.g[flat]}"
+    together = (f"the loss (so the numeric derivative) is not finite when the entries of {name} move together "
+                "along a random direction")
+    if not np.isfinite(check.base):
+        return None, together
+    step = check.h / max(float(np.sqrt(signs @ signs)), 1e-300)
+    S = every_index(len(check.g))
+    while len(S) > 1:
+        first = S[: len(S) // 2]
+        S = first if _loss_not_finite(check, first, signs, step) else S[len(S) // 2:]
+    if not _loss_not_finite(check, S, signs, step):
+        return None, together + " (no single entry's move alone makes it so)"
+    flat = int(S[0])
+    return flat, (f"the loss (so the numeric derivative) is not finite when {_entry(name, shape, flat)} moves by "
+                  f"{abs(signs[flat] * step):.2g}")
+
+
+def _loss_not_finite(check: _Directional, S: np.ndarray, signs: np.ndarray, step: float) -> bool:
+    """Is the loss NaN or infinite after moving the entries ``S`` by ``+step * signs`` or by ``-step * signs``?"""
+    moves = [(S, signs[S] * step), (S, signs[S] * -step)]
+    losses, _realised = check.target.losses(check.t, moves)
+    return not np.isfinite(losses).all()
+
+
+def _entry(name: str, shape: tuple, flat: int) -> str:
+    """``W1[2, 1]`` for flat index 7 of a ``(5, 3)`` tensor."""
+    index = np.unravel_index(flat, shape)
+    return f"{name}[{', '.join(str(int(i)) for i in index)}]" if shape else name
 
 
 def _fails_at_fine_step(check: _Directional, everything, signs, rtol, confirmations) -> bool:

@@ -313,12 +313,14 @@ def test_ctrl_c_on_the_command_line_is_one_line_and_exit_130():
     assert "Traceback" not in err
 
 
-def test_a_loss_that_ignores_its_parameters_is_told_so():
+@pytest.mark.parametrize("mode", ["full", "sample", "fast"])
+def test_a_loss_that_ignores_its_parameters_is_told_so(mode):
     import numpy as np
 
     W = np.arange(35.0).reshape(7, 5) / 10
     copy = W.copy()                                  # the loss reads a copy: moving W changes nothing
-    report = shapecheck.check_gradients(lambda p: float(np.sum(np.sin(copy))), {"W": W}, {"W": np.cos(W)})
+    report = shapecheck.check_gradients(lambda p: float(np.sum(np.sin(copy))), {"W": W}, {"W": np.cos(W)},
+                                        mode=mode)
     assert not report.ok
     assert "the loss did not change when any entry of W moved: does loss_fn read the parameters you passed?" \
         in report.summary
@@ -408,3 +410,30 @@ def test_an_infinite_loss_names_the_entry_and_leaks_no_numpy_warning(mode):
     assert np.geterr() == before
     assert report["W"].status == "nan" and report["W"].worst_index == (0, 1)
     assert "the loss (so the numeric gradient) is not finite at W[0, 1]" in report.summary
+
+
+def test_fast_mode_names_the_entry_whose_move_makes_the_loss_infinite():
+    """Fast mode moves every entry at once; the entry is then found by halving the moved set."""
+    import numpy as np
+
+    W = np.arange(1.0, 36.0).reshape(7, 5) / 40
+
+    def loss(p):                      # finite where it is, infinite once W[4, 2] moves either way
+        return float(np.sum(p["W"] ** 2) + np.where(p["W"][4, 2] == W0[4, 2], 0.0, np.inf))
+
+    W0 = W.copy()
+    report = shapecheck.check_gradients(loss, {"W": W}, {"W": 2 * W}, mode="fast")
+    assert report["W"].status == "nan" and report["W"].worst_index == (4, 2)
+    assert "the loss (so the numeric derivative) is not finite when W[4, 2] moves by" in report.summary
+    assert np.array_equal(W, W0)
+
+
+def test_fast_mode_names_an_infinite_analytic_entry():
+    import numpy as np
+
+    W = np.arange(1.0, 36.0).reshape(7, 5) / 40
+    grad = 2 * W
+    grad[3, 1] = -np.inf
+    report = shapecheck.check_gradients(lambda p: float(np.sum(p["W"] ** 2)), {"W": W}, {"W": grad}, mode="fast")
+    assert report["W"].status == "nan" and report["W"].worst_index == (3, 1)
+    assert "the analytic gradient is not finite at W[3, 1] = -inf" in report.summary
