@@ -34,12 +34,12 @@ class InstrumentedModules:
     def __enter__(self):
         from shapecheck.errors import ShapecheckError
         from shapecheck.tracing.faults import instrumenting_failed
-        from shapecheck.tracing.runner import _instrumented_copy
+        from shapecheck.tracing.function_copy import instrumented_copy
 
         try:
             for function in self._local_functions():
                 try:
-                    code = _instrumented_copy(function, self.tracer).__code__
+                    code = instrumented_copy(function, self.tracer).__code__
                 except (ShapecheckError, SyntaxError, StopIteration, OSError):
                     continue                          # no source at hand: leave the function as it is
                 except Exception as exc:  # noqa: BLE001 - our bug: the report says INCOMPLETE, no traceback of ours

@@ -23,6 +23,7 @@ replaces, so tracebacks point at the learner's own lines. ``site`` is an index i
 from __future__ import annotations
 
 import ast
+import itertools
 from dataclasses import dataclass, field
 
 BINARY_OPERATORS = {
@@ -63,17 +64,24 @@ class Site:
     receiver: str = ""      # for ``a.dot(b)``: ``a`` (the array when the method is numpy's)
 
 
+#: Site ids are unique in the process, not only in one registry: code instrumented for one run keeps its ids
+#: and can serve the next run (runner caches instrumented functions), its sites copied into that run's registry.
+_SITE_IDS = itertools.count()
+
+
 @dataclass
 class SiteRegistry:
-    """All sites of all instrumented files, and the files' original sources (for explanations)."""
+    """All sites of all instrumented files (``sites``: id -> :class:`Site`), and the files' original sources
+    (for explanations)."""
 
-    sites: list = field(default_factory=list)
+    sites: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)    # file -> source text
     keep_values: bool = False                       # values mode: more sites (see VALUE_CALLS)
 
     def add(self, site: Site) -> int:
-        self.sites.append(site)
-        return len(self.sites) - 1
+        site_id = next(_SITE_IDS)
+        self.sites[site_id] = site
+        return site_id
 
 
 def instrument(source: str, filename: str, registry: SiteRegistry, *, mode: str = "exec") -> ast.AST:

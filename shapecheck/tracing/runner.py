@@ -9,13 +9,10 @@ from its own directory tree are instrumented too (an import hook); installed pac
 from __future__ import annotations
 
 import ast
-import copy
-import functools
 import importlib.abc
 import importlib.machinery
 import importlib.util
 import inspect
-import linecache
 import os
 import sys
 import tokenize
@@ -28,9 +25,10 @@ from dataclasses import replace
 from shapecheck.errors import ConfigurationError, InvalidArgumentError, ShapecheckError, UntraceableError
 from shapecheck.tracing import in_shapecheck
 from shapecheck.tracing.explain import display_path
+from shapecheck.tracing.function_copy import instrumented_copy as _instrumented_copy
 from shapecheck.tracing.faults import could_not_trace, escaped_fault, instrumenting_failed, mark_as_learners
 from shapecheck.tracing.report import TraceReport, build_report
-from shapecheck.tracing.rewrite import PREFIX, instrument, instrument_tree
+from shapecheck.tracing.rewrite import instrument
 from shapecheck.tracing.runtime import Tracer
 
 _OWN_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -387,87 +385,3 @@ def _running(function: types.FunctionType, code: types.CodeType):
         yield
     finally:
         function.__code__ = original
-
-
-def _instrumented_copy(function: types.FunctionType, tracer: Tracer) -> types.FunctionType:
-    """The same function compiled from instrumented source, with its globals, defaults and closure.
-
-    The ``def`` is compiled inside a maker function whose parameters are the original's free variables
-    (so the closure cells fit), and, for a method, inside a class of the same name as the class that
-    defines it, so that ``self.__w`` is mangled to ``self._Net__w`` exactly as in the original. The maker
-    declares the names this scaffolding binds (the function's own, the class's) ``global`` unless the
-    original closes over them: inside the original, a recursive call ``forward(...)`` or a mention of
-    ``Net`` is a global (or a cell of the enclosing function), never a closure cell of the maker's.
-    """
-    filename = function.__code__.co_filename
-    full_source = "".join(linecache.getlines(filename, function.__globals__))
-    definition = _find_definition(full_source, function)
-    if definition is None:
-        raise UntraceableError(f"cannot read the source of {function.__name__} (defined in {filename}); trace() "
-                               "needs a function defined with def in a file or a notebook cell", name="function")
-    definition.decorator_list = []
-    free = [name for name in function.__code__.co_freevars if name != "__class__"]
-    owner = _mangling_class(function.__qualname__)
-    body = [definition]
-    if owner is not None:       # compiled in a class body: private names mangle, super() gets its __class__
-        body = [ast.ClassDef(name=owner, bases=[], keywords=[], body=[definition], decorator_list=[])]
-    scaffolding = sorted({function.__name__, owner} - {None} - set(free))
-    if scaffolding:
-        body.insert(0, ast.Global(names=scaffolding))
-    maker = ast.FunctionDef(name=PREFIX + "make", args=ast.arguments(
-        posonlyargs=[], args=[ast.arg(name) for name in free], kwonlyargs=[], kw_defaults=[], defaults=[]),
-        body=body, decorator_list=[])
-    module = ast.fix_missing_locations(ast.copy_location(ast.Module(body=[maker], type_ignores=[]), definition))
-    code = compile(instrument_tree(module, full_source, filename, tracer.registry), filename, "exec")
-    holder = _nested_code(code, PREFIX + "make")
-    if owner is not None:
-        holder = _nested_code(holder, owner)
-    inner = _nested_code(holder, function.__name__)
-    cells = dict(zip(function.__code__.co_freevars, function.__closure__ or ()))
-    closure = tuple(cells[name] for name in inner.co_freevars)
-    copy = types.FunctionType(inner, function.__globals__, function.__name__, function.__defaults__, closure)
-    copy.__kwdefaults__ = function.__kwdefaults__
-    return copy
-
-
-def _mangling_class(qualname: str) -> str | None:
-    """The innermost class whose body lexically holds the function, from its qualified name:
-    ``Net.backprop`` -> ``Net``; ``Net.fit.<locals>.step`` -> ``Net``; ``train.<locals>.step`` -> None."""
-    parts = qualname.split(".")[:-1]
-    while parts:
-        if parts[-1] == "<locals>":
-            parts = parts[:-2]            # the enclosing function and its <locals> marker
-        else:
-            return parts[-1]
-    return None
-
-
-def _nested_code(code: types.CodeType, name: str) -> types.CodeType:
-    """The code object named ``name`` among the constants of ``code``."""
-    return next(c for c in code.co_consts if isinstance(c, types.CodeType) and c.co_name == name)
-
-
-def _find_definition(source: str, function) -> ast.FunctionDef | None:
-    """The ``def`` node of ``function`` in its file's source (matched by name and first line): a copy, the
-    caller may change it; the file is parsed once for all its functions (swapping the functions of a
-    module's classes parsed the same file once per function)."""
-    line = function.__code__.co_firstlineno
-    node = _definitions(source).get((function.__name__, line))
-    return None if node is None else copy.deepcopy(node)
-
-
-@functools.lru_cache(maxsize=16)
-def _definitions(source: str) -> dict:
-    """(name, line) -> ``def`` node, for every function of ``source``, by its ``def`` line and its first
-    decorator's line; empty when the source does not parse."""
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return {}
-    found = {}
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            found.setdefault((node.name, first), node)
-            found.setdefault((node.name, node.lineno), node)
-    return found

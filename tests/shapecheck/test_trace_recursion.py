@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shapecheck import trace, trace_script
-from shapecheck.tracing import runner
+from shapecheck.tracing import function_copy, runner
 from shapecheck.tracing.runner import trace_function_target
 
 N, D, H, T = 7, 5, 3, 2
@@ -314,7 +314,7 @@ class TestPytestMarker:
         def broken(function, tracer):
             raise KeyError("planted fault")
 
-        monkeypatch.setattr(runner, "_instrumented_copy", broken)
+        monkeypatch.setattr(function_copy, "instrumented_copy", broken)      # the marker's (inplace.py)
         pytester.makepyfile(mynet=RECURSIVE_MODULE, test_net=MARKED_TESTS)
         result = pytester.runpytest("-p", "no:cacheprovider", "-k", "test_forward")
         result.assert_outcomes(failed=1)

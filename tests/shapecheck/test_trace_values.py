@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 
 from shapecheck.errors import InvalidArgumentError
 from shapecheck.tracing.rewrite import PREFIX
-from shapecheck.tracing.runner import _instrumented_copy
+from shapecheck.tracing.function_copy import _compile_instrumented as _COMPILE
+from shapecheck.tracing.function_copy import instrumented_copy as _instrumented_copy
+from shapecheck.tracing.runner import trace
 from shapecheck.tracing.runtime import Tracer
 from shapecheck.tracing.values import SiteValue, ValueRun, ValueTracer, trace_values
 
@@ -217,8 +219,8 @@ def test_ordinary_tracing_has_no_value_sites():
     tracer = Tracer()
     _instrumented_copy(Net.backward, tracer)
     _instrumented_copy(output_error, tracer)
-    assert {s.op for s in tracer.registry.sites} <= {"@", "T", "*", "/=", "call"}
-    assert not [s for s in tracer.registry.sites if s.expr.startswith("np.subtract")]
+    assert {s.op for s in tracer.registry.sites.values()} <= {"@", "T", "*", "/=", "call"}
+    assert not [s for s in tracer.registry.sites.values() if s.expr.startswith("np.subtract")]
     assert PREFIX + "value" not in tracer.functions() and PREFIX + "value" in ValueTracer().functions()
 
 
@@ -317,13 +319,43 @@ def test_a_file_is_parsed_once_and_each_definition_is_a_fresh_copy():
     """Swapping many functions of one file parses it once; the ``def`` handed out may be changed freely."""
     import linecache
 
-    from shapecheck.tracing import runner
+    from shapecheck.tracing import function_copy
 
     source = "".join(linecache.getlines(Net.backward.__code__.co_filename))
-    first = runner._find_definition(source, Net.backward)
+    line = Net.backward.__code__.co_firstlineno
+    first = function_copy._find_definition(source, "backward", line)
     first.body.clear()
-    again = runner._find_definition(source, Net.backward)
+    again = function_copy._find_definition(source, "backward", line)
     assert again is not first and len(again.body) == 12
-    before = runner._definitions.cache_info().misses
-    runner._find_definition(source, Net.sigmoid_prime)
-    assert runner._definitions.cache_info().misses == before
+    before = function_copy._definitions.cache_info().misses
+    function_copy._find_definition(source, "sigmoid_prime", Net.sigmoid_prime.__code__.co_firstlineno)
+    assert function_copy._definitions.cache_info().misses == before
+
+
+def test_a_function_traced_again_reuses_its_instrumented_code_and_reports_the_same(tmp_path, monkeypatch):
+    """compare traces the learner's functions at every call: the second time nothing is parsed or compiled,
+    the report is the same; an edited file is instrumented afresh."""
+    import importlib
+
+    from shapecheck.tracing import function_copy
+
+    path = tmp_path / "learner_cache_probe.py"
+    path.write_text("import numpy as np\n\ndef layer(X, W):\n    return np.tanh(X @ W)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("learner_cache_probe")
+    X, W = np.ones((7, 5)), np.ones((5, 3))
+    first = trace(module.layer)(X, W)
+    compiled = []
+    monkeypatch.setattr(function_copy, "_compile_instrumented",
+                        lambda *args: compiled.append(args[2]) or _COMPILE(*args))
+    second = trace(module.layer)(X, W)
+    assert compiled == [] and second.to_dict() == first.to_dict()
+    assert [(s.line, s.expr, s.signatures) for s in second.sites] == [(4, "X @ W", ({"shapes": [[7, 5], [5, 3]],
+                                                                                     "result": [7, 3], "count": 1},))]
+    path.write_text("import numpy as np\n\n\ndef layer(X, W):\n    return np.tanh(X @ W) + 0\n")
+    import linecache
+    linecache.checkcache(str(path))
+    module = importlib.reload(module)
+    third = trace(module.layer)(X, W)
+    assert compiled == ["layer"] and [s.line for s in third.sites] == [5]
+
