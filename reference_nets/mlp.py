@@ -33,7 +33,8 @@ INITS = ("xavier", "he", "normal")
 class ForwardPass:
     """Everything the forward pass computed: ``Z[k]`` and ``A[k]`` per layer (``A[0]`` is X).
 
-    ``cache["Z1"]`` and ``cache["A2"]`` work too; ``output`` is ``A[L]``.
+    ``cache["Z1"]`` and ``cache["A2"]`` work too, and it reads as a mapping of those names, in the order
+    computed (``list(cache)`` is ``["A0", "Z1", "A1", ...]``, ``dict(cache)`` works); ``output`` is ``A[L]``.
     """
 
     Z: dict = field(repr=False)
@@ -43,8 +44,18 @@ class ForwardPass:
     def output(self) -> np.ndarray:
         return self.A[len(self.Z)]
 
+    def keys(self) -> list[str]:
+        """``["A0", "Z1", "A1", ..., "ZL", "AL"]``: every quantity, in the order the forward pass computed them."""
+        return ["A0"] + [f"{kind}{k}" for k in sorted(self.Z) for kind in ("Z", "A")]
+
+    def __iter__(self):
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.A) + len(self.Z)
+
     def __getitem__(self, key: str) -> np.ndarray:
-        table = {"Z": self.Z, "A": self.A}.get(key[:1])
+        table = {"Z": self.Z, "A": self.A}.get(key[:1]) if isinstance(key, str) else None
         if table is None or not key[1:].isdigit() or int(key[1:]) not in table:
             raise KeyError(f"{key!r}: use Z1..Z{len(self.Z)} or A0..A{len(self.Z)}")
         return table[int(key[1:])]

@@ -65,6 +65,19 @@ def test_derivative_is_taken_at_preactivation():
     np.testing.assert_allclose(net.gradients(X, Y)["W1"], X.T @ dZ1 / 6)
 
 
+def test_the_forward_pass_reads_as_a_mapping_of_its_quantities():
+    """``list(net.forward(X))`` raised TypeError (the old iteration protocol called cache[0])."""
+    import pytest
+
+    X = np.random.default_rng(1).normal(size=(7, 5))
+    fp = MLP([5, 3, 4, 2], seed=0).forward(X)
+    assert list(fp) == ["A0", "Z1", "A1", "Z2", "A2", "Z3", "A3"] and len(fp) == 7
+    assert {name: value.shape for name, value in dict(fp).items()} == {
+        "A0": (7, 5), "Z1": (7, 3), "A1": (7, 3), "Z2": (7, 4), "A2": (7, 4), "Z3": (7, 2), "A3": (7, 2)}
+    with pytest.raises(KeyError, match="use Z1..Z3 or A0..A3"):
+        fp[0]
+
+
 @settings(max_examples=60, deadline=None)
 @given(networks(layouts=["rows"]))
 def test_layouts_agree(case):
