@@ -100,13 +100,14 @@ def choose(kind: str, name, choices: Sequence[str]) -> str:
     return name
 
 
-def positive(name: str, value, kind):
-    """``value`` as a positive, finite ``kind`` (int or float), or a ConfigurationError showing it."""
+def positive(name: str, value, kind, *, error=ConfigurationError):
+    """``value`` as a positive, finite ``kind`` (int or float), or an ``error`` (a ConfigurationError unless
+    said otherwise) showing it."""
     ok = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, bool)
     if kind is int:
         ok = ok and float(value).is_integer()
     if not ok or not value > 0 or not np.isfinite(float(value)):
         what = "positive, finite float" if kind is float else f"positive {kind.__name__}"
-        raise ConfigurationError(f"{name} must be a {what}, got {value!r}", name=name,
-                                 expected=f"positive {kind.__name__}", got=repr(value))
+        raise error(f"{name} must be a {what}, got {value!r}", name=name, expected=f"positive {kind.__name__}",
+                    got=repr(value))
     return kind(value)

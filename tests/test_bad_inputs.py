@@ -63,7 +63,7 @@ def compare_args(**changes):
 @pytest.mark.parametrize("changes, error, message", [
     (dict(gradients=lambda X, Y: None), ShapeError, "your gradients\\(X, Y\\) returned None"),
     (dict(gradients=None, step=lambda X, Y: None), ShapeError, "did not change any parameter"),
-    (dict(gradients=None, step=lambda X, Y: None, lr=0), ConfigurationError, "lr must be a positive, finite number, got 0"),
+    (dict(gradients=None, step=lambda X, Y: None, lr=0), ConfigurationError, "lr must be a positive, finite float, got 0"),
     (dict(params={"W1": np.ones((5, 3), dtype=int), "W2": np.ones((3, 2), dtype=int)}), DTypeError, "integer dtype"),
     (dict(gradients=lambda X, Y: {"W1": np.full((5, 3), np.nan), "b1": np.zeros((1, 3)), "W2": np.zeros((3, 2)),
                                   "b2": np.zeros((1, 2))}), ShapecheckError, "your gradient W1 contains 15 non-finite"),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from reference_nets.checks import positive
 from shapecheck._arrays import check_finite
 from shapecheck.comparison.collect import Snapshot, collect
 from shapecheck.errors import ConfigurationError, DTypeError, ShapecheckError, ShapeError
@@ -74,11 +75,7 @@ class Learner:
 
     # -- the learning rate -----------------------------------------------------------------------------
     def _find_lr(self) -> None:
-        lr = self.lr
-        if lr is not None and (isinstance(lr, bool) or not isinstance(lr, (int, float, np.floating)) or not lr > 0
-                               or not np.isfinite(lr)):
-            raise ConfigurationError(f"lr must be a positive, finite number, got {lr!r}", name="lr", expected="lr > 0",
-                                     got=repr(lr))
+        lr = None if self.lr is None else positive("lr", self.lr, float)
         if lr is None:
             for name in LR_NAMES:
                 value = _attribute(self.params, name)

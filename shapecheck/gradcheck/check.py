@@ -32,6 +32,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from reference_nets.checks import positive
 from shapecheck._arrays import choose, describe, format_shape, signature_of
 from shapecheck.gradcheck.buffers import checking
 from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numerics
@@ -142,7 +143,7 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
                              expected="callable", got=type(loss_fn).__name__)
     for name, value in (("eps", eps), ("rtol", rtol), ("atol", atol)):
         if value is not None:
-            _positive_float(name, value)
+            positive(name, value, float, error=ParameterError)
     samples = _check_samples(mode, samples)
     _check_takes_one_argument(loss_fn)
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -425,14 +426,6 @@ def _indices(size, mode, samples, rng) -> np.ndarray:
     if mode == "full" or samples >= size:
         return np.arange(size)
     return np.sort(rng.choice(size, size=samples, replace=False))
-
-
-def _positive_float(name, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)) or not value > 0 \
-            or not np.isfinite(float(value)):
-        raise ParameterError(f"{name} must be a positive, finite number, got {value!r}", name=name,
-                             expected="positive float", got=repr(value))
-    return float(value)
 
 
 # -- the step-size sweep ------------------------------------------------------------------------------
