@@ -437,3 +437,26 @@ def test_fast_mode_names_an_infinite_analytic_entry():
     report = shapecheck.check_gradients(lambda p: float(np.sum(p["W"] ** 2)), {"W": W}, {"W": grad}, mode="fast")
     assert report["W"].status == "nan" and report["W"].worst_index == (3, 1)
     assert "the analytic gradient is not finite at W[3, 1] = -inf" in report.summary
+
+
+def test_compare_checking_the_learners_loss_fn_never_warns_of_a_slow_check(monkeypatch):
+    """compare picks the mode of its own check of the learner's loss_fn: a SlowCheckWarning naming fast mode,
+    which the user cannot choose there, would mislead (the thresholds are lowered so that any check is slow)."""
+    import warnings
+
+    import numpy as np
+
+    from shapecheck.gradcheck import progress
+    from tests.shapecheck.learner_zoo import make
+
+    monkeypatch.setattr(progress, "SETTLE_SECONDS", 0.0)
+    monkeypatch.setattr(progress, "WARN_SECONDS", 0.0)
+    arguments = make("rows", "tanh", "mse", "correct", 5, 3, 2, 7, 0, loss_fn=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = shapecheck.compare(**arguments)
+        direct = shapecheck.check_gradients(lambda p: float(np.sum(p["W"] ** 2)), {"W": np.ones((5, 3))},
+                                            {"W": 2 * np.ones((5, 3))})
+    slow = [w for w in caught if issubclass(w.category, progress.SlowCheckWarning)]
+    assert report.ok and "agree with finite differences of your own loss_fn" in str(report)
+    assert len(slow) == 1 and direct.ok          # the direct check still warns: the thresholds did apply
