@@ -44,15 +44,13 @@ def instrumented_copy(function: types.FunctionType, tracer) -> types.FunctionTyp
     return copy
 
 
-#: (source, file, name, line, free variables, qualified name, values mode) -> (code, its sites): a function
-#: traced again (compare traces the learner's functions at every call; a hypothesis test calls it hundreds
-#: of times) is not parsed, rewritten and compiled again
+#: (source, file, name, line, free variables, qualified name, values mode) -> (code, its sites)
 _INSTRUMENTED: dict = {}
 _INSTRUMENTED_KEPT = 256
 
 
 def _instrumented_module(full_source, filename, name, line, freevars, qualname, registry) -> types.CodeType:
-    """The compiled maker module of :func:`_instrumented_copy`, its sites registered in ``registry``."""
+    """The compiled maker module of :func:`instrumented_copy`, its sites registered in ``registry``."""
     key = (full_source, filename, name, line, freevars, qualname, registry.keep_values)
     cached = _INSTRUMENTED.get(key)
     if cached is None:
@@ -69,7 +67,7 @@ def _instrumented_module(full_source, filename, name, line, freevars, qualname, 
 
 def _compile_instrumented(full_source, filename, name, line, freevars, qualname, registry) -> types.CodeType:
     """Parse, rewrite and compile the ``def`` of function ``name`` at ``line`` inside its maker (see
-    :func:`_instrumented_copy`)."""
+    :func:`instrumented_copy`)."""
     definition = _find_definition(full_source, name, line)
     if definition is None:
         raise UntraceableError(f"cannot read the source of {name} (defined in {filename}); trace() "

@@ -16,7 +16,7 @@ learner's code                    rewritten to
 
 Evaluation order is unchanged (the callee and each operand are still evaluated left to right, the
 target of an augmented assignment once), and each new node keeps the line and column of the node it
-replaces, so tracebacks point at the learner's own lines. ``site`` is an index into a
+replaces, so tracebacks point at the learner's own lines. ``site`` is an id (unique in the process) in a
 :class:`SiteRegistry`, which remembers the file, line and source text of every rewritten operation.
 """
 
@@ -65,7 +65,7 @@ class Site:
 
 
 #: Site ids are unique in the process, not only in one registry: code instrumented for one run keeps its ids
-#: and can serve the next run (runner caches instrumented functions), its sites copied into that run's registry.
+#: and can serve the next run (function_copy caches instrumented functions), its sites copied into that run's registry.
 _SITE_IDS = itertools.count()
 
 

@@ -25,8 +25,8 @@ from dataclasses import replace
 from shapecheck.errors import ConfigurationError, InvalidArgumentError, ShapecheckError, UntraceableError
 from shapecheck.tracing import in_shapecheck
 from shapecheck.tracing.explain import display_path
-from shapecheck.tracing.function_copy import instrumented_copy as _instrumented_copy
 from shapecheck.tracing.faults import could_not_trace, escaped_fault, instrumenting_failed, mark_as_learners
+from shapecheck.tracing.function_copy import instrumented_copy as _instrumented_copy
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import instrument
 from shapecheck.tracing.runtime import Tracer
