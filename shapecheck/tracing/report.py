@@ -90,6 +90,7 @@ class TraceReport(Report):
     exception: object = field(default=None, compare=False, repr=False)   # what ended the run, if anything
     notes: tuple = ()                    # ({"kind", "message", ...}, ...): shown last, never warnings
     caught: tuple = ()                   # ({"file", "line", "kind", "message", "count"}, ...): errors the program caught
+    function: str = ""                   # trace(fn): "forward()", said in the summary instead of an exit code
 
     @property
     def ok(self) -> bool:
@@ -146,7 +147,11 @@ class TraceReport(Report):
 
     def _outcome(self) -> str:
         products = len(self.matrix_products())
-        head = f"shapecheck trace: exit code {self.exit_code}; {len(self.sites)} operation sites, {products} matrix products"
+        ended = f"exit code {self.exit_code}"
+        if self.function:
+            raised = type(self.exception).__name__ if self.exception is not None else None
+            ended = f"{self.function} {'raised ' + raised if raised else 'returned'}"
+        head = f"shapecheck trace: {ended}; {len(self.sites)} operation sites, {products} matrix products"
         if self.internal_errors:
             return f"{head}; INCOMPLETE: shapecheck itself failed at {len(self.internal_errors)} place(s)"
         if self.error:
@@ -154,7 +159,7 @@ class TraceReport(Report):
         if self.warnings:
             return f"{head}; {len(self.warnings)} warning(s)"
         if self.exit_code != 0 and not self.sites:
-            return f"{head}; the script stopped before any array operation ran"
+            return f"{head}; the {'function' if self.function else 'script'} stopped before any array operation ran"
         return f"{head}; no shape problems found"
 
     def _html_body(self) -> str:

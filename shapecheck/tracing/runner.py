@@ -219,7 +219,7 @@ def trace(function):
             exit_code, raised = _run(call, None, propagate=(KeyboardInterrupt, SystemExit))
         base_dir = os.path.dirname(os.path.abspath(inspect.getsourcefile(target) or "."))
         report = build_report(tracer, exit_code, base_dir, raised=raised)
-        return replace(report, value=outcome.get("value"), exception=raised)
+        return replace(report, value=outcome.get("value"), exception=raised, function=f"{target.__qualname__}()")
 
     return run
 

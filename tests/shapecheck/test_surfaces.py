@@ -460,3 +460,20 @@ def test_compare_checking_the_learners_loss_fn_never_warns_of_a_slow_check(monke
     slow = [w for w in caught if issubclass(w.category, progress.SlowCheckWarning)]
     assert report.ok and "agree with finite differences of your own loss_fn" in str(report)
     assert len(slow) == 1 and direct.ok          # the direct check still warns: the thresholds did apply
+
+
+def _product(a, b):
+    return a @ b
+
+
+def test_a_traced_function_is_said_to_return_or_raise_not_to_exit():
+    """trace(fn)'s summary speaks of the function, not of an exit code (there is no process to exit)."""
+    import numpy as np
+
+    from shapecheck import trace
+
+    fine = trace(_product)(np.ones((7, 5)), np.ones((5, 3)))
+    failed = trace(_product)(np.ones((7, 5)), np.ones((3, 2)))
+    assert fine.summary.startswith("shapecheck trace: _product() returned; 1 operation sites, 1 matrix products")
+    assert failed.summary.startswith("shapecheck trace: _product() raised ValueError;")
+    assert "FAILED at test_surfaces.py:" in failed.summary and "exit code" not in failed.summary
