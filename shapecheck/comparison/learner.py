@@ -171,8 +171,13 @@ class Learner:
                 j = next((j for j in free if leaves[j][1].shape == self.slots[i].get().shape), None)
                 if j is not None:
                     found[i], free = leaves[j][1], [f for f in free if f != j]
+        for i in wanted:                                           # 3. the only one of its entries: (1, k) for (k,)
+            if found[i] is None:
+                alike = [j for j in free if _squeezed(leaves[j][1]) == _squeezed(self.slots[i].get())]
+                if len(alike) == 1:
+                    found[i], free = leaves[alike[0]][1], [f for f in free if f != alike[0]]
         missing = [i for i in wanted if found[i] is None]
-        if len(missing) == len(free):                              # 3. what is left, in order (a summed bias)
+        if len(missing) == len(free):                              # 4. what is left, in order (a summed bias)
             for i, j in zip(missing, free):
                 found[i] = leaves[j][1]
             return found
@@ -299,9 +304,9 @@ def _gradient_leaves(value, name="") -> list[tuple[str, np.ndarray]]:
     """(name, float array) for every array or number in the learner's returned structure, in order (a
     ``(loss, grads)`` pair gives its grads)."""
     if isinstance(value, tuple) and len(value) == 2:
-        if np.ndim(value[0]) == 0 and isinstance(value[1], (dict, list, tuple)):
+        if _is_number(value[0]) and isinstance(value[1], (dict, list, tuple)):
             value = value[1]                                            # (loss, grads)
-        elif np.ndim(value[1]) == 0 and isinstance(value[0], (dict, list, tuple)):
+        elif _is_number(value[1]) and isinstance(value[0], (dict, list, tuple)):
             value = value[0]                                            # (grads, cost), as in Ng's course
     if isinstance(value, np.ndarray) and value.dtype == object:
         if value.ndim != 1 or not all(isinstance(item, (np.ndarray, list, tuple)) for item in value):
@@ -328,6 +333,13 @@ def _gradient_leaves(value, name="") -> list[tuple[str, np.ndarray]]:
     return []
 
 
+def _is_number(value) -> bool:
+    """A Python or numpy scalar, or a 0-d array: a loss, not a gradient (a list of arrays of different shapes,
+    as ``(dW_list, db_list)`` holds, is not one; np.ndim on it raises)."""
+    return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) \
+        or isinstance(value, np.ndarray) and value.ndim == 0
+
+
 def _plain(name: str) -> str:
     return name.split(".")[-1].lower().replace("_", "")
 
@@ -336,6 +348,11 @@ def _gradient_names(slot) -> list[str]:
     """The names a learner gives the gradient of this parameter: W1 -> dW1, grad_W1, W1_grad, W1."""
     base = _plain(str(slot.key) if isinstance(slot.key, str) else slot.name.split(".")[-1].split("[")[0])
     return [f"d{base}", f"grad{base}", f"{base}grad", f"delta{base}", base, f"nabla{base}"]
+
+
+def _squeezed(array) -> tuple:
+    """The shape without its axes of size 1: (1, 3), (3, 1) and (3,) are alike."""
+    return tuple(size for size in np.shape(array) if size != 1)
 
 
 def _fits(gradient, parameter) -> bool:
