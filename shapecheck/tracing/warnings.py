@@ -3,7 +3,8 @@
 =====================  =================================================================================
 kind                   fires when
 =====================  =================================================================================
-``outer-broadcast``    both operands are stretched, e.g. ``(n, 1) - (n,)`` gives ``(n, n)``
+``outer-broadcast``    both operands are stretched along the same size, e.g. ``(n, 1) - (n,)`` gives
+                       ``(n, n)`` (vectors of different lengths crossed are an outer product on purpose)
 ``inplace-broadcast``  an in-place update's right side is stretched up to the target, e.g. ``W -= dW``
                        with ``dW`` ``(1, h)`` and ``W`` ``(d, h)``
 ``rank-1``             a ``(k,)`` vector meets a ``(k, 1)`` or ``(1, k)`` array
@@ -103,9 +104,10 @@ def _elementwise(site, shapes, result):
     left, right = shapes
     texts = site.operands
     found = []
-    deliberate = any(word in text for text in texts for word in ("None", "newaxis")) or len(result) > 2
+    deliberate = any(word in text for text in texts for word in ("None", "newaxis")) or len(result) > 2 \
+        or all("reshape" in text for text in texts)
     if not deliberate and _is_array(left) and _is_array(right) and stretched(left, result) \
-            and stretched(right, result):
+            and stretched(right, result) and _a_size_crosses(left, right, result):
         found.append(("outer-broadcast",
                       f"`{texts[0]}` {format_shape(left)} and `{texts[1]}` {format_shape(right)} are both stretched, "
                       f"giving {format_shape(result)}: an outer product by broadcasting, rarely meant in backprop "
@@ -118,6 +120,19 @@ def _elementwise(site, shapes, result):
                                     f"({v_text}.reshape(-1, 1) or keepdims=True) so shapes say what they mean"))
             break
     return found
+
+
+def _stretched_sizes(shape, result) -> set:
+    """The sizes of the result's axes along which ``shape`` is repeated."""
+    padded = (1,) * (len(result) - len(shape)) + tuple(shape)
+    return {target for size, target in zip(padded, result) if size == 1 and target > 1}
+
+
+def _a_size_crosses(left, right, result) -> bool:
+    """Both operands are stretched, and one size is both what the left is stretched along and what the right
+    is: ``(n, 1) - (n,)`` gives ``(n, n)``, the mistake. Vectors of different lengths crossed, ``(5, 1) ==
+    (3,)`` (a one-hot), ``(6, 1) * (4,)`` (a positional encoding), make an outer product on purpose."""
+    return bool(_stretched_sizes(left, result) & _stretched_sizes(right, result))
 
 
 def _ambiguous_bias(site, shapes, result):

@@ -4,7 +4,12 @@
 import io
 import textwrap
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from shapecheck import trace_script
+from shapecheck.tracing.rewrite import Site
+from shapecheck.tracing.warnings import check_silent_bugs
 from tests.shapecheck.test_trace_semantics import both
 
 
@@ -76,3 +81,29 @@ def test_reshape_used_as_a_transpose_is_warned(tmp_path):
     """)
     assert [(w.line, w.kind) for w in report.warnings] == [(4, "reshape-transpose")]
     assert "use `X_rows.T`" in report.warnings[0].message
+
+
+def test_outer_products_made_on_purpose_are_not_warned(tmp_path):
+    """Habits from public learner code: a one-hot from labels, an outer product written with two reshapes,
+    a positional encoding; each crosses vectors of different lengths, or says both axes explicitly."""
+    report = traced(tmp_path, """
+        import numpy as np
+        y = np.array([0, 2, 1, 2, 0])
+        Y = (y.reshape(-1, 1) == np.arange(3)).astype(float)        # one-hot (5, 3)
+        x, d = np.ones(4), np.ones(6)
+        W = np.zeros((4, 6))
+        W -= 0.1 * x.reshape(-1, 1) * d.reshape(1, -1)              # outer product (4, 6), written out
+        pos = np.arange(6).reshape(-1, 1)
+        angles = pos * np.exp(np.arange(0, 8, 2) * -0.5)             # positional encoding (6, 4)
+        G = x.reshape(-1, 1) * x.reshape(1, -1)                      # a Gram matrix (4, 4), both axes explicit
+    """)
+    assert report.warnings == () and report.ok, str(report)
+
+
+@settings(max_examples=60, deadline=None)
+@given(column=st.integers(2, 40), row=st.integers(2, 40), op=st.sampled_from(["-", "+", "*", "=="]))
+def test_outer_broadcast_fires_exactly_when_one_size_crosses_itself(column, row, op):
+    """``(a, 1) op (b,)``: warned for a == b (the (n, 1) - (n,) mistake), never for a != b."""
+    site = Site("prog.py", 3, 0, op, f"p {op} y", ("p", "y"))
+    kinds = {kind for kind, _ in check_silent_bugs(site, op, ((column, 1), (row,)), (column, row))}
+    assert ("outer-broadcast" in kinds) == (column == row)
