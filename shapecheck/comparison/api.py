@@ -56,6 +56,7 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     X, Y = _data("X", X), _data("Y", Y)
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
+        learner.settle_lr(X, Y)
         found = _readings(learner, X, Y, bias, layout)
         study = Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,
                                                   reduction=reduction, reg=reg))

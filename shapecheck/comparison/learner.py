@@ -69,25 +69,71 @@ class Learner:
         self.snapshot = Snapshot(self.params, also=[o for f in code for o in _state_of(f)],
                                  names=[n for f in code for n in _globals_of(f)])
         self.notes = []
-        self.lr_known = True
+        self.lr_known, self.lr_candidates = True, []
         if self.step is not None:
             self._find_lr()
 
     # -- the learning rate -----------------------------------------------------------------------------
     def _find_lr(self) -> None:
-        lr = None if self.lr is None else positive("lr", self.lr, float)
-        if lr is None:
-            for name in LR_NAMES:
-                value = _attribute(self.params, name)
-                if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and value > 0:
-                    lr = float(value)
-                    self.notes.append(f"learning rate {lr:g} read from the network object ({name})")
-                    break
-        self.lr_known = lr is not None
-        if not self.lr_known:
-            self.notes.append("learning rate unknown: the gradients are recovered up to one common factor (the "
-                              "learning rate); pass lr= to check their scale too")
-        self.lr = float(lr) if lr is not None else 1.0
+        """The learning rate given, or (until :meth:`settle_lr` has tried them) the first of the network object's
+        attributes named like one."""
+        given = None if self.lr is None else positive("lr", self.lr, float)
+        self.lr_candidates = [] if given is not None else _lr_candidates(self.params)
+        self.lr_known = given is not None or bool(self.lr_candidates)
+        self.lr = given if given is not None else self.lr_candidates[0][2] if self.lr_candidates else 1.0
+        if given is None and not self.lr_candidates:
+            self.notes.append(_LR_UNKNOWN)
+
+    def settle_lr(self, X, Y) -> None:
+        """Keep a learning rate read from an attribute only if the step uses it: with the attribute doubled, the
+        step must move the parameters twice as far (an ``alpha`` the step never reads made a correct learner's
+        gradients look twice too large). The next candidate is tried when one is not used."""
+        if not self.lr_candidates:
+            return
+        skipped = []
+        for owner, name, value, shown in self.lr_candidates:
+            verdict = self._doubling(X, Y, owner, name, value)
+            if verdict == "unused":
+                skipped.append(f"{shown} = {value:g}")
+                continue
+            self.lr, self.lr_known = value, True
+            self.notes.append(f"learning rate {value:g} read from the network object ({shown})"
+                              + (f"; {_and(skipped)} left out: your step does not use {'it' if len(skipped) == 1 else 'them'}"
+                                 if skipped else ""))
+            return
+        self.lr, self.lr_known = 1.0, False
+        self.notes.append(f"{_and(skipped)} {'is' if len(skipped) == 1 else 'are'} not your learning rate (your step "
+                          f"does not change when {'it doubles' if len(skipped) == 1 else 'they double'}); "
+                          + _LR_UNKNOWN)
+
+    def _doubling(self, X, Y, owner, name, value) -> str:
+        """"used" when the step moves the parameters twice as far with ``owner.name`` doubled, "unused" when it
+        moves them the same, "unsure" otherwise (a step that is not linear in it, or that moves nothing)."""
+        moved = self._moves(X, Y)
+        _set_attribute(owner, name, 2 * value)
+        try:
+            doubled = self._moves(X, Y)
+        finally:
+            _set_attribute(owner, name, value)
+            self.snapshot.restore()
+        if moved is None or doubled is None or not np.any(moved):
+            return "unsure"
+        size = float(np.linalg.norm(moved))
+        if np.linalg.norm(doubled - moved) <= 1e-3 * size:
+            return "unused"
+        return "used" if np.linalg.norm(doubled - 2 * moved) <= 1e-3 * size else "unsure"
+
+    def _moves(self, X, Y):
+        """How far one step moves every parameter, flattened into one vector (None when a shape changed)."""
+        before = self.values()
+        try:
+            _call(self.step, "step", X, Y)
+            after = [np.array(slot.get(), dtype=float) for slot in self.slots]
+        finally:
+            self.snapshot.restore()
+        if any(a.shape != b.shape for a, b in zip(after, before)):
+            return None
+        return np.concatenate([(a - b).ravel() for a, b in zip(after, before)])
 
     # -- values ----------------------------------------------------------------------------------------------
     @property
@@ -245,6 +291,38 @@ def _rounding(dtype, gradient) -> float:
     digits): negligible in float64, about 1e-5 relative in float32."""
     eps = np.finfo(dtype).eps if np.dtype(dtype).kind == "f" else np.finfo(float).eps
     return float(100 * eps * np.linalg.norm(gradient)) if eps > 1e-10 else 0.0
+
+
+_LR_UNKNOWN = ("learning rate unknown: the gradients are recovered up to one common factor (the learning rate); "
+               "pass lr= to check their scale too")
+
+
+def _lr_candidates(params) -> list:
+    """(owner, name, value, shown) for every positive number named like a learning rate on the network object
+    (or dict), then on the objects it holds one level down (``model.optimizer.learning_rate``)."""
+    items = params.items() if isinstance(params, dict) else vars(params).items() if hasattr(params, "__dict__") \
+        else ()
+    owners = [(params, "")] + [(value, key) for key, value in list(items) if hasattr(value, "__dict__")
+                               and not isinstance(value, (np.ndarray, type)) and not callable(value)]
+    found = []
+    for owner, prefix in owners:
+        for name in LR_NAMES:
+            value = _attribute(owner, name)
+            if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < value < np.inf:
+                found.append((owner, name, float(value), f"{prefix}.{name}" if prefix else name))
+    return found
+
+
+def _set_attribute(owner, name, value) -> None:
+    if isinstance(owner, dict):
+        owner[name] = value
+    else:
+        setattr(owner, name, value)
+
+
+def _and(items) -> str:
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _attribute(params, name):

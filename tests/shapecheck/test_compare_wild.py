@@ -63,3 +63,74 @@ def test_gradients_as_a_tuple_of_lists_last_layer_first(bug, expected):
     assert report.diagnoses[0].bug == expected, report.summary
     assert report.ok == (expected == "match")
     assert all(np.array_equal(w, c) for w, c in zip(arguments["params"][0], before))
+
+
+# -- the learning rate, where learners keep it (or keep something named like it) ---------------------------
+
+class _Optimizer:
+    """An SGD optimizer object held by the model, its rate at ``optimizer.learning_rate``."""
+
+    def __init__(self, learning_rate):
+        self.learning_rate = learning_rate
+
+    def update(self, layer):
+        layer.weights -= self.learning_rate * layer.dweights
+        layer.biases -= self.learning_rate * layer.dbiases
+
+
+class _Dense:
+    def __init__(self, rng, n_in, n_out):
+        self.weights, self.biases = 0.5 * rng.standard_normal((n_in, n_out)), np.zeros((1, n_out))
+
+    def forward(self, inputs):
+        self.inputs = inputs
+        return inputs @ self.weights + self.biases
+
+    def backward(self, dvalues):
+        self.dweights, self.dbiases = self.inputs.T @ dvalues, dvalues.sum(axis=0, keepdims=True)
+        return dvalues @ self.weights.T
+
+
+class _Model:
+    """Layer objects and an optimizer object (the habit of a popular book's code); ``alpha`` is a leaky-ReLU
+    slope, not a rate, in the model that keeps one."""
+
+    def __init__(self, bug, *, alpha=None, rate=0.1):
+        rng = np.random.default_rng(3)
+        self.dense1, self.dense2 = _Dense(rng, 5, 3), _Dense(rng, 3, 2)
+        self.optimizer = _Optimizer(rate)
+        if alpha is not None:
+            self.alpha = alpha
+        self.bug = bug
+
+    def step(self, X, Y):
+        hidden = np.tanh(self.dense1.forward(X))
+        out = self.dense2.forward(hidden)
+        d = (out - Y) if self.bug == "missing-mean" else (out - Y) / len(X)
+        d = self.dense2.backward(d) * (1 - hidden ** 2)
+        self.dense1.backward(d)
+        for layer in (self.dense1, self.dense2):
+            self.optimizer.update(layer)
+
+
+def _model_arguments(model):
+    rng = np.random.default_rng(4)
+    X, Y = rng.standard_normal((7, 5)), rng.standard_normal((7, 2))
+    return dict(X=X, Y=Y, params=model, step=model.step, loss="half-sse", reduction="mean", output="identity",
+                activation="tanh")
+
+
+@pytest.mark.parametrize("bug", ["correct", "missing-mean"])
+def test_the_learning_rate_is_found_on_the_models_optimizer(bug):
+    """``model.optimizer.learning_rate`` was not looked at: the missing 1/n hid in the recovered rate."""
+    report = shapecheck.compare(**_model_arguments(_Model(bug)))
+    assert report.diagnoses[0].bug == ("match" if bug == "correct" else "missing-mean"), report.summary
+    assert "learning rate 0.1 read from the network object (optimizer.learning_rate)" in report.notes
+
+
+def test_a_number_named_like_a_rate_that_the_step_never_reads_is_not_taken_for_one():
+    """``alpha`` (a slope here) was read as the learning rate: a correct learner's gradients were off by 1/alpha."""
+    report = shapecheck.compare(**_model_arguments(_Model("correct", alpha=0.5)))
+    assert report.ok, report.summary
+    assert any(note.startswith("learning rate 0.1 read from the network object (optimizer.learning_rate); "
+                               "alpha = 0.5 left out: your step does not use it") for note in report.notes), report.notes
