@@ -16,6 +16,13 @@ _FAILING = re.compile(r"(?<![\w-])(FAIL|MISMATCH|nan|shape|FAILED|WRONG)(?![\w-]
 _DOUBTFUL = re.compile(r"(?<![\w-])(kink|noisy)(?![\w-])|^\s+\S+:\d+ \[[\w-]+\]")
 
 
+def _is_table_header(lines, number) -> bool:
+    """Is ``lines[number]`` a table's column names (the next line is its rule of dashes)? A header has a
+    ``shape`` column, which is also a failing status."""
+    following = lines[number + 1] if number + 1 < len(lines) else ""
+    return bool(following.strip()) and set(following) <= {"-", " "}
+
+
 def wanted(stream) -> bool:
     """Does ``stream`` get colour?"""
     if "NO_COLOR" in os.environ or os.environ.get("TERM") == "dumb":
@@ -33,8 +40,8 @@ def painted(report, stream, text: str | None = None) -> str:
         return text
     first, *rest = text.split("\n")
     lines = [f"{GREEN if report.ok else RED}{first}{RESET}"]
-    for line in rest:
-        if line.startswith("note:"):        # facts, not findings
+    for number, line in enumerate(rest):
+        if line.startswith("note:") or _is_table_header(rest, number):   # facts and column names, not findings
             pass
         elif _FAILING.search(line):
             line = f"{RED}{line}{RESET}"

@@ -342,6 +342,7 @@ def test_colour_on_a_terminal_paints_the_verdict_and_the_failing_rows(monkeypatc
     bad = shapecheck.check_gradients(lambda p: float(np.sum(np.sin(p["W"]))), {"W": W}, {"W": wrong})
     terminal = _Terminal()
     assert painted(good, terminal).startswith(GREEN + good.summary + RESET)
+    assert painted(good, terminal).count("\033[") == 2      # the verdict only: not the header's `shape` column
     text = painted(bad, terminal)
     assert text.startswith(RED + bad.summary + RESET)
     assert any(line.startswith(RED + "W ") and " FAIL " in line for line in text.splitlines())
