@@ -94,11 +94,16 @@ class TraceReport(Report):
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.warnings and not self.internal_errors
+        return self.error is None and not self.warnings and not self.internal_errors and not self.interrupted
+
+    @property
+    def interrupted(self) -> bool:
+        """The script was stopped by Ctrl-C (exit code 130): what did not run was not checked."""
+        return isinstance(self.exception, KeyboardInterrupt)
 
     @property
     def verdict(self) -> str:
-        if self.internal_errors:
+        if self.internal_errors or self.interrupted and not self.error:
             return "incomplete"
         return "failed" if self.error else "warnings" if self.warnings else "ok"
 
@@ -156,6 +161,9 @@ class TraceReport(Report):
             return f"{head}; INCOMPLETE: shapecheck itself failed at {len(self.internal_errors)} place(s)"
         if self.error:
             return f"{head}; FAILED at {self.error['file']}:{self.error['line']} ({self.error['kind']})"
+        if self.interrupted:
+            warned = f"{len(self.warnings)} warning(s) so far; " if self.warnings else ""
+            return f"{head}; {warned}interrupted: what had not run yet was not checked"
         if self.warnings:
             return f"{head}; {len(self.warnings)} warning(s)"
         if self.exit_code != 0 and not self.sites:

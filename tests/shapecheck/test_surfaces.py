@@ -478,3 +478,15 @@ def test_a_traced_function_is_said_to_return_or_raise_not_to_exit():
     assert fine.summary.startswith("shapecheck trace: _product() returned; 1 operation sites, 1 matrix products")
     assert failed.summary.startswith("shapecheck trace: _product() raised ValueError;")
     assert "FAILED at test_surfaces.py:" in failed.summary and "exit code" not in failed.summary
+
+
+def test_a_traced_script_stopped_by_ctrl_c_is_not_called_free_of_shape_problems(tmp_path):
+    """The run did not finish, so what had not run was not checked: 'incomplete', not 'no shape problems'."""
+    import io
+
+    script = tmp_path / "train.py"
+    script.write_text("import numpy as np\nZ = np.ones((7, 5)) @ np.ones((5, 3))\nraise KeyboardInterrupt\n")
+    report = shapecheck.trace_script(str(script), stderr=io.StringIO())
+    assert report.exit_code == 130 and not report.ok and report.verdict == "incomplete"
+    assert report.summary.endswith("interrupted: what had not run yet was not checked")
+    assert "no shape problems" not in str(report)
