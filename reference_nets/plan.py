@@ -73,8 +73,10 @@ class ShapePlan:
                 "has the right shape; test with pairwise-distinct sizes")
 
     def to_dict(self) -> dict:
+        note = self.equal_sizes_note()
         return {"layer_sizes": list(self.layer_sizes), "layout": self.layout, "batch_size": self.batch_size,
-                "steps": [dict(asdict(s), symbolic=list(s.symbolic), shape=list(s.shape)) for s in self.steps]}
+                "steps": [dict(asdict(s), symbolic=list(s.symbolic), shape=list(s.shape)) for s in self.steps],
+                "notes": [note] if note else []}
 
 
 def _numeric(shape) -> str:

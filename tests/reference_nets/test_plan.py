@@ -68,6 +68,9 @@ def test_plan_notes_equal_sizes():
     """h = n = 4 (XOR with 4 hidden units) hides transposition bugs: the plan says so."""
     assert "n = h = 4" in str(shape_plan([2, 4, 1], batch_size=4)).replace("h = n", "n = h")
     assert "note:" not in str(shape_plan([2, 4, 1], batch_size=5))
+    assert shape_plan([2, 4, 1], batch_size=5).to_dict()["notes"] == []
+    (note,) = shape_plan([2, 4, 1], batch_size=4).to_dict()["notes"]       # --json writes the note too
+    assert note == shape_plan([2, 4, 1], batch_size=4).equal_sizes_note()
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)
