@@ -58,6 +58,8 @@ def classify(op: str, exception: BaseException) -> str | None:
     text = str(exception)
     if not isinstance(exception, ValueError):
         return None
+    if re.search(_AXIS_ERROR, text):
+        return "axis"
     if op in CALL_KINDS:
         return CALL_KINDS[op]
     if "non-broadcastable output operand" in text:
@@ -112,6 +114,8 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
     details = details or {}
     operands = tuple(zip(calls.operand_texts(site, op, len(shapes), details.get("method", False)), shapes))
     source = registry.sources.get(site.file, "")
+    if kind == "axis":
+        return _missing_axis(site, op, operands, exception, source)
     if kind in ("join", "reshape", "einsum", "ragged"):
         message, body, fixes = explain_call(kind, op, site, operands, details,
                                             origin=lambda text: origin_text(source, site.line, text))
@@ -127,6 +131,27 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
     if not fixes and len(operands) == 2:
         fixes = [_no_sound_fix(operands, plan)]
     return _assemble(site, kind, message, operands, body, fixes, source)
+
+
+#: numpy's AxisError: "axis 1 is out of bounds for array of dimension 1"
+_AXIS_ERROR = r"axis (-?\d+) is out of bounds for array of dimension (\d+)"
+
+
+def _missing_axis(site, op, operands, exception, source) -> Explanation:
+    """``np.sum(dz, axis=1)`` of a 1-d ``dz``: the axis named is one the array does not have."""
+    axis, ndim = (int(group) for group in re.search(_AXIS_ERROR, str(exception)).groups())
+    text, shape = operands[0] if operands else ("the array", None)
+    shown = format_shape(shape) if shape is not None else f"{ndim}-d"
+    message = f"{op} over axis {axis}, but `{text}` {shown} has {ndim} ax{'is' if ndim == 1 else 'es'}"
+    body = ["  the rule: an axis must be one the array has: "
+            + ("a 1-d array has only axis 0 (or -1)" if ndim == 1 else f"0 to {ndim - 1} (or -{ndim} to -1)")]
+    if ndim == 1:
+        fixes = [f"`{text}` is a rank-1 vector: keep it 2-d where it is made (`.reshape(-1, 1)`, or keepdims=True on "
+                 "the sum that made it), so axis 0 (samples as rows) or axis 1 (samples as columns) means what you "
+                 "think; or sum it with axis=0"]
+    else:
+        fixes = [f"use an axis from 0 to {ndim - 1}; `{text}` has shape {shown}"]
+    return _assemble(site, "axis", message, operands[:1], body, fixes, source)
 
 
 def _assemble(site, kind, message, operands, body, fixes, source, *, listed=True) -> Explanation:

@@ -255,7 +255,8 @@ def _caught(tracer, ending, relative) -> tuple:
 
 
 _SHAPE_WORDS = ("broadcast", "not aligned", "core dimension", "inhomogeneous", "cannot reshape",
-                "must match exactly", "same shape", "same number of dimensions", "subscripts", "shape mismatch")
+                "must match exactly", "same shape", "same number of dimensions", "subscripts", "shape mismatch",
+                "out of bounds for array of dimension")
 
 
 def looks_like_a_shape_error(exc: BaseException) -> bool:

@@ -316,3 +316,46 @@ def test_a_shape_error_raised_in_code_the_tracer_does_not_rewrite_is_not_called_
     assert "no shape problems found" not in str(report)
     assert report.error["kind"] == "untraced" and report.error["line"] == 5
     assert "functools.reduce" in text
+
+
+# -- found in public learner code: a sum over an axis a rank-1 vector lacks; a learner's own ValueError -------
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.sampled_from([7, 11, 13]), method=st.booleans())
+def test_a_sum_over_an_axis_a_rank_1_vector_lacks_is_explained(tmp_path_factory, n, method):
+    """``np.sum(dZ2, axis=1)`` of a (n,) error vector raised AxisError and the report said 'no shape problems
+    found'."""
+    call = "dZ2.sum(axis=1, keepdims=True)" if method else "np.sum(dZ2, axis=1, keepdims=True)"
+    code = f"""
+        import numpy as np
+        A2, y = np.ones(({n},)), np.zeros({n})
+        dZ2 = (A2 - y) / {n}
+        db2 = {call}
+    """
+    report, text = run(tmp_path_factory.mktemp("axis"), code)
+    assert report.error is not None and report.error["kind"] == "axis", str(report)
+    assert report.error["line"] == line_of(code, "db2 =")
+    assert f"sum over axis 1, but `dZ2` ({n},) has 1 axis" in text and "rank-1 vector" in text
+    assert "no shape problems" not in str(report)
+
+
+def test_a_learners_own_class_raising_value_error_is_not_blamed_on_shapes(tmp_path):
+    report, text = run(tmp_path, """
+        import numpy as np
+
+        class Tensor:
+            def __init__(self, data, requires_grad=True):
+                self.data, self.requires_grad = np.asarray(data, dtype=float), requires_grad
+
+            @property
+            def shape(self):
+                return self.data.shape
+
+            def __matmul__(self, other):
+                if not other.requires_grad:
+                    raise ValueError("cannot multiply with a tensor that does not require grad")
+                return Tensor(self.data @ other.data)
+
+        Tensor(np.ones((7, 5))) @ Tensor(np.ones((5, 3)), requires_grad=False)
+    """)
+    assert report.exit_code == 1 and report.error is None and text == "", str(report)
