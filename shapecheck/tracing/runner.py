@@ -3,7 +3,8 @@
 A script runs as ``python script.py`` would run it: ``__name__ == "__main__"``, ``sys.argv``,
 ``__file__``, the script's directory first on ``sys.path``, its own stdin/stdout/stderr, its exit code
 (``sys.exit(n)`` included), and a traceback that shows only the learner's frames. Modules it imports
-from its own directory tree are instrumented too (an import hook); installed packages are not.
+from its own directory tree, or from folders it adds to ``sys.path``, are instrumented too (an import hook);
+Python's library and installed packages are not.
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
         return replace(build_report(tracer, 1, base_dir), error_text="")
     main = types.ModuleType("__main__")
     main.__dict__.update(__file__=path, __builtins__=__builtins__, __cached__=None, __package__=None)
-    with _script_environment(main, path, argv), _local_imports(base_dir, tracer) as hook, tracer:
+    with _script_environment(main, path, argv), _local_imports(tracer) as hook, tracer:
         exit_code, raised = _run(lambda: exec(code, main.__dict__), stderr)
     hook.forget()
     return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
@@ -118,7 +119,7 @@ def trace_function_target(target: str, args=(), *, show_all: bool = False, stder
         base_dir, module_name = os.getcwd(), module_part
     sys.path.insert(0, base_dir)
     try:
-        with _local_imports(base_dir, tracer) as hook, tracer:
+        with _local_imports(tracer) as hook, tracer:
             def call():
                 try:
                     __import__(module_name)   # not importlib.import_module: the import statement's
@@ -310,17 +311,19 @@ def _script_environment(main, path, argv):
 # -- the import hook ------------------------------------------------------------------------------------
 
 class _LocalImportHook(importlib.abc.MetaPathFinder):
-    """Finds modules under ``root`` (outside site-packages) and instruments them as they load."""
+    """Finds the learner's own modules and instruments them as they load: those beside the script, and those
+    it reaches by adding a folder to ``sys.path`` (``sys.path.append(os.pardir)``, a book's ``common/``),
+    but never Python's own library, installed packages, or shapecheck and reference_nets."""
 
-    def __init__(self, root: str, tracer: Tracer):
-        self.root, self.tracer, self.loaded = os.path.abspath(root), tracer, []
+    def __init__(self, tracer: Tracer):
+        self.tracer, self.loaded = tracer, []
 
     def find_spec(self, fullname, path=None, target=None):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             return None
         origin = os.path.abspath(spec.origin)
-        if not origin.startswith(self.root + os.sep) or "site-packages" in origin or "dist-packages" in origin:
+        if not _learners_file(origin):
             return None
         spec.loader = _InstrumentingLoader(fullname, origin, self.tracer)
         self.loaded.append(fullname)
@@ -330,6 +333,18 @@ class _LocalImportHook(importlib.abc.MetaPathFinder):
         """Unload the instrumented modules, so a later run (or an untraced import) starts clean."""
         for name in self.loaded:
             sys.modules.pop(name, None)
+
+
+#: Folders whose modules are never the learner's: Python's library (the venv's and the base install's),
+#: and the packages of shapecheck itself
+_NOT_LEARNERS = tuple(os.path.abspath(folder) + os.sep for folder in {
+    sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix, os.path.dirname(_OWN_DIR),
+    os.path.join(os.path.dirname(os.path.dirname(_OWN_DIR)), "reference_nets")})
+
+
+def _learners_file(origin: str) -> bool:
+    """Is the module at ``origin`` the learner's own code (not Python's, not an installed package, not ours)?"""
+    return not origin.startswith(_NOT_LEARNERS) and "site-packages" not in origin and "dist-packages" not in origin
 
 
 class _InstrumentingLoader(importlib.machinery.SourceFileLoader):
@@ -348,8 +363,8 @@ class _InstrumentingLoader(importlib.machinery.SourceFileLoader):
 
 
 @contextmanager
-def _local_imports(root, tracer):
-    hook = _LocalImportHook(root, tracer)
+def _local_imports(tracer):
+    hook = _LocalImportHook(tracer)
     sys.meta_path.insert(0, hook)
     try:
         yield hook

@@ -273,3 +273,26 @@ def test_numpy_function_warnings_point_at_the_learners_line_too(tmp_path):
     shown = [line for line in plain.stderr.splitlines() if "Mean of empty slice" in line]
     assert len(shown) == 2 and all("prog.py:" in line for line in shown)
     assert [line for line in traced_run.stderr.splitlines() if "Mean of empty slice" in line] == shown
+
+
+def test_modules_reached_through_a_folder_the_script_adds_to_sys_path_are_traced(tmp_path):
+    """A book's habit: ``ch04/train.py`` does ``sys.path.append(os.pardir)`` and imports ``common.functions``;
+    a silent outer broadcast there went unreported ("no shape problems found")."""
+    import io
+    import os
+
+    from shapecheck import trace_script
+
+    (tmp_path / "common").mkdir()
+    (tmp_path / "common" / "__init__.py").write_text("")
+    (tmp_path / "common" / "functions.py").write_text(
+        "import numpy as np\n\ndef mean_squared_error(y, t):\n    return 0.5 * np.sum((y - t) ** 2) / len(y)\n")
+    (tmp_path / "ch04").mkdir()
+    script = tmp_path / "ch04" / "train.py"
+    script.write_text("import os, sys\nsys.path.append(os.path.join(os.path.dirname(__file__), os.pardir))\n"
+                      "import numpy as np\nfrom common.functions import mean_squared_error\n"
+                      "print(mean_squared_error(np.ones((7, 1)), np.zeros(7)))\n")
+    report = trace_script(str(script), stderr=io.StringIO())
+    assert report.exit_code == 0
+    assert {(w.file.replace(os.sep, "/").split("/")[-1], w.line, w.kind) for w in report.warnings} == {
+        ("functions.py", 4, "outer-broadcast"), ("functions.py", 4, "rank-1")}, str(report)
