@@ -143,7 +143,8 @@ class TraceReport(Report):
             parts += [f"  {w.file}:{w.line} [{w.kind}] {w.message}" for w in self.warnings]
         if self.caught:
             parts.append("\nshape errors your program caught and went on after:")
-            parts += [f"  {c['file']}:{c['line']} [{c['kind']}] x{c['count']}: {c['message']}" for c in self.caught]
+            parts += [f"  {c['file']}:{c['line']} [{c['kind']}] {_times(c['count'])}: {c['message']}"
+                      for c in self.caught]
         if self.error_text:
             parts.append("\n" + self.error_text)
         if self.notes:
@@ -184,6 +185,10 @@ class TraceReport(Report):
 
 
 _HEADERS = ["location", "expression", "shapes", "result", "calls"]
+
+
+def _times(count: int) -> str:
+    return "once" if count == 1 else f"{count} times"
 
 
 def _site_rows(sites) -> list:

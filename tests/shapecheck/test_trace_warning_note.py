@@ -190,3 +190,19 @@ def test_pytest_plugin_fails_on_warnings_not_on_the_note(pytester):
     result.stdout.fnmatch_lines(["*test_real_warning_fails*", "*[[]outer-broadcast[]]*"])
     strict = pytester.runpytest("-p", "no:cacheprovider", "--shapecheck-strict", "-k", "square_sizes")
     strict.assert_outcomes(passed=1)
+
+
+def test_a_softmax_without_keepdims_is_named_when_samples_equal_classes(tmp_path):
+    """``e / np.sum(e, axis=1)`` with as many samples as classes runs (the sums meet the columns, not the
+    rows): the note names its line among those that could hide a bug; with other sizes it fails loudly."""
+    code = textwrap.dedent("""\
+        import numpy as np
+        z = np.random.default_rng(0).normal(size=(10, 10))
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        p = e / np.sum(e, axis=1)
+    """)
+    path = tmp_path / "softmax.py"
+    path.write_text(code)
+    report = trace_script(str(path))
+    (note,) = report.notes
+    assert report.ok and {"file": "softmax.py", "line": 4} in note["lines"], note
