@@ -127,16 +127,29 @@ class Study:
         if self.learner.loss_fn is None:
             return results
         values = [self.learner.loss_at(self.X, self.Y, obs.values) for obs in observations]
-        revealed = []
+        revealed, rescaled = [], []
         for convention, known, _ in results:
-            match = _scale_from_losses(convention, reading, data, observations, values)
-            if match is not None and (known is None or match[0].name == known.name):
-                scale, l2 = match
-                revealed.append((convention.with_sources(activations="loss_fn", output="loss_fn", loss="loss_fn",
-                                                         scale="loss_fn", l2="loss_fn"), scale,
-                                 l2 / scale.factor if l2 else declared["reg"]))
+            match = _scale_from_losses(convention, reading, data, observations, values,
+                                       rtol=_loss_tolerance(self.learner))
+            if match is None:
+                continue
+            scale, l2 = match
+            entry = (convention.with_sources(activations="loss_fn", output="loss_fn", loss="loss_fn",
+                                             scale="loss_fn", l2="loss_fn"), scale,
+                     l2 / scale.factor if l2 else declared["reg"])
+            if known is None or scale.name == known.name:
+                revealed.append(entry)
+            else:
+                rescaled.append((entry, known))
         if revealed:
             return revealed
+        if rescaled:
+            # the loss the learner computes wins over the name declared for it: torch's MSELoss habit,
+            # np.mean((A - Y)**2) over samples and outputs, declared as "mse"
+            (_, scale, _), known = rescaled[0]
+            self._note(f"your loss_fn computes {scale.text}, not what the declared loss={declared['loss']!r} "
+                       f"means here ({known.text}): your loss_fn's scale is used")
+            return [entry for entry, _ in rescaled]
         self._note("your loss_fn's values match none of the losses shapecheck knows (squared error, "
                                   "binary or softmax cross-entropy, mean or sum, with or without an L2 term) on "
                                   "these activations: the conventions are inferred from the gradients instead")
@@ -271,15 +284,20 @@ class Study:
         if not arrays:
             return ""
         from shapecheck.gradcheck import check_gradients
+        from shapecheck.gradcheck.check import PrecisionWarning
         from shapecheck.gradcheck.progress import SlowCheckWarning
 
         size = sum(a.size for a in arrays.values())
         options = dict(mode="full") if size <= 2000 else dict(mode="sample", samples=20)
-        with warnings.catch_warnings():     # its mode is compare's choice: a warning naming fast mode would mislead
+        with warnings.catch_warnings():     # its mode and tolerances are compare's choice, not the user's
             warnings.simplefilter("ignore", SlowCheckWarning)
+            warnings.simplefilter("ignore", PrecisionWarning)
             check = check_gradients(lambda _: learner.loss_at(self.X, self.Y), arrays,
                                     {names[i]: grads[i] for i in reading.parameters if names[i] in arrays},
                                     progress=False, **options)
+        if check.ok and np.isfinite(check.power) and check.power > 0.1:   # float32 differences vouch for nothing
+            return ("your gradients were checked against finite differences of your own loss_fn, but too coarsely "
+                    f"to vouch for them ({check.summary})")
         if check.ok:
             return (f"your gradients agree with finite differences of your own loss_fn ({check.summary}): whatever "
                     "the diagnosis, they are the gradients of the loss you compute")
@@ -324,9 +342,16 @@ def _probe(own, reading, seed) -> list:
     return values
 
 
-def _scale_from_losses(convention, reading, data, observations, values):
+def _loss_tolerance(learner) -> float:
+    """How closely the learner's loss values can equal the reference's: 1e-7, or a hundred roundings of their
+    parameters' precision when that is coarser (float32 arrays make a float32 loss, good to about 1e-6)."""
+    precisions = [np.finfo(slot.get().dtype).eps for slot in learner.slots if slot.get().dtype.kind == "f"]
+    return max([1e-7] + [100 * float(eps) for eps in precisions])
+
+
+def _scale_from_losses(convention, reading, data, observations, values, *, rtol=1e-7):
     """(Scale, L2 coefficient) for which the learner's loss values equal the reference's under this
-    convention at every observation, or None."""
+    convention at every observation (to ``rtol``), or None."""
     reference, squares = [], []
     for obs in observations:
         net = convention.network(reading.sizes, reading.layout, reading.bias)
@@ -337,12 +362,12 @@ def _scale_from_losses(convention, reading, data, observations, values):
     v = np.array(values, dtype=float)
     for scale in conv.scales(convention.family, n, t):
         plain = scale.factor * np.array(reference)
-        if np.allclose(v, plain, rtol=1e-7, atol=1e-12):
+        if np.allclose(v, plain, rtol=rtol, atol=1e-12):
             return scale, 0.0
         rest = v - plain
         s = np.array(squares)
         mu = float(np.vdot(rest, s) / max(np.vdot(s, s), 1e-300))
-        if mu > 0 and np.allclose(v, plain + mu * s, rtol=1e-7, atol=1e-12):
+        if mu > 0 and np.allclose(v, plain + mu * s, rtol=rtol, atol=1e-12):
             return scale, mu
     return None
 

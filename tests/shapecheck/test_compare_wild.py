@@ -134,3 +134,31 @@ def test_a_number_named_like_a_rate_that_the_step_never_reads_is_not_taken_for_o
     assert report.ok, report.summary
     assert any(note.startswith("learning rate 0.1 read from the network object (optimizer.learning_rate); "
                                "alpha = 0.5 left out: your step does not use it") for note in report.notes), report.notes
+
+
+# -- a loss named one way and computed another: torch's MSELoss habit ---------------------------------------
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("bug", ["correct", "missing-hidden-derivative"])
+def test_a_declared_mse_computed_as_the_mean_over_every_entry_is_read_from_loss_fn(dtype, bug):
+    """``np.mean((A - Y)**2)`` over samples AND outputs, declared loss="mse": the loss_fn's scale was refused
+    for not being the declared one (a correct learner got wrong-scale 2/t), and a float32 loss_fn matched
+    nothing at all."""
+    rng = np.random.default_rng(8)
+    X, Y = rng.standard_normal((7, 5)).astype(dtype), rng.standard_normal((7, 3)).astype(dtype)
+    W1, W2 = (0.5 * rng.standard_normal((5, 4))).astype(dtype), (0.5 * rng.standard_normal((4, 3))).astype(dtype)
+
+    def loss_fn(X, Y):
+        return float(np.mean((np.tanh(X @ W1) @ W2 - Y) ** 2))
+
+    def gradients(X, Y):
+        A1 = np.tanh(X @ W1)
+        dA2 = 2 * (A1 @ W2 - Y) / Y.size
+        dZ1 = dA2 @ W2.T if bug == "missing-hidden-derivative" else (dA2 @ W2.T) * (1 - A1 ** 2)
+        return {"W1": X.T @ dZ1, "W2": A1.T @ dA2}
+
+    report = shapecheck.compare(X, Y, params={"W1": W1, "W2": W2}, gradients=gradients, loss_fn=loss_fn,
+                                activation="tanh", output="identity", loss="mse")
+    assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
+    assert any(note.startswith("your loss_fn computes np.mean((A - Y)**2) over samples and outputs, not what the "
+                               "declared loss='mse' means here") for note in report.notes), report.notes
