@@ -162,3 +162,27 @@ def test_a_declared_mse_computed_as_the_mean_over_every_entry_is_read_from_loss_
     assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
     assert any(note.startswith("your loss_fn computes np.mean((A - Y)**2) over samples and outputs, not what the "
                                "declared loss='mse' means here") for note in report.notes), report.notes
+
+
+# -- a declared leaky ReLU with the learner's own slope ------------------------------------------------------
+
+@pytest.mark.parametrize("slope", [0.01, 0.1, 0.2])
+@pytest.mark.parametrize("bug", ["correct", "missing-hidden-derivative"])
+def test_a_declared_leaky_relu_takes_the_learners_slope(slope, bug):
+    """activation="leaky_relu" was the reference's slope 0.01 only: a correct learner with 0.1 got 'unknown'."""
+    rng = np.random.default_rng(12)
+    X, Y = rng.standard_normal((7, 5)), rng.standard_normal((7, 2))
+    W1, W2 = rng.standard_normal((5, 3)), rng.standard_normal((3, 2))
+
+    def gradients(X, Y):
+        Z1 = X @ W1
+        A1 = np.where(Z1 > 0, Z1, slope * Z1)
+        dZ2 = (A1 @ W2 - Y) / len(X)
+        dZ1 = dZ2 @ W2.T if bug == "missing-hidden-derivative" else (dZ2 @ W2.T) * np.where(Z1 > 0, 1.0, slope)
+        return {"W1": X.T @ dZ1, "W2": A1.T @ dZ2}
+
+    report = shapecheck.compare(X, Y, params={"W1": W1, "W2": W2}, gradients=gradients, activation="leaky_relu",
+                                output="identity", loss="mse")
+    assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
+    if bug == "correct":
+        assert f"leaky ReLU (slope {slope:g})" in str(report), str(report)
