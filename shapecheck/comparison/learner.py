@@ -19,6 +19,7 @@ import numpy as np
 from reference_nets.checks import positive
 from shapecheck._arrays import check_finite
 from shapecheck.comparison.collect import Snapshot, collect
+from shapecheck.comparison.readings import named_as_state
 from shapecheck.errors import ConfigurationError, DTypeError, ShapecheckError, ShapeError
 
 LR_NAMES = ("lr", "learning_rate", "learningRate", "eta", "alpha", "LR", "learning_rate_")
@@ -122,6 +123,29 @@ class Learner:
         if np.linalg.norm(doubled - moved) <= 1e-3 * size:
             return "unused"
         return "used" if np.linalg.norm(doubled - 2 * moved) <= 1e-3 * size else "unsure"
+
+    def refuse_an_adaptive_step(self, X, Y) -> None:
+        """A step that moves every entry of its parameters by the same amount is Adam's first update (or
+        RMSprop's, or a sign update): ``lr * m_hat / sqrt(v_hat)`` is about ``lr * sign(g)``, so no gradient can
+        be read from it. Refused, asking for gradients=, rather than compared into 'unknown'."""
+        if self.step is None:
+            return
+        before = self.values()
+        try:
+            _call(self.step, "step", X, Y)
+            after = [np.array(slot.get(), dtype=float) for slot in self.slots]
+        finally:
+            self.snapshot.restore()
+        moved = [(slot.name, a - b) for slot, a, b in zip(self.slots, after, before) if a.shape == b.shape]
+        tensors = [(name, m) for name, m in moved if m.size >= 4 and np.any(m) and not named_as_state(name)]
+        even = [(name, m) for name, m in tensors if _moved_evenly(m)]
+        if tensors and len(even) == len(tensors):     # every one (a bias summed whole moves evenly alone)
+            size = float(np.abs(even[0][1]).max())
+            raise ConfigurationError(
+                f"your step(X, Y) moved every entry of {_and([name for name, _ in even])} by the same amount "
+                f"({size:.3g}): an adaptive optimizer's first update (Adam, RMSprop) or a sign update, not lr * "
+                "gradient, so the gradient cannot be read from it; pass gradients= instead (your backward pass, "
+                "before the optimizer)", name="step", expected="an update lr * gradient", got="an even update")
 
     def _moves(self, X, Y):
         """How far one step moves every parameter, flattened into one vector (None when a shape changed)."""
@@ -311,6 +335,12 @@ def _lr_candidates(params) -> list:
             if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < value < np.inf:
                 found.append((owner, name, float(value), f"{prefix}.{name}" if prefix else name))
     return found
+
+
+def _moved_evenly(moved: np.ndarray) -> bool:
+    """Did (nearly) every entry move, all by the same absolute amount (to 1%)?"""
+    sizes = np.abs(moved.ravel())
+    return np.count_nonzero(sizes) >= 0.9 * sizes.size and float(np.ptp(sizes)) <= 0.01 * float(sizes.max())
 
 
 def _set_attribute(owner, name, value) -> None:

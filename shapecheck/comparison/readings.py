@@ -160,7 +160,7 @@ def _chains(shapes, names, lay, d, t, *, extra):
     """Sequences of distinct 2-d arrays forming d -> ... -> t (t = 0: labels, any output size), those made of
     arrays named as weights first."""
     matrices = sorted((i for i, s in enumerate(shapes) if len(s) == 2),
-                      key=lambda i: (not _named_as_weight(names[i]), _named_as_state(names[i]), i))
+                      key=lambda i: (not _named_as_weight(names[i]), named_as_state(names[i]), i))
 
     def in_out(i):
         s = shapes[i]
@@ -215,10 +215,10 @@ def _plausibility(reading: Reading, names):
 
 def _name_conflicts(reading: Reading, names) -> int:
     """How many arrays have a role their name speaks against."""
-    conflicts = sum(_named_as_bias(names[i]) or _named_as_state(names[i]) for i in reading.weights)
-    conflicts += sum(_named_as_weight(names[i]) or _named_as_state(names[i]) for i in reading.biases)
+    conflicts = sum(_named_as_bias(names[i]) or named_as_state(names[i]) for i in reading.weights)
+    conflicts += sum(_named_as_weight(names[i]) or named_as_state(names[i]) for i in reading.biases)
     conflicts += sum(_named_as_weight(names[i]) or _named_as_bias(names[i]) for i in reading.caches
-                     if not _named_as_state(names[i]))
+                     if not named_as_state(names[i]))
     return conflicts
 
 
@@ -237,10 +237,10 @@ def _named_as_weight(name) -> bool:
 def optimiser_state(reading: Reading, names) -> list[int]:
     """The arrays of this reading that are neither parameters nor caches of samples but named as an
     optimiser's memory (``vW1``, ``velocity``, ``m_b``): a step with momentum adds them to its update."""
-    return [i for i in reading.caches if _named_as_state(names[i]) and not re.match(r"(d|grad|nabla)", _last(names[i]))]
+    return [i for i in reading.caches if named_as_state(names[i]) and not re.match(r"(d|grad|nabla)", _last(names[i]))]
 
 
-def _named_as_state(name) -> bool:
+def named_as_state(name) -> bool:
     """A gradient kept on the object or an optimiser's state: ``dW1``, ``dweights``, ``vW1``, ``m_b``."""
     last = _last(name)
     return re.match(r"(d[A-Z]|d_|dw|db|grad|nabla|[vms][A-Z_]|[vms][wb]\d|velocity|momentum|cache|adam)", last) \

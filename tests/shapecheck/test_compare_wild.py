@@ -186,3 +186,60 @@ def test_a_declared_leaky_relu_takes_the_learners_slope(slope, bug):
     assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
     if bug == "correct":
         assert f"leaky ReLU (slope {slope:g})" in str(report), str(report)
+
+
+# -- an adaptive optimizer inside step= ----------------------------------------------------------------------
+
+class _AdamNet:
+    """A network whose step is Adam (bias-corrected, its moments kept beside the weights as m_W1, v_W1...)."""
+
+    def __init__(self, bias_summed_whole=False, adam=True):
+        rng = np.random.default_rng(21)
+        self.W1, self.b1 = rng.standard_normal((5, 4)), np.zeros((1, 4))
+        self.W2, self.b2 = rng.standard_normal((4, 3)), np.zeros((1, 3))
+        for name in ("W1", "b1", "W2", "b2"):
+            setattr(self, "m_" + name, np.zeros_like(getattr(self, name)))
+            setattr(self, "v_" + name, np.zeros_like(getattr(self, name)))
+        self.t, self.lr, self.adam, self.bias_summed_whole = 0, 0.01, adam, bias_summed_whole
+
+    def step(self, X, Y):
+        A1 = np.tanh(X @ self.W1 + self.b1)
+        dZ2 = (A1 @ self.W2 + self.b2 - Y) / len(X)
+        dZ1 = (dZ2 @ self.W2.T) * (1 - A1 ** 2)
+        db2 = np.full((1, 3), dZ2.sum()) if self.bias_summed_whole else dZ2.sum(axis=0, keepdims=True)
+        grads = {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0, keepdims=True), "W2": A1.T @ dZ2, "b2": db2}
+        self.t += 1
+        for name, g in grads.items():
+            if not self.adam:
+                getattr(self, name)[...] -= self.lr * g
+                continue
+            m, v = getattr(self, "m_" + name), getattr(self, "v_" + name)
+            m[...] = 0.9 * m + 0.1 * g
+            v[...] = 0.999 * v + 0.001 * g * g
+            m_hat, v_hat = m / (1 - 0.9 ** self.t), v / (1 - 0.999 ** self.t)
+            getattr(self, name)[...] -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+
+
+def _adam_data():
+    rng = np.random.default_rng(22)
+    return rng.standard_normal((7, 5)), rng.standard_normal((7, 3))
+
+
+def test_an_adam_step_is_refused_with_what_to_pass_instead():
+    """Adam's first update moves every entry by about lr: a correct learner got 'unknown'."""
+    net = _AdamNet()
+    X, Y = _adam_data()
+    with pytest.raises(shapecheck.ConfigurationError, match=r"moved every entry of W1, b1 and W2 by the same "
+                                                            r"amount \(0\.01\): an adaptive optimizer's first update"):
+        shapecheck.compare(X, Y, params=net, step=net.step)
+    assert net.t == 0 and not net.m_W1.any()                 # everything put back
+
+
+@pytest.mark.parametrize("bias_summed_whole", [False, True])
+def test_a_plain_step_is_not_taken_for_an_adaptive_one(bias_summed_whole):
+    """A bias gradient summed to one number moves that bias evenly: the step is still compared."""
+    net = _AdamNet(bias_summed_whole=bias_summed_whole, adam=False)
+    X, Y = _adam_data()
+    report = shapecheck.compare(X, Y, params=net, step=net.step, lr=net.lr, activation="tanh", output="identity",
+                                loss="mse")
+    assert report.diagnoses[0].bug == ("bias-wrong-axis" if bias_summed_whole else "match"), report.summary
