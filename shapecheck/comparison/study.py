@@ -168,15 +168,16 @@ class Study:
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
         if l2_known is not None and learner.lr_known:
-            diagnosis = with_declared_l2(diagnosis, hypothesis.l2 / (hypothesis.scale or 1.0), l2_known)
-        conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known)
+            diagnosis = with_declared_l2(diagnosis, _l2_term(hypothesis, scale_bugs, l2_known), l2_known)
+        conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known,
+                                             scale_bugs=scale_bugs)
         bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0
         sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
         rank_key = (bugs, sourced, rank, hypothesis.l2 != 0.0, index, hypothesis.residual)
         expected = hypothesis.scale / factor if learner.lr_known and factor else hypothesis.scale
         return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key, abs(expected))
 
-    def _convention_lines(self, setting, hypothesis, scale, source, reg=None) -> tuple:
+    def _convention_lines(self, setting, hypothesis, scale, source, reg=None, *, scale_bugs=()) -> tuple:
         reading, convention = setting.reading, setting.convention
         sources = convention.sources
         layers = len(reading.sizes) - 1
@@ -193,7 +194,7 @@ class Study:
                                                       "gradients": source, "assumed": source}.get(
                                                           sources.get("scale", "gradients"), source)))
         if hypothesis.l2 or reg:
-            found = hypothesis.l2 / (hypothesis.scale or 1.0)
+            found = _l2_term(hypothesis, scale_bugs, reg)
             text = (f"your gradients add {found:.6g} * W to the weights' gradients (a loss term "
                     f"{found / 2:.6g} * sum(W**2))")
             said = "your loss_fn has" if convention.sources.get("l2") == "loss_fn" else "you declared"
@@ -340,6 +341,17 @@ def _probe(own, reading, seed) -> list:
     for i in reading.biases:
         values[i] = rng.normal(0.0, 0.3, size=values[i].shape)
     return values
+
+
+def _l2_term(hypothesis, scale_bugs, reg) -> float:
+    """The L2 coefficient of the learner's gradients, per unit of the reference's gradient. With a scale bug
+    (a missing 1/n) the whole gradient is scaled, L2 term included, unless the L2 term alone is already
+    ``reg * W``: then only the data term carries the bug (``dW = A.T @ dZ + lambd / m * W`` with the 1/m
+    forgotten on the first term), and the L2 term is right."""
+    found = hypothesis.l2 / (hypothesis.scale or 1.0)
+    if scale_bugs and reg and abs(hypothesis.l2 - reg) <= 1e-6 * abs(reg):
+        return reg
+    return found
 
 
 def _loss_tolerance(learner) -> float:

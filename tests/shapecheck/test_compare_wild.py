@@ -243,3 +243,35 @@ def test_a_plain_step_is_not_taken_for_an_adaptive_one(bias_summed_whole):
     report = shapecheck.compare(X, Y, params=net, step=net.step, lr=net.lr, activation="tanh", output="identity",
                                 loss="mse")
     assert report.diagnoses[0].bug == ("bias-wrong-axis" if bias_summed_whole else "match"), report.summary
+
+
+# -- L2 regularisation in the course form: lambd / (2m) * sum(W**2) -------------------------------------------
+
+@pytest.mark.parametrize("bug, expected", [
+    ("correct", "match"),
+    ("missing-mean", "missing-mean"),            # 1/m forgotten on the data term only: the L2 term is right
+    ("missing-mean-everywhere", "missing-mean"),  # forgotten on both
+    ("l2-no-m", "l2-mismatch"),                  # the L2 term without its 1/m
+])
+def test_l2_in_the_course_form_with_a_missing_mean(bug, expected):
+    """A missing 1/m on the data term alone was diagnosed 'missing-mean + l2-mismatch', the right L2 term
+    blamed for the data term's scale."""
+    rng = np.random.default_rng(30)
+    m, lambd = 7, 0.7
+    X, Y = rng.standard_normal((m, 5)), rng.standard_normal((m, 2))
+    W1, W2 = rng.standard_normal((5, 3)), rng.standard_normal((3, 2))
+
+    def loss_fn(X, Y):
+        A1 = np.tanh(X @ W1)
+        return float(0.5 * np.sum((A1 @ W2 - Y) ** 2) / m + lambd / (2 * m) * (np.sum(W1 ** 2) + np.sum(W2 ** 2)))
+
+    def gradients(X, Y):
+        A1 = np.tanh(X @ W1)
+        dZ2 = A1 @ W2 - Y
+        dZ1 = (dZ2 @ W2.T) * (1 - A1 ** 2)
+        data = 1.0 if bug.startswith("missing-mean") else 1.0 / m
+        l2 = lambd if bug in ("l2-no-m", "missing-mean-everywhere") else lambd / m
+        return {"W1": data * X.T @ dZ1 + l2 * W1, "W2": data * A1.T @ dZ2 + l2 * W2}
+
+    report = shapecheck.compare(X, Y, params={"W1": W1, "W2": W2}, gradients=gradients, loss_fn=loss_fn)
+    assert report.diagnoses[0].bug == expected, report.summary
