@@ -220,7 +220,7 @@ class Learner:
     def _match(self, result, wanted) -> list:
         """The returned gradients, one per wanted slot: by the learner's names (``dW1`` for ``W1``), else by
         shape, else by order."""
-        leaves = _gradient_leaves(result)
+        leaves = _unrolled(_gradient_leaves(result), self.slots)
         if not leaves:
             raise ShapeError(f"your gradients(X, Y) returned {result!r:.60}; return one gradient per parameter "
                              f"({', '.join(self.slots[i].name for i in wanted)})", name="gradients",
@@ -412,8 +412,9 @@ def _gradient_leaves(value, name="") -> list[tuple[str, np.ndarray]]:
     """(name, float array) for every array or number in the learner's returned structure, in order (a
     ``(loss, grads)`` pair gives its grads)."""
     if isinstance(value, tuple) and len(value) == 2:
-        if _is_number(value[0]) and isinstance(value[1], (dict, list, tuple)):
-            value = value[1]                                            # (loss, grads)
+        if _is_number(value[0]) and (isinstance(value[1], (dict, list, tuple))
+                                     or isinstance(value[1], np.ndarray) and value[1].ndim == 1):
+            value = value[1]                                            # (loss, grads), (J, unrolled grad)
         elif _is_number(value[1]) and isinstance(value[0], (dict, list, tuple)):
             value = value[0]                                            # (grads, cost), as in Ng's course
     if isinstance(value, np.ndarray) and value.dtype == object:
@@ -439,6 +440,20 @@ def _gradient_leaves(value, name="") -> list[tuple[str, np.ndarray]]:
     if hasattr(value, "__dict__"):
         return [leaf for key, item in vars(value).items() for leaf in _gradient_leaves(item, key)]
     return []
+
+
+def _unrolled(leaves, slots) -> list:
+    """One flat vector holding every parameter's gradient (Ng's ex4 ``grad``, ``np.concatenate([g.ravel()
+    ...])``), cut back into the parameters' shapes, in their order; other returns unchanged."""
+    if len(leaves) != 1 or len(slots) < 2 or leaves[0][1].ndim != 1:
+        return leaves
+    shapes = [slot.get().shape for slot in slots]
+    sizes = [int(np.prod(shape)) for shape in shapes]
+    flat = leaves[0][1]
+    if flat.size != sum(sizes):
+        return leaves
+    cuts = np.cumsum(sizes)[:-1]
+    return [(slot.name, part.reshape(shape)) for slot, part, shape in zip(slots, np.split(flat, cuts), shapes)]
 
 
 def _is_number(value) -> bool:

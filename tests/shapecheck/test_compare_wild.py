@@ -275,3 +275,31 @@ def test_l2_in_the_course_form_with_a_missing_mean(bug, expected):
 
     report = shapecheck.compare(X, Y, params={"W1": W1, "W2": W2}, gradients=gradients, loss_fn=loss_fn)
     assert report.diagnoses[0].bug == expected, report.summary
+
+
+# -- the unrolled parameter vector of a course's nnCostFunction ----------------------------------------------
+
+def test_a_cost_function_returning_the_unrolled_gradient_is_read():
+    """``return J, grad`` with ``grad`` every gradient flattened into one vector (bias folded in as the first
+    column of each Theta): refused as ambiguous, with advice (pass layout=) that did not help."""
+    rng = np.random.default_rng(40)
+    m, d, h, t = 11, 3, 6, 4
+    X, labels = rng.standard_normal((m, d)), rng.integers(0, t, size=m)
+    Theta1, Theta2 = rng.standard_normal((h, d + 1)), rng.standard_normal((t, h + 1))
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    def cost(X, y):
+        a1 = np.hstack([np.ones((m, 1)), X])
+        a2 = np.hstack([np.ones((m, 1)), sigmoid(a1 @ Theta1.T)])
+        a3 = sigmoid(a2 @ Theta2.T)
+        Y = np.eye(t)[y]
+        J = float(-np.sum(Y * np.log(a3) + (1 - Y) * np.log(1 - a3)) / m)
+        d3 = a3 - Y
+        d2 = (d3 @ Theta2[:, 1:]) * a2[:, 1:] * (1 - a2[:, 1:])
+        return J, np.concatenate([(d2.T @ a1 / m).ravel(), (d3.T @ a2 / m).ravel()])
+
+    report = shapecheck.compare(X, labels, params={"Theta1": Theta1, "Theta2": Theta2}, gradients=cost,
+                                loss_fn=lambda X, y: cost(X, y)[0])
+    assert report.ok, report.summary
