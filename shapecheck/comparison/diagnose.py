@@ -97,7 +97,8 @@ class Setting:
             if reading.biases:
                 found[f"b{k + 1}"] = grads[reading.biases[k]]
         net = self.nets[0]
-        return {k: _bias_in_layout(g, net.params[k].shape) if k.startswith("b") else g for k, g in found.items()}
+        return {k: _bias_in_layout(g, net.params[k].shape) if k.startswith("b") else _vector_weight(g, net.params[k])
+                for k, g in found.items()}
 
     def _noise(self, noise) -> dict:
         """The rounding of each reference parameter's learner gradient (a folded W's covers its bias too)."""
@@ -256,8 +257,11 @@ def reference_params(reading: Reading, values) -> dict:
         params = unfold_bias(folded, reading.layout, position=reading.folded)
     else:
         params = {}
+        layout = get_layout(reading.layout)
         for k, i in enumerate(reading.weights):
-            params[f"W{k + 1}"] = values[i]
+            weight = values[i]               # a 1-d (h,) weight of one output, in the layout's shape
+            params[f"W{k + 1}"] = weight if weight.ndim == 2 else weight.reshape(
+                layout.weight_shape(reading.sizes[k], reading.sizes[k + 1]))
             if reading.biases:
                 params[f"b{k + 1}"] = values[reading.biases[k]].reshape(-1)
     layout = get_layout(reading.layout)
@@ -269,6 +273,13 @@ def _with(net, convention: Convention):
     other = convention.network(net.sizes, net.layout.name, net.bias)
     other.load_params(net.params)
     return other
+
+
+def _vector_weight(gradient, weight):
+    """The gradient of a weight the learner keeps 1-d ``(h,)`` (one output), in the reference's 2-d shape."""
+    if isinstance(gradient, np.ndarray) and gradient.ndim == 1 and 1 in weight.shape and gradient.size == weight.size:
+        return gradient.reshape(weight.shape)
+    return gradient
 
 
 def _bias_in_layout(gradient, shape):

@@ -158,13 +158,15 @@ def _is_labels(Y, n, t) -> bool:
 
 def _chains(shapes, names, lay, d, t, *, extra):
     """Sequences of distinct 2-d arrays forming d -> ... -> t (t = 0: labels, any output size), those made of
-    arrays named as weights first."""
+    arrays named as weights first. For one output (t = 1, or 0/1 labels) the last may be a 1-d ``(h,)`` vector
+    not named as a bias, as in ``np.dot(hidden_output, weights_hidden_output)`` (not with a folded bias)."""
     matrices = sorted((i for i, s in enumerate(shapes) if len(s) == 2),
                       key=lambda i: (not _named_as_weight(names[i]), named_as_state(names[i]), i))
+    vectors = [i for i, s in enumerate(shapes) if len(s) == 1 and not _named_as_bias(names[i])
+               and not named_as_state(names[i])] if t in (0, 1) and not extra else []
 
     def in_out(i):
-        s = shapes[i]
-        return (s[0], s[1]) if lay.weight_is_in_out else (s[1], s[0])
+        return weight_in_out(shapes[i], lay)
 
     def search(current, used, chain):
         if chain and (current == t or t == 0):
@@ -174,13 +176,23 @@ def _chains(shapes, names, lay, d, t, *, extra):
         for i in matrices:
             if i not in used and in_out(i)[0] == current + extra:
                 yield from search(in_out(i)[1], used | {i}, chain + [i])
+        for i in vectors:
+            if chain and i not in used and shapes[i][0] == current:
+                yield chain + [i]
 
     yield from search(d, frozenset(), [])
 
 
+def weight_in_out(shape, lay) -> tuple:
+    """(inputs, outputs) of a weight array in layout ``lay``; a 1-d ``(h,)`` weight is one output's."""
+    if len(shape) == 1:
+        return shape[0], 1
+    return (shape[0], shape[1]) if lay.weight_is_in_out else (shape[1], shape[0])
+
+
 def _complete(chain, shapes, lay, n, d, separate, folded, note) -> Reading | None:
     """The reading with this chain: biases found, every other array a cache of samples."""
-    in_out = [(shapes[i] if lay.weight_is_in_out else shapes[i][::-1]) for i in chain]
+    in_out = [weight_in_out(shapes[i], lay) for i in chain]
     sizes = (d,) + tuple(size_out for _, size_out in in_out)
     taken, biases = set(chain), []
     if separate:

@@ -303,3 +303,48 @@ def test_a_cost_function_returning_the_unrolled_gradient_is_read():
     report = shapecheck.compare(X, labels, params={"Theta1": Theta1, "Theta2": Theta2}, gradients=cost,
                                 loss_fn=lambda X, y: cost(X, y)[0])
     assert report.ok, report.summary
+
+
+# -- one output kept 1-d: a course notebook's weights_hidden_output (h,) and targets (n,) ----------------------
+
+def _course_notebook(bug):
+    """Weights (d, h) and a 1-d (h,) for the single output, no biases, 1-d 0/1 targets, a loop over the
+    samples accumulating the updates, divided by the number of records at the end."""
+    rng = np.random.default_rng(50)
+    n, d, h = 9, 4, 3
+    features, targets = rng.standard_normal((n, d)), (rng.random(n) > 0.5).astype(float)
+    weights = {"weights_input_hidden": rng.normal(scale=d ** -0.5, size=(d, h)),
+               "weights_hidden_output": rng.normal(scale=d ** -0.5, size=h)}
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    def train_epoch(features, targets):
+        w_ih, w_ho = weights["weights_input_hidden"], weights["weights_hidden_output"]
+        del_ih, del_ho = np.zeros(w_ih.shape), np.zeros(w_ho.shape)
+        for x, y in zip(features, targets):
+            hidden = sigmoid(np.dot(x, w_ih))
+            output = sigmoid(np.dot(hidden, w_ho))
+            error_term = (y - output) * output * (1 - output)
+            back = (y - output) if bug == "missing-output-derivative" else error_term
+            del_ho += error_term * hidden
+            del_ih += (back * w_ho * hidden * (1 - hidden)) * x[:, None]
+        records = 1 if bug == "missing-mean" else len(features)
+        w_ih += 0.5 * del_ih / records
+        w_ho += 0.5 * del_ho / records
+
+    def loss(features, targets):                        # printed every few epochs in the notebook
+        hidden = sigmoid(np.dot(features, weights["weights_input_hidden"]))
+        return float(0.5 * np.mean((sigmoid(np.dot(hidden, weights["weights_hidden_output"])) - targets) ** 2))
+
+    return dict(X=features, Y=targets, params=weights, step=train_epoch, lr=0.5, loss_fn=loss)
+
+
+@pytest.mark.parametrize("bug", ["correct", "missing-output-derivative", "missing-mean"])
+@pytest.mark.parametrize("hints", [False, True])
+def test_one_output_kept_as_a_1d_weight_vector(bug, hints):
+    """The (h,) output weights were read as a bias of a [4, 3] network: a correct learner got 'unknown'."""
+    declared = dict(activation="sigmoid", output="sigmoid", loss="mse") if hints else {}
+    report = shapecheck.compare(**_course_notebook(bug), **declared)
+    assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
+    assert "network [4, 3, 1]" in report.summary
