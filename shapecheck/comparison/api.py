@@ -57,6 +57,7 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
         learner.settle_lr(X, Y)
+        learner.settle_momentum(X, Y)
         learner.refuse_an_adaptive_step(X, Y)
         found = _readings(learner, X, Y, bias, layout)
         study = Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,

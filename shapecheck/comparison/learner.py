@@ -23,6 +23,8 @@ from shapecheck.comparison.readings import named_as_state
 from shapecheck.errors import ConfigurationError, DTypeError, ShapecheckError, ShapeError
 
 LR_NAMES = ("lr", "learning_rate", "learningRate", "eta", "alpha", "LR", "learning_rate_")
+#: Names of a momentum coefficient (the beta of v = beta * v + (1 - beta) * g).
+MOMENTUM_NAMES = ("beta", "beta1", "momentum", "mu", "gamma")
 
 
 class LearnerCodeError(ShapecheckError, RuntimeError):
@@ -70,7 +72,7 @@ class Learner:
         self.snapshot = Snapshot(self.params, also=[o for f in code for o in _state_of(f)],
                                  names=[n for f in code for n in _globals_of(f)])
         self.notes = []
-        self.lr_known, self.lr_candidates = True, []
+        self.lr_known, self.lr_candidates, self.momentum_share = True, [], 1.0
         if self.step is not None:
             self._find_lr()
 
@@ -117,12 +119,35 @@ class Learner:
         finally:
             _set_attribute(owner, name, value)
             self.snapshot.restore()
-        if moved is None or doubled is None or not np.any(moved):
+        if moved is None or doubled is None or not any(np.any(m) for m in moved):
             return "unsure"
-        size = float(np.linalg.norm(moved))
-        if np.linalg.norm(doubled - moved) <= 1e-3 * size:
+        if all(_scaled(a, b, 1.0, 1e-3) for a, b in zip(moved, doubled)):
             return "unused"
-        return "used" if np.linalg.norm(doubled - 2 * moved) <= 1e-3 * size else "unsure"
+        return "used" if _some_scaled(moved, doubled, 2.0, 1e-3) else "unsure"
+
+    def settle_momentum(self, X, Y) -> None:
+        """Momentum in the moving-average form, ``v = beta * v + (1 - beta) * g``, moves the first step (from
+        zero velocity, as compare runs it) by ``(1 - beta) * lr * g``: a correct learner looked ``1 - beta``
+        times too small. The form is recognised by its effect: with ``beta`` halved, the step grows by exactly
+        ``(1 - beta / 2) / (1 - beta)``; the classic form ``v = beta * v + g`` does not change at all."""
+        if self.step is None:
+            return
+        for owner, name, beta, shown in _named_numbers(self.params, MOMENTUM_NAMES, below=1.0):
+            moved = self._moves(X, Y)
+            _set_attribute(owner, name, beta / 2)
+            try:
+                halved = self._moves(X, Y)
+            finally:
+                _set_attribute(owner, name, beta)
+                self.snapshot.restore()
+            if moved is None or halved is None or not any(np.any(m) for m in moved):
+                return
+            if _some_scaled(moved, halved, (1 - beta / 2) / (1 - beta), 1e-6):
+                self.momentum_share = 1 - beta
+                self.notes.append(f"momentum in the moving-average form (v = beta * v + (1 - beta) * g, beta = "
+                                  f"{beta:g} from {shown}): its first step moves (1 - beta) * lr * g, and that "
+                                  "factor is divided out")
+            return
 
     def refuse_an_adaptive_step(self, X, Y) -> None:
         """A step that moves every entry of its parameters by the same amount is Adam's first update (or
@@ -148,7 +173,7 @@ class Learner:
                 "before the optimizer)", name="step", expected="an update lr * gradient", got="an even update")
 
     def _moves(self, X, Y):
-        """How far one step moves every parameter, flattened into one vector (None when a shape changed)."""
+        """How far one step moves each of the learner's arrays (None when a shape changed)."""
         before = self.values()
         try:
             _call(self.step, "step", X, Y)
@@ -157,7 +182,7 @@ class Learner:
             self.snapshot.restore()
         if any(a.shape != b.shape for a, b in zip(after, before)):
             return None
-        return np.concatenate([(a - b).ravel() for a, b in zip(after, before)])
+        return [a - b for a, b in zip(after, before)]
 
     # -- values ----------------------------------------------------------------------------------------------
     @property
@@ -205,7 +230,7 @@ class Learner:
                     found[i] = ShapeOnly(after.shape)
                 else:
                     check_finite(f"{self.slots[i].name} after your step", after)
-                    found[i] = -(after - before[i]) / self.lr
+                    found[i] = -(after - before[i]) / (self.lr * self.momentum_share)
                     eps = np.finfo(stored.dtype).eps if stored.dtype.kind == "f" else np.finfo(float).eps
                     noise[i] = float(np.linalg.norm(eps * (np.abs(after) + np.abs(before[i])) / self.lr)) \
                         + _rounding(stored.dtype, found[i])
@@ -324,17 +349,35 @@ _LR_UNKNOWN = ("learning rate unknown: the gradients are recovered up to one com
 def _lr_candidates(params) -> list:
     """(owner, name, value, shown) for every positive number named like a learning rate on the network object
     (or dict), then on the objects it holds one level down (``model.optimizer.learning_rate``)."""
+    return _named_numbers(params, LR_NAMES)
+
+
+def _named_numbers(params, names, *, below=np.inf) -> list:
+    """(owner, name, value, shown) for every number between 0 and ``below`` called one of ``names`` on the
+    network object (or dict), then on the objects it holds one level down."""
     items = params.items() if isinstance(params, dict) else vars(params).items() if hasattr(params, "__dict__") \
         else ()
     owners = [(params, "")] + [(value, key) for key, value in list(items) if hasattr(value, "__dict__")
                                and not isinstance(value, (np.ndarray, type)) and not callable(value)]
     found = []
     for owner, prefix in owners:
-        for name in LR_NAMES:
+        for name in names:
             value = _attribute(owner, name)
-            if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < value < np.inf:
+            if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < value < below:
                 found.append((owner, name, float(value), f"{prefix}.{name}" if prefix else name))
     return found
+
+
+def _scaled(first: np.ndarray, second: np.ndarray, ratio: float, rtol: float) -> bool:
+    """Is ``second`` ``ratio`` times ``first`` (to ``rtol`` of its size)?"""
+    return float(np.linalg.norm(second - ratio * first)) <= rtol * max(float(np.linalg.norm(ratio * first)), 1e-300)
+
+
+def _some_scaled(moved, again, ratio: float, rtol: float) -> bool:
+    """Did the second run move some arrays ``ratio`` times as far, and every other one just as far? (The
+    arrays a step only overwrites, a cache of the forward pass, move the same in both runs.)"""
+    scaled = [_scaled(a, b, ratio, rtol) and np.any(a) for a, b in zip(moved, again)]
+    return any(scaled) and all(s or _scaled(a, b, 1.0, rtol) for s, a, b in zip(scaled, moved, again))
 
 
 def _moved_evenly(moved: np.ndarray) -> bool:

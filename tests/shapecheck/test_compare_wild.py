@@ -348,3 +348,41 @@ def test_one_output_kept_as_a_1d_weight_vector(bug, hints):
     report = shapecheck.compare(**_course_notebook(bug), **declared)
     assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
     assert "network [4, 3, 1]" in report.summary
+
+
+# -- momentum as a deep-learning course writes it: v = beta * v + (1 - beta) * dW ------------------------------
+
+class _MomentumNet:
+    """Velocities kept beside the weights (v_W1, v_b1, ...), zero at the start, in one of two forms."""
+
+    def __init__(self, form, bug="correct"):
+        rng = np.random.default_rng(60)
+        self.W1, self.b1 = rng.standard_normal((5, 3)), np.zeros((1, 3))
+        self.W2, self.b2 = rng.standard_normal((3, 2)), np.zeros((1, 2))
+        for name in ("W1", "b1", "W2", "b2"):
+            setattr(self, "v_" + name, np.zeros_like(getattr(self, name)))
+        self.learning_rate, self.beta, self.form, self.bug = 0.1, 0.9, form, bug
+
+    def step(self, X, Y):
+        A1 = np.tanh(X @ self.W1 + self.b1)
+        dZ2 = (A1 @ self.W2 + self.b2 - Y) / (1 if self.bug == "missing-mean" else len(X))
+        dZ1 = (dZ2 @ self.W2.T) * (1 - A1 ** 2)
+        grads = {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0, keepdims=True), "W2": A1.T @ dZ2,
+                 "b2": dZ2.sum(axis=0, keepdims=True)}
+        for name, g in grads.items():
+            v = getattr(self, "v_" + name)
+            v[...] = self.beta * v + ((1 - self.beta) * g if self.form == "moving-average" else g)
+            getattr(self, name)[...] -= self.learning_rate * v
+
+
+@pytest.mark.parametrize("form", ["moving-average", "classic"])
+@pytest.mark.parametrize("bug", ["correct", "missing-mean"])
+def test_momentum_in_either_form_is_compared_from_its_first_step(form, bug):
+    """The moving-average form's first step is (1 - beta) * lr * g: a correct learner was wrong-scale 0.1."""
+    net = _MomentumNet(form, bug)
+    rng = np.random.default_rng(61)
+    X, Y = rng.standard_normal((7, 5)), rng.standard_normal((7, 2))
+    report = shapecheck.compare(X, Y, params=net, step=net.step, activation="tanh", output="identity", loss="mse")
+    assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
+    said = any(note.startswith("momentum in the moving-average form") for note in report.notes)
+    assert said == (form == "moving-average"), report.notes
