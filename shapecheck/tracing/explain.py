@@ -53,6 +53,16 @@ class Explanation:
                 "fixes": list(self.fixes)}
 
 
+_SHAPE_WORDS = ("broadcast", "not aligned", "core dimension", "inhomogeneous", "cannot reshape",
+                "must match exactly", "same shape", "same number of dimensions", "subscripts", "shape mismatch",
+                "out of bounds for array of dimension")
+
+
+def looks_like_a_shape_error(exc: BaseException) -> bool:
+    """A numpy shape error (by its message), whether or not the tracer saw it happen."""
+    return isinstance(exc, ValueError) and any(word in str(exc) for word in _SHAPE_WORDS)
+
+
 def classify(op: str, exception: BaseException) -> str | None:
     """The error kind, or None when the exception is not a shape error."""
     text = str(exception)

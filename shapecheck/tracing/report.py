@@ -36,6 +36,7 @@ from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
 from shapecheck._report import Report
+from shapecheck.tracing.explain import looks_like_a_shape_error
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
 from shapecheck.tracing.warnings import coinciding_sizes, sizes_note
@@ -257,16 +258,6 @@ def _caught(tracer, ending, relative) -> tuple:
             found[key] = {"file": key[0], "line": key[1], "kind": key[2], "message": explanation.message,
                           "count": failure.count}
     return tuple(found.values())
-
-
-_SHAPE_WORDS = ("broadcast", "not aligned", "core dimension", "inhomogeneous", "cannot reshape",
-                "must match exactly", "same shape", "same number of dimensions", "subscripts", "shape mismatch",
-                "out of bounds for array of dimension")
-
-
-def looks_like_a_shape_error(exc: BaseException) -> bool:
-    """A numpy shape error (by its message), whether or not the tracer saw it happen."""
-    return isinstance(exc, ValueError) and any(word in str(exc) for word in _SHAPE_WORDS)
 
 
 def _untraced_failure(raised, relative) -> tuple:

@@ -322,7 +322,7 @@ _NUMBERS = (int, float, complex, bool, np.generic, np.ndarray)
 
 
 def _numpy_shape_error(exception) -> bool:
-    from shapecheck.tracing.report import looks_like_a_shape_error
+    from shapecheck.tracing.explain import looks_like_a_shape_error
 
     return looks_like_a_shape_error(exception)
 
