@@ -22,6 +22,7 @@ import numpy as np
 from reference_nets.layouts import get_layout
 from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
+from shapecheck.comparison import update_rule
 from shapecheck.comparison.collect import left_out, set_aside
 from shapecheck.comparison.learner import Learner
 from shapecheck.comparison.readings import readings
@@ -56,9 +57,9 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     X, Y = _data("X", X), _data("Y", Y)
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
-        learner.settle_lr(X, Y)
-        learner.settle_momentum(X, Y)
-        learner.refuse_an_adaptive_step(X, Y)
+        update_rule.settle_lr(learner, X, Y)
+        update_rule.settle_momentum(learner, X, Y)
+        update_rule.refuse_an_adaptive_step(learner, X, Y)
         found = _readings(learner, X, Y, bias, layout)
         study = Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,
                                                   reduction=reduction, reg=reg))

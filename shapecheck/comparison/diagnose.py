@@ -60,6 +60,7 @@ class Setting:
         self.reading, self.convention, self.data = reading, convention, data
         self.observations, self.names = observations, names
         self.position = reading.folded
+        self.update_scale = None        # step=: lr (times a moving average's share) that recovered G from the step
         self.nets = [self._net(obs.values) for obs in observations]
         self.forwards = [net._forward(data.X) for net in self.nets]
         self._mutants = {}
@@ -136,9 +137,19 @@ class Setting:
         key = (tags, lr)
         if key not in self._mutants:
             X, Y = self.data.X, self.data.Y
-            self._mutants[key] = [mutant_gradients(net, X, Y, tags, lr=lr, forward=fp)
-                                  for net, fp in zip(self.nets, self.forwards)]
+            applied = self.applied_updates(tags)
+            self._mutants[key] = [mutant_gradients(net, X, Y, tags, lr=lr, forward=fp, applied=step)
+                                  for net, fp, step in zip(self.nets, self.forwards, applied)]
         return self._mutants[key]
+
+    def applied_updates(self, tags) -> list:
+        """Per observation, the update each weight got in the learner's step (``update_scale`` times their
+        gradient), for a mutant with stale weights: a stale weight is the one the learner really updated,
+        whatever their L2 term or loss scale. None (gradients=, or no stale weights in ``tags``): the mutant
+        updates by lr times its own gradient."""
+        if self.update_scale is None or not any(tag[0] == "stale-weights" for tag in tags):
+            return [None] * len(self.nets)
+        return [{k: self.update_scale * G[k] for k in self.keys if k.startswith("W")} for G in self.G]
 
     def can_explain_the_output_layer(self, lr) -> bool:
         """Whether this convention can reproduce the last layer's weight gradient at all (with its own

@@ -19,12 +19,9 @@ import numpy as np
 from reference_nets.checks import positive
 from shapecheck._arrays import check_finite
 from shapecheck.comparison.collect import Snapshot, collect
-from shapecheck.comparison.readings import named_as_state
+from shapecheck.comparison.update_rule import LR_UNKNOWN, lr_candidates
 from shapecheck.errors import ConfigurationError, DTypeError, ShapecheckError, ShapeError
 
-LR_NAMES = ("lr", "learning_rate", "learningRate", "eta", "alpha", "LR", "learning_rate_")
-#: Names of a momentum coefficient (the beta of v = beta * v + (1 - beta) * g).
-MOMENTUM_NAMES = ("beta", "beta1", "momentum", "mu", "gamma")
 
 
 class LearnerCodeError(ShapecheckError, RuntimeError):
@@ -78,101 +75,16 @@ class Learner:
 
     # -- the learning rate -----------------------------------------------------------------------------
     def _find_lr(self) -> None:
-        """The learning rate given, or (until :meth:`settle_lr` has tried them) the first of the network object's
-        attributes named like one."""
+        """The learning rate given, or (until ``update_rule.settle_lr`` has tried them) the first of the network
+        object's attributes named like one."""
         given = None if self.lr is None else positive("lr", self.lr, float)
-        self.lr_candidates = [] if given is not None else _lr_candidates(self.params)
+        self.lr_candidates = [] if given is not None else lr_candidates(self.params)
         self.lr_known = given is not None or bool(self.lr_candidates)
         self.lr = given if given is not None else self.lr_candidates[0][2] if self.lr_candidates else 1.0
         if given is None and not self.lr_candidates:
-            self.notes.append(_LR_UNKNOWN)
+            self.notes.append(LR_UNKNOWN)
 
-    def settle_lr(self, X, Y) -> None:
-        """Keep a learning rate read from an attribute only if the step uses it: with the attribute doubled, the
-        step must move the parameters twice as far (an ``alpha`` the step never reads made a correct learner's
-        gradients look twice too large). The next candidate is tried when one is not used."""
-        if not self.lr_candidates:
-            return
-        skipped = []
-        for owner, name, value, shown in self.lr_candidates:
-            verdict = self._doubling(X, Y, owner, name, value)
-            if verdict == "unused":
-                skipped.append(f"{shown} = {value:g}")
-                continue
-            self.lr, self.lr_known = value, True
-            self.notes.append(f"learning rate {value:g} read from the network object ({shown})"
-                              + (f"; {_and(skipped)} left out: your step does not use {'it' if len(skipped) == 1 else 'them'}"
-                                 if skipped else ""))
-            return
-        self.lr, self.lr_known = 1.0, False
-        self.notes.append(f"{_and(skipped)} {'is' if len(skipped) == 1 else 'are'} not your learning rate (your step "
-                          f"does not change when {'it doubles' if len(skipped) == 1 else 'they double'}); "
-                          + _LR_UNKNOWN)
-
-    def _doubling(self, X, Y, owner, name, value) -> str:
-        """"used" when the step moves the parameters twice as far with ``owner.name`` doubled, "unused" when it
-        moves them the same, "unsure" otherwise (a step that is not linear in it, or that moves nothing)."""
-        moved = self._moves(X, Y)
-        _set_attribute(owner, name, 2 * value)
-        try:
-            doubled = self._moves(X, Y)
-        finally:
-            _set_attribute(owner, name, value)
-            self.snapshot.restore()
-        if moved is None or doubled is None or not any(np.any(m) for m in moved):
-            return "unsure"
-        if all(_scaled(a, b, 1.0, 1e-3) for a, b in zip(moved, doubled)):
-            return "unused"
-        return "used" if _some_scaled(moved, doubled, 2.0, 1e-3) else "unsure"
-
-    def settle_momentum(self, X, Y) -> None:
-        """Momentum in the moving-average form, ``v = beta * v + (1 - beta) * g``, moves the first step (from
-        zero velocity, as compare runs it) by ``(1 - beta) * lr * g``: a correct learner looked ``1 - beta``
-        times too small. The form is recognised by its effect: with ``beta`` halved, the step grows by exactly
-        ``(1 - beta / 2) / (1 - beta)``; the classic form ``v = beta * v + g`` does not change at all."""
-        if self.step is None:
-            return
-        for owner, name, beta, shown in _named_numbers(self.params, MOMENTUM_NAMES, below=1.0):
-            moved = self._moves(X, Y)
-            _set_attribute(owner, name, beta / 2)
-            try:
-                halved = self._moves(X, Y)
-            finally:
-                _set_attribute(owner, name, beta)
-                self.snapshot.restore()
-            if moved is None or halved is None or not any(np.any(m) for m in moved):
-                return
-            if _some_scaled(moved, halved, (1 - beta / 2) / (1 - beta), 1e-6):
-                self.momentum_share = 1 - beta
-                self.notes.append(f"momentum in the moving-average form (v = beta * v + (1 - beta) * g, beta = "
-                                  f"{beta:g} from {shown}): its first step moves (1 - beta) * lr * g, and that "
-                                  "factor is divided out")
-            return
-
-    def refuse_an_adaptive_step(self, X, Y) -> None:
-        """A step that moves every entry of its parameters by the same amount is Adam's first update (or
-        RMSprop's, or a sign update): ``lr * m_hat / sqrt(v_hat)`` is about ``lr * sign(g)``, so no gradient can
-        be read from it. Refused, asking for gradients=, rather than compared into 'unknown'."""
-        if self.step is None:
-            return
-        before = self.values()
-        try:
-            _call(self.step, "step", X, Y)
-            after = [np.array(slot.get(), dtype=float) for slot in self.slots]
-        finally:
-            self.snapshot.restore()
-        moved = [(slot.name, a - b) for slot, a, b in zip(self.slots, after, before) if a.shape == b.shape]
-        tensors = [(name, m) for name, m in moved if m.size >= 4 and np.any(m) and not named_as_state(name)]
-        even = [(name, m) for name, m in tensors if _moved_evenly(m)]
-        if tensors and len(even) == len(tensors):     # every one (a bias summed whole moves evenly alone)
-            size = float(np.abs(even[0][1]).max())
-            raise ConfigurationError(
-                f"your step(X, Y) moved every entry of {_and([name for name, _ in even])} by the same amount "
-                f"({size:.3g}): an adaptive optimizer's first update (Adam, RMSprop) or a sign update, not lr * "
-                "gradient, so the gradient cannot be read from it; pass gradients= instead (your backward pass, "
-                "before the optimizer)", name="step", expected="an update lr * gradient", got="an even update")
-
-    def _moves(self, X, Y):
+    def moves(self, X, Y):
         """How far one step moves each of the learner's arrays (None when a shape changed)."""
         before = self.values()
         try:
@@ -340,69 +252,6 @@ def _rounding(dtype, gradient) -> float:
     digits): negligible in float64, about 1e-5 relative in float32."""
     eps = np.finfo(dtype).eps if np.dtype(dtype).kind == "f" else np.finfo(float).eps
     return float(100 * eps * np.linalg.norm(gradient)) if eps > 1e-10 else 0.0
-
-
-_LR_UNKNOWN = ("learning rate unknown: the gradients are recovered up to one common factor (the learning rate); "
-               "pass lr= to check their scale too")
-
-
-def _lr_candidates(params) -> list:
-    """(owner, name, value, shown) for every positive number named like a learning rate on the network object
-    (or dict), then on the objects it holds one level down (``model.optimizer.learning_rate``)."""
-    return _named_numbers(params, LR_NAMES)
-
-
-def _named_numbers(params, names, *, below=np.inf) -> list:
-    """(owner, name, value, shown) for every number between 0 and ``below`` called one of ``names`` on the
-    network object (or dict), then on the objects it holds one level down."""
-    items = params.items() if isinstance(params, dict) else vars(params).items() if hasattr(params, "__dict__") \
-        else ()
-    owners = [(params, "")] + [(value, key) for key, value in list(items) if hasattr(value, "__dict__")
-                               and not isinstance(value, (np.ndarray, type)) and not callable(value)]
-    found = []
-    for owner, prefix in owners:
-        for name in names:
-            value = _attribute(owner, name)
-            if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < value < below:
-                found.append((owner, name, float(value), f"{prefix}.{name}" if prefix else name))
-    return found
-
-
-def _scaled(first: np.ndarray, second: np.ndarray, ratio: float, rtol: float) -> bool:
-    """Is ``second`` ``ratio`` times ``first`` (to ``rtol`` of its size)?"""
-    return float(np.linalg.norm(second - ratio * first)) <= rtol * max(float(np.linalg.norm(ratio * first)), 1e-300)
-
-
-def _some_scaled(moved, again, ratio: float, rtol: float) -> bool:
-    """Did the second run move some arrays ``ratio`` times as far, and every other one just as far? (The
-    arrays a step only overwrites, a cache of the forward pass, move the same in both runs.)"""
-    scaled = [_scaled(a, b, ratio, rtol) and np.any(a) for a, b in zip(moved, again)]
-    return any(scaled) and all(s or _scaled(a, b, 1.0, rtol) for s, a, b in zip(scaled, moved, again))
-
-
-def _moved_evenly(moved: np.ndarray) -> bool:
-    """Did (nearly) every entry move, all by the same absolute amount (to 1%)?"""
-    sizes = np.abs(moved.ravel())
-    return np.count_nonzero(sizes) >= 0.9 * sizes.size and float(np.ptp(sizes)) <= 0.01 * float(sizes.max())
-
-
-def _set_attribute(owner, name, value) -> None:
-    if isinstance(owner, dict):
-        owner[name] = value
-    else:
-        setattr(owner, name, value)
-
-
-def _and(items) -> str:
-    items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
-
-
-def _attribute(params, name):
-    try:
-        return getattr(params, name, None) if not isinstance(params, dict) else params.get(name)
-    except Exception:  # noqa: BLE001 - a property of the learner's that raises: no learning rate there
-        return None
 
 
 def _call(function, what, X, Y):

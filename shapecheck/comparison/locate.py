@@ -120,11 +120,12 @@ def widest(setting, tags, lr):
     """(observation index, reference quantities, mutant quantities) where the mutant's gradients differ most
     from the reference's; (None, None, None) when they never differ. With no tags: the first observation."""
     best, best_gap = (None, None, None), -1.0 if not tags else 0.0
+    applied = setting.applied_updates(tags)             # a stale weight as the learner's step updated it
     for i, (net, forward) in enumerate(zip(setting.nets, setting.forwards)):
         reference, mutant = {}, {}
         X, Y = setting.data.X, setting.data.Y
         plain = mutant_gradients(net, X, Y, frozenset(), lr=lr, forward=forward, keep=reference)
-        wrong = mutant_gradients(net, X, Y, tags, lr=lr, forward=forward, keep=mutant)
+        wrong = mutant_gradients(net, X, Y, tags, lr=lr, forward=forward, keep=mutant, applied=applied[i])
         gap = sum(float(np.linalg.norm(np.ravel(wrong[k]) - np.ravel(plain[k])) / max(np.linalg.norm(plain[k]), 1e-300))
                   if np.shape(wrong[k]) == np.shape(plain[k]) else 1.0 for k in plain)
         unscale = 1.0 / (1.0 / Y.shape[net.layout.sample_axis] if net.reduction == "mean" else 1.0)

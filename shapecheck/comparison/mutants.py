@@ -20,7 +20,7 @@ from reference_nets.activations import Softmax
 
 
 def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: float | None = None,
-                     forward=None, keep: dict | None = None) -> dict:
+                     forward=None, keep: dict | None = None, applied: dict | None = None) -> dict:
     """The gradients a backward pass with the mistakes ``tags`` computes (same keys and shapes as
     ``net.params``). With no tags this is exactly ``net.gradients``. ``forward``: ``net``'s forward pass
     on X when already computed.
@@ -30,6 +30,9 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
     gradients are, before a transposition mistake), ``prime{k}`` (the hidden activation's derivative where
     this pass takes it), ``error`` (``A_L - Y``), ``sent_back`` (what the output layer sends back) and
     ``W{k} sent back through`` (the weights the error goes back through, updated ones for stale weights).
+    ``applied``: the update each weight ``W{k}`` received in the learner's own step (their learning rate times
+    their gradient, an L2 term or another loss scale included); a stale ``W{k}`` is updated by it instead of by
+    ``lr`` times this pass's gradient.
     The quantities are what the line that computes them would hold, so a learner's line can be matched
     against the reference's (no tags) and a mutant's."""
     fp = forward if forward is not None else net._forward(X)
@@ -63,7 +66,8 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
         if k > 1:
             W = net.params[f"W{k}"]
             if ("stale-weights", k) in tags and lr is not None:
-                W = W - lr * dW                                   # updated before the error went back
+                step = applied.get(f"W{k}") if applied else None
+                W = W - (lr * dW if step is None else step)       # updated before the error went back
             kept[f"W{k} sent back through"] = W
             dA = kept[f"dA{k - 1}"] = layout.error_to_previous(sent_back if k == L else dZ, W)
             if ("missing-hidden-derivative", k - 1) in tags:

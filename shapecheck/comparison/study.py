@@ -92,6 +92,8 @@ class Study:
             conventions = self._conventions(reading, data, observations)
             for rank, (convention, scale_known, l2_known) in enumerate(conventions):
                 setting = Setting(reading, convention, data, observations, self.learner.names)
+                if self.learner.step is not None:
+                    setting.update_scale = self.learner.lr * self.learner.momentum_share
                 alternatives = (loss_mismatch_alternatives(convention, _all_conventions(reading))
                                 if convention.sources.get("loss") in ("declared", "loss_fn") else ())
                 hypotheses = setting.hypotheses(lr=self.learner.lr, lr_known=self.learner.lr_known,
