@@ -23,7 +23,6 @@ from shapecheck.comparison.update_rule import LR_UNKNOWN, lr_candidates
 from shapecheck.errors import ConfigurationError, DTypeError, ShapecheckError, ShapeError
 
 
-
 class LearnerCodeError(ShapecheckError, RuntimeError):
     """The learner's own code (factory, gradients or step) raised; the original is ``__cause__``.
 
@@ -142,9 +141,10 @@ class Learner:
                     found[i] = ShapeOnly(after.shape)
                 else:
                     check_finite(f"{self.slots[i].name} after your step", after)
-                    found[i] = -(after - before[i]) / (self.lr * self.momentum_share)
+                    rate = self.lr * self.momentum_share      # what the step multiplied the gradient by
+                    found[i] = -(after - before[i]) / rate
                     eps = np.finfo(stored.dtype).eps if stored.dtype.kind == "f" else np.finfo(float).eps
-                    noise[i] = float(np.linalg.norm(eps * (np.abs(after) + np.abs(before[i])) / self.lr)) \
+                    noise[i] = float(np.linalg.norm(eps * (np.abs(after) + np.abs(before[i])) / rate)) \
                         + _rounding(stored.dtype, found[i])
             if all(isinstance(found[i], np.ndarray) and not found[i].any() for i in wanted):
                 raise ShapeError("your step(X, Y) did not change any parameter: does it update the arrays "
@@ -156,7 +156,8 @@ class Learner:
 
     def _match(self, result, wanted) -> list:
         """The returned gradients, one per wanted slot: by the learner's names (``dW1`` for ``W1``), else by
-        shape, else by order."""
+        shape, else by the entries (a ``(1, k)`` for a ``(k,)``), else by order; one flat vector of them all is
+        cut into the parameters' shapes first."""
         leaves = _unrolled(_gradient_leaves(result), self.slots)
         if not leaves:
             raise ShapeError(f"your gradients(X, Y) returned {result!r:.60}; return one gradient per parameter "

@@ -166,7 +166,7 @@ def _chains(shapes, names, lay, d, t, *, extra):
                and not named_as_state(names[i])] if t in (0, 1) and not extra else []
 
     def in_out(i):
-        return weight_in_out(shapes[i], lay)
+        return _weight_in_out(shapes[i], lay)
 
     def search(current, used, chain):
         if chain and (current == t or t == 0):
@@ -183,7 +183,7 @@ def _chains(shapes, names, lay, d, t, *, extra):
     yield from search(d, frozenset(), [])
 
 
-def weight_in_out(shape, lay) -> tuple:
+def _weight_in_out(shape, lay) -> tuple:
     """(inputs, outputs) of a weight array in layout ``lay``; a 1-d ``(h,)`` weight is one output's."""
     if len(shape) == 1:
         return shape[0], 1
@@ -192,7 +192,7 @@ def weight_in_out(shape, lay) -> tuple:
 
 def _complete(chain, shapes, lay, n, d, separate, folded, note) -> Reading | None:
     """The reading with this chain: biases found, every other array a cache of samples."""
-    in_out = [weight_in_out(shapes[i], lay) for i in chain]
+    in_out = [_weight_in_out(shapes[i], lay) for i in chain]
     sizes = (d,) + tuple(size_out for _, size_out in in_out)
     taken, biases = set(chain), []
     if separate:
