@@ -238,6 +238,9 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
         error["explanation"] = text
     if error is None and raised is not None and looks_like_a_shape_error(raised):
         error, text = _untraced_failure(raised, relative)
+    if error is not None and warnings:
+        text += _warned_first(warnings)
+        error["explanation"] = text
     note, faults = _sizes_note(tracer, by_site, relative)
     return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised,
                        internal_errors=_internal_errors(tracer, raised, relative) + faults,
@@ -278,9 +281,27 @@ def _untraced_failure(raised, relative) -> tuple:
     return error, text
 
 
+def _warned_first(warnings) -> str:
+    """A failure in a run that was warned before: the warned line is often the cause (an outer broadcast made
+    a (n, n) that only fails later), and the fixes listed above only make the failing line fit."""
+    first = warnings[0]
+    return (f"\n  but look first at the warning at {first.file}:{first.line} [{first.kind}]: a shape made there "
+            "(an outer product, a rank-1 vector) often fails only later, as here; the fixes above only make this "
+            "line fit")
+
+
+def _outer_sizes(tracer, by_site) -> set:
+    """The sizes of the squares (n, n) that warned outer broadcasts made: a coincidence of sizes in an operation
+    on such a square is part of that warning, not a note of its own."""
+    warned = {site for site, kind in tracer.warned if kind == "outer-broadcast"}
+    return {record.result[0] for site in warned for record in by_site.get(site, ())
+            if record.result is not None and len(record.result) == 2 and record.result[0] == record.result[1]}
+
+
 def _sizes_note(tracer, by_site, relative) -> tuple:
     """(the one ``ambiguous-sizes`` note of the run or None, internal errors met while making it)."""
     found, faults = [], []
+    made_by_a_warning = _outer_sizes(tracer, by_site)
     for site_id in sorted(by_site, key=lambda i: (tracer.registry.sites[i].file, tracer.registry.sites[i].line, i)):
         site = tracer.registry.sites[site_id]
         for record in by_site[site_id]:
@@ -291,7 +312,9 @@ def _sizes_note(tracer, by_site, relative) -> tuple:
                 if fault not in faults:
                     faults.append(fault)
                 continue
-            if coincidence is not None:
+            on_a_warned_square = any(shape is not None and tuple(shape) == (size, size)
+                                     for shape in record.shapes for size in made_by_a_warning)
+            if coincidence is not None and not on_a_warned_square:
                 found.append((relative(site.file), site.line, coincidence))
                 break
     return sizes_note(found), tuple(faults)
