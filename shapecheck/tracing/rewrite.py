@@ -23,6 +23,7 @@ replaces, so tracebacks point at the learner's own lines. ``site`` is an id (uni
 from __future__ import annotations
 
 import ast
+import functools
 import itertools
 from dataclasses import dataclass, field
 
@@ -98,10 +99,29 @@ def instrument_tree(tree: ast.AST, source: str, filename: str, registry: SiteReg
     return ast.fix_missing_locations(tree)
 
 
+@functools.lru_cache(maxsize=32)
+def numpy_aliases(source: str) -> frozenset:
+    """Names the source binds to a watched numpy function under another name: ``from numpy import dot as
+    mult``, ``mm = np.matmul``. Their calls are rewritten too (the runtime checks they are numpy's)."""
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return frozenset()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "numpy":
+            found |= {alias.asname for alias in node.names if alias.asname and alias.name in RECORDED_CALLS}
+        elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) \
+                and isinstance(node.value, ast.Attribute) and node.value.attr in RECORDED_CALLS:
+            found.add(node.targets[0].id)
+    return frozenset(found)
+
+
 class _Rewriter(ast.NodeTransformer):
     def __init__(self, source: str, filename: str, registry: SiteRegistry):
         self.filename, self.registry = filename, registry
         self.values = registry.keep_values
+        self.aliases = numpy_aliases(source)
         self.lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
 
     # -- helpers -------------------------------------------------------------------------------------
@@ -149,7 +169,7 @@ class _Rewriter(ast.NodeTransformer):
     def visit_Call(self, node: ast.Call):
         func = node.func
         name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-        if name not in RECORDED_CALLS and not (self.values and name in VALUE_CALLS):
+        if name not in RECORDED_CALLS and name not in self.aliases and not (self.values and name in VALUE_CALLS):
             return self.generic_visit(node)
         receiver = self._text(func.value) if isinstance(func, ast.Attribute) else ""
         site = self._site(node, "call", node.args, receiver)

@@ -359,3 +359,23 @@ def test_a_learners_own_class_raising_value_error_is_not_blamed_on_shapes(tmp_pa
         Tensor(np.ones((7, 5))) @ Tensor(np.ones((5, 3)), requires_grad=False)
     """)
     assert report.exit_code == 1 and report.error is None and text == "", str(report)
+
+
+def test_numpy_functions_called_under_another_name_are_traced(tmp_path):
+    """``mm = numpy.matmul`` and ``from numpy import dot as mult``: their products were not recorded, and a
+    failing one was 'untraced' with causes that did not apply."""
+    code = """
+        import numpy
+        from numpy import dot as mult
+
+        mm = numpy.matmul
+        X, W1, W2 = numpy.ones((7, 5)), numpy.ones((5, 3)), numpy.ones((3, 2))
+        H = mult(X, W1)
+        delta = mm(H, W2)
+        back = mm(delta, W2)
+    """
+    report, text = run(tmp_path, code)
+    assert [(s.line, s.expr) for s in report.matrix_products()] == [(line_of(code, "H = mult"), "mult(X, W1)"),
+                                                                    (line_of(code, "delta = mm"), "mm(H, W2)")]
+    assert report.error["kind"] == "matmul" and report.error["line"] == line_of(code, "back = mm")
+    assert "`delta @ W2.T` gives (7, 3)" in text
