@@ -1,14 +1,18 @@
-"""compare on learner habits found in public code after the corpus was written (a survey of blog posts and
-course repositories, 2026-11-30); each program is our own, in the habit's style, with pairwise-distinct sizes.
-
-- functional style: ``backward`` returns a tuple ``(dW_list, db_list)`` built from the LAST layer back, biases
-  1-d ``(k,)`` and, in one variant, their gradients ``(1, k)`` (``keepdims=True``); integer class labels.
+"""compare on learner habits found in public code after the corpus was written (a survey of blog posts, course
+notebooks and repositories, 2026-11-30; docs/wild-code-findings.md). Each program is our own, in the habit's
+style, with pairwise-distinct sizes: gradients as ``(dW_list, db_list)`` built backwards; the learning rate on
+an optimizer object, or an ``alpha`` that is not one; a loss named "mse" and computed as torch does; a declared
+leaky ReLU with its own slope; Adam; momentum in both forms; L2 in the course form; an unrolled ``(J, grad)``;
+one output's weights kept 1-d; stale weights next to L2. Each test fails without the fix it stands for.
 """
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import shapecheck
+from shapecheck import strategies as sst
 
 SIZES = [2, 6, 5, 3]
 N = 11
@@ -424,3 +428,50 @@ def test_stale_weights_are_found_next_to_an_l2_term(bug):
     report = shapecheck.compare(X, Y, params=net, step=net.step, activation="tanh", output="identity", loss="mse",
                                 reg=net.lambd / 7)
     assert report.diagnoses[0].bug == ("match" if bug == "correct" else "stale-weights"), report.summary
+
+
+# -- the update rule, at any sizes ------------------------------------------------------------------------------
+
+class _RuleNet:
+    """Weights W1 (d, h), W2 (h, t) as attributes, with a learning rate, maybe an unused ``alpha``, and a
+    momentum in one of the forms (or none)."""
+
+    def __init__(self, sizes, rate, beta, form, alpha, bug, seed):
+        rng = np.random.default_rng(seed)
+        d, h, t = sizes
+        self.W1, self.W2 = rng.standard_normal((d, h)), rng.standard_normal((h, t))
+        self.v_W1, self.v_W2 = np.zeros((d, h)), np.zeros((h, t))
+        self.lr, self.beta, self.form, self.bug = rate, beta, form, bug
+        if alpha is not None:
+            self.alpha = alpha                     # a slope, say: never read by the step
+
+    def step(self, X, Y):
+        A1 = np.tanh(X @ self.W1)
+        dZ2 = (A1 @ self.W2 - Y) / (1 if self.bug == "missing-mean" else len(X))
+        grads = {"W1": X.T @ ((dZ2 @ self.W2.T) * (1 - A1 ** 2)), "W2": A1.T @ dZ2}
+        for name, g in grads.items():
+            v = getattr(self, "v_" + name)
+            if self.form == "none":
+                v[...] = g
+            else:
+                v[...] = self.beta * v + ((1 - self.beta) * g if self.form == "moving-average" else g)
+            getattr(self, name)[...] -= self.lr * v
+
+
+@settings(max_examples=25, deadline=None)
+@given(drawn=sst.layer_sizes(min_hidden=1, max_hidden=1, min_width=2, max_width=9),
+       rate=st.sampled_from([0.01, 0.1, 0.5]), beta=st.sampled_from([0.5, 0.9, 0.99]),
+       form=st.sampled_from(["none", "classic", "moving-average"]), alpha=st.sampled_from([None, 0.2]),
+       bug=st.sampled_from(["correct", "missing-mean"]), seed=st.integers(0, 99))
+def test_the_update_rule_is_read_at_any_sizes(drawn, rate, beta, form, alpha, bug, seed):
+    """Whatever the sizes, rate, momentum form and an unused ``alpha``: a correct step matches and a missing
+    1/n is named (the rate is read from ``lr``, never from ``alpha``)."""
+    sizes, n = drawn
+    net = _RuleNet(sizes, rate, beta, form, alpha, bug, seed)
+    rng = np.random.default_rng(seed + 1)
+    X, Y = rng.standard_normal((n, sizes[0])), rng.standard_normal((n, sizes[-1]))
+    before = (net.W1.copy(), net.W2.copy())
+    report = shapecheck.compare(X, Y, params=net, step=net.step, activation="tanh", output="identity", loss="mse")
+    assert report.diagnoses[0].bug == ("match" if bug == "correct" else "missing-mean"), report.summary
+    assert any(note.startswith(f"learning rate {rate:g} read from the network object (lr)") for note in report.notes)
+    assert np.array_equal(net.W1, before[0]) and np.array_equal(net.W2, before[1])
