@@ -311,11 +311,10 @@ def test_a_cost_function_returning_the_unrolled_gradient_is_read():
 
 # -- one output kept 1-d: a course notebook's weights_hidden_output (h,) and targets (n,) ----------------------
 
-def _course_notebook(bug):
+def _course_notebook(bug, n=9, d=4, h=3, seed=50):
     """Weights (d, h) and a 1-d (h,) for the single output, no biases, 1-d 0/1 targets, a loop over the
     samples accumulating the updates, divided by the number of records at the end."""
-    rng = np.random.default_rng(50)
-    n, d, h = 9, 4, 3
+    rng = np.random.default_rng(seed)
     features, targets = rng.standard_normal((n, d)), (rng.random(n) > 0.5).astype(float)
     weights = {"weights_input_hidden": rng.normal(scale=d ** -0.5, size=(d, h)),
                "weights_hidden_output": rng.normal(scale=d ** -0.5, size=h)}
@@ -352,6 +351,16 @@ def test_one_output_kept_as_a_1d_weight_vector(bug, hints):
     report = shapecheck.compare(**_course_notebook(bug), **declared)
     assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
     assert "network [4, 3, 1]" in report.summary
+
+
+@settings(max_examples=20, deadline=None)
+@given(drawn=sst.layer_sizes(min_hidden=1, max_hidden=1, min_width=2, max_width=9),
+       bug=st.sampled_from(["correct", "missing-output-derivative", "missing-mean"]), seed=st.integers(0, 99))
+def test_one_output_kept_1d_at_any_sizes(drawn, bug, seed):
+    (d, h, _), n = drawn
+    report = shapecheck.compare(**_course_notebook(bug, n=n, d=d, h=h, seed=seed))
+    assert report.diagnoses[0].bug == ("match" if bug == "correct" else bug), report.summary
+    assert f"network [{d}, {h}, 1]" in report.summary
 
 
 # -- momentum as a deep-learning course writes it: v = beta * v + (1 - beta) * dW ------------------------------
