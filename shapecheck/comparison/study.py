@@ -311,8 +311,8 @@ class Study:
         if len({(r.layout, r.sizes, r.folded, bool(r.biases)) for r in distinct}) > 1:
             listing = "; ".join(r.describe() for r in sorted(distinct, key=lambda r: self.readings.index(r)))
             raise ShapeError(f"the arrays fit more than one network ({listing}) and no known mistake explains your "
-                             "gradients under any of them; pass layout= (and bias=) to settle the reading",
-                             name="layout", expected="one reading", got=listing)
+                             f"gradients under any of them; {_settle(distinct)}", name="layout",
+                             expected="one reading", got=listing)
         setting = self.setting = min(fallbacks, key=lambda f: (f[1], f[2]))[0]
         diagnoses = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
         rows = tuple(_row(*row) for row in setting.rows())
@@ -324,6 +324,14 @@ class Study:
         lines = self._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), None, "")
         return ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
                                 tuple(self.learner.notes), conventions=lines)
+
+
+def _settle(readings) -> str:
+    """What the learner can pass to settle a tie between readings that no known mistake explains."""
+    if len({(r.layout, r.sizes, bool(r.biases)) for r in readings}) == 1:      # only the folded row/column differs
+        return ("the readings differ only in where the bias is folded in, and under either your gradients hold a "
+                "mistake compare does not know (an L2 term that also covers the bias row/column, say)")
+    return "pass layout= (and bias=) to settle the reading"
 
 
 def _all_conventions(reading):

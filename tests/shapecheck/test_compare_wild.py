@@ -484,3 +484,26 @@ def test_the_update_rule_is_read_at_any_sizes(drawn, rate, beta, form, alpha, bu
     assert report.diagnoses[0].bug == ("match" if bug == "correct" else "missing-mean"), report.summary
     assert any(note.startswith(f"learning rate {rate:g} read from the network object (lr)") for note in report.notes)
     assert np.array_equal(net.W1, before[0]) and np.array_equal(net.W2, before[1])
+
+
+def test_a_tie_between_folded_readings_does_not_ask_for_a_layout():
+    """Regularising the folded bias column (a classic mistake in a course's nnCostFunction) leaves two readings
+    that differ only in where the bias is folded; 'pass layout=' could not settle that."""
+    rng = np.random.default_rng(41)
+    m, d, h, t, lambd = 11, 3, 6, 4, 0.9
+    X, labels = rng.standard_normal((m, d)), rng.integers(0, t, size=m)
+    Theta1, Theta2 = rng.standard_normal((h, d + 1)), rng.standard_normal((t, h + 1))
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+
+    def gradients(X, y):
+        a1 = np.hstack([np.ones((m, 1)), X])
+        a2 = np.hstack([np.ones((m, 1)), sigmoid(a1 @ Theta1.T)])
+        d3 = sigmoid(a2 @ Theta2.T) - np.eye(t)[y]
+        d2 = (d3 @ Theta2[:, 1:]) * a2[:, 1:] * (1 - a2[:, 1:])
+        return [d2.T @ a1 / m + lambd / m * Theta1, d3.T @ a2 / m + lambd / m * Theta2]   # the bias column too
+
+    with pytest.raises(shapecheck.ShapeError, match="differ only in where the bias is folded in") as caught:
+        shapecheck.compare(X, labels, params=[Theta1, Theta2], gradients=gradients)
+    assert "pass layout=" not in str(caught.value)
