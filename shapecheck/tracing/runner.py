@@ -72,7 +72,7 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
         return replace(build_report(tracer, 1, base_dir), error_text="")
     main = types.ModuleType("__main__")
     main.__dict__.update(__file__=path, __builtins__=__builtins__, __cached__=None, __package__=None)
-    with _script_environment(main, path, argv), _local_imports(tracer) as hook, tracer:
+    with _script_environment(main, path, argv), _local_imports(base_dir, tracer) as hook, tracer:
         exit_code, raised = _run(lambda: exec(code, main.__dict__), stderr)
     hook.forget()
     return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
@@ -119,7 +119,7 @@ def trace_function_target(target: str, args=(), *, show_all: bool = False, stder
         base_dir, module_name = os.getcwd(), module_part
     sys.path.insert(0, base_dir)
     try:
-        with _local_imports(tracer) as hook, tracer:
+        with _local_imports(base_dir, tracer) as hook, tracer:
             def call():
                 try:
                     __import__(module_name)   # not importlib.import_module: the import statement's
@@ -315,15 +315,15 @@ class _LocalImportHook(importlib.abc.MetaPathFinder):
     it reaches by adding a folder to ``sys.path`` (``sys.path.append(os.pardir)``, a book's ``common/``),
     but never Python's own library, installed packages, or shapecheck and reference_nets."""
 
-    def __init__(self, tracer: Tracer):
-        self.tracer, self.loaded = tracer, []
+    def __init__(self, root: str, tracer: Tracer):
+        self.root, self.tracer, self.loaded = os.path.abspath(root), tracer, []
 
     def find_spec(self, fullname, path=None, target=None):
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
         if spec is None or not spec.origin or not spec.origin.endswith(".py"):
             return None
         origin = os.path.abspath(spec.origin)
-        if not _learners_file(origin):
+        if not _learners_file(origin, self.root):
             return None
         spec.loader = _InstrumentingLoader(fullname, origin, self.tracer)
         self.loaded.append(fullname)
@@ -342,9 +342,12 @@ _NOT_LEARNERS = tuple(os.path.abspath(folder) + os.sep for folder in {
     os.path.join(os.path.dirname(os.path.dirname(_OWN_DIR)), "reference_nets")})
 
 
-def _learners_file(origin: str) -> bool:
-    """Is the module at ``origin`` the learner's own code (not Python's, not an installed package, not ours)?"""
-    return not origin.startswith(_NOT_LEARNERS) and "site-packages" not in origin and "dist-packages" not in origin
+def _learners_file(origin: str, root: str) -> bool:
+    """Is the module at ``origin`` the learner's own code: beside the script (``root``; even when a virtual
+    environment was made in that folder), or anywhere but Python's library and ours; never an installed package?"""
+    if "site-packages" in origin or "dist-packages" in origin:
+        return False
+    return origin.startswith(root + os.sep) or not origin.startswith(_NOT_LEARNERS)
 
 
 class _InstrumentingLoader(importlib.machinery.SourceFileLoader):
@@ -363,8 +366,8 @@ class _InstrumentingLoader(importlib.machinery.SourceFileLoader):
 
 
 @contextmanager
-def _local_imports(tracer):
-    hook = _LocalImportHook(tracer)
+def _local_imports(root, tracer):
+    hook = _LocalImportHook(root, tracer)
     sys.meta_path.insert(0, hook)
     try:
         yield hook

@@ -296,3 +296,20 @@ def test_modules_reached_through_a_folder_the_script_adds_to_sys_path_are_traced
     assert report.exit_code == 0
     assert {(w.file.replace(os.sep, "/").split("/")[-1], w.line, w.kind) for w in report.warnings} == {
         ("functions.py", 4, "outer-broadcast"), ("functions.py", 4, "rank-1")}, str(report)
+
+
+def test_modules_beside_the_script_are_traced_even_inside_a_virtual_environment(tmp_path, monkeypatch):
+    """A learner who made the venv in the project folder (``python -m venv .``): sys.prefix is the script's own
+    folder, and its modules there are still the learner's."""
+    import io
+    import os
+
+    from shapecheck import trace_script
+    from shapecheck.tracing import runner
+
+    monkeypatch.setattr(runner, "_NOT_LEARNERS", runner._NOT_LEARNERS + (str(tmp_path) + os.sep,))
+    (tmp_path / "helpers.py").write_text("def loss(y, t):\n    return ((y - t) ** 2).sum()\n")
+    script = tmp_path / "train.py"
+    script.write_text("import numpy as np\nfrom helpers import loss\nprint(loss(np.ones((7, 1)), np.zeros(7)))\n")
+    report = trace_script(str(script), stderr=io.StringIO())
+    assert ("helpers.py", 2, "outer-broadcast") in {(w.file, w.line, w.kind) for w in report.warnings}, str(report)
