@@ -57,9 +57,7 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     X, Y = _data("X", X), _data("Y", Y)
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
-        update_rule.settle_lr(learner, X, Y)
-        update_rule.settle_momentum(learner, X, Y)
-        update_rule.refuse_an_adaptive_step(learner, X, Y)
+        update_rule.settle(learner, X, Y)
         found = _readings(learner, X, Y, bias, layout)
         study = Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,
                                                   reduction=reduction, reg=reg))

@@ -20,15 +20,29 @@ LR_UNKNOWN = ("learning rate unknown: the gradients are recovered up to one comm
               "pass lr= to check their scale too")
 
 
-def settle_lr(learner, X, Y) -> None:
+def settle(learner, X, Y) -> None:
+    """For ``step=``: settle the learning rate and a moving-average momentum, and refuse an adaptive step. Each
+    test compares the step as it is, run here once, with the step run with one number changed."""
+    if learner.step is None:
+        return
+    moved = learner.moves(X, Y)
+    if moved is None:                 # the step changed a shape: the comparison says so later
+        return
+    settle_lr(learner, X, Y, moved)
+    settle_momentum(learner, X, Y, moved)
+    refuse_an_adaptive_step(learner, moved)
+
+
+def settle_lr(learner, X, Y, moved) -> None:
     """Keep a learning rate read from an attribute only if the step uses it: with the attribute doubled, the
     step must move the parameters twice as far (an ``alpha`` the step never reads made a correct learner's
-    gradients look twice too large). The next candidate is tried when one is not used."""
+    gradients look twice too large). The next candidate is tried when one is not used. ``moved``: the step's
+    own moves (``Learner.moves``)."""
     if not learner.lr_candidates:
         return
     skipped = []
     for owner, name, value, shown in learner.lr_candidates:
-        verdict = _doubling(learner, X, Y, owner, name, value)
+        verdict = _doubling(learner, X, Y, moved, owner, name, value)
         if verdict == "unused":
             skipped.append(f"{shown} = {value:g}")
             continue
@@ -43,39 +57,25 @@ def settle_lr(learner, X, Y) -> None:
                          + LR_UNKNOWN)
 
 
-def _doubling(learner, X, Y, owner, name, value) -> str:
+def _doubling(learner, X, Y, moved, owner, name, value) -> str:
     """"used" when the step moves the parameters twice as far with ``owner.name`` doubled, "unused" when it
     moves them the same, "unsure" otherwise (a step that is not linear in it, or that moves nothing)."""
-    moved = learner.moves(X, Y)
-    _set_attribute(owner, name, 2 * value)
-    try:
-        doubled = learner.moves(X, Y)
-    finally:
-        _set_attribute(owner, name, value)
-        learner.snapshot.restore()
-    if moved is None or doubled is None or not any(np.any(m) for m in moved):
+    doubled = _moves_with(learner, X, Y, owner, name, 2 * value)
+    if doubled is None or not any(np.any(m) for m in moved):
         return "unsure"
     if all(_scaled(a, b, 1.0, 1e-3) for a, b in zip(moved, doubled)):
         return "unused"
     return "used" if _some_scaled(moved, doubled, 2.0, 1e-3) else "unsure"
 
 
-def settle_momentum(learner, X, Y) -> None:
+def settle_momentum(learner, X, Y, moved) -> None:
     """Momentum in the moving-average form, ``v = beta * v + (1 - beta) * g``, moves the first step (from
     zero velocity, as compare runs it) by ``(1 - beta) * lr * g``: a correct learner looked ``1 - beta``
     times too small. The form is recognised by its effect: with ``beta`` halved, the step grows by exactly
     ``(1 - beta / 2) / (1 - beta)``; the classic form ``v = beta * v + g`` does not change at all."""
-    if learner.step is None:
-        return
     for owner, name, beta, shown in _named_numbers(learner.params, MOMENTUM_NAMES, below=1.0):
-        moved = learner.moves(X, Y)
-        _set_attribute(owner, name, beta / 2)
-        try:
-            halved = learner.moves(X, Y)
-        finally:
-            _set_attribute(owner, name, beta)
-            learner.snapshot.restore()
-        if moved is None or halved is None or not any(np.any(m) for m in moved):
+        halved = _moves_with(learner, X, Y, owner, name, beta / 2)
+        if halved is None or not any(np.any(m) for m in moved):
             return
         if _some_scaled(moved, halved, (1 - beta / 2) / (1 - beta), 1e-6):
             learner.momentum_share = 1 - beta
@@ -85,17 +85,12 @@ def settle_momentum(learner, X, Y) -> None:
         return
 
 
-def refuse_an_adaptive_step(learner, X, Y) -> None:
+def refuse_an_adaptive_step(learner, moved) -> None:
     """A step that moves every entry of its parameters by the same amount is Adam's first update (or
     RMSprop's, or a sign update): ``lr * m_hat / sqrt(v_hat)`` is about ``lr * sign(g)``, so no gradient can
     be read from it. Refused, asking for gradients=, rather than compared into 'unknown'."""
-    if learner.step is None:
-        return
-    moves = learner.moves(X, Y)
-    if moves is None:
-        return
-    moved = [(slot.name, m) for slot, m in zip(learner.slots, moves)]
-    tensors = [(name, m) for name, m in moved if m.size >= 4 and np.any(m) and not named_as_state(name)]
+    named = [(slot.name, m) for slot, m in zip(learner.slots, moved)]
+    tensors = [(name, m) for name, m in named if m.size >= 4 and np.any(m) and not named_as_state(name)]
     even = [(name, m) for name, m in tensors if _moved_evenly(m)]
     if tensors and len(even) == len(tensors):     # every one (a bias summed whole moves evenly alone)
         size = float(np.abs(even[0][1]).max())
@@ -126,6 +121,17 @@ def _named_numbers(params, names, *, below=np.inf) -> list:
             if isinstance(value, (int, float, np.floating)) and not isinstance(value, bool) and 0 < value < below:
                 found.append((owner, name, float(value), f"{prefix}.{name}" if prefix else name))
     return found
+
+
+def _moves_with(learner, X, Y, owner, name, value):
+    """The step's moves (``Learner.moves``) with ``owner.name`` set to ``value`` for that one run."""
+    original = _attribute(owner, name)
+    _set_attribute(owner, name, value)
+    try:
+        return learner.moves(X, Y)
+    finally:
+        _set_attribute(owner, name, original)
+        learner.snapshot.restore()
 
 
 def _scaled(first: np.ndarray, second: np.ndarray, ratio: float, rtol: float) -> bool:
