@@ -283,10 +283,11 @@ def test_l2_in_the_course_form_with_a_missing_mean(bug, expected):
 
 # -- the unrolled parameter vector of a course's nnCostFunction ----------------------------------------------
 
-def test_a_cost_function_returning_the_unrolled_gradient_is_read():
-    """``return J, grad`` with ``grad`` every gradient flattened into one vector (bias folded in as the first
-    column of each Theta): refused as ambiguous, with advice (pass layout=) that did not help."""
-    rng = np.random.default_rng(40)
+def _nn_cost_function(seed, lambd=0.0):
+    """A course's nnCostFunction: data, Theta1 (h, d + 1) and Theta2 (t, h + 1) with the bias folded in as the
+    first column, and ``cost(X, y) -> (J, [grad1, grad2])``; ``lambd`` adds an L2 term to the gradients that
+    also covers the bias column (the classic mistake)."""
+    rng = np.random.default_rng(seed)
     m, d, h, t = 11, 3, 6, 4
     X, labels = rng.standard_normal((m, d)), rng.integers(0, t, size=m)
     Theta1, Theta2 = rng.standard_normal((h, d + 1)), rng.standard_normal((t, h + 1))
@@ -302,9 +303,21 @@ def test_a_cost_function_returning_the_unrolled_gradient_is_read():
         J = float(-np.sum(Y * np.log(a3) + (1 - Y) * np.log(1 - a3)) / m)
         d3 = a3 - Y
         d2 = (d3 @ Theta2[:, 1:]) * a2[:, 1:] * (1 - a2[:, 1:])
-        return J, np.concatenate([(d2.T @ a1 / m).ravel(), (d3.T @ a2 / m).ravel()])
+        return J, [d2.T @ a1 / m + lambd / m * Theta1, d3.T @ a2 / m + lambd / m * Theta2]
 
-    report = shapecheck.compare(X, labels, params={"Theta1": Theta1, "Theta2": Theta2}, gradients=cost,
+    return X, labels, Theta1, Theta2, cost
+
+
+def test_a_cost_function_returning_the_unrolled_gradient_is_read():
+    """``return J, grad`` with ``grad`` every gradient flattened into one vector (bias folded in as the first
+    column of each Theta): refused as ambiguous, with advice (pass layout=) that did not help."""
+    X, labels, Theta1, Theta2, cost = _nn_cost_function(40)
+
+    def unrolled(X, y):
+        J, grads = cost(X, y)
+        return J, np.concatenate([g.ravel() for g in grads])
+
+    report = shapecheck.compare(X, labels, params={"Theta1": Theta1, "Theta2": Theta2}, gradients=unrolled,
                                 loss_fn=lambda X, y: cost(X, y)[0])
     assert report.ok, report.summary
 
@@ -489,21 +502,7 @@ def test_the_update_rule_is_read_at_any_sizes(drawn, rate, beta, form, alpha, bu
 def test_a_tie_between_folded_readings_does_not_ask_for_a_layout():
     """Regularising the folded bias column (a classic mistake in a course's nnCostFunction) leaves two readings
     that differ only in where the bias is folded; 'pass layout=' could not settle that."""
-    rng = np.random.default_rng(41)
-    m, d, h, t, lambd = 11, 3, 6, 4, 0.9
-    X, labels = rng.standard_normal((m, d)), rng.integers(0, t, size=m)
-    Theta1, Theta2 = rng.standard_normal((h, d + 1)), rng.standard_normal((t, h + 1))
-
-    def sigmoid(z):
-        return 1 / (1 + np.exp(-z))
-
-    def gradients(X, y):
-        a1 = np.hstack([np.ones((m, 1)), X])
-        a2 = np.hstack([np.ones((m, 1)), sigmoid(a1 @ Theta1.T)])
-        d3 = sigmoid(a2 @ Theta2.T) - np.eye(t)[y]
-        d2 = (d3 @ Theta2[:, 1:]) * a2[:, 1:] * (1 - a2[:, 1:])
-        return [d2.T @ a1 / m + lambd / m * Theta1, d3.T @ a2 / m + lambd / m * Theta2]   # the bias column too
-
+    X, labels, Theta1, Theta2, cost = _nn_cost_function(41, lambd=0.9)
     with pytest.raises(shapecheck.ShapeError, match="differ only in where the bias is folded in") as caught:
-        shapecheck.compare(X, labels, params=[Theta1, Theta2], gradients=gradients)
+        shapecheck.compare(X, labels, params=[Theta1, Theta2], gradients=lambda X, y: cost(X, y)[1])
     assert "pass layout=" not in str(caught.value)
