@@ -76,8 +76,9 @@ def as_float_array(name: str, value, *, allow_int: bool, ndim: int | None = 2) -
     return array
 
 
-def check_finite(name: str, array: np.ndarray) -> None:
-    """Raise NonFiniteError naming the first NaN or infinite entry of ``array``."""
+def check_finite(name: str, array: np.ndarray, *, why: str = "") -> None:
+    """Raise NonFiniteError naming the first NaN or infinite entry of ``array`` (``why``: added to the message,
+    what needs it finite)."""
     finite = np.isfinite(array)
     if finite.all():
         return
@@ -85,7 +86,7 @@ def check_finite(name: str, array: np.ndarray) -> None:
     bad = array[index]
     count = int((~finite).sum())
     raise NonFiniteError(
-        f"{name} contains {count} non-finite value(s); the first is {bad} at index {index}",
+        f"{name} contains {count} non-finite value(s); the first is {bad} at index {index}{why}",
         name=name, expected="finite values", got=float(bad),
     )
 

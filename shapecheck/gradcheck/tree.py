@@ -10,8 +10,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from shapecheck._arrays import describe
-from shapecheck.errors import DTypeError, NonFiniteError, ParameterError
+from shapecheck._arrays import check_finite, describe
+from shapecheck.errors import DTypeError, ParameterError
 
 
 def leaves(tree: Any) -> Iterator[tuple[str, Any]]:
@@ -62,22 +62,10 @@ def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
         if value.size == 0:
             raise ParameterError(f"{what} {name} is empty (shape {value.shape}): nothing to check", name=name,
                                  expected="a non-empty array", got=value.shape)
-        _refuse_non_finite(what, name, value)
+        check_finite(f"{what} {name}", value, why=": a gradient check needs finite parameters (a NaN here usually "
+                                                  "comes from a diverged training step; check a fresh network)")
         if not value.flags.writeable:
             raise DTypeError(f"{what} {name} is read-only; the checker must perturb it in place",
                              name=name, expected="writeable array", got="read-only")
     return found
 
-
-def _refuse_non_finite(what: str, name: str, value: np.ndarray) -> None:
-    """A NaN or infinite parameter makes every loss around it NaN or inf: refused, naming the first entry."""
-    finite = np.isfinite(value)
-    if finite.all():
-        return
-    index = tuple(int(i) for i in np.argwhere(~finite)[0])
-    count = int(finite.size - finite.sum())
-    where = f"{name}[{', '.join(map(str, index))}]" if index else name
-    raise NonFiniteError(f"{what} {name} has {count} entr{'y' if count == 1 else 'ies'} that are not finite, the "
-                         f"first {where} = {value[index]}: a gradient check needs finite parameters (a NaN here "
-                         "usually comes from a diverged training step; check a fresh network)", name=name,
-                         expected="finite values", got=float(value[index]))
