@@ -114,8 +114,7 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
     rels = [m.rel_error(rtol) for m in measures]
     abs_errs = [abs(m.analytic - m.numeric) for m in measures]
     if not all(np.isfinite([m.numeric, m.analytic]).all() for m in measures):
-        flat, detail = _where_not_finite(check, name, array.shape, signs[0])
-        where = None if flat is None else tuple(int(i) for i in np.unravel_index(flat, array.shape))
+        where, detail = _where_not_finite(check, name, array.shape, signs[0])
         return GradientRow(name, array.shape, "nan", float("nan"), float("nan"), where, None, None, DIRECTIONS,
                            DIRECTIONS, detail)
     failing = [k for k, m in enumerate(measures) if m.fails(rtol)]
@@ -163,7 +162,7 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
     if len(suspects) >= MAX_SUSPECTS:
         detail = (detail + "; " if detail else "") + f"stopped after {MAX_SUSPECTS} suspects: many entries are wrong"
     shape = array.shape
-    listed = tuple(tuple(int(i) for i in np.unravel_index(s, shape)) for s in suspects)
+    listed = tuple(_index(s, shape) for s in suspects)
     status = confirmed.status if confirmed.status != "ok" else "FAIL"
     if confirmed.ok and remeasured:
         # the entries it led to look right: the direction's failure is a bug only if it stays put at a
@@ -190,13 +189,14 @@ _MOVED_SPREAD = ("the random-direction check fails at the method's step but not 
 
 
 def _where_not_finite(check: _Directional, name: str, shape: tuple, signs: np.ndarray) -> tuple:
-    """(flat index or None, detail): where a direction's derivative stopped being finite. The analytic
+    """(index or None, detail): where a direction's derivative stopped being finite. The analytic
     gradient's first non-finite entry, or the first entry whose move alone makes the loss non-finite (found
     by halving the moved set: about 2 log2(size) loss evaluations)."""
     bad = ~np.isfinite(check.g)
     if bad.any():
         flat = int(np.argmax(bad))
-        return flat, f"the analytic gradient is not finite at {_entry(name, shape, flat)} = {check.g[flat]}"
+        index = _index(flat, shape)
+        return index, f"the analytic gradient is not finite at {_entry(name, index)} = {check.g[flat]}"
     together = (f"the loss (so the numeric derivative) is not finite when the entries of {name} move together "
                 "along a random direction")
     if not np.isfinite(check.base):
@@ -209,8 +209,9 @@ def _where_not_finite(check: _Directional, name: str, shape: tuple, signs: np.nd
     if not _loss_not_finite(check, S, signs, step):
         return None, together + " (no single entry's move alone makes it so)"
     flat = int(S[0])
-    return flat, (f"the loss (so the numeric derivative) is not finite when {_entry(name, shape, flat)} moves by "
-                  f"{abs(signs[flat] * step):.2g}")
+    index = _index(flat, shape)
+    return index, (f"the loss (so the numeric derivative) is not finite when {_entry(name, index)} moves by "
+                   f"{abs(signs[flat] * step):.2g}")
 
 
 def _loss_not_finite(check: _Directional, S: np.ndarray, signs: np.ndarray, step: float) -> bool:
@@ -220,10 +221,14 @@ def _loss_not_finite(check: _Directional, S: np.ndarray, signs: np.ndarray, step
     return not np.isfinite(losses).all()
 
 
-def _entry(name: str, shape: tuple, flat: int) -> str:
-    """``W1[2, 1]`` for flat index 7 of a ``(5, 3)`` tensor."""
-    index = np.unravel_index(flat, shape)
-    return f"{name}[{', '.join(str(int(i)) for i in index)}]" if shape else name
+def _index(flat: int, shape: tuple) -> tuple:
+    """``(2, 1)`` for flat index 7 of a ``(5, 3)`` tensor."""
+    return tuple(int(i) for i in np.unravel_index(flat, shape))
+
+
+def _entry(name: str, index: tuple) -> str:
+    """``W1[2, 1]``, as full mode names an entry."""
+    return f"{name}{list(index)}" if index else name
 
 
 def _fails_at_fine_step(check: _Directional, everything, signs, rtol, confirmations) -> bool:
