@@ -38,13 +38,9 @@ def refuse_beyond_memory(layer_sizes) -> None:
     """A network whose float64 parameters would need more than half this machine's memory is refused before
     anything is allocated (``MLP([10**6, 10**6, 1])`` would ask for 8 TB)."""
     sizes = validate_layer_sizes(layer_sizes)
-    needed = 8 * sum(a * b + b for a, b in zip(sizes, sizes[1:]))
-    allowed = machine_memory() // 2
-    if needed > allowed:
-        raise ConfigurationError(f"layer_sizes {list(sizes)} need {_gib(needed)} GiB for their float64 "
-                                 f"parameters, more than half of this machine's memory ({2 * allowed / 2**30:,.1f} "
-                                 "GiB): use smaller layers", name="layer_sizes",
-                                 expected=f"parameters within {allowed / 2**30:,.1f} GiB", got=list(sizes))
+    _refuse_over_half_memory(8 * sum(a * b + b for a, b in zip(sizes, sizes[1:])),
+                             f"layer_sizes {list(sizes)} need", "for their float64 parameters", "use smaller layers",
+                             name="layer_sizes", what="parameters", got=list(sizes))
 
 
 def refuse_batch_beyond_memory(layer_sizes, n: int) -> None:
@@ -52,13 +48,21 @@ def refuse_batch_beyond_memory(layer_sizes, n: int) -> None:
     pre-activation and activation) would need more than half this machine's memory is refused before anything
     is allocated."""
     sizes = validate_layer_sizes(layer_sizes)
-    needed = 8 * n * (sizes[0] + sizes[-1] + 2 * sum(sizes[1:]))
+    _refuse_over_half_memory(8 * n * (sizes[0] + sizes[-1] + 2 * sum(sizes[1:])),
+                             f"a batch of n={n} samples for layer_sizes {list(sizes)} needs",
+                             "of float64 for X, Y and one forward pass", "use fewer samples", name="n",
+                             what="a batch", got=n)
+
+
+def _refuse_over_half_memory(needed: int, subject: str, purpose: str, fix: str, *, name: str, what: str,
+                             got) -> None:
+    """ConfigurationError when ``needed`` bytes are more than half this machine's memory: "<subject> <GiB> GiB
+    <purpose>, more than half of this machine's memory (...): <fix>"."""
     allowed = machine_memory() // 2
     if needed > allowed:
-        raise ConfigurationError(
-            f"a batch of n={n} samples for layer_sizes {list(sizes)} needs {_gib(needed)} GiB of float64 for X, Y "
-            f"and one forward pass, more than half of this machine's memory ({2 * allowed / 2**30:,.1f} GiB): use "
-            "fewer samples", name="n", expected=f"a batch within {allowed / 2**30:,.1f} GiB", got=n)
+        raise ConfigurationError(f"{subject} {_gib(needed)} GiB {purpose}, more than half of this machine's memory "
+                                 f"({2 * allowed / 2**30:,.1f} GiB): {fix}", name=name,
+                                 expected=f"{what} within {allowed / 2**30:,.1f} GiB", got=got)
 
 
 def _gib(count: int) -> str:
