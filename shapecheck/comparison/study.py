@@ -44,6 +44,7 @@ class Study:
         self.learner, self.X, self.Y, self.readings = learner, X, Y, found
         self.declared, self.one_sample = declared, one_sample
         self._observed = {}
+        self._reading_notes = {}     # a reading, or its parameters -> notes true of it only (shown if it is kept)
         self.setting = None          # the setting the report rests on, once run
 
     # -- observations --------------------------------------------------------------------------------------
@@ -56,7 +57,7 @@ class Study:
                 own = [np.zeros_like(v) if i in state else v for i, v in enumerate(own)]
                 self._note(f"the optimiser's state ({', '.join(self.learner.names[i] for i in state)}) was set to "
                            "zero for the comparison (a step with momentum then moves by -lr * gradient) and put "
-                           "back afterwards")
+                           "back afterwards", key)
             found = [Observation(own, *self.learner.gradients_and_noise_at(
                 self.X, self.Y, own if state else None, wanted=reading.parameters))]
             for seed in range(PROBES):
@@ -69,9 +70,17 @@ class Study:
             self._observed[key] = found
         return self._observed[key]
 
-    def _note(self, text: str) -> None:
-        if text not in self.learner.notes:
-            self.learner.notes.append(text)
+    def _note(self, text: str, reading=None) -> None:
+        """A note for the report; with ``reading`` (a reading, or its parameters), one true of that reading only,
+        shown if it is the one kept."""
+        notes = self.learner.notes if reading is None else self._reading_notes.setdefault(reading, [])
+        if text not in notes:
+            notes.append(text)
+
+    def _notes(self, reading) -> list:
+        """The notes for a report that rests on ``reading``."""
+        return [*self.learner.notes, *self._reading_notes.get(reading.parameters, []),
+                *self._reading_notes.get(reading, [])]
 
     def _skipped_probe(self, exc) -> None:
         note = (f"your code failed at a probe weight ({exc}), so the diagnosis rests on fewer points: mistakes that "
@@ -150,11 +159,12 @@ class Study:
             # np.mean((A - Y)**2) over samples and outputs, declared as "mse"
             (_, scale, _), known = rescaled[0]
             self._note(f"your loss_fn computes {scale.text}, not what the declared loss={declared['loss']!r} "
-                       f"means here ({known.text}): your loss_fn's scale is used")
+                       f"means here ({known.text}): your loss_fn's scale is used", reading)
             return [entry for entry, _ in rescaled]
         self._note("your loss_fn's values match none of the losses shapecheck knows (squared error, "
                                   "binary or softmax cross-entropy, mean or sum, with or without an L2 term) on "
-                                  "these activations: the conventions are inferred from the gradients instead")
+                                  "these activations: the conventions are inferred from the gradients instead",
+                   reading)
         return results
 
     def _candidate(self, setting, hypothesis, scale_known, l2_known, rank, index) -> _Candidate:
@@ -216,7 +226,7 @@ class Study:
     def _report(self, candidates) -> ComparisonReport:
         best = candidates[0]
         setting = self.setting = best.setting
-        notes = list(self.learner.notes)
+        notes = self._notes(setting.reading)
         kept = setting.reading.describe()
         others = list(dict.fromkeys(r.describe() for r in self.readings if r.describe() != kept))
         if others:
@@ -323,7 +333,7 @@ class Study:
                 activations="assumed", loss="assumed", output="assumed")
         lines = self._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), None, "")
         return ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
-                                tuple(self.learner.notes), conventions=lines)
+                                tuple(self._notes(setting.reading)), conventions=lines)
 
 
 def _settle(readings) -> str:
