@@ -506,3 +506,32 @@ def test_a_tie_between_folded_readings_does_not_ask_for_a_layout():
     with pytest.raises(shapecheck.ShapeError, match="differ only in where the bias is folded in") as caught:
         shapecheck.compare(X, labels, params=[Theta1, Theta2], gradients=lambda X, y: cost(X, y)[1])
     assert "pass layout=" not in str(caught.value)
+
+
+# -- the example of these habits: examples/compare/course_notebook.py ---------------------------------------
+
+def test_the_course_notebook_example_and_its_command_line():
+    """1-d output weights, a moving-average momentum, ``learnrate`` beside an ``alpha``; and the report's
+    notes speak only of the reading it kept (a note from another reading, 'your loss_fn's values match none of
+    the losses', contradicted 'functions: ... read from your loss_fn's values')."""
+    import importlib.util
+    from pathlib import Path
+
+    from tests.shapecheck.test_trace_examples import run_cli
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "compare" / "course_notebook.py"
+    spec = importlib.util.spec_from_file_location("course_notebook", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    good, bad = shapecheck.compare(**module.make()), shapecheck.compare(**module.make("missing-output-derivative"))
+    assert good.ok and bad.diagnoses[0].bug == "missing-output-derivative", bad.summary
+    for report in (good, bad):
+        assert "learning rate 0.5 read from the network object (learnrate)" in report.notes
+        assert any(note.startswith("momentum in the moving-average form") for note in report.notes)
+        assert ("functions", "sigmoid hidden, sigmoid output, squared error",
+                "read from your loss_fn's values") in report.conventions
+        assert not any("match none of the losses" in note for note in report.notes), report.notes
+        assert sum(note.startswith("the optimiser's state") for note in report.notes) == 1, report.notes
+    assert run_cli("compare", f"{path}:factory").returncode == 0
+    buggy = run_cli("compare", f"{path}:factory_buggy")
+    assert buggy.returncode == 1 and "missing-output-derivative" in buggy.stdout
