@@ -239,7 +239,7 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
     if error is None and raised is not None and looks_like_a_shape_error(raised):
         error, text = _untraced_failure(raised, relative)
     if error is not None and warnings:
-        text += _warned_first(warnings)
+        text += _warned_first(warnings, error)
         error["explanation"] = text
     note, faults = _sizes_note(tracer, by_site, relative)
     return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised,
@@ -281,10 +281,12 @@ def _untraced_failure(raised, relative) -> tuple:
     return error, text
 
 
-def _warned_first(warnings) -> str:
+def _warned_first(warnings, error) -> str:
     """A failure in a run that was warned before: the warned line is often the cause (an outer broadcast made
-    a (n, n) that only fails later), and the fixes listed above only make the failing line fit."""
-    first = warnings[0]
+    a (n, n) that only fails later), and the fixes listed above only make the failing line fit. The warning
+    named is the last one above the failing line in its file, else the run's first."""
+    above = [w for w in warnings if w.file == error["file"] and w.line <= error["line"]]
+    first = max(above, key=lambda w: w.line) if above else warnings[0]
     return (f"\n  but look first at the warning at {first.file}:{first.line} [{first.kind}]: a shape made there "
             "(an outer product, a rank-1 vector) often fails only later, as here; the fixes above only make this "
             "line fit")
