@@ -114,3 +114,13 @@ def test_class_based_network_with_private_attributes_and_weight_lists():
     assert "an element of `self.weights`, which is made at line 17" in report.error_text
     products = {(s.line, s.expr) for s in report.matrix_products()}
     assert (27, "np.dot(w, activations[-1])") in products
+
+
+def test_a_book_layout_with_common_helpers_and_rank_1_labels():
+    """ch04/ imports common/ through sys.path.append(os.pardir): both silent (n, n)s are warned, in the
+    script and in common/functions.py, and the failing update points back at the script's warned line."""
+    report = traced("book_layout/ch04/logistic_regression.py")
+    warned = {(Path(w.file).name, w.line, w.kind) for w in report.warnings}
+    assert {("functions.py", 11, "outer-broadcast"), ("logistic_regression.py", 26, "outer-broadcast")} <= warned
+    assert report.error["kind"] == "inplace-broadcast" and report.error["line"] == 28
+    assert "but look first at the warning at logistic_regression.py:26 [outer-broadcast]" in report.error_text
