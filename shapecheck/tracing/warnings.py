@@ -146,9 +146,9 @@ def _ambiguous_bias(site, shapes, result):
         if operand is not None and len(operand) == 1 and operand[0] == result[0]:
             # e / e.sum(axis=1) with as many samples as classes: the sums meet the columns, not the rows
             return Coincidence(result[0], f"in `{site.expr}`, the rank-1 `{text}` {format_shape(operand)} is "
-                                          f"stretched over the rows of the square {format_shape(result)}, which "
-                                          "would be wrong if it holds one value per row (a sum without "
-                                          "keepdims=True)")
+                                          f"stretched over the rows of the square {format_shape(result)}: right "
+                                          "for one value per column (a bias), wrong for one value per row (a "
+                                          "sum without keepdims=True)")
     return None
 
 
