@@ -282,14 +282,15 @@ def _untraced_failure(raised, relative) -> tuple:
 
 
 def _warned_first(warnings, error) -> str:
-    """A failure in a run that was warned before: the warned line is often the cause (an outer broadcast made
-    a (n, n) that only fails later), and the fixes listed above only make the failing line fit. The warning
-    named is the last one above the failing line in its file, else the run's first."""
+    """A failure in a run that was warned before: the warned line may be the cause (an outer broadcast made a
+    (n, n) that only fails later, where the fixes listed only make the failing line fit), or not (the tracer
+    does not follow values from line to line), so it is said as a condition. The warning named is the last one
+    above the failing line in its file, else the run's first."""
     above = [w for w in warnings if w.file == error["file"] and w.line <= error["line"]]
     first = max(above, key=lambda w: w.line) if above else warnings[0]
-    return (f"\n  but look first at the warning at {first.file}:{first.line} [{first.kind}]: a shape made there "
-            "(an outer product, a rank-1 vector) often fails only later, as here; the fixes above only make this "
-            "line fit")
+    return (f"\n  and this run was warned before, at {first.file}:{first.line} [{first.kind}]: if an operand here "
+            "was made from that line's result, fix that line first (a shape an outer product or a rank-1 vector "
+            "made often fails only later, and the fixes above would only make this line fit)")
 
 
 def _outer_sizes(tracer, by_site) -> set:

@@ -118,9 +118,9 @@ def test_class_based_network_with_private_attributes_and_weight_lists():
 
 def test_a_book_layout_with_common_helpers_and_rank_1_labels():
     """ch04/ imports common/ through sys.path.append(os.pardir): both silent (n, n)s are warned, in the
-    script and in common/functions.py, and the failing update points back at the script's warned line."""
+    script and in common/functions.py, and the failing update names the script's warned line."""
     report = traced("book_layout/ch04/logistic_regression.py")
     warned = {(Path(w.file).name, w.line, w.kind) for w in report.warnings}
     assert {("functions.py", 11, "outer-broadcast"), ("logistic_regression.py", 26, "outer-broadcast")} <= warned
     assert report.error["kind"] == "inplace-broadcast" and report.error["line"] == 28
-    assert "but look first at the warning at logistic_regression.py:26 [outer-broadcast]" in report.error_text
+    assert "and this run was warned before, at logistic_regression.py:26 [outer-broadcast]" in report.error_text

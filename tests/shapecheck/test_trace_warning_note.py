@@ -210,7 +210,7 @@ def test_a_softmax_without_keepdims_is_named_when_samples_equal_classes(tmp_path
 
 def test_a_failure_after_a_warning_points_back_at_it_and_its_square_makes_no_note(tmp_path):
     """Rank-1 labels: ``p - y`` makes a (25, 25) silently (warned), and the update fails three lines later. The
-    fix offered for the failing line only makes it fit; the report now points back at the warned line, and
+    fix offered for the failing line only makes it fit; the report now names the warned line, and
     the (25, 25) that the warning made is not noted again as 'size 25 plays two roles'."""
     code = textwrap.dedent("""\
         import numpy as np
@@ -227,5 +227,5 @@ def test_a_failure_after_a_warning_points_back_at_it_and_its_square_makes_no_not
     report = trace_script(str(path))
     assert {(w.line, w.kind) for w in report.warnings} == {(6, "outer-broadcast"), (6, "rank-1")}
     assert report.error["line"] == 8
-    assert "but look first at the warning at logreg.py:6 [outer-broadcast]" in report.error_text
+    assert "and this run was warned before, at logreg.py:6 [outer-broadcast]" in report.error_text
     assert report.error["explanation"] == report.error_text and report.notes == ()

@@ -2,7 +2,7 @@
 
 The labels are left rank-1, y (n,), so `p - y` in the gradient and `y - t` in common/functions.py both make an
 (n, n) silently; the run fails three lines later, at the update. The tracer follows the import into common/,
-warns at both lines, and the failing update's explanation points back at the warning.
+warns at both lines, and the failing update's explanation names the warned line as the likely cause.
 
 Run:  shapecheck trace examples/trace/book_layout/ch04/logistic_regression.py
 """
