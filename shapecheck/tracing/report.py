@@ -238,7 +238,7 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
         error["explanation"] = text
     if error is None and raised is not None and looks_like_a_shape_error(raised):
         error, text = _untraced_failure(raised, relative)
-    if error is not None and warnings:
+    if error is not None and warnings and error["kind"] == "inplace-broadcast":
         text += _warned_first(warnings, error)
         error["explanation"] = text
     note, faults = _sizes_note(tracer, by_site, relative)
@@ -282,10 +282,10 @@ def _untraced_failure(raised, relative) -> tuple:
 
 
 def _warned_first(warnings, error) -> str:
-    """A failure in a run that was warned before: the warned line may be the cause (an outer broadcast made a
-    (n, n) that only fails later, where the fixes listed only make the failing line fit), or not (the tracer
-    does not follow values from line to line), so it is said as a condition. The warning named is the last one
-    above the failing line in its file, else the run's first."""
+    """An update that fails in a run that was warned before: a gradient of the wrong shape is how a silent
+    outer broadcast or rank-1 vector usually surfaces, where the fixes listed only make the update fit. The
+    tracer does not follow values from line to line, so it is said as a condition. The warning named is the
+    last one above the failing line in its file, else the run's first."""
     above = [w for w in warnings if w.file == error["file"] and w.line <= error["line"]]
     first = max(above, key=lambda w: w.line) if above else warnings[0]
     return (f"\n  and this run was warned before, at {first.file}:{first.line} [{first.kind}]: if an operand here "
