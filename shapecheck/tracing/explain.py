@@ -23,7 +23,9 @@ from shapecheck.tracing.network import infer_network
 from shapecheck.tracing.origins import parse_source, source_line
 from shapecheck.tracing.shapes.broadcasting import broadcast_diagram
 from shapecheck.tracing.shapes.core import Conflict
-from shapecheck.tracing.shapes.fixes import suggest_fixes
+from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context
+from shapecheck.tracing.fix_offers import Offer, label_candidates, offer
+from shapecheck.tracing.shapes.fixes import candidate_fixes, suggest_fixes
 from shapecheck.tracing.shapes.rules import predict
 
 __all__ = ["Explanation", "build_explanation", "classify", "display_path", "explain_failure", "parse_source"]
@@ -46,11 +48,12 @@ class Explanation:
     operands: tuple          # ((expr, shape), ...)
     text: str
     fixes: tuple = ()        # the rewrites (or advice) listed under "fixes that would work"
+    fix_checks: tuple = ()   # fix_check.Verdict of each rewrite considered: what was checked on the run
 
     def to_dict(self, relative_file: str) -> dict:
         return {"file": relative_file, "line": self.line, "kind": self.kind, "message": self.message,
                 "operands": [{"expr": e, "shape": list(s) if s is not None else None} for e, s in self.operands],
-                "fixes": list(self.fixes)}
+                "fixes": list(self.fixes), "fix_checks": [v.to_dict() for v in self.fix_checks]}
 
 
 _SHAPE_WORDS = ("broadcast", "not aligned", "core dimension", "inhomogeneous", "cannot reshape",
@@ -89,9 +92,14 @@ def explain_failure(tracer, failure) -> str:
         network = infer_network(tracer)
         return network.plan_command() if network else None
 
+    context = None
+    if failure.values is not None and failure.frame is not None and getattr(tracer, "checks_fixes", False):
+        context = Context(tracer.registry.sources.get(site.file, ""), site, failure.values, failure.frame, tracer)
     explanation = build_explanation(tracer.registry, failure.site, failure.kind, failure.shapes, failure.exception,
-                                    known=_known_shapes(tracer, site.file), details=failure.details, plan=plan)
+                                    known=_known_shapes(tracer, site.file), details=failure.details, plan=plan,
+                                    context=context)
     failure.explanation = explanation
+    failure.values = failure.frame = None          # the run's arrays and frame are not kept past this
     return explanation.text if explanation else ""
 
 
@@ -112,11 +120,12 @@ def _known_shapes(tracer, file: str) -> dict:
 
 
 def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception, *, known: dict | None = None,
-                      details: dict | None = None, plan=None) -> Explanation | None:
+                      details: dict | None = None, plan=None, context: Context | None = None) -> Explanation | None:
     """The explanation of ``op`` failing on operands of ``shapes`` at the site; ``known``: shapes of names
     seen in the run (for "send it through W first"), ``details``: a call's options, ``plan``: the
     ``shapecheck plan`` command for the network the run computed (or a function giving it, called only when
-    no rewrite fits). None when it is not a shape error."""
+    no rewrite fits), ``context``: the live operands and frame, on which each fix is checked before it is
+    offered (without it fixes are said to fit the shapes only). None when it is not a shape error."""
     site = registry.sites[site_id]
     kind = classify(op, exception)
     if kind is None:
@@ -137,9 +146,11 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
         message, body = _matmul(operands)
     else:
         message, body = _broadcast(symbol, operands)
-    fixes = _fixes(op, operands, source, site.line, kind, known or {})
-    if not fixes and len(operands) == 2:
-        fixes = [_no_sound_fix(operands, plan)]
+    fixes = _fixes(op, operands, source, site.line, kind, known or {}, context)
+    if not fixes.fitting and len(operands) == 2 and not any(not line.startswith("not offered")
+                                                            for line in fixes.lines):
+        fixes = Offer("what to do:", (_no_sound_fix(operands, plan, bool(fixes.verdicts)), *fixes.lines),
+                      fixes.verdicts)
     return _assemble(site, kind, message, operands, body, fixes, source)
 
 
@@ -166,7 +177,10 @@ def _missing_axis(site, op, operands, exception, source) -> Explanation:
 
 def _assemble(site, kind, message, operands, body, fixes, source, *, listed=True) -> Explanation:
     """The explanation's text: the verdict, the line, each operand with its shape and origin, the rule,
-    the fixes."""
+    the fixes (an :class:`Offer`, or a list of advice)."""
+    if not isinstance(fixes, Offer):
+        fixes = Offer("fixes that would work:" if fixes and not fixes[0].startswith("no rewrite") else "what to do:",
+                      tuple(fixes))
     lines = [f"shapecheck: {kind} error at {display_path(site.file)}:{site.line}: {message}",
              f"    {source_line(source, site.line)}"]
     if listed and operands:
@@ -175,10 +189,10 @@ def _assemble(site, kind, message, operands, body, fixes, source, *, listed=True
             shape_text = format_shape(shape) if shape is not None else "(no shape)"
             lines.append(f"  {('`' + text + '`').ljust(width)}  {shape_text:<10} {origin_text(source, site.line, text)}")
     lines += body
-    if fixes:
-        lines.append("  fixes that would work:" if not fixes[0].startswith("no rewrite") else "  what to do:")
-        lines += [f"    {fix}" for fix in fixes]
-    return Explanation(site.file, site.line, kind, message, operands, "\n".join(lines), tuple(fixes))
+    if fixes.lines:
+        lines.append(f"  {fixes.header}")
+        lines += [f"    {fix}" for fix in fixes.lines]
+    return Explanation(site.file, site.line, kind, message, operands, "\n".join(lines), fixes.lines, fixes.verdicts)
 
 
 def origin_text(source: str, line: int, text: str) -> str:
@@ -233,28 +247,47 @@ def _inplace(operands):
              f"{format_shape(target)} without growing it"])
 
 
-def _fixes(op, operands, source, line, kind, known) -> list[str]:
-    """Rewrites that numpy accepts, using only the operands and names in scope at ``line``."""
+def _fixes(op, operands, source, line, kind, known, context) -> Offer:
+    """Rewrites that numpy accepts, using only the operands and names in scope at ``line``, each checked on
+    the run when ``context`` holds it; then advice (keepdims, summing an update to its target's shape)."""
     in_place = op.endswith("=") and op not in ("==", "<=", ">=", "!=")
     symbol = op[:-1] if in_place else op
     symbol = "@" if symbol in ("dot", "matmul", "@") else symbol
-    out = []
+    rewrites, advice = [], []
     if len(operands) == 2 and all(s is not None for _, s in operands):
-        if symbol in _ELEMENTWISE or symbol == "@":
-            for fix in suggest_fixes(symbol, operands[0], operands[1]):
-                rewritten = _as_update(fix, operands[0], symbol) if in_place else f"`{fix.text}`"
-                if rewritten:
-                    out.append(f"{rewritten} gives {format_shape(fix.result)}")
         if symbol in _ELEMENTWISE and not in_place:
-            out += _missing_product(symbol, operands, known, source, line)
+            rewrites, advice = label_candidates(symbol, operands, context.values if context else None)
+        if not rewrites and (symbol in _ELEMENTWISE or symbol == "@"):
+            rewrites = _rewrites(symbol, operands, in_place, context)
+            if symbol in _ELEMENTWISE and not in_place:
+                rewrites += _missing_product(symbol, operands, known, source, line)
     for text, shape in operands:
         statement = _origin_statement(source, line, text)
         if statement and re.search(r"\.(sum|mean)\(|np\.(sum|mean)\(", statement) and "keepdims" not in statement:
-            out.append(f"`{text}` comes from a sum/mean without keepdims=True (`{statement.strip()}`): "
-                       "keepdims=True keeps the summed axis as size 1")
+            advice.append(f"`{text}` comes from a sum/mean without keepdims=True (`{statement.strip()}`): "
+                          "keepdims=True keeps the summed axis as size 1")
     if kind == "inplace-broadcast":
-        out.append(_update_of_the_targets_shape(*operands))
-    return out[:5]
+        advice.append(_update_of_the_targets_shape(*operands))
+    offered = offer(rewrites, context if not in_place else None)
+    if in_place and rewrites:                 # an in-place fix keeps its target's shape by construction
+        offered = Offer("fixes that would work:", offered.lines)
+    return Offer(offered.header or "what to do:", (*offered.lines, *advice)[:6], offered.verdicts)
+
+
+def _rewrites(symbol, operands, in_place, context) -> list:
+    """The rewrites of the two operands, as (Candidate, result shape): every one numpy accepts when the run
+    can check them, else the shape rules' best four."""
+    found = candidate_fixes(symbol, operands[0], operands[1]) if context else \
+        suggest_fixes(symbol, operands[0], operands[1])
+    out = []
+    for fix in found:
+        if in_place:
+            rewritten = _as_update(fix, operands[0], symbol)
+            if rewritten:
+                out.append((Candidate(rewritten.strip("`"), fix.template), fix.result))
+        else:
+            out.append((Candidate(fix.text, fix.template), fix.result))
+    return out
 
 
 def _update_of_the_targets_shape(target_operand, value_operand) -> str:
@@ -284,12 +317,13 @@ def _as_update(fix, target, symbol) -> str | None:
     return f"`{text} {symbol}= {fix.text[len(prefix):]}`"
 
 
-def _no_sound_fix(operands, plan) -> str:
+def _no_sound_fix(operands, plan, checked=False) -> str:
     (lt, _), (rt, _) = operands
     plan = plan() if callable(plan) else plan
     command = (f"`{plan}` (the sizes this run used)" if plan
                else "`shapecheck plan d h ... t --layout rows|columns -n N` with your layer sizes")
-    return (f"no rewrite of these two operands fits, so one of them has the wrong shape: look up the shapes "
+    fits = "fits this line and what uses its result" if checked else "fits"
+    return (f"no rewrite of these two operands {fits}, so one of them has the wrong shape: look up the shapes "
             f"`{lt}` and `{rt}` should have in {command}, which lists every forward and backward quantity "
             "with its shape")
 
@@ -326,8 +360,11 @@ def _missing_product(symbol, operands, known, source, line) -> list[str]:
                     wrapped = f"({moved} @ {text})"
                     fix = (f"{wrapped} {symbol} {_paren(other)}" if left_side
                            else f"{_paren(other)} {symbol} {wrapped}")
-                    found.append(f"`{fix}` gives {format_shape(other_shape)}: was `{moved}` meant to go "
-                                 f"through `{name}` first (the error sent back through the weights)?")
+                    weight = "_sc_weight" + (".T" if text.endswith(".T") else "")
+                    template = (f"({LEFT} @ {weight}) {symbol} {RIGHT}" if left_side
+                                else f"{LEFT} {symbol} ({RIGHT} @ {weight})")
+                    question = f"was `{moved}` meant to go through `{name}` first (the error sent back through the weights)?"
+                    found.append((Candidate(fix, template, (("_sc_weight", name),), question), other_shape))
     return found[:2]
 
 

@@ -49,6 +49,8 @@ class Failure:
     explanation: object = None      # an explain.Explanation for shape errors
     details: dict = field(default_factory=dict)     # a call's options (calls.details)
     count: int = 1
+    values: tuple | None = None     # the operands themselves, until the explanation has checked its fixes
+    frame: object = None            # the learner's frame at the failure, likewise
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,9 @@ class Tracer:
     _warnings: LearnerLineWarnings = field(default_factory=LearnerLineWarnings, repr=False)
     _recursion: int = field(default=1000, repr=False)
     _functions_at: dict = field(default_factory=dict, repr=False)   # site -> (numpy function, its name)
+    probing: bool = False           # fix_check is running learner code: what fails there is not the run's
+    #: whether a failure's fixes are checked on the live operands (values mode only locates: it does not)
+    checks_fixes = True
 
     # -- installing the runtime functions as builtins -------------------------------------------------
     def install(self) -> None:
@@ -146,6 +151,8 @@ class Tracer:
         numpy raised it (no note added): the learner's code may catch and print it, and must see what it
         would see untraced; the explanation is shown where the run ends. ``call`` is ``(owner, args,
         kwargs)`` for a numpy call (``owner``: the array of a method call, or None)."""
+        if self.probing:
+            return
         try:
             found = {}
             if operands is not None and any(_other_shape(o) is OWN_RULES for o in operands):
@@ -161,7 +168,8 @@ class Tracer:
             if seen is not None:
                 seen.exception, seen.count = exception, seen.count + 1
                 return
-            self.failures.append(Failure(site, shapes, exception, kind, details=found))
+            self.failures.append(Failure(site, shapes, exception, kind, details=found, values=tuple(operands),
+                                         frame=_learner_frame(self.registry.sites[site].file)))
             from shapecheck.tracing.explain import explain_failure
 
             if explain_failure(self, self.failures[-1]):
@@ -243,6 +251,19 @@ class Tracer:
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
             self.bookkeeping_failed(site, exc, (value,))
         return result
+
+
+def _learner_frame(file: str):
+    """The frame of the learner's code that called the failing operation (a few frames up: the traced
+    operator, ``failed``), or None."""
+    frame = sys._getframe(2)
+    for _ in range(6):
+        if frame is None:
+            return None
+        if frame.f_code.co_filename == file:
+            return frame
+        frame = frame.f_back
+    return None
 
 
 _MISSING = object()

@@ -231,7 +231,10 @@ def test_json_error_carries_the_explanation_and_its_fixes(tmp_path):
     result = run_cli("trace", "--json", str(target), str(EXAMPLES / "matmul_mismatch.py"))
     data = json.loads(target.read_text())
     error = data["error"]
-    assert "`dZ2 @ W2.T` gives (7, 3)" in error["fixes"]
+    assert error["fixes"][0].startswith("`dZ2 @ W2.T` gives (7, 3); checked on this run")
+    assert error["fix_checks"][0] == {"text": "dZ2 @ W2.T", "status": "fits", "result": [7, 3],
+                                      "evidence": "checked on this run: `dA1` gets the shape of `A1` (7, 3)",
+                                      "checked_on_this_run": True}
     assert error["explanation"].startswith("shapecheck: matmul error at ")
     assert "matmul_mismatch.py:11: matrix product" in error["explanation"]
     assert error["explanation"] in result.stderr          # the same text, shown under the traceback

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
 from shapecheck._arrays import format_shape
@@ -21,10 +21,14 @@ from shapecheck.tracing.shapes.rules import BROADCAST_OPERATORS, MATMUL_OPS, RUL
 
 @dataclass(frozen=True)
 class Fix:
-    """A rewrite numpy accepts: ``text`` is the expression (``"dZ2 @ W2.T"``), ``result`` its shape."""
+    """A rewrite numpy accepts: ``text`` is the expression (``"dZ2 @ W2.T"``), ``result`` its shape;
+    ``template`` the same rewrite of the operands ``_sc_left`` and ``_sc_right`` (to evaluate it on live
+    values); ``outer`` whether it is itself an outer product."""
 
     text: str
     result: tuple
+    template: str = field(default="", compare=False)
+    outer: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         return f"{self.text}  ->  {format_shape(self.result)}"
@@ -53,31 +57,43 @@ def suggest_fixes(op: str, left: tuple[str, tuple], right: tuple[str, tuple]) ->
     is offered only when nothing else works. ``matmul`` and ``dot`` render as ``np.matmul(L, R)`` and
     ``np.dot(L, R)``; other ops as ``L <op> R``. Ops that are neither give ``[]``.
     """
+    return [fix for fix in candidate_fixes(op, left, right) if not fix.outer][:4] or \
+        candidate_fixes(op, left, right)[:4]
+
+
+def candidate_fixes(op: str, left: tuple[str, tuple], right: tuple[str, tuple]) -> list[Fix]:
+    """Every rewrite of ``left <op> right`` that numpy accepts, ranked as :func:`suggest_fixes` ranks them
+    (outer products last), each with its ``template`` for evaluating it on the live operands."""
     if op not in RULES:
         raise ValueError(f"unknown op {op!r}; known ops: {', '.join(RULES)}")
     left, right = (str(left[0]), as_shape(left[1])), (str(right[0]), as_shape(right[1]))
     if op in MATMUL_OPS:
-        candidates = _matmul_candidates(left, right)
+        make = _matmul_candidates
     elif op in BROADCAST_OPERATORS:
-        candidates = _broadcast_candidates(left, right)
+        make = _broadcast_candidates
     else:
         return []
-    return _best_fixes(op, candidates, (left[1], right[1]))
+    placeholders = ((PLACEHOLDERS[0], left[1]), (PLACEHOLDERS[1], right[1]))
+    pairs = zip(make(left, right), make(*placeholders))
+    return _ranked(op, pairs, (left[1], right[1]))
 
 
-def _best_fixes(op: str, candidates: Iterable[tuple[Operand, Operand]], original: tuple[Shape, Shape]) -> list[Fix]:
+#: The names a fix's template gives the failing operation's left and right operands.
+PLACEHOLDERS = ("_sc_left", "_sc_right")
+
+
+def _ranked(op: str, pairs, original: tuple[Shape, Shape]) -> list[Fix]:
     """The accepted candidates, ranked: no outer product, then result shaped like an operand, then order."""
     ranked = {}
-    for order, (left, right) in enumerate(candidates):
+    for order, ((left, right), (template_left, template_right)) in enumerate(pairs):
         result = predict(op, (left[1], right[1]))
         text = _render(op, left[0], right[0])
         if isinstance(result, Conflict) or text in ranked:
             continue
         outer = _is_outer_product(op, left[1], right[1], result)
-        ranked[text] = ((outer, result not in original, order), Fix(text, result))
-    ordered = sorted(ranked.values(), key=lambda item: item[0])
-    sensible = [fix for (outer, _, _), fix in ordered if not outer]
-    return (sensible or [fix for _, fix in ordered])[:4]
+        fix = Fix(text, result, _render(op, template_left[0], template_right[0]), outer)
+        ranked[text] = ((outer, result not in original, order), fix)
+    return [fix for _, fix in sorted(ranked.values(), key=lambda item: item[0])]
 
 
 def _matmul_candidates(left: Operand, right: Operand) -> Iterator[tuple[Operand, Operand]]:

@@ -1,0 +1,422 @@
+"""Checking a fix on the learner's own run before it is offered.
+
+A rewrite of the failing operation (``d_output @ W.T`` for ``d_output.dot(W)``) can make its own line run
+and still break the program: a (1, 1) that the next line stretches silently over (4, 4) trains nothing and
+fails nowhere. So at the failure, where the tracer holds the live operands and the learner's frame, each
+candidate is evaluated on the operands and its result followed to where it goes: the operations around
+it on the same line, then the first later use, in the same function, of the name it is assigned to. A
+consumer that fails, or that stretches the result by broadcasting (the silent bugs), rejects the fix.
+
+The other operand of a consumer is read by evaluating its source in the learner's frame, and only when
+that cannot change anything: names, attributes, arithmetic, numpy's functions (not its random ones) and
+the learner's own functions that only compute and return. While that runs the tracer's records are set
+aside and put back, so the report shows the learner's run alone. What cannot be evaluated so leaves the
+fix checked on its own line only, and the report says that it is a possibility.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import copy
+import inspect
+import re
+import types
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from shapecheck._arrays import format_shape
+from shapecheck.tracing.origins import parse_source
+from shapecheck.tracing.safe_eval import dotted_name as _dotted, is_safe, safe_eval_text
+
+#: What a candidate's template calls the failing operation's operands.
+LEFT, RIGHT = "_sc_left", "_sc_right"
+_VALUE = "_sc_value"
+
+FITS, LINE_ONLY, REJECTED = "fits", "line-only", "rejected"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A rewrite of the failing expression: ``text`` as the learner would type it, ``template`` the same
+    expression with the operands as ``_sc_left`` / ``_sc_right`` (evaluated on the live values);
+    ``names`` maps further placeholders to source text read from the frame (a weight matrix ``W2``)."""
+
+    text: str
+    template: str
+    names: tuple = ()           # ((placeholder, source text), ...)
+    question: str = ""          # what the fix assumes, said after it ("was `dZ2` meant to go through W2?")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """How a candidate fared: ``status`` is ``fits`` (it runs, and so does each use of its result that
+    could be followed), ``line-only`` (it runs; its result's use could not be checked) or ``rejected``;
+    ``result`` its shape; ``evidence`` the words that say what was checked."""
+
+    candidate: Candidate
+    status: str
+    result: tuple | None
+    evidence: str
+
+    def to_dict(self) -> dict:
+        return {"text": self.candidate.text, "status": self.status,
+                "result": list(self.result) if self.result is not None else None, "evidence": self.evidence,
+                "checked_on_this_run": self.status == FITS}
+
+
+@dataclass
+class Context:
+    """What a failure leaves to check fixes with: the file's source, the failing site, the operands'
+    values, the learner's frame (its globals and locals at the failure) and the tracer (whose records are
+    set aside while learner functions run for the check)."""
+
+    source: str
+    site: object
+    values: tuple
+    frame: object
+    tracer: object = None
+
+
+def check_candidates(context: Context, candidates: list[Candidate]) -> list[Verdict]:
+    """Each candidate evaluated on the live operands and followed to its result's uses, in order."""
+    verdicts = []
+    with _set_aside(context.tracer):
+        for candidate in candidates:
+            try:
+                verdicts.append(_check(context, candidate))
+            except Exception:  # noqa: BLE001 - a check of ours that breaks leaves the fix unchecked
+                verdicts.append(Verdict(candidate, LINE_ONLY, None, "not checked"))
+    return verdicts
+
+
+def _check(context: Context, candidate: Candidate) -> Verdict:
+    namespace = {"np": np, "numpy": np, LEFT: context.values[0], RIGHT: context.values[-1]}
+    frame_names = {**context.frame.f_globals, **context.frame.f_locals}
+    for placeholder, text in candidate.names:
+        found, value = safe_eval_text(text, frame_names, context)
+        if not found:
+            return Verdict(candidate, LINE_ONLY, None, f"`{text}` could not be read")
+        namespace[placeholder] = value
+    try:
+        value = eval(candidate.template, {"__builtins__": builtins}, namespace)  # noqa: S307 - our own text
+    except Exception as exc:  # noqa: BLE001 - numpy refused it on the live operands
+        return Verdict(candidate, REJECTED, None, f"it fails on this run's arrays ({_first_line(exc)})")
+    shape = tuple(np.shape(value))
+    tree = parse_source(context.source)
+    node = _failing_node(tree, context.site) if tree is not None else None
+    if node is None:
+        return Verdict(candidate, LINE_ONLY, shape, "its result's use could not be found")
+    return _follow(context, candidate, tree, node, value, shape)
+
+
+# --- following the result ----------------------------------------------------------------------------------
+
+def _follow(context, candidate, tree, node, value, shape) -> Verdict:
+    """The candidate's ``value`` put where the failing ``node`` stood, through the operations around it on
+    its line, then to the first later use of the name the line assigns it to. The evidence names, on each
+    line, the operation that takes the value first, and what the assignment checks (a gradient's shape)."""
+    parents = _parents(tree)
+    frame_names = {**context.frame.f_globals, **context.frame.f_locals}
+    checked = []
+    shown = (_segment(context.source, node), candidate.text)      # the failing text, and the fix shown for it
+    for hop in (0, 1):
+        said_here = False
+        while True:
+            outcome = _climb(parents, node, value, frame_names, context, shown if hop == 0 else None)
+            if outcome[0] == REJECTED:
+                return Verdict(candidate, REJECTED, shape, outcome[1])
+            if outcome[0] != "value":
+                break
+            _, node, value, said = outcome
+            if said and not said_here:
+                checked.append(said)
+                said_here = True
+        statement = outcome[1]
+        if hop == 1:
+            break
+        refused = _refused_by_statement(statement, node, value, frame_names, context) or \
+            _refused_as_gradient(statement, value, frame_names, context, checked)
+        if refused:
+            return Verdict(candidate, REJECTED, shape, refused)
+        if isinstance(statement, ast.AugAssign) or _keeps_target(statement, node):
+            target = statement.target if isinstance(statement, ast.AugAssign) else statement.targets[0]
+            checked.append(f"`{_segment(context.source, target)}` keeps its shape")
+        node = _next_use(tree, parents, statement, node)
+        if node is None:
+            break
+    if not checked:
+        return Verdict(candidate, LINE_ONLY, shape, "what uses its result was not checked")
+    return Verdict(candidate, FITS, shape, "checked on this run: " + "; ".join(checked))
+
+
+def _refused_as_gradient(statement, value, frame_names, context, checked: list) -> str:
+    """``dA1 = <fix>``: the gradient must have the shape of ``A1`` (up to axes of size 1). '' when it has
+    it (and ``checked`` then says so) or when the target is not named as a gradient of an array."""
+    gradient = _gradient_of(statement, frame_names) if statement is not None else None
+    if gradient is None or not hasattr(value, "shape"):
+        return ""
+    of, array = gradient
+    target = _segment(context.source, statement.targets[0])
+    if tuple(array.shape) == tuple(value.shape):
+        checked.append(f"`{target}` gets the shape of `{of}` {format_shape(value.shape)}")
+        return ""
+    if _squeezed(array.shape) == _squeezed(value.shape):
+        return ""
+    return (f"`{target}` would be {format_shape(value.shape)} while `{of}` is {format_shape(array.shape)} "
+            "(a gradient has the shape of what it is the gradient of)")
+
+
+def _squeezed(shape) -> tuple:
+    return tuple(size for size in shape if size != 1)
+
+
+def _climb(parents, node, value, frame_names, context, shown=None):
+    """One step up from ``node`` (now holding ``value``): ``("value", parent, new value, words)`` after an
+    operation that accepts it, ``(REJECTED, why)``, or ``("statement", statement)`` at the statement.
+    ``shown``: (failing text, fix text), to quote the parent with the fix in place."""
+    parent = parents.get(node)
+    while isinstance(parent, (ast.keyword, ast.Starred)):
+        node, parent = parent, parents.get(parent)
+    if isinstance(parent, ast.stmt) or parent is None:
+        return "statement", parent
+    if isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Lambda, ast.NamedExpr, ast.JoinedStr,
+                           ast.FormattedValue, ast.comprehension, ast.ListComp, ast.GeneratorExp)):
+        return "statement", None
+    expression = _substituted(parent, node)
+    if expression is None or not is_safe(expression, frame_names, context):
+        return "statement", None
+    namespace = {**frame_names, _VALUE: value}
+    try:
+        result = eval(compile(ast.Expression(expression), "<shapecheck fix check>", "eval"), namespace)  # noqa: S307
+    except Exception as exc:  # noqa: BLE001 - the learner's next operation refuses the fix's result
+        return REJECTED, f"line {parent.lineno} would then fail: `{_quoted(context, parent, shown)}` ({_first_line(exc)})"
+    stretched = _stretched_by(parent, node, value, result)
+    if stretched:
+        return REJECTED, (f"line {parent.lineno} would stretch its {format_shape(np.shape(value))} silently to "
+                          f"{format_shape(np.shape(result))} in `{_quoted(context, parent, shown)}`")
+    said = ""
+    if _is_operation(parent):
+        said = f"line {parent.lineno} `{_quoted(context, parent, shown)}` then gives {format_shape(np.shape(result))}"
+    return "value", parent, result, said
+
+
+def _refused_by_statement(statement, node, value, frame_names, context) -> str:
+    """Why the statement cannot take the value: an in-place update it would not fit into (``W += v``), or an
+    update ``W = W - lr * v`` that would change ``W``'s shape. '' when it takes it."""
+    if isinstance(statement, ast.AugAssign) and statement.value is node:
+        target = statement.target
+    elif _keeps_target(statement, node):
+        target = statement.targets[0]
+    else:
+        return ""
+    text = _segment(context.source, target)
+    found, current = safe_eval_text(ast.unparse(target), frame_names, context)
+    if not found or not hasattr(current, "shape"):
+        return ""
+    if tuple(np.shape(value)) == tuple(current.shape):
+        return ""
+    if isinstance(statement, ast.AugAssign):
+        try:
+            if np.broadcast_shapes(current.shape, np.shape(value)) == tuple(current.shape):
+                return ""
+        except ValueError:
+            pass
+        return (f"line {statement.lineno} would then fail: {format_shape(np.shape(value))} does not fit into "
+                f"`{text}` {format_shape(current.shape)}")
+    return (f"line {statement.lineno} would change `{text}` from {format_shape(current.shape)} to "
+            f"{format_shape(np.shape(value))}")
+
+
+def _keeps_target(statement, node) -> bool:
+    """``W = W - lr * dW``: an assignment of the target plus or minus something, an update that must keep
+    the target's shape (``delta = W.T @ delta`` may change it, and does in a loop over layers)."""
+    if not isinstance(statement, ast.Assign) or statement.value is not node or len(statement.targets) != 1:
+        return False
+    key = _dotted(statement.targets[0])
+    value = statement.value
+    return (key is not None and isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub))
+            and _dotted(value.left) == key)
+
+
+#: How a gradient is named after what it is the gradient of: dW1, d_hidden, grad_W1, W1_grad, dL_dW1.
+_GRADIENT_NAMES = (r"d_?(?P<of>\w+)", r"grad_(?P<of>\w+)", r"(?P<of>\w+)_grad", r"dL_?d_?(?P<of>\w+)")
+
+
+def _gradient_of(statement, frame_names: dict):
+    """For ``dA1 = ...`` where ``A1`` is an array of the run: (``"A1"``, its array); else None. A gradient
+    has the shape of what it is the gradient of."""
+    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
+        return None
+    target = _dotted(statement.targets[0])
+    if target is None:
+        return None
+    prefix, _, name = target.rpartition(".")
+    for pattern in _GRADIENT_NAMES:
+        match = re.fullmatch(pattern, name)
+        if not match:
+            continue
+        of = f"{prefix}.{match['of']}" if prefix else match["of"]
+        found, value = _read_dotted(of, frame_names)
+        if found and isinstance(value, np.ndarray) and value.ndim >= 1:
+            return of, value
+    return None
+
+
+def _read_dotted(text: str, names: dict):
+    head, *rest = text.split(".")
+    if head not in names:
+        return False, None
+    value = names[head]
+    for attribute in rest:
+        try:
+            value = inspect.getattr_static(value, attribute)
+        except AttributeError:
+            return False, None
+    return not isinstance(value, (property, types.FunctionType)), value
+
+
+def _quoted(context, parent, shown) -> str:
+    """The parent's source, with the fix in place of the failing text when it is on the failing line."""
+    text = _segment(context.source, parent)
+    if shown and shown[0] in text:
+        fix = shown[1] if _is_atom(shown[1]) else f"({shown[1]})"
+        text = text.replace(f"({shown[0]})", fix, 1) if f"({shown[0]})" in text else text.replace(shown[0], fix, 1)
+    return text
+
+
+def _is_atom(text: str) -> bool:
+    try:
+        node = ast.parse(text, mode="eval").body
+    except SyntaxError:
+        return False
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant))
+
+
+def _stretched_by(parent, node, value, result) -> bool:
+    """An elementwise operation (``*``, ``-``, ``np.maximum``...) that broadcasts the value to more entries:
+    a (1, 1) over (4, 4), or one side of an outer product. Products and reductions may change sizes."""
+    if not isinstance(value, np.ndarray) or value.ndim == 0 or not isinstance(result, np.ndarray):
+        return False
+    elementwise = isinstance(parent, ast.BinOp) and not isinstance(parent.op, ast.MatMult)
+    elementwise = elementwise or isinstance(parent, ast.Call) and _is_binary_ufunc_call(parent)
+    if not elementwise:
+        return False
+    return result.size > value.size
+
+
+def _is_binary_ufunc_call(call: ast.Call) -> bool:
+    name = call.func.attr if isinstance(call.func, ast.Attribute) else getattr(call.func, "id", "")
+    ufunc = getattr(np, name, None)
+    return isinstance(ufunc, np.ufunc) and ufunc.nin == 2
+
+
+def _is_operation(node) -> bool:
+    return isinstance(node, (ast.BinOp, ast.Call, ast.Compare))
+
+
+def _next_use(tree, parents, statement, node):
+    """The first later read, in the same function, of what ``statement`` assigns the value to
+    (``error_hidden = ...`` then ``error_hidden * ...``); None for anything else."""
+    if not isinstance(statement, (ast.Assign, ast.AnnAssign)) or statement.value is not node:
+        return None
+    targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+    if len(targets) != 1 or not _dotted(targets[0]):
+        return None
+    key = _dotted(targets[0])
+    scope = _scope(parents, statement)
+    end = (statement.end_lineno, statement.end_col_offset)
+    later = sorted((n for n in ast.walk(scope) if _dotted(n) == key and (n.lineno, n.col_offset) > end),
+                   key=lambda n: (n.lineno, n.col_offset))
+    if not later or not isinstance(later[0].ctx, ast.Load):
+        return None                   # assigned again before it is read, or never read here
+    use = later[0]
+    return use
+
+
+def _scope(parents, node):
+    while node is not None and not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+        node = parents.get(node)
+    return node
+
+
+@contextmanager
+def _set_aside(tracer):
+    """Run checks without leaving a trace: the tracer's records, warnings and failures are put back as they
+    were, its ``failed`` ignores what the checks raise, and numpy's warnings are not shown."""
+    saved = None
+    if tracer is not None:
+        saved = ({key: replace(record) for key, record in tracer.records.items()}, dict(tracer.warned),
+                 list(tracer.failures), list(tracer.internal_errors), dict(tracer._functions_at))
+        tracer.probing = True
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        if tracer is not None:
+            records, warned, failures, internal, functions_at = saved
+            tracer.records.clear()
+            tracer.records.update(records)
+            tracer.warned.clear()
+            tracer.warned.update(warned)
+            tracer.failures[:] = failures
+            tracer.internal_errors[:] = internal
+            tracer._functions_at.clear()
+            tracer._functions_at.update(functions_at)
+            tracer.probing = False
+
+
+# --- the syntax tree -------------------------------------------------------------------------------------------
+
+def _failing_node(tree, site):
+    """The expression of the failing operation: the node that starts at the site's line and column and reads
+    as the site's expression."""
+    best = None
+    for node in ast.walk(tree):
+        if isinstance(node, ast.expr) and getattr(node, "lineno", None) == site.line and node.col_offset == site.col:
+            if isinstance(node, (ast.BinOp, ast.Call)) and ast.unparse(node) == ast.unparse(ast.parse(site.expr.strip(), mode="eval").body):
+                return node
+            if isinstance(node, (ast.BinOp, ast.Call)) and best is None:
+                best = node
+    return best
+
+
+def _parents(tree) -> dict:
+    found = getattr(tree, "_sc_parents", None)
+    if found is None:
+        found = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+        tree._sc_parents = found
+    return found
+
+
+def _substituted(parent, node):
+    """A copy of ``parent`` with ``node`` replaced by the value's placeholder (None if it cannot be made)."""
+    try:
+        copied = _Swap(node).visit(copy.deepcopy(parent, memo={id(node): node}))
+    except Exception:  # noqa: BLE001
+        return None
+    return ast.fix_missing_locations(copied)
+
+
+class _Swap(ast.NodeTransformer):
+    def __init__(self, node):
+        self.node = node
+
+    def visit(self, current):
+        if current is self.node:
+            return ast.copy_location(ast.Name(id=_VALUE, ctx=ast.Load()), current)
+        return self.generic_visit(current)
+
+
+def _segment(source: str, node) -> str:
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    return " ".join(text.split())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
