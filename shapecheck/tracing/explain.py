@@ -49,11 +49,14 @@ class Explanation:
     text: str
     fixes: tuple = ()        # the rewrites (or advice) listed under "fixes that would work"
     fix_checks: tuple = ()   # fix_check.Verdict of each rewrite considered: what was checked on the run
+    expr: str = ""           # the failing expression's source text (what a rewrite replaces) and its column
+    col: int = 0
 
     def to_dict(self, relative_file: str) -> dict:
         return {"file": relative_file, "line": self.line, "kind": self.kind, "message": self.message,
                 "operands": [{"expr": e, "shape": list(s) if s is not None else None} for e, s in self.operands],
-                "fixes": list(self.fixes), "fix_checks": [v.to_dict() for v in self.fix_checks]}
+                "fixes": list(self.fixes), "fix_checks": [v.to_dict() for v in self.fix_checks],
+                "expr": self.expr, "col": self.col}
 
 
 _SHAPE_WORDS = ("broadcast", "not aligned", "core dimension", "inhomogeneous", "cannot reshape",
@@ -94,7 +97,9 @@ def explain_failure(tracer, failure) -> str:
 
     context = None
     if failure.values is not None and failure.frame is not None and getattr(tracer, "checks_fixes", False):
-        context = Context(tracer.registry.sources.get(site.file, ""), site, failure.values, failure.frame, tracer)
+        earlier = tuple(dict.fromkeys(r.shapes for r in tracer.records.values() if r.site == failure.site))
+        context = Context(tracer.registry.sources.get(site.file, ""), site, failure.values, failure.frame, tracer,
+                          earlier)
     explanation = build_explanation(tracer.registry, failure.site, failure.kind, failure.shapes, failure.exception,
                                     known=_known_shapes(tracer, site.file), details=failure.details, plan=plan,
                                     context=context)
@@ -192,7 +197,8 @@ def _assemble(site, kind, message, operands, body, fixes, source, *, listed=True
     if fixes.lines:
         lines.append(f"  {fixes.header}")
         lines += [f"    {fix}" for fix in fixes.lines]
-    return Explanation(site.file, site.line, kind, message, operands, "\n".join(lines), fixes.lines, fixes.verdicts)
+    return Explanation(site.file, site.line, kind, message, operands, "\n".join(lines), fixes.lines, fixes.verdicts,
+                       site.expr, site.col)
 
 
 def origin_text(source: str, line: int, text: str) -> str:
@@ -322,7 +328,7 @@ def _no_sound_fix(operands, plan, checked=False) -> str:
     plan = plan() if callable(plan) else plan
     command = (f"`{plan}` (the sizes this run used)" if plan
                else "`shapecheck plan d h ... t --layout rows|columns -n N` with your layer sizes")
-    fits = "fits this line and what uses its result" if checked else "fits"
+    fits = "fits this run (each one tried is listed below with why)" if checked else "fits"
     return (f"no rewrite of these two operands {fits}, so one of them has the wrong shape: look up the shapes "
             f"`{lt}` and `{rt}` should have in {command}, which lists every forward and backward quantity "
             "with its shape")

@@ -20,6 +20,7 @@ import ast
 import builtins
 import copy
 import inspect
+import math
 import re
 import types
 import warnings
@@ -79,6 +80,7 @@ class Context:
     values: tuple
     frame: object
     tracer: object = None
+    earlier: tuple = ()         # the operand shapes of the calls of this line that ran before
 
 
 def check_candidates(context: Context, candidates: list[Candidate]) -> list[Verdict]:
@@ -106,11 +108,36 @@ def _check(context: Context, candidate: Candidate) -> Verdict:
     except Exception as exc:  # noqa: BLE001 - numpy refused it on the live operands
         return Verdict(candidate, REJECTED, None, f"it fails on this run's arrays ({_first_line(exc)})")
     shape = tuple(np.shape(value))
+    shared = _breaks_earlier_calls(context, candidate, namespace)
+    if shared:
+        return Verdict(candidate, REJECTED, shape, shared)
     tree = parse_source(context.source)
     node = _failing_node(tree, context.site) if tree is not None else None
     if node is None:
         return Verdict(candidate, LINE_ONLY, shape, "its result's use could not be found")
     return _follow(context, candidate, tree, node, value, shape)
+
+
+def _breaks_earlier_calls(context: Context, candidate: Candidate, namespace: dict) -> str:
+    """The same line ran before with other shapes (a loop over layers, a recursive helper, a function
+    called for each layer): a rewrite must work for those calls too, or it fixes one call and breaks the
+    others. '' when it does (or when the line never ran before)."""
+    for shapes in context.earlier:
+        if len(shapes) != 2 or any(s is None or math.prod(s) > _LARGEST_STAND_IN for s in shapes):
+            continue
+        stand_ins = {**namespace, LEFT: np.ones(shapes[0]), RIGHT: np.ones(shapes[1])}
+        try:
+            eval(candidate.template, {"__builtins__": builtins}, stand_ins)  # noqa: S307 - our own text
+        except Exception:  # noqa: BLE001 - the rewrite does not fit an earlier call of this line
+            left, right = (format_shape(s) for s in shapes)
+            return (f"this line ran before with {left} and {right}, where it would fail: the line is shared by "
+                    "calls that need different shapes, so the operand made differently for this call is the one "
+                    "to fix, where it is made")
+    return ""
+
+
+#: Earlier calls are re-created with arrays of ones no larger than this.
+_LARGEST_STAND_IN = 10**6
 
 
 # --- following the result ----------------------------------------------------------------------------------

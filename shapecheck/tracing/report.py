@@ -8,7 +8,8 @@
      "exit_code": int,
      "error": null | {"file", "line", "kind", "message", "operands": [{"expr", "shape"}],
                       "explanation": str, "fixes": [str],
-                      "fix_checks": [{"text", "status", "result", "evidence", "checked_on_this_run"}]},
+                      "fix_checks": [{"text", "status", "result", "evidence", "checked_on_this_run"}],
+                      "expr": str, "col": int},
      "sites": [{"file", "line", "op", "expr", "calls", "signatures": [{"shapes", "result", "count"}]}],
      "warnings": [{"file", "line", "kind", "message"}],
      "notes": [{"kind", "message", ...}],
@@ -20,7 +21,8 @@ in every report: :mod:`shapecheck._report`); ``error.explanation`` is the whole
 explanation the text report (or the traceback) shows, and ``error.fixes`` its "fixes that would work",
 one string each (``[]`` when there are none); ``error.fix_checks`` says, for each rewrite considered, how it
 fared on the run: ``status`` ``fits`` (it ran, and so did what uses its result: ``checked_on_this_run``),
-``line-only`` (a possibility: its result's use could not be followed) or ``rejected`` (not offered).
+``line-only`` (a possibility: its result's use could not be followed) or ``rejected`` (not offered);
+``error.expr`` and ``error.col`` are the failing expression's source text and column, what a fix replaces.
 ``warnings`` are operations that ran but are probably
 wrong (``outer-broadcast``, ``inplace-broadcast``, ``rank-1``): they make the report not ``ok`` and
 ``--strict`` exit 2. ``notes`` never do: ``{"kind": "ambiguous-sizes", "sizes": [int], "lines": [{"file",

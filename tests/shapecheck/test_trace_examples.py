@@ -83,7 +83,7 @@ def test_cli_json_contract_and_exit_codes(tmp_path):
     assert set(data) == {"ok", "verdict", "summary", "exit_code", "error", "sites", "warnings", "notes", "caught",
                          "internal_errors"}
     assert set(data["error"]) == {"file", "line", "kind", "message", "operands", "explanation", "fixes",
-                                  "fix_checks"}
+                                  "fix_checks", "expr", "col"}
     assert all(set(site) >= {"file", "line", "op", "expr", "calls", "signatures"} for site in data["sites"])
     assert all(set(sig) >= {"shapes", "result", "count"} for site in data["sites"] for sig in site["signatures"])
     assert result.stderr.count("shapecheck: matmul error") == 1        # once: in the traceback or the report
