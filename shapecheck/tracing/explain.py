@@ -358,17 +358,19 @@ def _missing_product(symbol, operands, known, source, line) -> list[str]:
     for name in weights:
         shape = known[name]
         for text, matrix in ((f"{name}.T", shape[::-1]), (name, shape)):
+            weight = "_sc_weight" + (".T" if text.endswith(".T") else "")
             for moved, moved_shape, other, other_shape, left_side in ((lt, ls, rt, rs, True), (rt, rs, lt, ls, False)):
-                if moved not in movable:
+                if moved not in movable or moved_shape == other_shape:
                     continue
-                product = predict("@", (moved_shape, matrix))
-                if isinstance(product, tuple) and product == other_shape and moved_shape != other_shape:
-                    wrapped = f"({moved} @ {text})"
-                    fix = (f"{wrapped} {symbol} {_paren(other)}" if left_side
-                           else f"{_paren(other)} {symbol} {wrapped}")
-                    weight = "_sc_weight" + (".T" if text.endswith(".T") else "")
-                    template = (f"({LEFT} @ {weight}) {symbol} {RIGHT}" if left_side
-                                else f"{LEFT} {symbol} ({RIGHT} @ {weight})")
+                placeholder = LEFT if left_side else RIGHT
+                for weight_first in (False, True):      # dZ2 @ W2.T (samples as rows), W2.T @ dZ2 (as columns)
+                    pair = (matrix, moved_shape) if weight_first else (moved_shape, matrix)
+                    if predict("@", pair) != other_shape:
+                        continue
+                    wrapped = f"({text} @ {moved})" if weight_first else f"({moved} @ {text})"
+                    sent = f"({weight} @ {placeholder})" if weight_first else f"({placeholder} @ {weight})"
+                    fix = f"{wrapped} {symbol} {_paren(other)}" if left_side else f"{_paren(other)} {symbol} {wrapped}"
+                    template = f"{sent} {symbol} {RIGHT}" if left_side else f"{LEFT} {symbol} {sent}"
                     question = f"was `{moved}` meant to go through `{name}` first (the error sent back through the weights)?"
                     found.append((Candidate(fix, template, (("_sc_weight", name),), question), other_shape))
     return found[:2]
