@@ -20,6 +20,7 @@ import numpy as np
 from shapecheck.tracing import calls, in_shapecheck
 from shapecheck.tracing.calls import shape_of
 from shapecheck.tracing.explain import build_explanation, parse_source
+from shapecheck.tracing.fix_check import Context
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, RECORDED_CALLS, Site, SiteRegistry
 from shapecheck.tracing.shapes.core import Conflict
 from shapecheck.tracing.shapes.rules import predict
@@ -60,10 +61,27 @@ def explain_exception(exc: BaseException) -> str:
         texts = tuple(_text(source, o) for o in operands)
         site = registry.add(Site(frame.f_code.co_filename, node.lineno, node.col_offset, op, _text(source, node),
                                  texts, _text(source, receiver) if receiver is not None else ""))
-        explanation = build_explanation(registry, site, name, shapes, exc, details=details)
+        values = _operand_values(node, op, operands, frame)
+        context = Context(source, registry.sites[site], values, frame) if values is not None else None
+        explanation = build_explanation(registry, site, name, shapes, exc, details=details, context=context)
         if explanation is not None:
             return explanation.text
     return ""
+
+
+def _operand_values(node, op, operands, frame) -> tuple | None:
+    """The failing operation's operands as the frame holds them (for checking fixes on them), or None when
+    one of them cannot be read without side effects."""
+    if op == "call":
+        function = _value_of(node.func, frame)
+        name, owner = calls.interesting(function) if function is not _UNKNOWN else (None, None)
+        args = [_value_of(a, frame) for a in node.args]
+        if name is None or any(a is _UNKNOWN for a in args):
+            return None
+        values = tuple(calls.operands(name, owner, args))
+    else:
+        values = tuple(_value_of(o, frame) for o in operands)
+    return None if any(v is _UNKNOWN for v in values) or len(values) != 2 else values
 
 
 def _failing(node, op, operands, frame):

@@ -238,3 +238,21 @@ def test_every_fix_offered_for_a_hidden_error_gives_the_right_gradients(tmp_path
     assert outcomes, "a failure with no fix offered"
     assert all(o.verdict == "right" for o in outcomes), [str(o) for o in outcomes]
     assert np.all([o.why == "GRADS equal the correct program's" for o in outcomes])
+
+
+def test_the_exception_hook_checks_its_fixes_on_the_failed_frame(tmp_path):
+    """Without the tracer (explain_errors() after an ordinary run), the fix is checked on the frame the
+    traceback keeps, and the (1, 1) rewrite is still not offered."""
+    import runpy
+
+    import pytest
+
+    from shapecheck.tracing.excepthook import explain_exception
+
+    path = tmp_path / "xor.py"
+    path.write_text(textwrap.dedent(XOR_CLASS))
+    with pytest.raises(ValueError) as info:
+        runpy.run_path(str(path))
+    text = explain_exception(info.value)
+    assert "`d_output @ self.weights_hidden_output.T` gives (4, 4); checked on this run" in text
+    assert "not offered: `d_output.T @ self.weights_hidden_output`" in text
