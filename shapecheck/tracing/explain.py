@@ -23,7 +23,7 @@ from shapecheck.tracing.network import infer_network
 from shapecheck.tracing.origins import parse_source, source_line
 from shapecheck.tracing.shapes.broadcasting import broadcast_diagram
 from shapecheck.tracing.shapes.core import Conflict
-from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context
+from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context, ForwardUse
 from shapecheck.tracing.fix_offers import Offer, label_candidates, offer
 from shapecheck.tracing.shapes.fixes import candidate_fixes, suggest_fixes
 from shapecheck.tracing.shapes.rules import predict
@@ -99,13 +99,32 @@ def explain_failure(tracer, failure) -> str:
     if failure.values is not None and failure.frame is not None and getattr(tracer, "checks_fixes", False):
         earlier = tuple(dict.fromkeys(r.shapes for r in tracer.records.values() if r.site == failure.site))
         context = Context(tracer.registry.sources.get(site.file, ""), site, failure.values, failure.frame, tracer,
-                          earlier)
+                          earlier, _forward_uses(tracer, failure.site))
     explanation = build_explanation(tracer.registry, failure.site, failure.kind, failure.shapes, failure.exception,
                                     known=_known_shapes(tracer, site.file), details=failure.details, plan=plan,
                                     context=context)
     failure.explanation = explanation
     failure.values = failure.frame = None          # the run's arrays and frame are not kept past this
     return explanation.text if explanation else ""
+
+
+def _forward_uses(tracer, failing_site: int) -> tuple:
+    """How each named weight was multiplied in the products that ran before the failure, in its file
+    (products of a signal, not of an error being sent back): fix_check.ForwardUse each."""
+    file = tracer.registry.sites[failing_site].file
+    uses = []
+    for record in list(tracer.records.values()):
+        site = tracer.registry.sites[record.site]
+        if record.site == failing_site or site.file != file or record.kind not in ("@", "dot", "matmul"):
+            continue
+        texts = calls.operand_texts(site, record.kind, 2, record.method)
+        for side, text in enumerate(texts):
+            transposed = text.endswith(".T")
+            name = text[:-2] if transposed else text
+            if roles.is_dotted_name(name) and not roles.looks_like_error(texts[1 - side]) \
+                    and not roles.looks_like_error(name) and not roles.looks_like_data(name):
+                uses.append(ForwardUse(name, side, transposed, site.line, site.expr))
+    return tuple(uses)
 
 
 def _known_shapes(tracer, file: str) -> dict:
@@ -274,7 +293,7 @@ def _fixes(op, operands, source, line, kind, known, context) -> Offer:
                           "keepdims=True keeps the summed axis as size 1")
     if kind == "inplace-broadcast":
         advice.append(_update_of_the_targets_shape(*operands))
-    offered = offer(rewrites, context if not in_place else None)
+    offered = offer(rewrites, context if not in_place else None, operands)
     if in_place and rewrites:                 # an in-place fix keeps its target's shape by construction
         offered = Offer("fixes that would work:", offered.lines)
     return Offer(offered.header or "what to do:", (*offered.lines, *advice)[:6], offered.verdicts)

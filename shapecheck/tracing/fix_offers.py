@@ -15,7 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from shapecheck._arrays import format_shape
-from shapecheck.tracing.fix_check import FITS, LEFT, LINE_ONLY, REJECTED, RIGHT, Candidate, check_candidates
+from dataclasses import replace
+
+from shapecheck.tracing.fix_check import (FITS, LEFT, LINE_ONLY, REJECTED, RIGHT, Candidate,
+                                          against_the_forward_pass, check_candidates)
 
 #: How many rejected fixes are named (with why) after the offered ones.
 _NAMED_REJECTIONS = 2
@@ -36,21 +39,22 @@ class Offer:
         return any(v.status == FITS for v in self.verdicts)
 
 
-def offer(candidates: list[tuple[Candidate, tuple]], context) -> Offer:
+def offer(candidates: list[tuple[Candidate, tuple]], context, operands=()) -> Offer:
     """``candidates``: (candidate, the result shape the shape rules predict), best first. ``context``: a
-    :class:`fix_check.Context`, or None when there is no run to check them on."""
+    :class:`fix_check.Context`, or None when there is no run to check them on. ``operands``: the failing
+    operation's (text, shape), to say when a square one makes two readings fit alike."""
     if not candidates:
         return Offer("", ())
     if context is None:
         lines = [_line(c.text, shape, c.question) for c, shape in candidates]
         return Offer("possible fixes (they fit these shapes; not checked on a run):", tuple(lines))
-    verdicts = check_candidates(context, [c for c, _ in candidates])
+    verdicts = _ties_broken(check_candidates(context, [c for c, _ in candidates]), context)
     fits = [v for v in verdicts if v.status == FITS]
     possible = [v for v in verdicts if v.status == LINE_ONLY]
     rejected = [v for v in verdicts if v.status == REJECTED and v.result is not None]
     lines = [_with_evidence(_line(v.candidate.text, v.result, v.candidate.question), v.evidence)
              for v in fits[:4]]
-    lines += _coinciding(fits)
+    lines += _coinciding(fits) + _square(fits, operands)
     if fits:
         header = "fixes that would work:"
     elif possible:
@@ -61,6 +65,24 @@ def offer(candidates: list[tuple[Candidate, tuple]], context) -> Offer:
     lines += [f"not offered: `{v.candidate.text}` gives {format_shape(v.result)}, but {v.evidence}"
               for v in rejected[:_NAMED_REJECTIONS]]
     return Offer(header, tuple(lines), tuple(verdicts))
+
+
+def _ties_broken(verdicts, context):
+    """When several rewrites fit (sizes that coincide, a square weight), the run's forward pass tells
+    which way an error goes back through a weight: those that contradict it are rejected, and those that
+    agree say so."""
+    if sum(v.status == FITS for v in verdicts) < 2:
+        return verdicts
+    out = []
+    for verdict in verdicts:
+        found = against_the_forward_pass(verdict.candidate, context.forward) if verdict.status == FITS else None
+        if found is None:
+            out.append(verdict)
+        elif found[0]:
+            out.append(replace(verdict, evidence=f"{verdict.evidence}; {found[1]}"))
+        else:
+            out.append(replace(verdict, status=REJECTED, evidence=found[1]))
+    return out
 
 
 def _line(text: str, shape, question: str) -> str:
@@ -81,6 +103,21 @@ def _coinciding(fits) -> list[str]:
     texts = [f"`{v.candidate.text}`" for v in fits if v.result in repeated]
     return [f"{' and '.join(texts[:2])} both fit only because sizes coincide here: they read the operands "
             "differently (which axis holds the samples); re-run with all sizes different to tell them apart"]
+
+
+def _square(fits, operands) -> list[str]:
+    """A square operand fits transposed or not: a fix that uses it one way is as checked as the other, and
+    only the learner knows which way the matrix maps its layers. Said once per square operand."""
+    if not fits:
+        return []
+    said = []
+    for text, shape in operands:
+        settled = any(f"multiplies by `{text}` as" in v.evidence for v in fits)     # by the forward pass
+        if shape is not None and len(shape) == 2 and shape[0] == shape[1] > 1 and not settled:
+            said.append(f"`{text}` is square {format_shape(shape)}: the shapes fit it transposed or not, so they "
+                        f"cannot tell whether the fix should use `{text}` or its transpose; check which way it maps "
+                        "its layers (re-run with layers of different widths to let the shapes tell)")
+    return said
 
 
 # --- integer class labels ---------------------------------------------------------------------------------

@@ -256,3 +256,37 @@ def test_the_exception_hook_checks_its_fixes_on_the_failed_frame(tmp_path):
     text = explain_exception(info.value)
     assert "`d_output @ self.weights_hidden_output.T` gives (4, 4); checked on this run" in text
     assert "not offered: `d_output.T @ self.weights_hidden_output`" in text
+
+
+SQUARE_W2 = """
+    import numpy as np
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(7, 5))
+    W1, W2, W3 = rng.normal(size=(5, 4)), rng.normal(size=(4, 4)), rng.normal(size=(4, 2))
+    A1 = np.tanh(X @ W1)
+    A2 = np.tanh(A1 @ W2)
+    dZ3 = A2 @ W3 - 1.0
+    dZ2 = (dZ3 @ W3.T) * (1 - A2 ** 2)
+    dA1 = W2 @ dZ2
+    dZ1 = dA1 * (1 - A1 ** 2)
+"""
+
+
+def test_a_square_weight_is_sent_back_the_way_the_forward_pass_used_it(tmp_path):
+    """Two hidden layers of equal width make W2 square (4, 4): `dZ2 @ W2` and `dZ2 @ W2.T` both fit the
+    shapes; the forward pass `A1 @ W2` (line 7) tells that the error goes back through W2.T."""
+    error = traced(tmp_path, SQUARE_W2).error
+    assert fix_harness.offered_fixes(error) == ["dZ2 @ W2.T"]
+    assert "line 7 multiplies by `W2` as `A1 @ W2`, so an error goes back through `W2.T` on the right" in error["fixes"][0]
+    assert any(line.startswith("not offered: `dZ2 @ W2` gives (7, 4), but line 7 multiplies by `W2`")
+               for line in error["fixes"])
+    assert "is square" not in error["explanation"]
+
+
+def test_a_square_weight_with_no_forward_pass_is_said_to_fit_either_way(tmp_path):
+    """The backward pass alone (activations made up, no product with W2 ran): the shapes cannot tell
+    `dZ2 @ W2` from `dZ2 @ W2.T`, and the report says so instead of choosing."""
+    source = SQUARE_W2.replace("A2 = np.tanh(A1 @ W2)", "A2 = np.tanh(rng.normal(size=(7, 4)))")
+    error = traced(tmp_path, source).error
+    assert sorted(fix_harness.offered_fixes(error)) == ["dZ2 @ W2", "dZ2 @ W2.T"]
+    assert "`W2` is square (4, 4): the shapes fit it transposed or not" in error["explanation"]

@@ -57,18 +57,20 @@ def suggest_fixes(op: str, left: tuple[str, tuple], right: tuple[str, tuple]) ->
     is offered only when nothing else works. ``matmul`` and ``dot`` render as ``np.matmul(L, R)`` and
     ``np.dot(L, R)``; other ops as ``L <op> R``. Ops that are neither give ``[]``.
     """
-    return [fix for fix in candidate_fixes(op, left, right) if not fix.outer][:4] or \
-        candidate_fixes(op, left, right)[:4]
+    found = candidate_fixes(op, left, right, every=False)
+    return [fix for fix in found if not fix.outer][:4] or found[:4]
 
 
-def candidate_fixes(op: str, left: tuple[str, tuple], right: tuple[str, tuple]) -> list[Fix]:
+def candidate_fixes(op: str, left: tuple[str, tuple], right: tuple[str, tuple], *, every: bool = True) -> list[Fix]:
     """Every rewrite of ``left <op> right`` that numpy accepts, ranked as :func:`suggest_fixes` ranks them
-    (outer products last), each with its ``template`` for evaluating it on the live operands."""
+    (outer products last), each with its ``template`` for evaluating it on the live operands. ``every``
+    adds the swapped products with one factor transposed (``R @ L.T``, ``R.T @ L``), which only a check on
+    the run can choose between when a factor is square."""
     if op not in RULES:
         raise ValueError(f"unknown op {op!r}; known ops: {', '.join(RULES)}")
     left, right = (str(left[0]), as_shape(left[1])), (str(right[0]), as_shape(right[1]))
     if op in MATMUL_OPS:
-        make = _matmul_candidates
+        make = _every_matmul_candidate if every else _matmul_candidates
     elif op in BROADCAST_OPERATORS:
         make = _broadcast_candidates
     else:
@@ -105,6 +107,15 @@ def _matmul_candidates(left: Operand, right: Operand) -> Iterator[tuple[Operand,
     yield right, left
     if left_t and right_t:
         yield left_t, right_t
+
+
+def _every_matmul_candidate(left: Operand, right: Operand) -> Iterator[tuple[Operand, Operand]]:
+    yield from _matmul_candidates(left, right)
+    left_t, right_t = _matrix_transposed(left), _matrix_transposed(right)
+    if left_t:
+        yield right, left_t
+    if right_t:
+        yield right_t, left
 
 
 def _broadcast_candidates(left: Operand, right: Operand) -> Iterator[tuple[Operand, Operand]]:
