@@ -23,7 +23,8 @@ from shapecheck.tracing.network import infer_network
 from shapecheck.tracing.origins import parse_source, source_line
 from shapecheck.tracing.shapes.broadcasting import broadcast_diagram
 from shapecheck.tracing.shapes.core import Conflict
-from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context, ForwardUse
+from shapecheck.tracing.backward_orientation import ForwardUse
+from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context
 from shapecheck.tracing.fix_offers import Offer, label_candidates, offer
 from shapecheck.tracing.shapes.fixes import candidate_fixes, suggest_fixes
 from shapecheck.tracing.shapes.rules import predict

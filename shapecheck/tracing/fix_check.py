@@ -31,7 +31,6 @@ import numpy as np
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing.origins import parse_source
-from shapecheck.tracing.roles import looks_like_error
 from shapecheck.tracing.safe_eval import dotted_name as _dotted, is_safe, safe_eval_text
 
 #: What a candidate's template calls the failing operation's operands.
@@ -140,59 +139,6 @@ def _breaks_earlier_calls(context: Context, candidate: Candidate, namespace: dic
 
 #: Earlier calls are re-created with arrays of ones no larger than this.
 _LARGEST_STAND_IN = 10**6
-
-
-@dataclass(frozen=True)
-class ForwardUse:
-    """A product of the run that multiplied ``weight`` by a signal (not by an error): on the ``side`` (0 left,
-    1 right), ``transposed`` or not, at ``line`` in ``expr``."""
-
-    weight: str
-    side: int
-    transposed: bool
-    line: int
-    expr: str
-
-
-def against_the_forward_pass(candidate: Candidate, forward: tuple) -> tuple[bool, str] | None:
-    """An error goes back through a weight the other way round from how the forward pass used it: the
-    forward ``A1 @ W2`` sends ``dZ2`` back as ``dZ2 @ W2.T``, ``W2 @ A1`` as ``W2.T @ dZ2``. (True, words)
-    when the candidate multiplies a weight so, (False, why) when it contradicts the run's forward product,
-    None when it multiplies no weight the run used in one way only."""
-    for weight, side, transposed in _weights_in(candidate.text):
-        uses = {(u.side, u.transposed) for u in forward if u.weight == weight}
-        if len(uses) != 1:
-            continue
-        use = next(u for u in forward if u.weight == weight)
-        expected = (use.side, not use.transposed)
-        said = f"line {use.line} multiplies by `{weight}` as `{use.expr}`, so an error goes back through " + \
-            ("`" + weight + ("" if use.transposed else ".T") + "` on the " + ("left" if use.side == 0 else "right"))
-        if (side, transposed) == expected:
-            return True, said
-        return False, said
-    return None
-
-
-def _weights_in(text: str):
-    """(name, side, transposed) of each named factor of the products in ``text`` that multiply it by an
-    error being sent back (``dZ2``, ``delta``, ``d_output``)."""
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError:
-        return
-    for node in ast.walk(tree):
-        pair = None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
-            pair = (node.left, node.right)
-        elif isinstance(node, ast.Call) and len(node.args) == 2 and _dotted(node.func) in ("np.dot", "np.matmul"):
-            pair = tuple(node.args)
-        for side, factor in enumerate(pair or ()):
-            transposed = isinstance(factor, ast.Attribute) and factor.attr == "T"
-            name = _dotted(factor.value if transposed else factor)
-            other = pair[1 - side]
-            other = other.value if isinstance(other, ast.Attribute) and other.attr == "T" else other
-            if name is not None and _dotted(other) and looks_like_error(_dotted(other)):
-                yield name, side, transposed
 
 
 # --- following the result ----------------------------------------------------------------------------------

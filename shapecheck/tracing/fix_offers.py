@@ -17,8 +17,8 @@ import numpy as np
 from shapecheck._arrays import format_shape
 from dataclasses import replace
 
-from shapecheck.tracing.fix_check import (FITS, LEFT, LINE_ONLY, REJECTED, RIGHT, Candidate,
-                                          against_the_forward_pass, check_candidates)
+from shapecheck.tracing.backward_orientation import against_the_forward_pass
+from shapecheck.tracing.fix_check import FITS, LEFT, LINE_ONLY, REJECTED, RIGHT, Candidate, check_candidates
 
 #: How many rejected fixes are named (with why) after the offered ones.
 _NAMED_REJECTIONS = 2
