@@ -25,6 +25,7 @@ class ForwardUse:
     transposed: bool
     line: int
     expr: str
+    signal: str = ""            # the other factor's text (``A1`` in ``A1 @ W2``), without ``.T``
 
 
 def against_the_forward_pass(candidate: Candidate, forward: tuple) -> tuple[bool, str] | None:
@@ -66,3 +67,48 @@ def _weights_in(text: str):
             other = other.value if isinstance(other, ast.Attribute) and other.attr == "T" else other
             if name is not None and _dotted(other) and looks_like_error(_dotted(other)):
                 yield name, side, transposed
+
+
+def gradient_against_the_forward_pass(candidate: Candidate, weight: str, forward: tuple) -> tuple[bool, str] | None:
+    """The gradient of a weight pairs the forward product's signal with the error: ``A1 @ W2`` makes
+    ``dW2 = A1.T @ dZ2``, ``W2 @ A1`` makes ``dZ2 @ A1.T``, ``W2.T @ A1`` makes ``A1 @ dZ2.T``. (True, words)
+    when the candidate's product has the signal and the error so, (False, why) when it has the signal
+    otherwise, None when the run's forward product of ``weight`` is not known (or not one)."""
+    uses = {(u.side, u.transposed, u.signal) for u in forward if u.weight == weight and u.signal}
+    if len(uses) != 1:
+        return None
+    use = next(u for u in forward if u.weight == weight and u.signal)
+    signal_side = use.side if use.transposed else 1 - use.side
+    expected = f"{use.signal}{'' if use.transposed else '.T'}"
+    shape = (f"{expected} @ <error>{'.T' if use.transposed else ''}" if signal_side == 0
+             else f"<error>{'.T' if use.transposed else ''} @ {expected}")
+    said = f"line {use.line} computes `{use.expr}`, so the gradient of `{weight}` is `{shape}`"
+    for left, right in _products(candidate.text):
+        factors = [_factor(left), _factor(right)]
+        sides = [i for i, (name, _) in enumerate(factors) if name == use.signal]
+        if not sides:
+            continue
+        side = sides[0]
+        right_signal = side == signal_side and factors[side][1] == (not use.transposed)
+        right_error = factors[1 - side][1] == use.transposed
+        return (right_signal and right_error), said
+    return None
+
+
+def _products(text: str):
+    """(left, right) of each matrix product in ``text``."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return
+    for node in ast.walk(tree):
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.MatMult):
+            yield node.left, node.right
+        elif isinstance(node, ast.Call) and len(node.args) == 2 and _dotted(node.func) in ("np.dot", "np.matmul"):
+            yield node.args[0], node.args[1]
+
+
+def _factor(node) -> tuple[str, bool]:
+    """(source text without ``.T``, whether it is transposed) of one factor."""
+    transposed = isinstance(node, ast.Attribute) and node.attr == "T"
+    return ast.unparse(node.value if transposed else node), transposed

@@ -124,7 +124,9 @@ def _forward_uses(tracer, failing_site: int) -> tuple:
             name = text[:-2] if transposed else text
             if roles.is_dotted_name(name) and not roles.looks_like_error(texts[1 - side]) \
                     and not roles.looks_like_error(name) and not roles.looks_like_data(name):
-                uses.append(ForwardUse(name, side, transposed, site.line, site.expr))
+                other = texts[1 - side]
+                uses.append(ForwardUse(name, side, transposed, site.line, site.expr,
+                                       other[:-2] if other.endswith(".T") else other))
     return tuple(uses)
 
 

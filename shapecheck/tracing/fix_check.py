@@ -62,6 +62,7 @@ class Verdict:
     status: str
     result: tuple | None
     evidence: str
+    gradient_of: str = ""       # the weight whose gradient the failing line assigns (``dW1 = ...``: ``W1``)
 
     def to_dict(self) -> dict:
         return {"text": self.candidate.text, "status": self.status,
@@ -82,6 +83,10 @@ class Context:
     tracer: object = None
     earlier: tuple = ()         # the operand shapes of the calls of this line that ran before
     forward: tuple = ()         # ForwardUse: how each weight was multiplied in products that ran before
+
+    @property
+    def frame_names(self) -> dict:
+        return {**self.frame.f_globals, **self.frame.f_locals}
 
 
 def check_candidates(context: Context, candidates: list[Candidate]) -> list[Verdict]:
@@ -143,18 +148,40 @@ _LARGEST_STAND_IN = 10**6
 
 # --- following the result ----------------------------------------------------------------------------------
 
+#: How many assignments (or returns) a fix's result is followed through.
+_HOPS = 4
+
+
+@dataclass
+class _Place:
+    """Where the value being followed is: a file's source and tree, and the frame whose names it reads."""
+
+    source: str
+    tree: object
+    frame: object
+    tracer: object = None
+
+    @property
+    def parents(self) -> dict:
+        return _parents(self.tree)
+
+    @property
+    def names(self) -> dict:
+        return {**self.frame.f_globals, **self.frame.f_locals}
+
+
 def _follow(context, candidate, tree, node, value, shape) -> Verdict:
     """The candidate's ``value`` put where the failing ``node`` stood, through the operations around it on
-    its line, then to the first later use of the name the line assigns it to. The evidence names, on each
-    line, the operation that takes the value first, and what the assignment checks (a gradient's shape)."""
-    parents = _parents(tree)
-    frame_names = {**context.frame.f_globals, **context.frame.f_locals}
-    checked = []
+    its line, then to the first later use of the name the line assigns it to (or, from a ``return``, to the
+    caller's line), up to four times. The evidence names, on each line, the operation that takes the value
+    first, and what an assignment checks (a gradient's shape, an update's target)."""
+    place = _Place(context.source, tree, context.frame, context.tracer)
+    checked, first_statement, first_node = [], None, None
     shown = (_segment(context.source, node), candidate.text)      # the failing text, and the fix shown for it
-    for hop in (0, 1):
+    for hop in range(_HOPS):
         said_here = False
         while True:
-            outcome = _climb(parents, node, value, frame_names, context, shown if hop == 0 else None)
+            outcome = _climb(place.parents, node, value, place.names, place, shown if hop == 0 else None)
             if outcome[0] == REJECTED:
                 return Verdict(candidate, REJECTED, shape, outcome[1])
             if outcome[0] != "value":
@@ -164,21 +191,71 @@ def _follow(context, candidate, tree, node, value, shape) -> Verdict:
                 checked.append(said)
                 said_here = True
         statement = outcome[1]
-        if hop == 1:
+        if hop == 0:
+            first_statement, first_node = statement, node
+        if statement is None:
             break
-        refused = _refused_by_statement(statement, node, value, frame_names, context) or \
-            _refused_as_gradient(statement, value, frame_names, context, checked)
+        refused = _refused_by_statement(statement, node, value, place.names, place) or \
+            _refused_by_slot(statement, node, value, place) or \
+            (_refused_as_gradient(statement, value, place.names, place, checked) if hop == 0 else "")
         if refused:
             return Verdict(candidate, REJECTED, shape, refused)
         if isinstance(statement, ast.AugAssign) or _keeps_target(statement, node):
             target = statement.target if isinstance(statement, ast.AugAssign) else statement.targets[0]
-            checked.append(f"`{_segment(context.source, target)}` keeps its shape")
-        node = _next_use(tree, parents, statement, node)
+            checked.append(f"`{_segment(place.source, target)}` keeps its shape")
+        if isinstance(statement, ast.Return) and statement.value is node:
+            place, node = _caller(place)
+        else:
+            node = _next_use(place.tree, place.parents, statement, node)
         if node is None:
             break
+    gradient_of = _gradient_of(first_statement, context.frame_names)
+    gradient_of = gradient_of[0] if gradient_of and first_statement.value is first_node else ""
     if not checked:
-        return Verdict(candidate, LINE_ONLY, shape, "what uses its result was not checked")
-    return Verdict(candidate, FITS, shape, "checked on this run: " + "; ".join(checked))
+        return Verdict(candidate, LINE_ONLY, shape, "what uses its result was not checked", gradient_of)
+    return Verdict(candidate, FITS, shape, "checked on this run: " + "; ".join(checked[:4]), gradient_of)
+
+
+def _caller(place: _Place):
+    """(the caller's place, the call's node) for a value returned from ``place``'s function: the one call of
+    that function on the caller's current line, in learner code the tracer instrumented; (place, None)
+    otherwise."""
+    caller = place.frame.f_back
+    if caller is None or place.tracer is None:
+        return place, None
+    source = place.tracer.registry.sources.get(caller.f_code.co_filename)
+    tree = parse_source(source) if source else None
+    if tree is None:
+        return place, None
+    name = place.frame.f_code.co_name
+    calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n, "lineno", None) == caller.f_lineno
+             and (_dotted(n.func) or "").split(".")[-1] == name]
+    if len(calls) != 1:
+        return place, None
+    return _Place(source, tree, caller, place.tracer), calls[0]
+
+
+#: Names of gradients that keep the shape of the slot they are written into (``nabla_w[-1] = ...``, ``dW``).
+_GRADIENT_SLOT = re.compile(r"(nabla|grad)\w*|d_?(W|w|b|weights?|bias(es)?)\d*(_\w+)?")
+
+
+def _refused_by_slot(statement, node, value, place) -> str:
+    """``nabla_w[-1] = <fix>`` where the slot already holds a gradient-shaped array (``np.zeros(w.shape)``):
+    a gradient written into it keeps its shape."""
+    if not isinstance(statement, ast.Assign) or statement.value is not node or len(statement.targets) != 1:
+        return ""
+    target = statement.targets[0]
+    base = target.value if isinstance(target, ast.Subscript) else target
+    key = _dotted(base)
+    if key is None or not _GRADIENT_SLOT.fullmatch(key.split(".")[-1]) or not hasattr(value, "shape"):
+        return ""
+    found, current = safe_eval_text(ast.unparse(target), place.names, place)
+    if not found or not isinstance(current, np.ndarray) or current.shape == value.shape:
+        return ""
+    if _squeezed(current.shape) == _squeezed(value.shape):
+        return ""
+    return (f"`{_segment(place.source, target)}` holds {format_shape(current.shape)} before line "
+            f"{statement.lineno}, and this would make it {format_shape(value.shape)}")
 
 
 def _refused_as_gradient(statement, value, frame_names, context, checked: list) -> str:
@@ -220,6 +297,8 @@ def _climb(parents, node, value, frame_names, context, shown=None):
     namespace = {**frame_names, _VALUE: value}
     try:
         result = eval(compile(ast.Expression(expression), "<shapecheck fix check>", "eval"), namespace)  # noqa: S307
+    except (NameError, AttributeError, KeyError, IndexError, TypeError):
+        return "statement", None                 # a name not set yet at the failure: cannot follow further
     except Exception as exc:  # noqa: BLE001 - the learner's next operation refuses the fix's result
         return REJECTED, f"line {parent.lineno} would then fail: `{_quoted(context, parent, shown)}` ({_first_line(exc)})"
     stretched = _stretched_by(parent, node, value, result)
@@ -287,10 +366,10 @@ def _gradient_of(statement, frame_names: dict):
         match = re.fullmatch(pattern, name)
         if not match:
             continue
-        of = f"{prefix}.{match['of']}" if prefix else match["of"]
-        found, value = _read_dotted(of, frame_names)
-        if found and isinstance(value, np.ndarray) and value.ndim >= 1:
-            return of, value
+        for of in ([f"{prefix}.{match['of']}"] if prefix else [match["of"], f"self.{match['of']}"]):
+            found, value = _read_dotted(of, frame_names)
+            if found and isinstance(value, np.ndarray) and value.ndim >= 1:
+                return of, value
     return None
 
 

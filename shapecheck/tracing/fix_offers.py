@@ -17,7 +17,7 @@ import numpy as np
 from shapecheck._arrays import format_shape
 from dataclasses import replace
 
-from shapecheck.tracing.backward_orientation import against_the_forward_pass
+from shapecheck.tracing.backward_orientation import against_the_forward_pass, gradient_against_the_forward_pass
 from shapecheck.tracing.fix_check import FITS, LEFT, LINE_ONLY, REJECTED, RIGHT, Candidate, check_candidates
 
 #: How many rejected fixes are named (with why) after the offered ones.
@@ -59,7 +59,7 @@ def offer(candidates: list[tuple[Candidate, tuple]], context, operands=()) -> Of
         header = "fixes that would work:"
     elif possible:
         header = "possible fixes (each makes this line run; what uses its result could not be checked):"
-        lines += [_line(v.candidate.text, v.result, v.candidate.question) for v in possible]
+        lines += [_line(v.candidate.text, v.result, v.candidate.question) for v in _shape_keeping(possible, operands)]
     else:
         header = "what to do:"
     lines += [f"not offered: `{v.candidate.text}` gives {format_shape(v.result)}, but {v.evidence}"
@@ -69,13 +69,18 @@ def offer(candidates: list[tuple[Candidate, tuple]], context, operands=()) -> Of
 
 def _ties_broken(verdicts, context):
     """When several rewrites fit (sizes that coincide, a square weight), the run's forward pass tells
-    which way an error goes back through a weight: those that contradict it are rejected, and those that
-    agree say so."""
-    if sum(v.status == FITS for v in verdicts) < 2:
+    which way an error goes back through a weight and how a weight's gradient pairs signal and error:
+    those that contradict it are rejected, and those that agree say so."""
+    fits = sum(v.status == FITS for v in verdicts)
+    status = FITS if fits >= 2 else LINE_ONLY if not fits and sum(v.status == LINE_ONLY for v in verdicts) >= 2 else None
+    if status is None:
         return verdicts
     out = []
     for verdict in verdicts:
-        found = against_the_forward_pass(verdict.candidate, context.forward) if verdict.status == FITS else None
+        found = None
+        if verdict.status == status:
+            found = (gradient_against_the_forward_pass(verdict.candidate, verdict.gradient_of, context.forward)
+                     if verdict.gradient_of else None) or against_the_forward_pass(verdict.candidate, context.forward)
         if found is None:
             out.append(verdict)
         elif found[0]:
@@ -83,6 +88,14 @@ def _ties_broken(verdicts, context):
         else:
             out.append(replace(verdict, status=REJECTED, evidence=found[1]))
     return out
+
+
+def _shape_keeping(possible, operands) -> list:
+    """Of rewrites that could not be followed, those whose result has the shape of an original operand (a
+    fix usually makes one operand fit the other); all of them when none does."""
+    shapes = {tuple(shape) for _, shape in operands if shape is not None}
+    kept = [v for v in possible if v.result in shapes]
+    return kept or possible
 
 
 def _line(text: str, shape, question: str) -> str:
