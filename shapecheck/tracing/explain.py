@@ -26,6 +26,7 @@ from shapecheck.tracing.shapes.core import Conflict
 from shapecheck.tracing.backward_orientation import ForwardUse
 from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context
 from shapecheck.tracing.fix_offers import Offer, label_candidates, offer
+from shapecheck.tracing.reduction_fixes import normalises, reduction_candidates, reduction_of
 from shapecheck.tracing.shapes.fixes import candidate_fixes, suggest_fixes
 from shapecheck.tracing.shapes.rules import predict
 
@@ -286,20 +287,58 @@ def _fixes(op, operands, source, line, kind, known, context) -> Offer:
         if symbol in _ELEMENTWISE and not in_place:
             rewrites, advice = label_candidates(symbol, operands, context.values if context else None)
         if not rewrites and (symbol in _ELEMENTWISE or symbol == "@"):
-            rewrites = _rewrites(symbol, operands, in_place, context)
+            rewrites = _rewrites(symbol, operands, in_place, context) + _outer_products(symbol, operands)
             if symbol in _ELEMENTWISE and not in_place:
                 rewrites += _missing_product(symbol, operands, known, source, line)
+    refused = []
+    if context is not None and not in_place and symbol in _ELEMENTWISE and len(operands) == 2:
+        made, refused, kept = _reduction_fixes(symbol, operands, source, line, context)
+        if kept:                # the operand's values are wrong: no rewrite of this line that keeps them
+            refused += [(candidate, shape, kept) for candidate, shape in rewrites]
+            rewrites = []
+        rewrites = made + rewrites
     for text, shape in operands:
         statement = _origin_statement(source, line, text)
+        if refused or any(c.at_line for c, _ in rewrites):
+            break                         # the reductions were checked: no unchecked advice about them
         if statement and re.search(r"\.(sum|mean)\(|np\.(sum|mean)\(", statement) and "keepdims" not in statement:
             advice.append(f"`{text}` comes from a sum/mean without keepdims=True (`{statement.strip()}`): "
                           "keepdims=True keeps the summed axis as size 1")
     if kind == "inplace-broadcast":
         advice.append(_update_of_the_targets_shape(*operands))
-    offered = offer(rewrites, context if not in_place else None, operands)
+    advice += [f"`{text}` is `{text[:-2]}` itself: `.T` does nothing to a 1-d array {format_shape(shape)} (make it 2-d "
+               "where it is made, or use np.outer for a product of two vectors)"
+               for text, shape in operands if text.endswith(".T") and shape is not None and len(shape) == 1]
+    offered = offer(rewrites, context if not in_place else None, operands, refused)
     if in_place and rewrites:                 # an in-place fix keeps its target's shape by construction
         offered = Offer("fixes that would work:", offered.lines)
     return Offer(offered.header or "what to do:", (*offered.lines, *advice)[:6], offered.verdicts)
+
+
+def _reduction_fixes(symbol, operands, source, line, context) -> tuple[list, list, str]:
+    """Fixes at the line that summed an operand (another axis, keepdims), as (candidates, refused, why
+    the operand's values are wrong or ''): see :mod:`reduction_fixes`. A normalisation over the run's
+    samples refuses its reduction and every rewrite of this line that keeps the operand's values."""
+    reduction = reduction_of(source, line, operands)
+    if reduction is None:
+        return [], [], ""
+    network = infer_network(context.tracer) if context.tracer is not None and \
+        normalises(reduction, operands, symbol) else None
+    made, kept = reduction_candidates(reduction, f"{LEFT} {symbol} {RIGHT}", context.frame_names, context, network)
+    candidates = [(c, None) for c, why in made if not why]
+    refused = [(c, None, why) for c, why in made if why]
+    return candidates, refused, kept
+
+
+def _outer_products(symbol, operands) -> list:
+    """Two 1-d vectors of different lengths in a matrix product (``np.dot(d2, h.T)``, where ``.T`` does
+    nothing): the gradient of a weight matrix is their outer product, one way round or the other."""
+    (lt, ls), (rt, rs) = operands
+    if symbol != "@" or len(ls) != 1 or len(rs) != 1 or ls == rs:
+        return []
+    left, right = (t[:-2] if t.endswith(".T") else t for t in (lt, rt))
+    return [(Candidate(f"np.outer({a}, {b})", f"np.outer({ta}, {tb})"), (sa[0], sb[0]))
+            for a, b, ta, tb, sa, sb in ((left, right, LEFT, RIGHT, ls, rs), (right, left, RIGHT, LEFT, rs, ls))]
 
 
 def _rewrites(symbol, operands, in_place, context) -> list:

@@ -50,6 +50,8 @@ class Candidate:
     template: str
     names: tuple = ()           # ((placeholder, source text), ...)
     question: str = ""          # what the fix assumes, said after it ("was `dZ2` meant to go through W2?")
+    at_line: int = 0            # a fix of the line that made an operand (0: of the failing line itself)
+    replaces: str = ""          # with ``at_line``: the statement it replaces there
 
 
 @dataclass(frozen=True)

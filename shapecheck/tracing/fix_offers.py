@@ -18,7 +18,8 @@ from shapecheck._arrays import format_shape
 from dataclasses import replace
 
 from shapecheck.tracing.backward_orientation import against_the_forward_pass, gradient_against_the_forward_pass
-from shapecheck.tracing.fix_check import FITS, LEFT, LINE_ONLY, REJECTED, RIGHT, Candidate, check_candidates
+from shapecheck.tracing.fix_check import (FITS, LEFT, LINE_ONLY, REJECTED, RIGHT, Candidate, Verdict,
+                                          check_candidates)
 
 #: How many rejected fixes are named (with why) after the offered ones.
 _NAMED_REJECTIONS = 2
@@ -39,27 +40,28 @@ class Offer:
         return any(v.status == FITS for v in self.verdicts)
 
 
-def offer(candidates: list[tuple[Candidate, tuple]], context, operands=()) -> Offer:
+def offer(candidates: list[tuple[Candidate, tuple]], context, operands=(), refused=()) -> Offer:
     """``candidates``: (candidate, the result shape the shape rules predict), best first. ``context``: a
     :class:`fix_check.Context`, or None when there is no run to check them on. ``operands``: the failing
-    operation's (text, shape), to say when a square one makes two readings fit alike."""
-    if not candidates:
+    operation's (text, shape), to say when a square one makes two readings fit alike. ``refused``:
+    (candidate, why) known to be wrong before any check (a normalisation over the samples)."""
+    if not candidates and not refused:
         return Offer("", ())
     if context is None:
-        lines = [_line(c.text, shape, c.question) for c, shape in candidates]
+        lines = [_said(c, shape) for c, shape in candidates]
         return Offer("possible fixes (they fit these shapes; not checked on a run):", tuple(lines))
     verdicts = _ties_broken(check_candidates(context, [c for c, _ in candidates]), context)
+    verdicts += [Verdict(c, REJECTED, shape, why) for c, shape, why in refused]
     fits = [v for v in verdicts if v.status == FITS]
     possible = [v for v in verdicts if v.status == LINE_ONLY]
-    rejected = [v for v in verdicts if v.status == REJECTED and v.result is not None]
-    lines = [_with_evidence(_line(v.candidate.text, v.result, v.candidate.question), v.evidence)
-             for v in fits[:4]]
+    rejected = [v for v in verdicts if v.status == REJECTED and v.result is not None and not v.candidate.at_line]
+    lines = [_with_evidence(_said(v.candidate, v.result), v.evidence) for v in fits[:4]]
     lines += _coinciding(fits) + _square(fits, operands)
     if fits:
         header = "fixes that would work:"
     elif possible:
         header = "possible fixes (each makes this line run; what uses its result could not be checked):"
-        lines += [_line(v.candidate.text, v.result, v.candidate.question) for v in _shape_keeping(possible, operands)]
+        lines += [_said(v.candidate, v.result) for v in _shape_keeping(possible, operands)]
     else:
         header = "what to do:"
     lines += [f"not offered: `{v.candidate.text}` gives {format_shape(v.result)}, but {v.evidence}"
@@ -98,6 +100,14 @@ def _shape_keeping(possible, operands) -> list:
     return kept or possible
 
 
+def _said(candidate: Candidate, shape) -> str:
+    """A fix in words: a rewrite of the failing line, or of the line that made an operand."""
+    if candidate.at_line:
+        return (f"at line {candidate.at_line}: `{candidate.text}` instead of `{candidate.replaces}`; "
+                f"this line then gives {format_shape(shape)}")
+    return _line(candidate.text, shape, candidate.question)
+
+
 def _line(text: str, shape, question: str) -> str:
     said = f"`{text}` gives {format_shape(shape)}" if shape is not None else f"`{text}`"
     return f"{said}: {question}" if question else said
@@ -125,7 +135,8 @@ def _square(fits, operands) -> list[str]:
         return []
     said = []
     for text, shape in operands:
-        settled = any(f"multiplies by `{text}` as" in v.evidence for v in fits)     # by the forward pass
+        settled = any(("multiplies by `" in v.evidence or " computes `" in v.evidence) and text in v.evidence
+                      for v in fits)                                                # by the forward pass
         if shape is not None and len(shape) == 2 and shape[0] == shape[1] > 1 and not settled:
             said.append(f"`{text}` is square {format_shape(shape)}: the shapes fit it transposed or not, so they "
                         f"cannot tell whether the fix should use `{text}` or its transpose; check which way it maps "

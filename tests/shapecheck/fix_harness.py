@@ -75,12 +75,23 @@ def trace_quietly(path: Path):
 
 
 def offered_fixes(error: dict) -> list[str]:
-    """The rewrites an explanation offers: each fix line that starts with a rewrite in backquotes."""
+    """The rewrites of the failing line an explanation offers: each fix line that starts with a rewrite in
+    backquotes."""
     out = []
     for line in error.get("fixes", []):
         match = re.match(r"`([^`]+)` gives ", line)
         if match:
             out.append(match.group(1))
+    return out
+
+
+def offered_line_fixes(error: dict) -> list[tuple[int, str, str]]:
+    """The fixes of another line (the one that made an operand): (line, new statement, old statement)."""
+    out = []
+    for line in error.get("fixes", []):
+        match = re.match(r"at line (\d+): `([^`]+)` instead of `([^`]+)`", line)
+        if match:
+            out.append((int(match.group(1)), match.group(2), match.group(3)))
     return out
 
 
@@ -134,7 +145,7 @@ def audit_program(script: Path) -> list[Outcome]:
     """Every fix offered for ``script``'s failure, applied to a copy and judged."""
     report = trace_quietly(script)
     error = report.error
-    if not error or not offered_fixes(error):
+    if not error or not (offered_fixes(error) or offered_line_fixes(error)):
         return []
     failing_file = (script.parent / error["file"]).resolve()
     source = failing_file.read_text()
@@ -148,37 +159,50 @@ def audit_program(script: Path) -> list[Outcome]:
     outcomes = []
     for fix in offered_fixes(error):
         outcomes.append(_judge(script, failing_file, source, span, fix, correct, before, error, name))
+    lines = source.splitlines(keepends=True)
+    for number, new, old in offered_line_fixes(error):
+        if old not in lines[number - 1]:
+            outcomes.append(Outcome(name, number, new, "wrong", "the statement to replace was not found"))
+            continue
+        fixed_source = "".join(lines[:number - 1] + [lines[number - 1].replace(old, new, 1)] + lines[number:])
+        outcomes.append(_judge(script, failing_file, fixed_source, span, None, correct, before, error, name,
+                               shown=new, original=source))
     return outcomes
 
 
-def _judge(script, failing_file, source, span, fix, correct, before, error, name) -> Outcome:
+def _judge(script, failing_file, source, span, fix, correct, before, error, name, shown=None,
+           original=None) -> Outcome:
+    """``fix`` put in place of the failing expression (or, with ``fix`` None, ``source`` already fixed
+    elsewhere, ``shown`` naming the fix, ``original`` the program as it was), the copy run and judged."""
+    fix_text = fix if fix is not None else shown
+    original = original or source
     with tempfile.TemporaryDirectory() as tmp:
         copy_root = Path(tmp) / "program"
         shutil.copytree(script.parent, copy_root, ignore=shutil.ignore_patterns("__pycache__"))
         copied_script = copy_root / script.name
         copied_file = copy_root / failing_file.relative_to(script.parent)
-        fixed = replaced(source, span, fix)
+        fixed = replaced(source, span, fix) if fix is not None else source
         if fixed is None:
-            return Outcome(name, span[0], fix, "wrong", "the fix could not be put in place")
+            return Outcome(name, span[0], fix_text, "wrong", "the fix could not be put in place")
         copied_file.write_text(fixed)
         after = trace_quietly(copied_script)
         if after.error and after.error["line"] == span[0] and after.error["file"] == error["file"]:
-            return Outcome(name, span[0], fix, "wrong", f"the line still fails: {after.error['message']}")
+            return Outcome(name, span[0], fix_text, "wrong", f"the line still fails: {after.error['message']}")
         new = [w for w in after.warnings if (w.file, w.line, w.kind) not in before
                and w.file == error["file"] and w.line >= span[0]]
         if new:
-            return Outcome(name, span[0], fix, "wrong", f"then line {new[0].line} warns: {new[0].kind}")
+            return Outcome(name, span[0], fix_text, "wrong", f"then line {new[0].line} warns: {new[0].kind}")
         if not correct:
-            return Outcome(name, span[0], fix, "right", "runs on, no new warning after it")
+            return Outcome(name, span[0], fix_text, "right", "runs on, no new warning after it")
         got = grads_of(copied_script)
-        copied_file.write_text(replaced(source, span, correct["expr"]))
+        copied_file.write_text(replaced(original, span, correct["expr"]))
         expected = grads_of(copied_script)
     if got is None or expected is None or set(got) != set(expected):
-        return Outcome(name, span[0], fix, "wrong", "the fixed program did not compute GRADS like the correct one")
+        return Outcome(name, span[0], fix_text, "wrong", "the fixed program did not compute GRADS like the correct one")
     differing = [k for k in expected if got[k].shape != expected[k].shape or not np.allclose(got[k], expected[k])]
     if differing:
-        return Outcome(name, span[0], fix, "wrong", f"GRADS differ from the correct program's in {differing}")
-    return Outcome(name, span[0], fix, "right", "GRADS equal the correct program's")
+        return Outcome(name, span[0], fix_text, "wrong", f"GRADS differ from the correct program's in {differing}")
+    return Outcome(name, span[0], fix_text, "right", "GRADS equal the correct program's")
 
 
 def audit() -> list[Outcome]:
