@@ -7,7 +7,7 @@ says so instead of "no shape problems found" (issue 24).
 
 The one cause recognised so far is numpy's refusal to make a Python number of an array with dimensions:
 ``float(np.dot(Y, A.T))`` of a ``(1, 1)`` array worked silently before numpy 1.25, warned from 1.25 and is
-a ``TypeError`` in numpy 2.4 and later (a course's accuracy line meets it first). The hint is given only
+a ``TypeError`` in recent numpy (2.4.6 raises it; a course's accuracy line meets it first). The hint is given only
 when the failing line's conversion, re-run on the value the learner's frame holds, raises the very same
 error, and the rewrite it offers, run on that value, does not.
 """
@@ -24,7 +24,7 @@ import numpy as np
 
 from shapecheck.tracing import in_shapecheck
 
-#: The builtins that turn an array into one Python number (numpy refuses them for ndim > 0 since 2.4).
+#: The builtins that turn an array into one Python number (recent numpy refuses them for ndim > 0).
 _CONVERSIONS = {"float": float, "int": int, "complex": complex}
 #: Pure builtins a side-effect-free operand may call while it is re-evaluated (``float(Y.size)``).
 _PURE_BUILTINS = (float, int, len, abs, round, complex)
