@@ -3,13 +3,20 @@
 ``%%shapecheck`` runs the cell through IPython with the rewrite added to its ``ast_transformers``, then
 shows the report as HTML (with the explanation of a failure); IPython shows the traceback as usual, and a
 cell that raised still fails (so "Run All" stops there).
-``%shapecheck on`` keeps the rewrite in ``ast_transformers`` so every following cell is traced and
-reported; ``%shapecheck off`` removes it. IPython is imported only here.
+``%shapecheck on`` keeps the rewrite in ``ast_transformers`` so every following cell is traced; a cell's
+report is shown only when there is something to say (a shape problem, a failure, matrix products, a note,
+a ``%run`` whose file was not traced); ``%shapecheck off`` removes it. Each cell is its own file in the
+reports, named as IPython shows it (``In[7]``), so an explanation quotes that cell's own lines. A ``%run``
+of a script that fails (IPython shows its traceback and the cell goes on) is reported as that failure.
+IPython is imported only here.
 """
 
 from __future__ import annotations
 
 import ast
+import re
+import sys
+from dataclasses import replace
 
 from shapecheck.tracing.report import build_report
 from shapecheck.tracing.rewrite import instrument_tree
@@ -44,16 +51,17 @@ def _cell_magic(ipython):
         from IPython.display import display
 
         tracer = Tracer()
-        transformer = _EveryCell(tracer)
+        transformer = _EveryCell(tracer, ipython)
         transformer.source = ipython.transform_cell(cell)
         ipython.ast_transformers.append(transformer)
+        shown_before = _last_shown()
         try:
             with tracer:
                 result = ipython.run_cell(cell)           # IPython shows the value or the traceback itself
         finally:
             ipython.ast_transformers.remove(transformer)
-        raised = result.error_in_exec
-        display(ReportDisplay(build_report(tracer, 1 if raised else 0, ".", raised=raised)))
+        raised = result.error_in_exec or _shown_since(shown_before)
+        display(ReportDisplay(_cell_report(ipython, tracer, raised, cell)))
         if raised is not None:
             from IPython.core.error import UsageError
 
@@ -67,12 +75,85 @@ def _cell_magic(ipython):
 class _EveryCell(ast.NodeTransformer):
     """The rewrite as one of ``ipython.ast_transformers`` (for ``%%shapecheck`` and ``%shapecheck on``)."""
 
-    def __init__(self, tracer: Tracer):
-        self.tracer = tracer
+    def __init__(self, tracer: Tracer, ipython=None):
+        self.tracer, self.ipython = tracer, ipython
         self.source = ""      # the cell as IPython parsed it (for the operands' text); "" falls back to unparse
 
     def visit(self, node):
-        return instrument_tree(node, self.source, "<cell>", self.tracer.registry)
+        filename = _cell_name(self.ipython, self.tracer, self.source)
+        return instrument_tree(node, self.source, filename, self.tracer.registry)
+
+
+def _cell_name(ipython, tracer: Tracer, source: str) -> str:
+    """The cell's name in the reports, as IPython's traceback names it (``In[7]``): IPython has just cached the
+    cell it is compiling when it calls the transformers. A name already holding another source (a cell run
+    outside the history) gets ``#2``, so that each name keeps its own source for the explanations."""
+    base = _shown_name(ipython, _newest_cell(ipython)) if ipython is not None else "<cell>"
+    name, again = base, 1
+    while tracer.registry.sources.get(name, source) != source:
+        again += 1
+        name = f"{base}#{again}"
+    return name
+
+
+def _newest_cell(ipython) -> str:
+    """The code name IPython gave the cell it cached last (its compiler's map of names to cell numbers)."""
+    try:
+        names = ipython.compile._filename_map
+        return next(reversed(names))
+    except Exception:  # noqa: BLE001 - an IPython without that map: its numbering, as it stands
+        return f"In[{getattr(ipython, 'execution_count', 0)}]"
+
+
+def _last_shown():
+    """The exception IPython showed last (it keeps it in ``sys.last_value``), to tell a new one from it."""
+    return getattr(sys, "last_value", None)
+
+
+def _shown_since(before):
+    """An exception IPython showed during the cell without the cell raising it (a ``%run`` of a failing script
+    catches it and shows its traceback), or None."""
+    shown = _last_shown()
+    return shown if shown is not None and shown is not before else None
+
+
+_RUN_MAGIC = re.compile(r"^\s*%run\s+(\S+)", re.M)
+
+
+def _cell_report(ipython, tracer: Tracer, raised, cell: str):
+    """The cell's report; a ``%run`` in it adds a note that the file it ran was not traced."""
+    code = _exit_code(raised)
+    report = build_report(tracer, code, ".", raised=None if isinstance(raised, SystemExit) else raised,
+                          name_of=lambda filename: _shown_name(ipython, filename))
+    report = replace(report, unit="cell")
+    for match in _RUN_MAGIC.finditer(cell or ""):
+        report = report.with_note({"kind": "run-untraced", "message": (
+            f"%run {match.group(1)} ran the file untraced (only the cells' own code is traced): its shape "
+            f"problems are not in this report; `!shapecheck trace {match.group(1)}` traces it")})
+    return report
+
+
+def _shown_name(ipython, filename: str) -> str:
+    """A cell's code name as IPython shows it (``In[7]``); any other file as it is."""
+    try:
+        label = ipython.compile.format_code_name(filename)
+    except Exception:  # noqa: BLE001 - an IPython without it: the name as Python has it
+        label = None
+    return label[1] if label else filename
+
+
+def _exit_code(raised) -> int:
+    if raised is None:
+        return 0
+    if isinstance(raised, SystemExit):
+        return raised.code if isinstance(raised.code, int) else 0 if raised.code is None else 1
+    return 1
+
+
+def _worth_showing(report) -> bool:
+    """Is there something to say about a cell: a problem, a failure, a note, or matrix products to list?"""
+    return bool(report.error or report.warnings or report.internal_errors or report.stopped or report.caught
+                or report.notes or report.interrupted or report.exit_code or report.matrix_products())
 
 
 def _line_magic(ipython):
@@ -81,6 +162,8 @@ def _line_magic(ipython):
         word = line.strip()
         if word == "on":
             _switch_on(ipython)
+            print("shapecheck: every cell from here on is traced; a cell's report is shown when there is something "
+                  "to say (a shape problem, a failure, matrix products); %shapecheck off stops")
         elif word == "off":
             _switch_off(ipython)
         else:
@@ -96,20 +179,26 @@ def _switch_on(ipython):
     if "transformer" in _STATE:
         return
     tracer = Tracer()
-    transformer = _EveryCell(tracer)
+    transformer = _EveryCell(tracer, ipython)
     tracer.install()
     ipython.ast_transformers.append(transformer)
+
+    seen = {}
 
     def after_cell(result):
         from IPython.display import display
 
-        raised = result.error_in_exec
-        display(ReportDisplay(build_report(tracer, 1 if raised else 0, ".", raised=raised)))
+        raised = result.error_in_exec or _shown_since(seen.get("shown"))
+        report = _cell_report(ipython, tracer, raised, seen.get("cell", ""))
+        if _worth_showing(report):
+            display(ReportDisplay(report))
         tracer.records.clear()
         tracer.warned.clear()
         tracer.failures.clear()
+        tracer.internal_errors.clear()
 
     def before_cell(info):
+        seen.update(cell=info.raw_cell or "", shown=_last_shown())
         transformer.source = ipython.transform_cell(info.raw_cell or "")
 
     ipython.events.register("pre_run_cell", before_cell)

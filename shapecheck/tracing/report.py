@@ -12,7 +12,7 @@
      "warnings": [{"file", "line", "kind", "message"}],
      "notes": [{"kind", "message", ...}],
      "internal_errors": [{"file", "line", "message"}],
-     "stopped": null | {"file", "line", "exception", "message", "hint"}}
+     "stopped": null | {"file", "line", "exception", "message", "hint", "traced"}}
 
 ``file`` is relative to the script's directory; ``kind`` of an error is ``broadcast``, ``matmul`` or
 ``inplace-broadcast``; ``summary`` is the text report's first line (``verdict`` one word for programs, as
@@ -27,8 +27,9 @@ shapecheck options written after the script went to the script. ``internal_error
 shapecheck itself (never of the learner's code): when there are any, the report says so first and is
 not ``ok``. ``stopped`` is the exception that ended the run when it is not a shape error (a ``TypeError``,
 a ``KeyError``, a missing module): where in the learner's code, its message, and a ``hint`` for a cause
-recognised and checked in the learner's frame (else ""); the verdict is then ``incomplete``, since what
-would have run after it was not checked.
+recognised and checked in the learner's frame (else ""), and ``traced``: false when the failing file ran
+untraced (a script ``%run`` from a notebook); the verdict is then ``incomplete``, since what would have run
+after it was not checked.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ from shapecheck._report import Report
 from shapecheck.tracing.explain import looks_like_a_shape_error
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
-from shapecheck.tracing.stopped import stopped_at, stopped_text
+from shapecheck.tracing.stopped import stop_phrase, stopped_at, stopped_text
 from shapecheck.tracing.warnings import coinciding_sizes, sizes_note
 
 
@@ -97,7 +98,8 @@ class TraceReport(Report):
     notes: tuple = ()                    # ({"kind", "message", ...}, ...): shown last, never warnings
     caught: tuple = ()                   # ({"file", "line", "kind", "message", "count"}, ...): errors the program caught
     function: str = ""                   # trace(fn): "forward()", said in the summary instead of an exit code
-    stopped: dict | None = None          # {"file", "line", "exception", "message", "hint"}: a non-shape failure
+    stopped: dict | None = None          # {"file", "line", "exception", "message", "hint", "traced"}: see above
+    unit: str = "script"                 # what ran, in the report's words: "script", or "cell" in a notebook
 
     @property
     def ok(self) -> bool:
@@ -177,7 +179,7 @@ class TraceReport(Report):
             warned = f"{len(self.warnings)} warning(s) so far; " if self.warnings else ""
             return f"{head}; {warned}interrupted: what had not run yet was not checked"
         if self.stopped:
-            return f"{head}; {self._stop_phrase()}"
+            return f"{head}; {stop_phrase(self.stopped, len(self.sites), len(self.warnings))}"
         if self.warnings:
             return f"{head}; {len(self.warnings)} warning(s)"
         if self.exit_code != 0 and not self.sites:
@@ -188,14 +190,7 @@ class TraceReport(Report):
         """The paragraph on a failure that is not a shape error ('' when the run did not end in one)."""
         if not self.stopped:
             return ""
-        return stopped_text(self.stopped, len(self.sites), "function" if self.function else "script")
-
-    def _stop_phrase(self) -> str:
-        """``FAILED at f.py:24 (TypeError), not a shape error; no shape problems found before it``."""
-        where = f" at {self.stopped['file']}:{self.stopped['line']}" if self.stopped["file"] else ""
-        before = (f"{len(self.warnings)} warning(s) before it" if self.warnings
-                  else "no shape problems found before it" if self.sites else "no array operation ran before it")
-        return f"FAILED{where} ({self.stopped['exception']}), not a shape error; {before}"
+        return stopped_text(self.stopped, len(self.sites), "function" if self.function else self.unit)
 
     def _html_body(self) -> str:
         """The report for Jupyter, after the summary: the tables, warnings, the explanation and the notes."""
@@ -237,8 +232,9 @@ def _site_table(sites) -> str:
 
 
 def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException | None = None,
-                 show_all: bool = False) -> TraceReport:
-    """Collect the tracer's records into a report; files are made relative to ``base_dir``."""
+                 show_all: bool = False, name_of=None) -> TraceReport:
+    """Collect the tracer's records into a report; files are made relative to ``base_dir``. ``name_of`` maps a
+    frame's file name to the name its code was instrumented under (a notebook cell's ``In[7]``)."""
     relative = lambda path: _relative(path, base_dir)  # noqa: E731
     by_site: dict[int, list] = {}
     for record in tracer.records.values():
@@ -271,15 +267,17 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
     internal = _internal_errors(tracer, raised, relative) + faults
     return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised,
                        internal_errors=internal, notes=(note,) if note else (),
-                       caught=_caught(tracer, failure, relative), stopped=_stopped(raised, error, relative))
+                       caught=_caught(tracer, failure, relative),
+                       stopped=_stopped(raised, error, tracer, relative, name_of or (lambda file: file)))
 
 
-def _stopped(raised, error, relative) -> dict | None:
+def _stopped(raised, error, tracer, relative, name_of) -> dict | None:
     """The run's ending when it is an exception that is neither a shape error nor Ctrl-C nor ours."""
     if raised is None or error is not None or isinstance(raised, KeyboardInterrupt) \
             or escaped_fault(raised) is not None:
         return None
-    return stopped_at(raised, relative)
+    return stopped_at(raised, lambda file: relative(name_of(file)),
+                      lambda file: name_of(file) in tracer.registry.sources)
 
 
 def _caught(tracer, ending, relative) -> tuple:

@@ -33,14 +33,17 @@ _LIBRARY_DIRS = tuple({os.path.abspath(p) + os.sep for key in ("stdlib", "platst
                        if (p := sysconfig.get_paths().get(key))})
 
 
-def stopped_at(raised: BaseException, relative) -> dict:
-    """``{"file", "line", "exception", "message", "hint"}`` for a run ended by ``raised`` (not a shape error):
-    the innermost frame in the learner's own code (``relative`` maps its file to what the report shows), the
-    exception's type and message, and a hint ("" when no recognised cause was confirmed)."""
+def stopped_at(raised: BaseException, relative, traced=lambda filename: True) -> dict:
+    """``{"file", "line", "exception", "message", "hint", "traced"}`` for a run ended by ``raised`` (not a shape
+    error): the innermost frame in the learner's own code (``relative`` maps its file to what the report shows;
+    ``traced`` says whether that file ran traced: a file ``%run`` in a notebook did not), the exception's type
+    and message, and a hint ("" when no recognised cause was confirmed)."""
     frame, line = learner_frame(raised.__traceback__)
     message = " ".join(str(raised).split())
-    found = {"file": relative(frame.f_code.co_filename) if frame is not None else None, "line": line,
-             "exception": type(raised).__name__, "message": message, "hint": ""}
+    filename = frame.f_code.co_filename if frame is not None else None
+    found = {"file": relative(filename) if filename else None, "line": line,
+             "exception": type(raised).__name__, "message": message, "hint": "",
+             "traced": bool(filename) and bool(traced(filename))}
     if frame is not None:
         try:
             found["hint"] = _conversion_hint(raised, frame, line)
@@ -53,13 +56,26 @@ def stopped_text(stop: dict, sites: int, who: str = "script") -> str:
     """The report's paragraph: the failure first, then that it is not a shape error, then the hint."""
     where = f" at {stop['file']}:{stop['line']}" if stop["file"] else ""
     said = f"{stop['exception']}: {stop['message']}" if stop["message"] else stop["exception"]
-    ran = (f"the {sites} operation site(s) that ran before it had shapes that fit" if sites
-           else "no array operation had run before it")
+    if not stop.get("traced", True):
+        ran = f"{stop['file'] or 'the failing code'} ran untraced, so its shapes were not checked"
+    elif sites:
+        ran = f"the {sites} operation site(s) that ran before it had shapes that fit"
+    else:
+        ran = "no array operation had run before it"
     lines = [f"the {who} failed{where}: {said}",
              f"  this is not a shape error: {ran}; what would have run after it was not checked"]
     if stop["hint"]:
         lines.append("  " + stop["hint"])
     return "\n".join(lines)
+
+
+def stop_phrase(stop: dict, sites: int, warnings: int) -> str:
+    """The summary's end: ``FAILED at f.py:24 (TypeError), not a shape error; no shape problems found before it``."""
+    where = f" at {stop['file']}:{stop['line']}" if stop["file"] else ""
+    before = (f"{stop['file'] or 'the failing code'} ran untraced" if not stop.get("traced", True)
+              else f"{warnings} warning(s) before it" if warnings
+              else "no shape problems found before it" if sites else "no array operation ran before it")
+    return f"FAILED{where} ({stop['exception']}), not a shape error; {before}"
 
 
 def learner_frame(tb):

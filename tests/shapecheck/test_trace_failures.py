@@ -139,7 +139,7 @@ def test_any_other_error_is_the_scripts_failure_with_its_place_and_message(tmp_p
     assert report.summary.endswith("FAILED at course.py:5 (KeyError), not a shape error; "
                                    "no shape problems found before it")
     assert report.stopped == {"file": "course.py", "line": 5, "exception": "KeyError", "message": "'w2'",
-                              "hint": ""}
+                              "hint": "", "traced": True}
     assert "the script failed at course.py:5: KeyError: 'w2'" in str(report)
 
 
