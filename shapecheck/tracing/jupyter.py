@@ -80,8 +80,19 @@ class _EveryCell(ast.NodeTransformer):
         self.source = ""      # the cell as IPython parsed it (for the operands' text); "" falls back to unparse
 
     def visit(self, node):
-        filename = _cell_name(self.ipython, self.tracer, self.source)
-        return instrument_tree(node, self.source, filename, self.tracer.registry)
+        # the cell's own tree, or code a magic compiles from a part of it (%timeit's statement): that code's
+        # positions are not the cell's, so its operands are read from the tree instead of the cell's text
+        source = self.source if _parses_to(self.source, node) else ""
+        filename = _cell_name(self.ipython, self.tracer, source)
+        return instrument_tree(node, source, filename, self.tracer.registry)
+
+
+def _parses_to(source: str, node) -> bool:
+    """Is ``node`` the tree of ``source`` (so that its line and column numbers point into it)?"""
+    try:
+        return ast.dump(ast.parse(source)) == ast.dump(node)
+    except (SyntaxError, ValueError, TypeError, RecursionError):
+        return False
 
 
 def _cell_name(ipython, tracer: Tracer, source: str) -> str:
@@ -190,7 +201,7 @@ def _switch_on(ipython):
 
         raised = result.error_in_exec or _shown_since(seen.get("shown"))
         report = _cell_report(ipython, tracer, raised, seen.get("cell", ""))
-        if _worth_showing(report):
+        if result.error_before_exec is None and _worth_showing(report):     # a cell that never ran: IPython said why
             display(ReportDisplay(report))
         tracer.records.clear()
         tracer.warned.clear()

@@ -183,7 +183,7 @@ class TraceReport(Report):
         if self.warnings:
             return f"{head}; {len(self.warnings)} warning(s)"
         if self.exit_code != 0 and not self.sites:
-            return f"{head}; the {'function' if self.function else 'script'} stopped before any array operation ran"
+            return f"{head}; the {'function' if self.function else self.unit} stopped before any array operation ran"
         return f"{head}; no shape problems found"
 
     def stopped_text(self) -> str:

@@ -41,9 +41,12 @@ def stopped_at(raised: BaseException, relative, traced=lambda filename: True) ->
     frame, line = learner_frame(raised.__traceback__)
     message = " ".join(str(raised).split())
     filename = frame.f_code.co_filename if frame is not None else None
+    if isinstance(raised, SyntaxError) and raised.filename:     # where the file cannot be read, not the import
+        frame, filename, line = None, raised.filename, raised.lineno
+        message = " ".join(str(raised.msg).split())
     found = {"file": relative(filename) if filename else None, "line": line,
              "exception": type(raised).__name__, "message": message, "hint": "",
-             "traced": bool(filename) and bool(traced(filename))}
+             "traced": not filename or bool(traced(filename)) or isinstance(raised, SyntaxError)}
     if frame is not None:
         try:
             found["hint"] = _conversion_hint(raised, frame, line)

@@ -121,3 +121,22 @@ def test_a_run_of_a_script_that_finishes_says_it_was_not_traced(notebook, tmp_pa
     notebook("%shapecheck on")
     _, printed = notebook(f"%run {script}")
     assert "ran the file untraced" in printed and "FAILED" not in printed
+
+
+def test_a_cell_that_never_ran_gets_no_report_and_a_magics_statement_is_quoted_as_written(notebook):
+    """A syntax error: IPython says why and nothing was traced. %timeit compiles its statement apart from the
+    cell, so its operands are read from that statement, not from the cell text at the same positions."""
+    notebook("%shapecheck on")
+    notebook("import numpy as np\nW1 = np.ones((5, 3))")
+    _, printed = notebook("Z1 = np.dot(np.ones((7, 5)), W1")
+    assert "SyntaxError" in printed and "shapecheck trace" not in printed
+    _, printed = notebook("%timeit -n1 -r1 np.ones((7, 5)) @ W1")
+    assert "np.ones((7, 5)) @ W1" in printed and "get_ipython()" not in printed
+
+
+def test_a_cell_failing_for_another_reason_says_so_in_the_cells_words(notebook):
+    notebook("%shapecheck on")
+    notebook("import numpy as np\nparameters = {'W1': np.ones((5, 3)), 'b1': np.zeros((1, 3))}")
+    number, printed = notebook("X = np.ones((7, 5))\nZ1 = np.dot(X, parameters['W1']) + parameters['B1']")
+    assert f"FAILED at In[{number}]:2 (KeyError), not a shape error" in printed
+    assert f"the cell failed at In[{number}]:2: KeyError: 'B1'" in printed
