@@ -190,7 +190,8 @@ class TraceReport(Report):
         """The paragraph on a failure that is not a shape error ('' when the run did not end in one)."""
         if not self.stopped:
             return ""
-        return stopped_text(self.stopped, len(self.sites), "function" if self.function else self.unit)
+        return stopped_text(self.stopped, len(self.sites), "function" if self.function else self.unit,
+                            len(self.warnings) + len(self.caught))
 
     def _html_body(self) -> str:
         """The report for Jupyter, after the summary: the tables, warnings, the explanation and the notes."""

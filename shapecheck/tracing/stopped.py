@@ -55,12 +55,16 @@ def stopped_at(raised: BaseException, relative, traced=lambda filename: True) ->
     return found
 
 
-def stopped_text(stop: dict, sites: int, who: str = "script") -> str:
-    """The report's paragraph: the failure first, then that it is not a shape error, then the hint."""
+def stopped_text(stop: dict, sites: int, who: str = "script", problems: int = 0) -> str:
+    """The report's paragraph: the failure first, then that it is not a shape error (and what the shapes seen
+    before it were: ``problems`` counts the warnings and caught shape errors listed above), then the hint."""
     where = f" at {stop['file']}:{stop['line']}" if stop["file"] else ""
     said = f"{stop['exception']}: {stop['message']}" if stop["message"] else stop["exception"]
     if not stop.get("traced", True):
         ran = f"{stop['file'] or 'the failing code'} ran untraced, so its shapes were not checked"
+    elif problems:
+        ran = (f"the shape problem(s) listed above came before it: if a value used here was made on one of those "
+               "lines, fix that line first")
     elif sites:
         ran = f"the {sites} operation site(s) that ran before it had shapes that fit"
     else:

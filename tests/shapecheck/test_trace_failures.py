@@ -198,3 +198,21 @@ def test_the_command_line_prints_the_failure_and_writes_it_to_json(tmp_path):
     assert "no shape problems found\n" not in result.stderr
     data = json.loads(target.read_text())
     assert data["verdict"] == "incomplete" and data["stopped"]["exception"] == "IndexError"
+
+
+@needs_refusal
+def test_a_failure_after_a_warning_does_not_call_the_shapes_before_it_fine(tmp_path):
+    """Rank-1 targets make the error (7, 7); the mean over axis 0 is then (1, 7), which float() refuses. The
+    report points back at the warned line as a condition, and states the (1, 7) it checked, with no fix."""
+    report = _traced(tmp_path, """\
+        import numpy as np
+        X = np.random.randn(7, 5)
+        y = np.random.randn(7)
+        w = np.zeros((5, 1))
+        error = X @ w - y
+        print("loss %.3f" % float(np.mean(error ** 2, axis=0, keepdims=True)))
+    """)
+    assert report.summary.endswith("FAILED at course.py:6 (TypeError), not a shape error; 2 warning(s) before it")
+    text = report.stopped_text()
+    assert "shapes that fit" not in text and "the shape problem(s) listed above came before it" in text
+    assert "a (1, 7) array of 7 values" in text and ".item()" not in text
