@@ -19,7 +19,7 @@ import sys
 from dataclasses import replace
 
 from shapecheck.tracing.report import build_report
-from shapecheck.tracing.rewrite import instrument_tree
+from shapecheck.tracing.rewrite import PREFIX, SiteRegistry, instrument_tree
 from shapecheck.tracing.runtime import Tracer
 
 
@@ -50,9 +50,10 @@ def _cell_magic(ipython):
         """Trace this cell: every matrix product and broadcast, with explanations."""
         from IPython.display import display
 
-        tracer = Tracer()
+        tracer = Tracer(registry=_registry(ipython))
         transformer = _EveryCell(tracer, ipython)
         transformer.source = ipython.transform_cell(cell)
+        _let_the_tracer_in(ipython)
         ipython.ast_transformers.append(transformer)
         shown_before = _last_shown()
         try:
@@ -60,6 +61,7 @@ def _cell_magic(ipython):
                 result = ipython.run_cell(cell)           # IPython shows the value or the traceback itself
         finally:
             ipython.ast_transformers.remove(transformer)
+            _keep_traced_code_running(ipython)
         raised = result.error_in_exec or _shown_since(shown_before)
         display(ReportDisplay(_cell_report(ipython, tracer, raised, cell)))
         if raised is not None:
@@ -189,8 +191,9 @@ _STATE = {}
 def _switch_on(ipython):
     if "transformer" in _STATE:
         return
-    tracer = Tracer()
+    tracer = Tracer(registry=_registry(ipython))
     transformer = _EveryCell(tracer, ipython)
+    _let_the_tracer_in(ipython)
     tracer.install()
     ipython.ast_transformers.append(transformer)
 
@@ -225,3 +228,30 @@ def _switch_off(ipython):
     ipython.events.unregister("pre_run_cell", _STATE["before"])
     _STATE["tracer"].uninstall()
     _STATE.clear()
+    _keep_traced_code_running(ipython)
+
+
+def _keep_traced_code_running(ipython) -> None:
+    """Code compiled while tracing (a function defined in a traced cell) calls the tracer's functions by
+    their ``@sc_`` names, which leave the builtins when tracing stops: the notebook's namespace keeps them,
+    bound to a tracer nobody reads and hidden from ``%who``, so that such a function called from an untraced
+    cell runs as written (it raised a NameError of those names)."""
+    quiet = Tracer(registry=_registry(ipython)).functions()
+    ipython.user_ns.update(quiet)
+    ipython.user_ns_hidden.update(quiet)
+
+
+#: One registry of sites per shell, shared by every tracer it starts: a function defined in a traced cell
+#: carries its sites' numbers, and is traced (and explained) again whenever tracing is on
+_REGISTRIES: dict = {}
+
+
+def _registry(ipython) -> SiteRegistry:
+    return _REGISTRIES.setdefault(id(ipython), SiteRegistry())
+
+
+def _let_the_tracer_in(ipython) -> None:
+    """Take those names out of the namespace again: while tracing, the builtins' (the tracer's) must be seen."""
+    for name in [name for name in ipython.user_ns if name.startswith(PREFIX)]:
+        del ipython.user_ns[name]
+        ipython.user_ns_hidden.pop(name, None)

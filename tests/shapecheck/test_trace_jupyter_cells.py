@@ -140,3 +140,30 @@ def test_a_cell_failing_for_another_reason_says_so_in_the_cells_words(notebook):
     number, printed = notebook("X = np.ones((7, 5))\nZ1 = np.dot(X, parameters['W1']) + parameters['B1']")
     assert f"FAILED at In[{number}]:2 (KeyError), not a shape error" in printed
     assert f"the cell failed at In[{number}]:2: KeyError: 'B1'" in printed
+
+
+def test_functions_defined_while_tracing_still_run_after_it_stops(notebook):
+    """A function defined in a traced cell, called after %shapecheck off (or after a %%shapecheck cell),
+    raised NameError: name '@sc_binop_matmul' is not defined."""
+    notebook("%shapecheck on")
+    notebook("import numpy as np\n\ndef forward(X, W1):\n    return np.tanh(X @ W1)")
+    notebook("%shapecheck off")
+    _, printed = notebook("print(forward(np.ones((7, 5)), np.ones((5, 3))).shape)")
+    assert printed.strip() == "(7, 3)", printed
+    notebook("%%shapecheck\ndef backward(dZ2, W2):\n    return dZ2 @ W2.T")
+    _, printed = notebook("print(backward(np.ones((7, 2)), np.ones((3, 2))).shape)")
+    assert printed.strip() == "(7, 3)", printed
+
+
+def test_tracing_leaves_nothing_in_the_builtins_and_nothing_visible_to_who(notebook):
+    import builtins
+
+    notebook("%shapecheck on")
+    notebook("import numpy as np\ndef predict(X, W):\n    return X @ W")
+    notebook("%shapecheck off")
+    assert not [name for name in vars(builtins) if name.startswith("@sc_")]
+    _, printed = notebook("%who")
+    assert "@sc_" not in printed and "predict" in printed
+    notebook("%shapecheck on")
+    _, printed = notebook("Z = predict(np.ones((7, 5)), np.ones((3, 5)))")     # traced again: explained
+    assert "FAILED at" in printed and "`X @ W.T` gives (7, 3)" in printed
