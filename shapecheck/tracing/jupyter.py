@@ -18,6 +18,7 @@ import re
 import sys
 from dataclasses import replace
 
+from shapecheck.tracing.faults import could_not_trace
 from shapecheck.tracing.report import build_report
 from shapecheck.tracing.rewrite import PREFIX, SiteRegistry, instrument_tree
 from shapecheck.tracing.runtime import Tracer
@@ -202,14 +203,18 @@ def _switch_on(ipython):
     def after_cell(result):
         from IPython.display import display
 
-        raised = result.error_in_exec or _shown_since(seen.get("shown"))
-        report = _cell_report(ipython, tracer, raised, seen.get("cell", ""))
-        if result.error_before_exec is None and _worth_showing(report):     # a cell that never ran: IPython said why
-            display(ReportDisplay(report))
-        tracer.records.clear()
-        tracer.warned.clear()
-        tracer.failures.clear()
-        tracer.internal_errors.clear()
+        try:
+            raised = result.error_in_exec or _shown_since(seen.get("shown"))
+            report = _cell_report(ipython, tracer, raised, seen.get("cell", ""))
+            if result.error_before_exec is None and _worth_showing(report):  # a cell that never ran: IPython said why
+                display(ReportDisplay(report))
+        except Exception as exc:  # noqa: BLE001 - our failure: one line saying so, never our traceback
+            print(could_not_trace(None, None, exc).replace("this program", "this cell"), file=sys.stderr)
+        finally:
+            tracer.records.clear()
+            tracer.warned.clear()
+            tracer.failures.clear()
+            tracer.internal_errors.clear()
 
     def before_cell(info):
         seen.update(cell=info.raw_cell or "", shown=_last_shown())

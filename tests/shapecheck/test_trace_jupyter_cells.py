@@ -167,3 +167,16 @@ def test_tracing_leaves_nothing_in_the_builtins_and_nothing_visible_to_who(noteb
     notebook("%shapecheck on")
     _, printed = notebook("Z = predict(np.ones((7, 5)), np.ones((3, 5)))")     # traced again: explained
     assert "FAILED at" in printed and "`X @ W.T` gives (7, 3)" in printed
+
+
+def test_a_failure_of_shapecheck_after_a_cell_is_one_line_not_its_traceback(notebook, monkeypatch):
+    from shapecheck.tracing import jupyter
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("report failed")
+
+    notebook("%shapecheck on")
+    monkeypatch.setattr(jupyter, "build_report", broken)
+    _, printed = notebook("import numpy as np\nZ = np.ones((7, 5)) @ np.ones((5, 3))")
+    assert "shapecheck could not trace this cell: RuntimeError: report failed" in printed
+    assert "please report it" in printed and "Traceback" not in printed and "jupyter.py" not in printed
