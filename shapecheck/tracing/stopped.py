@@ -58,7 +58,7 @@ def stopped_at(raised: BaseException, relative, traced=lambda filename: True) ->
 def stopped_text(stop: dict, sites: int, who: str = "script", problems: int = 0) -> str:
     """The report's paragraph: the failure first, then that it is not a shape error (and what the shapes seen
     before it were: ``problems`` counts the warnings and caught shape errors listed above), then the hint."""
-    where = f" at {stop['file']}:{stop['line']}" if stop["file"] else ""
+    where = _where(stop)
     said = f"{stop['exception']}: {stop['message']}" if stop["message"] else stop["exception"]
     if not stop.get("traced", True):
         ran = f"{stop['file'] or 'the failing code'} ran untraced, so its shapes were not checked"
@@ -69,8 +69,10 @@ def stopped_text(stop: dict, sites: int, who: str = "script", problems: int = 0)
         ran = f"the {sites} operation site(s) that ran before it had shapes that fit"
     else:
         ran = "no array operation had run before it"
-    lines = [f"the {who} failed{where}: {said}",
-             f"  this is not a shape error: {ran}; what would have run after it was not checked"]
+    after = "what would have run after it was not checked"
+    if stop["exception"] == "SyntaxError":          # raised while reading a file, before any of it ran
+        ran, after = f"Python could not read {stop['file'] or 'the file'}", "nothing of that file ran or was checked"
+    lines = [f"the {who} failed{where}: {said}", f"  this is not a shape error: {ran}; {after}"]
     if stop["hint"]:
         lines.append("  " + stop["hint"])
     return "\n".join(lines)
@@ -78,11 +80,18 @@ def stopped_text(stop: dict, sites: int, who: str = "script", problems: int = 0)
 
 def stop_phrase(stop: dict, sites: int, warnings: int) -> str:
     """The summary's end: ``FAILED at f.py:24 (TypeError), not a shape error; no shape problems found before it``."""
-    where = f" at {stop['file']}:{stop['line']}" if stop["file"] else ""
+    where = _where(stop)
     before = (f"{stop['file'] or 'the failing code'} ran untraced" if not stop.get("traced", True)
               else f"{warnings} warning(s) before it" if warnings
               else "no shape problems found before it" if sites else "no array operation ran before it")
     return f"FAILED{where} ({stop['exception']}), not a shape error; {before}"
+
+
+def _where(stop: dict) -> str:
+    """`` at f.py:24``, `` in f.py`` (no line: a file that cannot be decoded), or ''."""
+    if not stop["file"]:
+        return ""
+    return f" at {stop['file']}:{stop['line']}" if stop["line"] else f" in {stop['file']}"
 
 
 def learner_frame(tb):

@@ -216,3 +216,16 @@ def test_a_failure_after_a_warning_does_not_call_the_shapes_before_it_fine(tmp_p
     text = report.stopped_text()
     assert "shapes that fit" not in text and "the shape problem(s) listed above came before it" in text
     assert "a (1, 7) array of 7 values" in text and ".item()" not in text
+
+
+def test_a_syntax_error_is_placed_at_its_own_line_in_the_script_or_its_helper(tmp_path):
+    report = _traced(tmp_path, "import numpy as np\nW1 = np.random.randn(5, 3\nprint(W1)\n", name="train.py")
+    assert report.summary.endswith("FAILED at train.py:2 (SyntaxError), not a shape error; "
+                                   "no array operation ran before it")
+    assert "Python could not read train.py; nothing of that file ran or was checked" in str(report)
+    (tmp_path / "layers.py").write_text("import numpy as np\n\ndef relu(z):\n    return np.maximum(0, z\n")
+    report = _traced(tmp_path, "import numpy as np\nZ = np.dot(np.ones((7, 5)), np.ones((5, 3)))\nimport layers\n",
+                     name="train.py")
+    assert report.summary.endswith("FAILED at layers.py:4 (SyntaxError), not a shape error; "
+                                   "no shape problems found before it")
+    assert not report.internal_errors and report.stopped["traced"]
