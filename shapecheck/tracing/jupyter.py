@@ -63,11 +63,13 @@ def _cell_magic(ipython):
         finally:
             ipython.ast_transformers.remove(transformer)
             _keep_traced_code_running(ipython)
+        from IPython.core.error import UsageError
+
+        if result.error_before_exec is not None:       # nothing ran, nothing was traced: IPython said why
+            raise UsageError(f"the cell did not run ({type(result.error_before_exec).__name__}, shown above)")
         raised = result.error_in_exec or _shown_since(shown_before)
         display(ReportDisplay(_cell_report(ipython, tracer, raised, cell)))
         if raised is not None:
-            from IPython.core.error import UsageError
-
             # the cell failed, so "Run All" must stop here as it would without %%shapecheck
             raise UsageError(f"the cell raised {type(raised).__name__} (its traceback and shapecheck's report "
                              "are above)")
@@ -131,7 +133,7 @@ def _shown_since(before):
     return shown if shown is not None and shown is not before else None
 
 
-_RUN_MAGIC = re.compile(r"^\s*%run\s+(\S+)", re.M)
+_RUN_MAGIC = re.compile(r"^\s*%run\s+(?:-\S+\s+)*([^\s-]\S*)", re.M)     # %run [-i -e ...] FILE
 
 
 def _cell_report(ipython, tracer: Tracer, raised, cell: str):

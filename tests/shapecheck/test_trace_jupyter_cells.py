@@ -180,3 +180,14 @@ def test_a_failure_of_shapecheck_after_a_cell_is_one_line_not_its_traceback(note
     _, printed = notebook("import numpy as np\nZ = np.ones((7, 5)) @ np.ones((5, 3))")
     assert "shapecheck could not trace this cell: RuntimeError: report failed" in printed
     assert "please report it" in printed and "Traceback" not in printed and "jupyter.py" not in printed
+
+
+def test_a_traced_cell_that_never_ran_is_not_called_free_of_shape_problems(notebook, tmp_path):
+    _, printed = notebook("%%shapecheck\nimport numpy as np\nZ1 = np.dot(np.ones((7, 5)), np.ones((5, 3))")
+    assert "SyntaxError" in printed and "no shape problems found" not in printed
+    assert "the cell did not run (SyntaxError, shown above)" in printed
+    script = tmp_path / "net.py"
+    script.write_text("import numpy as np\nZ = np.ones((7, 5)) @ np.ones((7, 3))\n")
+    notebook("%shapecheck on")
+    _, printed = notebook(f"%run -i {script}")
+    assert f"%run {script} ran the file untraced" in printed and "FAILED at" in printed
