@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 
+from shapecheck._arrays import format_shape
 from shapecheck.tracing import in_shapecheck
 
 #: The builtins that turn an array into one Python number (recent numpy refuses them for ndim > 0).
@@ -156,7 +157,7 @@ def _hint_for(node, source, frame, raised) -> str:
 
 def _advice(what: str, text: str, value: np.ndarray, redo, call: str, raised) -> str:
     """What the array is and, for one value, the two rewrites that work on it (each checked)."""
-    shape = "(" + ", ".join(map(str, value.shape)) + ("," if value.ndim == 1 else "") + ")"
+    shape = format_shape(value.shape)
     if value.size != 1:
         return f"{what} was given `{text}`, a {shape} array of {value.size} values: it makes a number of one value only"
     element = (0,) * value.ndim
@@ -165,11 +166,12 @@ def _advice(what: str, text: str, value: np.ndarray, redo, call: str, raised) ->
     operand = text if _atomic(text) else f"({text})" if len(text) <= 40 else "(...)"
     index = ", ".join("0" for _ in element)
     wrap = (lambda inner: f"{call}({inner})") if call else (lambda inner: inner)
-    refuses = (f"numpy {np.__version__} makes a number only of a 0-dimensional array" if isinstance(raised, TypeError)
-               else f"numpy {np.__version__} warns that it will stop making a number of it (your warning filters "
-                    "made that an error)")
-    return (f"{what} was given `{text}`, a {shape} array holding one value: {refuses} (numpy 1.25 began warning "
-            "about it, and code written for older numpy, as many courses' is, relied on it)"
+    refuses = (f"numpy {np.__version__} makes a number only of a 0-dimensional array (numpy 1.25 began warning "
+               "about it, and code written for older numpy, as many courses' is, relied on it)"
+               if isinstance(raised, TypeError) else
+               f"numpy {np.__version__} warns that this will stop working (as it has in newer numpy), and your "
+               "warning filters made the warning an error")
+    return (f"{what} was given `{text}`, a {shape} array holding one value: {refuses}"
             f"\n  write `{wrap(operand + '.item()')}`, or take the "
             f"element: `{wrap(operand + '[' + index + ']')}`")
 
