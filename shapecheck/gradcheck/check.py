@@ -38,6 +38,7 @@ from shapecheck.gradcheck.buffers import checking
 from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numerics
 from shapecheck.gradcheck.fastmode import fast_check
 from shapecheck.gradcheck.methods import METHODS
+from shapecheck.gradcheck.progress import stack_level_outside_shapecheck
 from shapecheck.gradcheck.targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
 )
@@ -283,7 +284,8 @@ def _typical_size(analytic) -> float:
 def _warn_float32(name: str, how: str) -> None:
     digits = "about 7 significant digits, so finite differences are accurate to about 3" if name == "float32" \
         else "about 3 significant digits, so finite differences are accurate to about 1"
-    warnings.warn(f"{name} parameters carry {digits}: {how}", PrecisionWarning, stacklevel=4)
+    warnings.warn(f"{name} parameters carry {digits}: {how}", PrecisionWarning,
+                  stacklevel=stack_level_outside_shapecheck())
 
 
 def _uses_argument(counter: Counter, params, copies) -> bool:
@@ -317,7 +319,7 @@ def _complex_target(loss_fn, params, arrays, counter, notes):
     if reason:
         notes.append(f"complex step not used: {reason}")
         warnings.warn(f"method='complex' needs a complex-safe loss; {reason}. Falling back to central "
-                      "differences.", ComplexStepWarning, stacklevel=3)
+                      "differences.", ComplexStepWarning, stacklevel=stack_level_outside_shapecheck())
         return None
     return target
 

@@ -120,14 +120,14 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
     failing = [k for k, m in enumerate(measures) if m.fails(rtol)]
     if failing and not any(m.numeric for m in measures) and np.any(grad):
         return GradientRow(name, array.shape, "FAIL", max(abs_errs), max(rels), None, measures[failing[0]].analytic,
-                           0.0, DIRECTIONS, 0, unchanged_loss_detail(name))
+                           0.0, DIRECTIONS, 0, unchanged_loss_detail(name), measured="directions")
     # a failure that looks like noise is re-measured with central differences (below), judged at their
     # tolerance: the power cannot promise more than that
     remeasured = confirmations is not None and method.name != "complex"
     power = _power(measures, grad, max(rtol, confirmations.rtol) if remeasured else rtol, atol)
     if not failing:
         return GradientRow(name, array.shape, "ok", max(abs_errs), max(rels), None, None, None, DIRECTIONS,
-                           power=power)
+                           power=power, measured="directions")
     k = failing[0]
     suspects = _localise(check, everything, measures[k], signs[k], rtol)
     pattern = _scale_pattern(measures) if len(failing) == DIRECTIONS else ""
@@ -151,7 +151,7 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
                               hidden=abs_errs[k]) if status != "FAIL" else float("nan")
         return GradientRow(name, array.shape, status, max(abs_errs), max(rels), None,
                            measures[k].analytic, measures[k].numeric, DIRECTIONS, 0, detail,
-                           power=max(power, hidden_power) if status != "FAIL" else power)
+                           power=max(power, hidden_power) if status != "FAIL" else power, measured="directions")
     confirmed = check_entries(target, t, name, array, grad, np.array(suspects), method, h, base, rtol, atol,
                               machine, confirmations)
     if confirmed.ok:
@@ -171,9 +171,11 @@ def fast_check(target, t, name, array, grad, method, h, base, rtol, atol, rng, m
             status, detail = "FAIL", detail if status == "FAIL" else _STAYS_PUT
         elif status == "FAIL":
             status, detail = "noisy", _MOVED
-    return GradientRow(name, shape, status, max(max(abs_errs), confirmed.max_abs_error),
-                       max(max(rels), confirmed.max_rel_error), confirmed.worst_index, confirmed.analytic,
-                       confirmed.numeric, DIRECTIONS + len(suspects), len(suspects), detail, listed, power=power)
+    # the row's numbers are the suspect entries' (a direction's error mixes every entry's error with its random
+    # weight, so beside an entry's values it read as a second, contradicting, measure of that entry)
+    return GradientRow(name, shape, status, confirmed.max_abs_error, confirmed.max_rel_error, confirmed.worst_index,
+                       confirmed.analytic, confirmed.numeric, DIRECTIONS + len(suspects), len(suspects), detail,
+                       listed, power=power)
 
 
 _STAYS_PUT = ("the random-direction check fails at the method's step and again with central differences at a "

@@ -93,7 +93,7 @@ class Progress:
         total_time = self.projected(elapsed)
         if total_time > WARN_SECONDS:
             warnings.warn(slow_check_message(self.total, total_time), SlowCheckWarning,
-                          stacklevel=_stack_level_outside_shapecheck())
+                          stacklevel=stack_level_outside_shapecheck())
         if total_time > BAR_SECONDS and self.enabled:
             self.drawing = True
             self.last_draw = self.clock()
@@ -140,12 +140,15 @@ def _watched(stream) -> bool:
     return type(stream).__module__.startswith("ipykernel")
 
 
-def _stack_level_outside_shapecheck() -> int:
-    """The stacklevel of warnings.warn that names the first caller outside shapecheck and reference_nets."""
+def stack_level_outside_shapecheck() -> int:
+    """The stacklevel of warnings.warn (called by the function that calls this) that names the first caller
+    outside shapecheck and reference_nets: the learner's own line, whichever entry point they called
+    (check_gradients, check_network, assert_gradients_close). A learner's module merely named like them
+    (``shapecheck_homework``) is the learner's."""
     frame, level = sys._getframe(1), 1
     while frame is not None:
         name = frame.f_globals.get("__name__", "")
-        if not name.startswith(("shapecheck", "reference_nets")):
+        if name.split(".")[0] not in ("shapecheck", "reference_nets"):
             return level
         frame, level = frame.f_back, level + 1
     return 1

@@ -35,6 +35,8 @@ class GradientRow:
     detail: str = ""
     suspects: tuple = ()
     power: float = math.nan      # an error in an entry of median size or more is caught above this (relative)
+    measured: str = "entries"    # "entries", or "directions": the errors (and analytic, numeric) are fast mode's
+                                 # derivatives along random directions moving every entry at once, not an entry's
 
     @property
     def ok(self) -> bool:
@@ -47,6 +49,7 @@ class GradientRow:
             "worst_index": _index_list(self.worst_index), "analytic": _json_float(self.analytic),
             "numeric": _json_float(self.numeric), "checked": self.checked, "failed": self.failed,
             "detail": self.detail, "suspects": [list(s) for s in self.suspects], "power": _json_float(self.power),
+            "measured": self.measured,
         }
 
 
@@ -94,6 +97,9 @@ class GradientReport(Report):
         bad = [row for row in self.rows if not row.ok]
         if not bad:
             worst = max((row.max_rel_error for row in self.rows), default=0.0)
+            along = {row.measured for row in self.rows}
+            worst_text = f"{worst:.1e}" + (" along random directions" if along == {"directions"}
+                                           else " (of random directions or entries)" if len(along) > 1 else "")
             kinks = [row.name for row in self.rows if row.status == "kink"]
             extra = f"; kinks (one-sided differences disagree) in {', '.join(kinks)}" if kinks else ""
             noisy = [row.name for row in self.rows if row.status == "noisy"]
@@ -104,7 +110,7 @@ class GradientReport(Report):
                 where = "a sampled entry" if self.mode == "sample" else "any entry"
                 extra += (f"; an error larger than about {_round_up(self.power)} relative in {where} of median size "
                           "or more would have been caught")
-            return f"gradients OK: {len(self.rows)} tensors, max relative error {worst:.1e} ({how}){extra}"
+            return f"gradients OK: {len(self.rows)} tensors, max relative error {worst_text} ({how}){extra}"
         first, names = bad[0], ", ".join(row.name for row in bad)
         if first.status in ("shape", "nan") or first.worst_index is None:
             return f"gradients WRONG in {names}: {first.detail} ({how})"
@@ -122,8 +128,7 @@ class GradientReport(Report):
 
     def _table(self) -> list:
         return [[row.name, format_shape(row.shape), row.status, _fmt(row.max_abs_error), _fmt(row.max_rel_error),
-                 "" if row.worst_index is None else str(list(row.worst_index)), _fmt(row.analytic),
-                 _fmt(row.numeric)] for row in self.rows]
+                 _where(row), _fmt(row.analytic), _fmt(row.numeric)] for row in self.rows]
 
     def _after_table(self) -> list:
         """The lines under the table: other tensors' details, suspect entries, notes."""
@@ -134,6 +139,9 @@ class GradientReport(Report):
                 lines.append(f"{row.name}: {row.detail}")
             if len(row.suspects) > 1:
                 lines.append(f"{row.name}: suspect entries {', '.join(str(list(s)) for s in row.suspects)}")
+        if any(row.measured == "directions" for row in self.rows):
+            lines.append(f"{_DIRECTION}: that row's numbers are of derivatives along random directions that move all "
+                         "of the tensor's entries at once (fast mode), not of one entry")
         return lines + [f"note: {note}" for note in self.notes]
 
     def _html_body(self) -> str:
@@ -160,6 +168,17 @@ class GradientReport(Report):
 
 
 _HEADERS = ["tensor", "shape", "status", "max abs err", "max rel err", "worst index", "analytic", "numeric"]
+
+
+#: what the worst-index column shows for a row measured along random directions (fast mode)
+_DIRECTION = "(a direction)"
+
+
+def _where(row: GradientRow) -> str:
+    """The worst-index cell: the entry, or a label saying the row's numbers are of random directions."""
+    if row.measured == "directions":
+        return _DIRECTION
+    return "" if row.worst_index is None else str(list(row.worst_index))
 
 
 def _fmt(value) -> str:

@@ -29,6 +29,8 @@ def pytest_pyfunc_call(pyfuncitem):
     if pyfuncitem.get_closest_marker("shapecheck") is None and not pyfuncitem.config.getoption("shapecheck_strict"):
         yield
         return
+    from dataclasses import replace
+
     from shapecheck.tracing.inplace import InstrumentedModules
     from shapecheck.tracing.report import build_report
     from shapecheck.tracing.runtime import Tracer
@@ -38,7 +40,7 @@ def pytest_pyfunc_call(pyfuncitem):
     with InstrumentedModules(tracer, root):
         outcome = yield
     raised = outcome.excinfo[1] if outcome.excinfo else None
-    report = build_report(tracer, 1 if raised else 0, root, raised=raised)
+    report = replace(build_report(tracer, 1 if raised else 0, root, raised=raised), unit="test")
     if raised is not None:
         pyfuncitem.add_report_section("call", "shapecheck", report.render())
         return

@@ -13,7 +13,8 @@
      "sites": [{"file", "line", "op", "expr", "calls", "signatures": [{"shapes", "result", "count"}]}],
      "warnings": [{"file", "line", "kind", "message"}],
      "notes": [{"kind", "message", ...}],
-     "internal_errors": [{"file", "line", "message"}]}
+     "internal_errors": [{"file", "line", "message"}],
+     "stopped": null | {"file", "line", "exception", "message", "hint", "traced"}}
 
 ``file`` is relative to the script's directory; ``kind`` of an error is ``broadcast``, ``matmul`` or
 ``inplace-broadcast``; ``summary`` is the text report's first line (``verdict`` one word for programs, as
@@ -30,7 +31,11 @@ wrong (``outer-broadcast``, ``inplace-broadcast``, ``rank-1``): they make the re
 tracer; ``{"kind": "options-after-script", "options": [str], "message"}`` (from the command line) that
 shapecheck options written after the script went to the script. ``internal_errors`` are failures of
 shapecheck itself (never of the learner's code): when there are any, the report says so first and is
-not ``ok``.
+not ``ok``. ``stopped`` is the exception that ended the run when it is not a shape error (a ``TypeError``,
+a ``KeyError``, a missing module): where in the learner's code, its message, and a ``hint`` for a cause
+recognised and checked in the learner's frame (else ""), and ``traced``: false when the failing file ran
+untraced (a script ``%run`` from a notebook); the verdict is then ``incomplete``, since what would have run
+after it was not checked.
 """
 
 from __future__ import annotations
@@ -45,6 +50,7 @@ from shapecheck._report import Report
 from shapecheck.tracing.explain import looks_like_a_shape_error
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
+from shapecheck.tracing.stopped import stop_phrase, stopped_at, stopped_text
 from shapecheck.tracing.warnings import coinciding_sizes, sizes_note
 
 
@@ -98,10 +104,13 @@ class TraceReport(Report):
     notes: tuple = ()                    # ({"kind", "message", ...}, ...): shown last, never warnings
     caught: tuple = ()                   # ({"file", "line", "kind", "message", "count"}, ...): errors the program caught
     function: str = ""                   # trace(fn): "forward()", said in the summary instead of an exit code
+    stopped: dict | None = None          # {"file", "line", "exception", "message", "hint", "traced"}: see above
+    unit: str = "script"                 # what ran, in the report's words: "script", or "cell" in a notebook
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.warnings and not self.internal_errors and not self.interrupted
+        return self.error is None and not self.warnings and not self.internal_errors and not self.interrupted \
+            and self.stopped is None
 
     @property
     def interrupted(self) -> bool:
@@ -110,7 +119,7 @@ class TraceReport(Report):
 
     @property
     def verdict(self) -> str:
-        if self.internal_errors or self.interrupted and not self.error:
+        if self.internal_errors or (self.interrupted or self.stopped) and not self.error:
             return "incomplete"
         return "failed" if self.error else "warnings" if self.warnings else "ok"
 
@@ -124,7 +133,8 @@ class TraceReport(Report):
         return {"exit_code": self.exit_code, "error": self.error,
                 "sites": [s.to_dict() for s in self.sites], "warnings": [w.to_dict() for w in self.warnings],
                 "notes": [dict(n) for n in self.notes], "caught": [dict(c) for c in self.caught],
-                "internal_errors": [dict(e) for e in self.internal_errors]}
+                "internal_errors": [dict(e) for e in self.internal_errors],
+                "stopped": dict(self.stopped) if self.stopped else None}
 
     def with_note(self, note: dict) -> "TraceReport":
         """The same report with one more note (``{"kind", "message", ...}``) at its end."""
@@ -154,6 +164,8 @@ class TraceReport(Report):
                       for c in self.caught]
         if self.error_text:
             parts.append("\n" + self.error_text)
+        if self.stopped:
+            parts.append("\n" + self.stopped_text())
         if self.notes:
             parts.append("\n" + "\n".join(f"note: {n['message']}" for n in self.notes))
         return "\n".join(parts)
@@ -172,11 +184,20 @@ class TraceReport(Report):
         if self.interrupted:
             warned = f"{len(self.warnings)} warning(s) so far; " if self.warnings else ""
             return f"{head}; {warned}interrupted: what had not run yet was not checked"
+        if self.stopped:
+            return f"{head}; {stop_phrase(self.stopped, len(self.sites), len(self.warnings))}"
         if self.warnings:
             return f"{head}; {len(self.warnings)} warning(s)"
         if self.exit_code != 0 and not self.sites:
-            return f"{head}; the {'function' if self.function else 'script'} stopped before any array operation ran"
+            return f"{head}; the {'function' if self.function else self.unit} stopped before any array operation ran"
         return f"{head}; no shape problems found"
+
+    def stopped_text(self) -> str:
+        """The paragraph on a failure that is not a shape error ('' when the run did not end in one)."""
+        if not self.stopped:
+            return ""
+        return stopped_text(self.stopped, len(self.sites), "function" if self.function else self.unit,
+                            len(self.warnings) + len(self.caught))
 
     def _html_body(self) -> str:
         """The report for Jupyter, after the summary: the tables, warnings, the explanation and the notes."""
@@ -186,7 +207,8 @@ class TraceReport(Report):
         table = tabulate(_site_rows(rows), headers=_HEADERS, tablefmt="html", disable_numparse=True)
         warnings = "".join(f"<li><b>{html.escape(w.kind)}</b> line {w.line}: {html.escape(w.message)}</li>"
                            for w in self.warnings)
-        error = f"<pre>{html.escape(self.error_text)}</pre>" if self.error_text else ""
+        error = f"<pre>{html.escape(self.error_text or self.stopped_text())}</pre>" \
+            if self.error_text or self.stopped else ""
         notes = "".join(f"<p><i>note:</i> {html.escape(n['message'])}</p>" for n in self.notes)
         return f"{table}{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}"
 
@@ -217,8 +239,9 @@ def _site_table(sites) -> str:
 
 
 def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException | None = None,
-                 show_all: bool = False) -> TraceReport:
-    """Collect the tracer's records into a report; files are made relative to ``base_dir``."""
+                 show_all: bool = False, name_of=None) -> TraceReport:
+    """Collect the tracer's records into a report; files are made relative to ``base_dir``. ``name_of`` maps a
+    frame's file name to the name its code was instrumented under (a notebook cell's ``In[7]``)."""
     relative = lambda path: _relative(path, base_dir)  # noqa: E731
     by_site: dict[int, list] = {}
     for record in tracer.records.values():
@@ -248,9 +271,20 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
         text += _warned_first(warnings, error)
         error["explanation"] = text
     note, faults = _sizes_note(tracer, by_site, relative)
+    internal = _internal_errors(tracer, raised, relative) + faults
     return TraceReport(exit_code, error, tuple(sites), warnings, text, show_all, exception=raised,
-                       internal_errors=_internal_errors(tracer, raised, relative) + faults,
-                       notes=(note,) if note else (), caught=_caught(tracer, failure, relative))
+                       internal_errors=internal, notes=(note,) if note else (),
+                       caught=_caught(tracer, failure, relative),
+                       stopped=_stopped(raised, error, tracer, relative, name_of or (lambda file: file)))
+
+
+def _stopped(raised, error, tracer, relative, name_of) -> dict | None:
+    """The run's ending when it is an exception that is neither a shape error nor Ctrl-C nor ours."""
+    if raised is None or error is not None or isinstance(raised, KeyboardInterrupt) \
+            or escaped_fault(raised) is not None:
+        return None
+    return stopped_at(raised, lambda file: relative(name_of(file)),
+                      lambda file: name_of(file) in tracer.registry.sources)
 
 
 def _caught(tracer, ending, relative) -> tuple:

@@ -64,18 +64,25 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
         source = _read_source(path)
     except SyntaxError as exc:          # not UTF-8 and no coding cookie, or bytes no codec reads
         stderr.write(f"  File \"{path}\"\n{type(exc).__name__}: {exc.msg}\n")
-        return replace(build_report(tracer, 1, base_dir), error_text="")
+        return _unreadable(tracer, base_dir, exc, path)
     try:
         code = compile(instrument(source, path, tracer.registry), path, "exec")
     except SyntaxError as exc:
         stderr.write("".join(traceback.format_exception_only(type(exc), exc)))
-        return replace(build_report(tracer, 1, base_dir), error_text="")
+        return _unreadable(tracer, base_dir, exc, path)
     main = types.ModuleType("__main__")
     main.__dict__.update(__file__=path, __builtins__=__builtins__, __cached__=None, __package__=None)
     with _script_environment(main, path, argv), _local_imports(base_dir, tracer) as hook, tracer:
         exit_code, raised = _run(lambda: exec(code, main.__dict__), stderr)
     hook.forget()
     return build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
+
+
+def _unreadable(tracer, base_dir: str, exc: SyntaxError, path: str) -> TraceReport:
+    """The report of a script Python cannot read or compile: the learner's failure at its line, not ours."""
+    exc.filename = exc.filename or path
+    mark_as_learners(exc)
+    return replace(build_report(tracer, 1, base_dir, raised=exc), error_text="")
 
 
 def _read_source(path: str) -> str:

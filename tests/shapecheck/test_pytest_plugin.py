@@ -90,6 +90,26 @@ def test_failing_test_gets_the_report_as_a_section(pytester):
     result.stdout.fnmatch_lines(["*Captured shapecheck call*", "*FAILED at test_fail.py:7 (matmul)*"])
 
 
+def test_a_test_failing_for_another_reason_is_not_called_free_of_shape_problems(pytester):
+    """Issue 24: the section of a marked test that failed on its own assert said 'no shape problems found'."""
+    pytester.makepyfile(test_acc="""
+        import numpy as np
+        import pytest
+
+        @pytest.mark.shapecheck
+        def test_accuracy_is_high():
+            W = np.ones((5, 3))
+            scores = np.ones((7, 5)) @ W
+            assert scores.mean() < 1.0
+    """)
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Captured shapecheck call*",
+                                 "*FAILED at test_acc.py:8 (AssertionError), not a shape error*",
+                                 "the test failed at test_acc.py:8: AssertionError*"])
+    result.stdout.no_fnmatch_line("*no shape problems found")
+
+
 def test_runs_under_xdist(project):
     pytest.importorskip("xdist")
     result = project.runpytest_subprocess("-p", "no:cacheprovider", "-n", "2")

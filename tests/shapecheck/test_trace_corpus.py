@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -229,7 +230,7 @@ def test_jupyter_cell_with_a_class_method_explains_the_broadcast(capsys):
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "NameError" not in text and "__sc_" not in text, text
-    assert "FAILED at <cell>:6 (broadcast)" in text, text
+    assert re.search(r"FAILED at In\[\d+\](#\d+)?:6 \(broadcast\)", text), text
     assert "`dZ2`" in text and "`self.__A1`" in text
     assert "(6, 2)" in text and "(6, 3)" in text
     assert "ValueError" in text

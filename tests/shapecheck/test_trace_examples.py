@@ -81,7 +81,7 @@ def test_cli_json_contract_and_exit_codes(tmp_path):
     assert result.returncode == 1
     data = json.loads(target.read_text())
     assert set(data) == {"ok", "verdict", "summary", "exit_code", "error", "sites", "warnings", "notes", "caught",
-                         "internal_errors"}
+                         "internal_errors", "stopped"}
     assert set(data["error"]) == {"file", "line", "kind", "message", "operands", "explanation", "fixes",
                                   "fix_checks", "expr", "col"}
     assert all(set(site) >= {"file", "line", "op", "expr", "calls", "signatures"} for site in data["sites"])
