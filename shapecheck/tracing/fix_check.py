@@ -19,10 +19,7 @@ from __future__ import annotations
 import ast
 import builtins
 import copy
-import inspect
 import math
-import re
-import types
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -31,6 +28,8 @@ import numpy as np
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing.origins import parse_source
+from shapecheck.tracing.fix_targets import (gradient_of, keeps_target, refused_as_gradient, refused_by_slot,
+                                            refused_by_statement, source_text)
 from shapecheck.tracing.safe_eval import dotted_name as _dotted, is_safe, safe_eval_text
 
 #: What a candidate's template calls the failing operation's operands.
@@ -179,7 +178,7 @@ def _follow(context, candidate, tree, node, value, shape) -> Verdict:
     first, and what an assignment checks (a gradient's shape, an update's target)."""
     place = _Place(context.source, tree, context.frame, context.tracer)
     checked, first_statement, first_node = [], None, None
-    shown = (_segment(context.source, node), candidate.text)      # the failing text, and the fix shown for it
+    shown = (source_text(context.source, node), candidate.text)      # the failing text, and the fix shown for it
     for hop in range(_HOPS):
         said_here = False
         while True:
@@ -197,25 +196,25 @@ def _follow(context, candidate, tree, node, value, shape) -> Verdict:
             first_statement, first_node = statement, node
         if statement is None:
             break
-        refused = _refused_by_statement(statement, node, value, place.names, place) or \
-            _refused_by_slot(statement, node, value, place) or \
-            (_refused_as_gradient(statement, value, place.names, place, checked) if hop == 0 else "")
+        refused = refused_by_statement(statement, node, value, place.names, place) or \
+            refused_by_slot(statement, node, value, place) or \
+            (refused_as_gradient(statement, value, place.names, place, checked) if hop == 0 else "")
         if refused:
             return Verdict(candidate, REJECTED, shape, refused)
-        if isinstance(statement, ast.AugAssign) or _keeps_target(statement, node):
+        if isinstance(statement, ast.AugAssign) or keeps_target(statement, node):
             target = statement.target if isinstance(statement, ast.AugAssign) else statement.targets[0]
-            checked.append(f"`{_segment(place.source, target)}` keeps its shape")
+            checked.append(f"`{source_text(place.source, target)}` keeps its shape")
         if isinstance(statement, ast.Return) and statement.value is node:
             place, node = _caller(place)
         else:
             node = _next_use(place.tree, place.parents, statement, node)
         if node is None:
             break
-    gradient_of = _gradient_of(first_statement, context.frame_names)
-    gradient_of = gradient_of[0] if gradient_of and first_statement.value is first_node else ""
+    found = gradient_of(first_statement, context.frame_names)
+    of = found[0] if found and first_statement.value is first_node else ""
     if not checked:
-        return Verdict(candidate, LINE_ONLY, shape, "what uses its result was not checked", gradient_of)
-    return Verdict(candidate, FITS, shape, "checked on this run: " + "; ".join(checked[:4]), gradient_of)
+        return Verdict(candidate, LINE_ONLY, shape, "what uses its result was not checked", of)
+    return Verdict(candidate, FITS, shape, "checked on this run: " + "; ".join(checked[:4]), of)
 
 
 def _caller(place: _Place):
@@ -235,50 +234,6 @@ def _caller(place: _Place):
     if len(calls) != 1:
         return place, None
     return _Place(source, tree, caller, place.tracer), calls[0]
-
-
-#: Names of gradients that keep the shape of the slot they are written into (``nabla_w[-1] = ...``, ``dW``).
-_GRADIENT_SLOT = re.compile(r"(nabla|grad)\w*|d_?(W|w|b|weights?|bias(es)?)\d*(_\w+)?")
-
-
-def _refused_by_slot(statement, node, value, place) -> str:
-    """``nabla_w[-1] = <fix>`` where the slot already holds a gradient-shaped array (``np.zeros(w.shape)``):
-    a gradient written into it keeps its shape."""
-    if not isinstance(statement, ast.Assign) or statement.value is not node or len(statement.targets) != 1:
-        return ""
-    target = statement.targets[0]
-    base = target.value if isinstance(target, ast.Subscript) else target
-    key = _dotted(base)
-    if key is None or not _GRADIENT_SLOT.fullmatch(key.split(".")[-1]) or not hasattr(value, "shape"):
-        return ""
-    found, current = safe_eval_text(ast.unparse(target), place.names, place)
-    if not found or not isinstance(current, np.ndarray) or current.shape == value.shape:
-        return ""
-    if _squeezed(current.shape) == _squeezed(value.shape):
-        return ""
-    return (f"`{_segment(place.source, target)}` holds {format_shape(current.shape)} before line "
-            f"{statement.lineno}, and this would make it {format_shape(value.shape)}")
-
-
-def _refused_as_gradient(statement, value, frame_names, context, checked: list) -> str:
-    """``dA1 = <fix>``: the gradient must have the shape of ``A1`` (up to axes of size 1). '' when it has
-    it (and ``checked`` then says so) or when the target is not named as a gradient of an array."""
-    gradient = _gradient_of(statement, frame_names) if statement is not None else None
-    if gradient is None or not hasattr(value, "shape"):
-        return ""
-    of, array = gradient
-    target = _segment(context.source, statement.targets[0])
-    if tuple(array.shape) == tuple(value.shape):
-        checked.append(f"`{target}` gets the shape of `{of}` {format_shape(value.shape)}")
-        return ""
-    if _squeezed(array.shape) == _squeezed(value.shape):
-        return ""
-    return (f"`{target}` would be {format_shape(value.shape)} while `{of}` is {format_shape(array.shape)} "
-            "(a gradient has the shape of what it is the gradient of)")
-
-
-def _squeezed(shape) -> tuple:
-    return tuple(size for size in shape if size != 1)
 
 
 def _climb(parents, node, value, frame_names, context, shown=None):
@@ -313,84 +268,9 @@ def _climb(parents, node, value, frame_names, context, shown=None):
     return "value", parent, result, said
 
 
-def _refused_by_statement(statement, node, value, frame_names, context) -> str:
-    """Why the statement cannot take the value: an in-place update it would not fit into (``W += v``), or an
-    update ``W = W - lr * v`` that would change ``W``'s shape. '' when it takes it."""
-    if isinstance(statement, ast.AugAssign) and statement.value is node:
-        target = statement.target
-    elif _keeps_target(statement, node):
-        target = statement.targets[0]
-    else:
-        return ""
-    text = _segment(context.source, target)
-    found, current = safe_eval_text(ast.unparse(target), frame_names, context)
-    if not found or not hasattr(current, "shape"):
-        return ""
-    if tuple(np.shape(value)) == tuple(current.shape):
-        return ""
-    if isinstance(statement, ast.AugAssign):
-        try:
-            if np.broadcast_shapes(current.shape, np.shape(value)) == tuple(current.shape):
-                return ""
-        except ValueError:
-            pass
-        return (f"line {statement.lineno} would then fail: {format_shape(np.shape(value))} does not fit into "
-                f"`{text}` {format_shape(current.shape)}")
-    return (f"line {statement.lineno} would change `{text}` from {format_shape(current.shape)} to "
-            f"{format_shape(np.shape(value))}")
-
-
-def _keeps_target(statement, node) -> bool:
-    """``W = W - lr * dW``: an assignment of the target plus or minus something, an update that must keep
-    the target's shape (``delta = W.T @ delta`` may change it, and does in a loop over layers)."""
-    if not isinstance(statement, ast.Assign) or statement.value is not node or len(statement.targets) != 1:
-        return False
-    key = _dotted(statement.targets[0])
-    value = statement.value
-    return (key is not None and isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub))
-            and _dotted(value.left) == key)
-
-
-#: How a gradient is named after what it is the gradient of: dW1, d_hidden, grad_W1, W1_grad, dL_dW1.
-_GRADIENT_NAMES = (r"d_?(?P<of>\w+)", r"grad_(?P<of>\w+)", r"(?P<of>\w+)_grad", r"dL_?d_?(?P<of>\w+)")
-
-
-def _gradient_of(statement, frame_names: dict):
-    """For ``dA1 = ...`` where ``A1`` is an array of the run: (``"A1"``, its array); else None. A gradient
-    has the shape of what it is the gradient of."""
-    if not isinstance(statement, ast.Assign) or len(statement.targets) != 1:
-        return None
-    target = _dotted(statement.targets[0])
-    if target is None:
-        return None
-    prefix, _, name = target.rpartition(".")
-    for pattern in _GRADIENT_NAMES:
-        match = re.fullmatch(pattern, name)
-        if not match:
-            continue
-        for of in ([f"{prefix}.{match['of']}"] if prefix else [match["of"], f"self.{match['of']}"]):
-            found, value = _read_dotted(of, frame_names)
-            if found and isinstance(value, np.ndarray) and value.ndim >= 1:
-                return of, value
-    return None
-
-
-def _read_dotted(text: str, names: dict):
-    head, *rest = text.split(".")
-    if head not in names:
-        return False, None
-    value = names[head]
-    for attribute in rest:
-        try:
-            value = inspect.getattr_static(value, attribute)
-        except AttributeError:
-            return False, None
-    return not isinstance(value, (property, types.FunctionType)), value
-
-
 def _quoted(context, parent, shown) -> str:
     """The parent's source, with the fix in place of the failing text when it is on the failing line."""
-    text = _segment(context.source, parent)
+    text = source_text(context.source, parent)
     if shown and shown[0] in text:
         fix = shown[1] if _is_atom(shown[1]) else f"({shown[1]})"
         text = text.replace(f"({shown[0]})", fix, 1) if f"({shown[0]})" in text else text.replace(shown[0], fix, 1)
@@ -519,11 +399,6 @@ class _Swap(ast.NodeTransformer):
         if current is self.node:
             return ast.copy_location(ast.Name(id=_VALUE, ctx=ast.Load()), current)
         return self.generic_visit(current)
-
-
-def _segment(source: str, node) -> str:
-    text = ast.get_source_segment(source, node) or ast.unparse(node)
-    return " ".join(text.split())
 
 
 def _first_line(exc: BaseException) -> str:
