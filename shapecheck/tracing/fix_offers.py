@@ -103,8 +103,8 @@ def _shape_keeping(possible, operands) -> list:
 def _said(candidate: Candidate, shape) -> str:
     """A fix in words: a rewrite of the failing line, or of the line that made an operand."""
     if candidate.at_line:
-        return (f"at line {candidate.at_line}: `{candidate.text}` instead of `{candidate.replaces}`; "
-                f"this line then gives {format_shape(shape)}")
+        gives = f"; this line then gives {format_shape(shape)}" if shape is not None else ""
+        return f"at line {candidate.at_line}: `{candidate.text}` instead of `{candidate.replaces}`{gives}"
     return _line(candidate.text, shape, candidate.question)
 
 

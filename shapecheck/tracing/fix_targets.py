@@ -20,7 +20,7 @@ from shapecheck.tracing.safe_eval import dotted_name as _dotted, safe_eval_text
 
 def source_text(source: str, node) -> str:
     """The node's source text on one line (its unparsed text when the source does not hold it)."""
-    text = ast.get_sourcesource_text(source, node) or ast.unparse(node)
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
     return " ".join(text.split())
 
 

@@ -189,6 +189,9 @@ def test_every_offered_fix_in_the_corpora_works_when_applied():
     outcomes = fix_harness.audit()
     wrong = [str(o) for o in outcomes if o.verdict == "wrong"]
     assert not wrong, "\n".join(wrong)
+    for script in fix_harness.programs():          # and no check of ours broke on the way
+        error = fix_harness.trace_quietly(script).error or {}
+        assert all(c["evidence"] != "not checked" for c in error.get("fix_checks", [])), script
     checked_against_grads = [o for o in outcomes if o.why == "GRADS equal the correct program's"]
     corpus = sorted(p.name for p in (fix_harness.ROOT / "tests/shapecheck/fix_corpus").glob("*.py"))
     assert sorted({o.program.split("/")[1] for o in checked_against_grads}) == corpus   # each one gets a right fix
