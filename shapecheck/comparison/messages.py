@@ -30,9 +30,10 @@ def interpret_scale(c: float, *, lr_known: bool, known, family: str, n: int, t: 
             if scale.name == "mean":
                 return bugs, scale, ("assumed: the textbook convention, since no gradient can tell a mean from a "
                                      "sum; pass loss_fn= to settle it"), 1.0
+            mean = "a mean with the 1/2" if family == "mse" else "a mean"
             return bugs, scale, (f"inferred from the size of your gradients, {size:.6g} times the mean's: right if "
-                                 "your loss is defined this way; if it is a mean with the 1/2, divide by "
-                                 f"{size:.6g}; pass loss_fn= to settle it"), 1.0
+                                 f"your loss is defined this way; if it is {mean}, divide by {size:.6g}; pass "
+                                 "loss_fn= to settle it"), 1.0
     bugs.append("wrong-scale")
     return bugs, conv.scales(family, n, t)[0], ("assumed: the textbook convention, since no gradient can tell a "
                                                 "mean from a sum; pass loss_fn= to settle it"), size

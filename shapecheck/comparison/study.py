@@ -384,22 +384,25 @@ def _loss_tolerance(learner) -> float:
 def _scale_from_losses(convention, reading, data, observations, values, *, rtol=1e-7):
     """(Scale, L2 coefficient) for which the learner's loss values equal the reference's under this
     convention at every observation (to ``rtol``), or None."""
-    reference, squares = [], []
+    reference, squares, slack = [], [], []
     for obs in observations:
         net = convention.network(reading.sizes, reading.layout, reading.bias)
         net.load_params(reference_params(reading, obs.values))
-        reference.append(net._reduce(net._forward(data.X), data.Y))
+        forward = net._forward(data.X)
+        reference.append(net._reduce(forward, data.Y))
+        slack.append(conv.stability_slack(convention.family, forward.output, data.Y, net.layout.feature_axis))
         squares.append(0.5 * sum(float((net.params[k] ** 2).sum()) for k in net.params if k.startswith("W")))
     n, t = reading.n, reading.sizes[-1]
     v = np.array(values, dtype=float)
     for scale in conv.scales(convention.family, n, t):
         plain = scale.factor * np.array(reference)
-        if np.allclose(v, plain, rtol=rtol, atol=1e-12):
+        atol = 1e-12 + scale.factor * np.array(slack)     # an epsilon inside a log, a clip: see stability_slack
+        if np.all(np.abs(v - plain) <= atol + rtol * np.abs(plain)):
             return scale, 0.0
         rest = v - plain
         s = np.array(squares)
         mu = float(np.vdot(rest, s) / max(np.vdot(s, s), 1e-300))
-        if mu > 0 and np.allclose(v, plain + mu * s, rtol=rtol, atol=1e-12):
+        if mu > 0 and np.all(np.abs(v - plain - mu * s) <= atol + rtol * np.abs(plain + mu * s)):
             return scale, mu
     return None
 
