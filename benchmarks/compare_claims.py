@@ -70,6 +70,10 @@ def zoo(quick: bool):
                                     (style, layout, activation, loss, bug, size, str(exc)[:100]))
                 continue
             counts[label, "reports"] += 1
+            if bug is None and report["verdict"] != "match":
+                counts[label, "correct flagged"] += 1
+                examples.setdefault((label, "correct flagged", style),
+                                    (style, layout, activation, loss, bug, size, report["summary"][:100]))
             present = claims_check.zoo_present(bug, style, size["n"], size["t"])
             for kind, found in (("contradiction", claims_check.contradictions(report)),
                                 ("absent cause", claims_check.absent_causes(report, present))):
@@ -105,10 +109,12 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     counts, examples = zoo(args.quick)
     rows = [[label, counts[label, "reports"], counts[label, "contradiction"], counts[label, "absent cause"],
-             counts[label, "correct layer"] if label != "nothing declared" else "-", counts[label, "error"]]
+             counts[label, "correct layer"] if label != "nothing declared" else "-", counts[label, "correct flagged"],
+             counts[label, "error"]]
             for label in MODES]
     print(tabulate(rows, headers=["zoo, hints", "reports", "contradict themselves", "state an absent cause",
-                                  "a correct layer 2 MISMATCH", "errors"], disable_numparse=True))
+                                  "a correct layer 2 MISMATCH", "a correct learner MISMATCH", "errors"],
+                   disable_numparse=True))
     if examples:
         print("\nexamples:")
         for (label, kind, _), case in sorted(examples.items())[:30]:

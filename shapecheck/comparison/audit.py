@@ -110,7 +110,7 @@ def _operation(sites, kind: str, k: float):
     ops = ("/", "/=") if kind == "divides" else ("*", "*=")
     arrays = [s for s in sites if isinstance(s.value, np.ndarray) and s.value.dtype.kind == "f"]
     for site in arrays:
-        if _operator(site) not in ops or not np.all(np.isfinite(site.value)):
+        if not _operators(site) & set(ops) or not np.all(np.isfinite(site.value)):
             continue
         if site.value.size == 1:
             if kind == "divides" and abs(float(site.value.ravel()[0]) - factor) <= FACTOR_TOLERANCE * factor:
@@ -124,16 +124,17 @@ def _operation(sites, kind: str, k: float):
     return None
 
 
-def _operator(site) -> str:
-    """The arithmetic operator a site applies: its own (``/``, ``*=``), or, for a value bound by an assignment
-    or returned (``dZ2 = 2 * dZ2``: the site is the assignment's), the outermost operator of its expression."""
-    if site.op not in ("=", "return"):
-        return site.op
+def _operators(site) -> set:
+    """The arithmetic operators a site applies: its own (``/``, ``*=``) and those in its expression (an
+    assignment's ``dZ2 = 2 * dZ2``, a product ``1 / m * np.dot(...)``, whose ``1 / m`` of two plain numbers
+    is no site of its own)."""
+    found = {site.op}
     try:
-        tree = ast.parse(site.source, mode="eval").body
+        tree = ast.parse(site.source, mode="eval")
     except (SyntaxError, ValueError):
-        return site.op
-    return {ast.Mult: "*", ast.Div: "/"}.get(type(tree.op), site.op) if isinstance(tree, ast.BinOp) else site.op
+        return found
+    return found | {{ast.Mult: "*", ast.Div: "/"}[type(node.op)] for node in ast.walk(tree)
+                    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div))}
 
 
 def _times(value, before, factor) -> bool:
