@@ -8,14 +8,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-AGREE, DISAGREE, COARSE, UNCHECKED = "agree", "disagree", "coarse", "unchecked"
+AGREE, PARTLY, DISAGREE, COARSE, UNCHECKED = "agree", "partly", "disagree", "coarse", "unchecked"
 #: How many times the first-order bound a stability constant's effect on the gradients may be.
 STABILITY_MARGIN = 10.0
 
 
 @dataclass(frozen=True)
 class OwnLossCheck:
-    """``status``: AGREE (the gradients are those of the learner's loss_fn), DISAGREE (they are not), COARSE
+    """``status``: AGREE (the gradients are those of the learner's loss_fn), PARTLY (those of their parameter's
+    shape are; the others could not be checked), DISAGREE (they are not), COARSE
     (checked, too coarsely to vouch for them) or UNCHECKED (a step whose learning rate is unknown); ``note``:
     the sentence for the report; ``summary``: the checker's own one-line summary ("" when not run)."""
 
@@ -55,6 +56,20 @@ def check_own_loss(learner, X, Y, observation, parameters, *, allowance: float =
               if isinstance(grads[i], np.ndarray) and grads[i].shape == learner.slots[i].get().shape}
     if not arrays:
         return None
+    unchecked = [names[i] for i in parameters if names[i] not in arrays]
+    if unchecked:                       # a gradient of another shape: the agreement is of the others only
+        found = _check(learner, X, Y, grads, parameters, names, arrays, allowance)
+        if found.status != AGREE:
+            return found
+        shaped = ", ".join(name for name in names.values() if name in arrays)
+        return OwnLossCheck(PARTLY, f"the gradients of {shaped} (those with their parameter's shape) agree with "
+                                    f"finite differences of your own loss_fn ({found.summary}); "
+                                    f"{', '.join(unchecked)} could not be checked", found.summary)
+    return _check(learner, X, Y, grads, parameters, names, arrays, allowance)
+
+
+def _check(learner, X, Y, grads, parameters, names, arrays, allowance) -> OwnLossCheck:
+    """The check of the gradients of ``arrays`` (name -> the learner's parameter)."""
     from shapecheck.gradcheck import check_gradients
     from shapecheck.gradcheck.check import PrecisionWarning
     from shapecheck.gradcheck.progress import SlowCheckWarning

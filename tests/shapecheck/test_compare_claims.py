@@ -228,6 +228,34 @@ def test_a_division_by_the_number_of_inputs_is_stated_when_the_learners_run_show
     assert "possibly" not in first.message and "/ m" in first.message
 
 
+class TransposedFirstLayer(DividesByFeatures):
+    """Its dW1 is X @ dZ1.T's transpose's shape: (h, d) for a (d, h) W1; the rest is right."""
+
+    def gradients(self, X, Y):
+        A1 = sigmoid(X @ self.W1 + self.b1)
+        dZ2 = sigmoid(A1 @ self.W2 + self.b2) - Y
+        dZ1 = (dZ2 @ self.W2.T) * A1 * (1 - A1)
+        n = len(X)
+        return {"W1": dZ1.T @ X / n, "b1": dZ1.sum(axis=0, keepdims=True) / n,
+                "W2": A1.T @ dZ2 / n, "b2": dZ2.sum(axis=0, keepdims=True) / n}
+
+    def cost(self, X, Y):
+        A2 = sigmoid(sigmoid(X @ self.W1 + self.b1) @ self.W2 + self.b2)
+        return -np.mean(np.sum(Y * np.log(A2) + (1 - Y) * np.log(1 - A2), axis=1))
+
+
+def test_a_gradient_of_the_wrong_shape_stays_a_fact_when_the_others_agree_with_the_loss_fn():
+    """The own-loss check skips the transposed dW1: its agreement is of the other three only, and says so."""
+    rng = np.random.default_rng(6)
+    X, Y = rng.normal(size=(7, 5)), (rng.random((7, 2)) > 0.5).astype(float)
+    net = TransposedFirstLayer(5, 3, 2)
+    report = shapecheck.compare(X, Y, params=net, gradients=net.gradients, loss_fn=net.cost)
+    first = report.diagnoses[0]
+    assert first.bug == "transposed" and first.established == CHECKED and not first.message.startswith("possibly")
+    assert any(note.endswith("W1 could not be checked") for note in report.notes), report.notes
+    assert not any(note.startswith(claims_check.OWN_LOSS_AGREES) for note in report.notes)
+
+
 # -- item 5: a summed squared error, the hidden layer's backward wrong ------------------------------------
 
 class SummedNet:
@@ -289,6 +317,7 @@ def test_no_zoo_report_contradicts_itself_or_names_an_absent_cause(layout, activ
     assert claims_check.contradictions(data) == [], str(report)
     assert claims_check.absent_causes(data, claims_check.zoo_present(bug, style, size["n"], size["t"])) == [], \
         str(report)
+    assert report.diagnoses[0].established == CHECKED, str(report)    # the zoo's own loss is right: no doubt
     if bug is None:
         assert report.verdict == "match", str(report)        # a correct program is never flagged
     if bug == "stray-hidden-factor" and (mode["hints"] or mode.get("loss_fn")):
