@@ -134,6 +134,30 @@ def candidates(*, activation, output, loss, layers: int, t: int) -> list[Convent
     return [c.with_sources(**sources) for c in found]
 
 
+#: The largest constant learners add for a log's stability (``np.log(y + 1e-7)``, ``np.clip(y, 1e-15, 1 - 1e-15)``,
+#: ``+ 1e-8``, ``+ 1e-5``): a loss_fn that adds one is still recognised as its cross-entropy.
+STABILITY_EPSILON = 1e-5
+
+
+def stability_slack(family: str, A: np.ndarray, Y: np.ndarray, feature_axis: int) -> float:
+    """How far a cross-entropy whose logs carry a constant up to ``STABILITY_EPSILON`` (``log(A + eps)``, or ``A``
+    clipped to ``[eps, 1 - eps]``) can be from the exact one, as a mean over the samples; 0 for a squared error.
+
+    ``A``, ``Y``: the reference's output and the targets, ``(n, t)`` or ``(t, n)``. Each log moves by at most
+    ``eps / A`` (``log(A + eps) - log(A) = log(1 + eps / A)``; a clip moves it by ``log(eps / A) < eps / A``),
+    so the bound is ``eps * mean over samples of sum over outputs of (Y / A + (1 - Y) / (1 - A))``.
+    """
+    if family not in ("bce", "softmax-cross-entropy"):
+        return 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        terms = np.abs(Y) / A
+        if family == "bce":
+            terms = terms + np.abs(1 - Y) / (1 - A)
+    samples = A.shape[1 - feature_axis] if A.ndim == 2 else A.shape[0]
+    bound = float(STABILITY_EPSILON * np.sum(terms) / max(samples, 1))
+    return bound if np.isfinite(bound) else 0.0
+
+
 def fits_targets(convention: Convention, Y: np.ndarray, feature_axis: int) -> bool:
     """Whether the targets can be this loss's: probabilities for binary cross-entropy, distributions
     over the classes (one-hot) for softmax cross-entropy; any real numbers for squared error."""

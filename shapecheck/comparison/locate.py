@@ -16,6 +16,7 @@ Scale mistakes (a missing 1/n, a flipped sign) are no mutant: locate_scale.py pl
 
 from __future__ import annotations
 
+import ast
 import linecache
 
 import numpy as np
@@ -92,6 +93,8 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             # later)
             making = [i for i, s in enumerate(hits)
                       if s.op != "T" and source.binding_kind(*places[i][:2]) in ("computes", "alias")]
+            if ("missing-output-derivative", "everywhere") in tags and name == f"dZ{net.n_layers}":
+                making = _before_its_use(making, hits, places, holding(mutant[f"gradient W{net.n_layers}"]))
             if not making:
                 return ()
             last = max(making, key=lambda i: hits[i].order)
@@ -100,6 +103,21 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             hits, places = [hits[last]], [(*places[last][:2], "unfinished")]
         found.append((hits[0].order, places[0], name))
     return as_locations(found)
+
+
+def _before_its_use(making, hits, places, uses) -> list:
+    """The lines in ``making`` (indices into ``hits``, at ``places``) that bind a name the output layer's weight
+    gradient is made from (``uses``: the sites holding that gradient, ``hidden.T.dot(d_output)``): the output
+    delta is the value that gradient uses (``d_output = error``), not a copy sent back only (``sent_back = ...``).
+    All of ``making`` when no such line is found."""
+    names = set()
+    for use in uses:
+        try:
+            names |= {node.id for node in ast.walk(ast.parse(use.source, mode="eval")) if isinstance(node, ast.Name)}
+        except (SyntaxError, ValueError):
+            continue
+    used = [i for i in making if source.bound_names(*places[i][:2]) & names]
+    return used or making
 
 
 def as_locations(found) -> tuple:

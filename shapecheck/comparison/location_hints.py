@@ -34,6 +34,12 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     act = net.activation.name if q != f"dZ{L}" else net.output.name
     if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
         return _at_activation(location, quantities, act, called, L)
+    if q == f"dZ{L}" and bug in ("loss-mismatch", "missing-output-derivative"):
+        target = source.assigned_text(location.path, location.line) or f"dZ{L}"
+        derivative = FROM_OUTPUT.get(act, "").format(a=f"A{L}")
+        written = f" ({derivative})" if derivative and act != "relu" else ""
+        return (f"{target} is A{L} - Y (up to its sign) without the output activation's derivative, the delta of a "
+                f"cross-entropy: for a squared error multiply it by {act}'(Z{L}){written}")
     if q.startswith("dZ"):
         k = q[2:]
         target = source.assigned_text(location.path, location.line) or f"dZ{k}"

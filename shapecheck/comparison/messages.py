@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from shapecheck.comparison import conventions as conv
-from shapecheck.comparison.report import Diagnosis
+from shapecheck.comparison.report import Cause, Diagnosis, causes_text
 
 
 def interpret_scale(c: float, *, lr_known: bool, known, family: str, n: int, t: int, d: int, layout: str):
@@ -30,9 +30,10 @@ def interpret_scale(c: float, *, lr_known: bool, known, family: str, n: int, t: 
             if scale.name == "mean":
                 return bugs, scale, ("assumed: the textbook convention, since no gradient can tell a mean from a "
                                      "sum; pass loss_fn= to settle it"), 1.0
+            mean = "a mean with the 1/2" if family == "mse" else "a mean"
             return bugs, scale, (f"inferred from the size of your gradients, {size:.6g} times the mean's: right if "
-                                 "your loss is defined this way; if it is a mean with the 1/2, divide by "
-                                 f"{size:.6g}; pass loss_fn= to settle it"), 1.0
+                                 f"your loss is defined this way; if it is {mean}, divide by {size:.6g}; pass "
+                                 "loss_fn= to settle it"), 1.0
     bugs.append("wrong-scale")
     return bugs, conv.scales(family, n, t)[0], ("assumed: the textbook convention, since no gradient can tell a "
                                                 "mean from a sum; pass loss_fn= to settle it"), size
@@ -44,9 +45,11 @@ def _close(a, b) -> bool:
 
 def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: str | None, residual: float,
                   context) -> Diagnosis:
-    """One diagnosis: the ids (structural first, then scale) and a message that says what to fix."""
+    """One diagnosis: the ids (structural first, then scale) and a message that says what to fix. A cause of a
+    factor that would name something in the learner's code is worded as a possibility here; the audit
+    (audit.py) states it as fact only when it finds it in their run."""
     net, names = context["net"], context["names"]
-    ids, messages = [], []
+    ids, messages, causes = [], [], ()
     for tag in sorted(tags):
         bug = tag[0]
         if bug not in ids:
@@ -54,19 +57,22 @@ def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: s
         messages.append(_structural(tag, tags, net, names))
     if alternative is not None:
         ids.append("loss-mismatch")
-        source = context.get("loss_source", "declared")
-        messages.append(f"your gradients are those of {alternative.describe(net.n_layers)}, not of the "
-                        f"{source} {net.loss_fn.name!r} loss: {_loss_hint(alternative.family, net)}")
+        loss = (f"the {net.loss_fn.name!r} loss your loss_fn computes" if context.get("loss_source") == "loss_fn"
+                else f"the declared {net.loss_fn.name!r} loss")
+        messages.append(f"your gradients are those of {alternative.describe(net.n_layers)}, not of {loss}: "
+                        f"{_loss_hint(alternative.family, net)}")
     for bug in scale_ids:
         ids.append(bug)
-        messages.append(_scale_message(bug, scale, context))
+        text, found = _scale_message(bug, scale, context)
+        messages.append(text)
+        causes += found
     if not ids:
         message = "your gradients agree with the reference (up to rounding)"
         if not context["lr_known"]:
             message += f"; the learning rate recovered from the step is {scale:.6g}"
         return Diagnosis("match", message, residual, ("match",))
     return Diagnosis(" + ".join(dict.fromkeys(ids)), "; ".join(dict.fromkeys(messages)), residual,
-                     tuple(dict.fromkeys(ids)))
+                     tuple(dict.fromkeys(ids)), causes=causes)
 
 
 def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float) -> Diagnosis:
@@ -125,10 +131,11 @@ def _structural(tag, tags, net, names) -> str:
     return bug
 
 
-def _scale_message(bug, factor, context) -> str:
+def _scale_message(bug, factor, context) -> tuple:
+    """(the message of a scale bug, the Causes its words name)."""
     n = context["n"]
     if bug == "sign-flip":
-        return "the update climbs the loss: the gradient has the wrong sign (W += lr * dW, or dZ = Y - A)"
+        return "the update climbs the loss: the gradient has the wrong sign (W += lr * dW, or dZ = Y - A)", ()
     if bug == "missing-mean":
         text = (f"your gradients are n = {n} times too large: the loss is a mean over the samples, so divide dW "
                 f"and db by n (e.g. `dW = A.T @ dZ / n`)")
@@ -139,36 +146,50 @@ def _scale_message(bug, factor, context) -> str:
         if n == 2:
             text += (" (with n = 2 this is also the factor 2 of a squared error without the 1/2: re-run with more "
                      "samples to tell the two apart)")
-        return text
+        return text, ()
     size = abs(factor)
-    return f"your gradients are off by a constant factor {size:.6g}{name_factor(size, context)}"
+    causes = factor_causes(size, context)
+    return f"your gradients are off by a constant factor {size:.6g}{causes_text(causes)}", causes
 
 
-def name_factor(size: float, context) -> str:
-    """The quantity in the learner's data or network that a factor stands for, in words ('' if none)."""
+def factor_causes(size: float, context) -> tuple:
+    """The usual causes of a factor ``size`` between the learner's gradients and the expected ones, as
+    :class:`Cause`: the words of each as a possibility, as a fact (once found in the learner's run), and
+    the operation that would show it there."""
     net, n = context["net"], context["n"]
     d, t = net.sizes[0], net.sizes[-1]
-    columns = net.layout.sample_axis == 1
     squared = net.loss_fn.name in ("mse", "half-sse")
+    no_half = "no-half" in (context.get("scale_name") or "")
+    found = []
     if d != n and _close(size, n / d):
-        where = "len(X) of your (d, n) X is d" if columns else "X.shape[1] is d"
-        return (f" (n/d = {n}/{d}: you divide by d = {d}, the number of inputs, instead of n = {n}, the number "
-                f"of samples; {where})")
-    if squared and _close(size, 2.0):
-        return " (2: a squared error without the 1/2, so its derivative has a 2)"
-    if squared and _close(size, 2.0 * n):
-        return f" (2n = {2 * n}: a squared error without the 1/2, and the 1/n missing)"
+        found.append(Cause(f"a division by d = {d}, the number of inputs, instead of by n = {n}, the number of "
+                           f"samples (n/d = {n}/{d})",
+                           f"n/d = {n}/{d}: line {{line}} divides by {d}, the number of inputs d (`{{source}}`); the "
+                           f"mean is over the n = {n} samples", ("divides", d)))
+    if squared and no_half and n > 2 and _close(size, n / 2):
+        found.append(Cause(f"the 1/n and the squared error's 2 both left out (n/2 = {n}/2)"))
+    if squared and not no_half and _close(size, 2.0):
+        found.append(Cause("a squared error's derivative with a 2 while the loss has the 1/2",
+                           "2: line {line} multiplies by 2 (`{source}`), the derivative of a squared error "
+                           "without the 1/2, while the loss has the 1/2", ("multiplies", 2.0)))
+    if squared and not no_half and _close(size, 2.0 * n):
+        found.append(Cause(f"a squared error's 2 while the loss has the 1/2, and the 1/n left out (2n = {2 * n})"))
     if _close(size, 0.5):
-        return " (1/2: a 1/2 too many)"
+        found.append(Cause("a 1/2 too many", "1/2: line {line} multiplies by 1/2 (`{source}`), a 1/2 too many",
+                           ("multiplies", 0.5)))
     if t > 1 and _close(size, 1.0 / t):
-        return f" (1/t = 1/{t}: a mean over the {t} outputs as well as over the samples)"
+        found.append(Cause(f"a mean over the {t} outputs as well as over the samples (1/t = 1/{t})",
+                           f"1/t = 1/{t}: line {{line}} divides by {t}, the number of outputs t (`{{source}}`): a "
+                           "mean over the outputs as well as over the samples", ("divides", t)))
     if t > 1 and _close(size, float(t)):
-        return f" (t = {t}: the number of outputs)"
+        found.append(Cause(f"a sum over the {t} outputs where the loss takes their mean (t = {t})"))
     if _close(size, 1.0 / n):
-        return f" (1/n = 1/{n}: divided by n twice?)"
+        found.append(Cause(f"a division by n = {n} twice (1/n)"))
     if d > 1 and _close(size, 1.0 / d):
-        return f" (1/d = 1/{d}: divided by the number of inputs d?)"
-    return ""
+        found.append(Cause(f"a division by d = {d}, the number of inputs (1/d)",
+                           f"1/d = 1/{d}: line {{line}} divides by {d}, the number of inputs d (`{{source}}`)",
+                           ("divides", d)))
+    return tuple(found)
 
 
 def _loss_hint(alternative: str, net) -> str:

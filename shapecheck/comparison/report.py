@@ -10,6 +10,10 @@ from tabulate import tabulate
 from shapecheck._arrays import format_shape
 from shapecheck._report import Report
 
+#: How a claim in a report was established (rustc's MachineApplicable / MaybeIncorrect): checked against the
+#: learner's own run (their values, their code, their loss_fn), or only a possibility, said with "possibly".
+CHECKED, POSSIBLE = "checked on your run", "possibility"
+
 #: The stable bug ids.
 BUG_IDS = ("match", "missing-mean", "wrong-scale", "sign-flip", "derivative-at-activation",
            "missing-output-derivative", "missing-hidden-derivative", "bias-wrong-axis", "transposed",
@@ -32,6 +36,7 @@ class Location:
     kind: str = "computed"
     hint: str = ""
     called: str = ""
+    established: str = CHECKED      # a line is named only when the learner's values there show the mistake
 
     def __str__(self) -> str:
         place = f"at {os.path.basename(self.path)}:{self.line}   "
@@ -40,7 +45,40 @@ class Location:
 
     def to_dict(self) -> dict:
         return {"path": self.path, "line": self.line, "source": self.source, "quantity": self.quantity,
-                "kind": self.kind, "hint": self.hint}
+                "kind": self.kind, "hint": self.hint, "established": self.established}
+
+
+@dataclass(frozen=True)
+class Cause:
+    """What in the learner's code may make a factor: ``possible`` is the words used while it is not found
+    (the diagnosis's message holds them), ``fact`` the words once the audit finds it in the learner's run
+    (``{line}`` and ``{source}`` filled in); ``evidence``: ("divides", k) or ("multiplies", k), the operation
+    to look for, or () when nothing in the code can show it (a 1/n left out)."""
+
+    possible: str
+    fact: str = ""
+    evidence: tuple = ()
+    established: str = POSSIBLE
+
+    @property
+    def text(self) -> str:
+        return self.fact if self.established == CHECKED else self.possible
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "established": self.established}
+
+
+def causes_text(causes) -> str:
+    """The words a message gives its causes: `` (possibly a; or b)`` while none is found in the learner's run,
+    `` (what was found)`` once one is; "" for none."""
+    checked = [cause for cause in causes if cause.established == CHECKED]
+    if checked:
+        return f" ({checked[0].fact})"
+    if not causes:
+        return ""
+    if len(causes) == 1:
+        return f" (possibly {causes[0].possible}: not found in your code)"
+    return f" (usual causes, none found in your code: {'; or '.join(cause.possible for cause in causes)})"
 
 
 @dataclass(frozen=True)
@@ -53,6 +91,8 @@ class Diagnosis:
     score: float
     bugs: tuple = ()
     locations: tuple = ()    # Location(s) in the learner's code where the mistake is (empty: not pinned down)
+    causes: tuple = ()       # Cause(s) of a factor, as the message words them (see audit.py)
+    established: str = CHECKED   # the mistake's gradients reproduce the learner's at every point compare ran
 
     @property
     def explained(self) -> bool:
@@ -61,7 +101,9 @@ class Diagnosis:
 
     def to_dict(self) -> dict:
         return {"bug": self.bug, "bugs": list(self.bugs or (self.bug,)), "message": self.message,
-                "score": self.score, "locations": [location.to_dict() for location in self.locations]}
+                "score": self.score, "established": self.established,
+                "causes": [cause.to_dict() for cause in self.causes],
+                "locations": [location.to_dict() for location in self.locations]}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,6 @@ explanation wins, and the report says how each choice was made (see ``api`` for 
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -13,14 +12,17 @@ import numpy as np
 from reference_nets.layouts import get_layout
 from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
-from shapecheck.comparison.diagnose import (TOLERANCE, Hypothesis, Observation, Setting,
-                                            loss_mismatch_alternatives, reference_params)
+from shapecheck.comparison.audit import Evidence, audit
+from shapecheck.comparison.diagnose import Observation, Setting, loss_mismatch_alternatives, reference_params
 from shapecheck.comparison.locate import locate
 from shapecheck.comparison.locate_scale import locate_scale
+from shapecheck.comparison.located_run import run_learner
 from shapecheck.comparison.location_hints import with_hints
 from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_declared_l2
+from shapecheck.comparison.own_loss import check_own_loss, stability_allowance
 from shapecheck.comparison.readings import data_for, optimiser_state
-from shapecheck.comparison.report import ComparisonReport, Diagnosis, TensorRow
+from shapecheck.comparison.report import ComparisonReport, Diagnosis
+from shapecheck.comparison.unexplained import fallback_report, row, shape_diagnosis
 from shapecheck.errors import ShapecheckError, ShapeError
 
 #: Probe weights beside the learner's own: where mistakes that vanish at small weights show.
@@ -110,7 +112,7 @@ class Study:
                 for hypothesis in hypotheses:
                     candidates.append(self._candidate(setting, hypothesis, scale_known, l2_known, rank, index))
                 if not hypotheses:
-                    fallbacks.append((setting, rank, index))
+                    fallbacks.append((setting, rank, index, scale_known, l2_known))
             if any(c.rank[0] == 0 for c in candidates):
                 break               # a reading explains the gradients with no mistake: the likelier ones came first
         if candidates:
@@ -175,8 +177,8 @@ class Study:
             hypothesis.scale, lr_known=learner.lr_known, known=scale_known, family=convention.family,
             n=n, t=t, d=reading.sizes[0], layout=reading.layout)
         context = dict(net=setting.net, names=setting.learner_names, n=n, lr_known=learner.lr_known,
-                       reading=reading, loss_source={"loss_fn": "revealed by your loss_fn"}.get(
-                           convention.sources.get("loss"), "declared"), scale_source=convention.sources.get("scale"))
+                       reading=reading, loss_source=convention.sources.get("loss"),
+                       scale_source=convention.sources.get("scale"), scale_name=getattr(scale_used, "name", None))
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
         if l2_known is not None and learner.lr_known:
@@ -239,22 +241,37 @@ class Study:
                          "compared on one sample")
         same = [c for c in candidates[1:] if c.setting is setting and c.diagnosis.bug != best.diagnosis.bug]
         diagnoses = [best.diagnosis, *[c.diagnosis for c in same[:2]]]
-        shapes = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
+        shapes = [shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
         if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
         if verdict == "mismatch":           # only then: a correct learner's compare costs nothing more
             diagnoses[0], trouble = self._located(diagnoses[0], best, setting)
             notes += [trouble] if trouble else []
-        rows = tuple(_row(*row) for row in setting.rows(best.expected_scale, best.hypothesis.l2))
-        own = self._against_own_loss(setting.reading)
-        if own:
-            notes.append(own)
-        if verdict == "mismatch" and rows and all(row.status == "ok" for row in rows):
+        rows = tuple(row(*r) for r in setting.rows(best.expected_scale, best.hypothesis.l2))
+        own = self.own_loss(setting)
+        notes += [own.note] if own else []
+        if verdict == "mismatch" and rows and all(r.status == "ok" for r in rows):
             notes.append("at your own weights the mistake is too small to see (the rows agree): it shows at the "
                          "probe weights compare also ran your code at, where the pre-activations are larger")
-        return ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
-                                tuple(notes), conventions=best.conventions)
+        report = ComparisonReport(verdict, diagnoses, rows, setting.reading.layout, setting.reading.sizes,
+                                  tuple(notes), conventions=best.conventions)
+        return audit(report, Evidence(own, self._traced(setting)))
+
+    def own_loss(self, setting):
+        """The learner's gradients at their weights against finite differences of their loss_fn (or None)."""
+        reading = setting.reading
+        return check_own_loss(self.learner, self.X, self.Y, self.observations(reading)[0], reading.parameters,
+                              allowance=stability_allowance(setting))
+
+    def _traced(self, setting):
+        """One traced run of the learner's code at their weights, made when the audit asks for it (or None)."""
+        def run():
+            try:
+                return run_learner(self.learner, self.X, self.Y, setting, 0, sizes=None, max_bytes=None)
+            except Exception:  # noqa: BLE001 - no run: no cause is stated as found
+                return None
+        return run
 
     def _located(self, diagnosis, best, setting) -> tuple:
         """(``diagnosis`` with the lines of the learner's code where its mistake is, when they can be found;
@@ -262,6 +279,8 @@ class Study:
         scale = best.hypothesis.scale if diagnosis is best.diagnosis else None
         if diagnosis is best.diagnosis and best.hypothesis.tags:
             tags = best.hypothesis.tags
+        elif diagnosis is best.diagnosis and _fused_delta(best.hypothesis.alternative, setting):
+            tags = frozenset({("missing-output-derivative", "everywhere")})     # dZ_L = A_L - Y: the same line
         elif diagnosis.bug in ("transposed", "bias-wrong-axis") and diagnosis is not best.diagnosis:
             letter = "W" if diagnosis.bug == "transposed" else "b"     # a gradient of the wrong shape
             tags = frozenset((diagnosis.bug, int(k[1:])) for k in setting.net.params
@@ -283,57 +302,19 @@ class Study:
             return diagnosis, ""
         return replace(diagnosis, locations=with_hints(found, diagnosis.bugs or (diagnosis.bug,), setting)), ""
 
-    def _against_own_loss(self, reading) -> str:
-        """Finite differences of the learner's own loss_fn against their gradients, in one sentence."""
-        learner = self.learner
-        if learner.loss_fn is None:
-            return ""
-        if not learner.lr_known:
-            return "your gradients were not checked against your loss_fn: the step's learning rate is unknown"
-        grads = self.observations(reading)[0].grads
-        names = {i: learner.slots[i].name for i in reading.parameters}
-        arrays = {names[i]: learner.slots[i].get() for i in reading.parameters
-                  if isinstance(grads[i], np.ndarray) and grads[i].shape == learner.slots[i].get().shape}
-        if not arrays:
-            return ""
-        from shapecheck.gradcheck import check_gradients
-        from shapecheck.gradcheck.check import PrecisionWarning
-        from shapecheck.gradcheck.progress import SlowCheckWarning
-
-        size = sum(a.size for a in arrays.values())
-        options = dict(mode="full") if size <= 2000 else dict(mode="sample", samples=20)
-        with warnings.catch_warnings():     # its mode and tolerances are compare's choice, not the user's
-            warnings.simplefilter("ignore", SlowCheckWarning)
-            warnings.simplefilter("ignore", PrecisionWarning)
-            check = check_gradients(lambda _: learner.loss_at(self.X, self.Y), arrays,
-                                    {names[i]: grads[i] for i in reading.parameters if names[i] in arrays},
-                                    progress=False, **options)
-        if check.ok and np.isfinite(check.power) and check.power > 0.1:   # float32 differences vouch for nothing
-            return ("your gradients were checked against finite differences of your own loss_fn, but too coarsely "
-                    f"to vouch for them ({check.summary})")
-        if check.ok:
-            return (f"your gradients agree with finite differences of your own loss_fn ({check.summary}): whatever "
-                    "the diagnosis, they are the gradients of the loss you compute")
-        return f"your gradients do not match finite differences of your own loss_fn: {check.summary}"
-
     def _unexplained(self, fallbacks) -> ComparisonReport:
-        distinct = {setting.reading for setting, _, _ in fallbacks}
+        distinct = {setting.reading for setting, *_ in fallbacks}
         if len({(r.layout, r.sizes, r.folded, bool(r.biases)) for r in distinct}) > 1:
             listing = "; ".join(r.describe() for r in sorted(distinct, key=lambda r: self.readings.index(r)))
             raise ShapeError(f"the arrays fit more than one network ({listing}) and no known mistake explains your "
                              f"gradients under any of them; {_settle(distinct)}", name="layout",
                              expected="one reading", got=listing)
-        setting = self.setting = min(fallbacks, key=lambda f: (f[1], f[2]))[0]
-        diagnoses = [_shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
-        rows = tuple(_row(*row) for row in setting.rows())
-        if not diagnoses:
-            diagnoses = [_unknown(rows)]
-        if setting.convention.sources.get("loss") not in ("declared", "loss_fn"):
-            setting.convention = setting.convention.with_sources(
-                activations="assumed", loss="assumed", output="assumed")
-        lines = self._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), None, "")
-        return ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
-                                tuple(self._notes(setting.reading)), conventions=lines)
+        report, setting = fallback_report(self, fallbacks)
+        self.setting = setting
+        own = self.own_loss(setting)
+        if own:
+            report = replace(report, notes=(*report.notes, own.note))
+        return audit(report, Evidence(own, None))
 
 
 def _settle(readings) -> str:
@@ -384,75 +365,31 @@ def _loss_tolerance(learner) -> float:
 def _scale_from_losses(convention, reading, data, observations, values, *, rtol=1e-7):
     """(Scale, L2 coefficient) for which the learner's loss values equal the reference's under this
     convention at every observation (to ``rtol``), or None."""
-    reference, squares = [], []
+    reference, squares, slack = [], [], []
     for obs in observations:
         net = convention.network(reading.sizes, reading.layout, reading.bias)
         net.load_params(reference_params(reading, obs.values))
-        reference.append(net._reduce(net._forward(data.X), data.Y))
+        forward = net._forward(data.X)
+        reference.append(net._reduce(forward, data.Y))
+        slack.append(conv.stability_slack(convention.family, forward.output, data.Y, net.layout.feature_axis))
         squares.append(0.5 * sum(float((net.params[k] ** 2).sum()) for k in net.params if k.startswith("W")))
     n, t = reading.n, reading.sizes[-1]
     v = np.array(values, dtype=float)
     for scale in conv.scales(convention.family, n, t):
         plain = scale.factor * np.array(reference)
-        if np.allclose(v, plain, rtol=rtol, atol=1e-12):
+        atol = 1e-12 + scale.factor * np.array(slack)     # an epsilon inside a log, a clip: see stability_slack
+        if np.all(np.abs(v - plain) <= atol + rtol * np.abs(plain)):
             return scale, 0.0
         rest = v - plain
         s = np.array(squares)
         mu = float(np.vdot(rest, s) / max(np.vdot(s, s), 1e-300))
-        if mu > 0 and np.allclose(v, plain + mu * s, rtol=rtol, atol=1e-12):
+        if mu > 0 and np.all(np.abs(v - plain - mu * s) <= atol + rtol * np.abs(plain + mu * s)):
             return scale, mu
     return None
 
 
-def _row(name, learner_name, shape, learner, expected, rounding=0.0) -> TensorRow:
-    """One tensor: the learner's gradient against what the reference expects under the learner's conventions
-    (``scale`` is the best factor between them; 1 when they agree)."""
-    if not isinstance(learner, np.ndarray) or learner.shape != expected.shape:
-        got = getattr(learner, "shape", None)
-        return TensorRow(learner_name, name, tuple(got) if got is not None else shape, float("inf"), float("nan"),
-                         "shape")
-    difference = float(np.linalg.norm(learner - expected))
-    error = difference / max(np.linalg.norm(expected), np.linalg.norm(learner), 1e-300)
-    scale = float(np.vdot(learner, expected) / max(np.vdot(expected, expected), 1e-300))
-    agree = error < TOLERANCE or difference <= rounding
-    return TensorRow(learner_name, name, shape, error, scale, "ok" if agree else "MISMATCH")
-
-
-def _shape_diagnosis(name, setting) -> Diagnosis:
-    net, learner_name = setting.net, setting.learner_names[name]
-    gradient = setting.G[0][name]
-    shape = getattr(gradient, "shape", None)
-    expected = net.params[name].shape
-    axis = net.layout.sample_axis
-    if name.startswith("b"):
-        own = setting.learner_shape(name)
-        how = (f", with keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`" if len(own) == 2
-               else f", e.g. `db = dZ.sum(axis={axis}) / n`")
-        return Diagnosis("bias-wrong-axis",
-                         f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is "
-                         f"{format_shape(own)}: sum dZ over the samples axis (axis={axis}) only{how}",
-                         0.0, ("bias-wrong-axis",))
-    if shape is not None and tuple(shape) == tuple(expected)[::-1]:
-        return Diagnosis("transposed", f"the gradient of {learner_name} has shape {format_shape(shape)}, the "
-                                       f"transpose of {format_shape(expected)}: the weight gradient is transposed",
-                         0.0, ("transposed",))
-    return Diagnosis("unknown", f"the gradient of {learner_name} has shape {format_shape(shape)}, expected "
-                                f"{format_shape(expected)}", 1.0, ("unknown",))
-
-
-def _unknown(rows) -> Diagnosis:
-    """No known mistake reproduces the gradients: say where the mismatch starts (from the output down)."""
-    by_layer = {}
-    for row in rows:
-        by_layer.setdefault(int(row.reference[1:]), []).append(row)
-    matching = [k for k in sorted(by_layer, reverse=True) if all(r.status == "ok" for r in by_layer[k])]
-    deepest_mismatch = max((k for k in by_layer if any(r.status != "ok" for r in by_layer[k])), default=None)
-    if deepest_mismatch is None:
-        where = "every tensor matches on its own"
-    else:
-        where = (f"the mismatch starts at layer {deepest_mismatch} "
-                 f"({', '.join(r.name for r in by_layer[deepest_mismatch])})")
-        if matching and max(matching) > deepest_mismatch:
-            where += f"; layers above it ({', '.join(str(k) for k in matching if k > deepest_mismatch)}) match"
-    return Diagnosis("unknown", f"no known mistake reproduces your gradients: {where}; compare that layer's "
-                                "backward step with `shapecheck plan`", 1.0, ("unknown",))
+def _fused_delta(alternative, setting) -> bool:
+    """The learner's gradients are a fused cross-entropy's (dZ_L = A_L - Y) where their loss needs the output's
+    derivative: the line that computes dZ_L is where it is missing."""
+    return (alternative is not None and alternative.family in ("bce", "softmax-cross-entropy")
+            and setting.convention.family == "mse" and alternative.output == setting.convention.output)

@@ -181,7 +181,8 @@ ZOO_LINES = marked_lines(learner_zoo.__file__)
 HINT_WORDS = {"sign-flip": ("sign", "Y - A"), "missing-mean": ("1/n",), "wrong-scale": ("factor",),
               "derivative-at-activation": ("pre-activation",), "missing-hidden-derivative": ("still needs",),
               "bias-wrong-axis": ("samples axis",), "stale-weights": ("updated", "updates"),
-              "missing-output-derivative": ("output's derivative",), "loss-mismatch": ()}
+              "missing-output-derivative": ("output's derivative",),
+              "loss-mismatch": ("without the output activation's derivative",)}
 
 
 @settings(max_examples=200, deadline=None)

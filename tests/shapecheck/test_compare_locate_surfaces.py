@@ -71,7 +71,8 @@ def test_cli_text_and_json_name_the_line(learner, tmp_path, capsys):
     assert lines[1] == f"  at learner.py:{BUG_LINE}   {SOURCE}"
     assert lines[2] == " " * len(f"  at learner.py:{BUG_LINE}   ") + HINT      # in the learner's own names
     (location,) = json.loads(target.read_text())["diagnoses"][0]["locations"]
-    assert set(location) == {"path", "line", "source", "quantity", "kind", "hint"}
+    assert set(location) == {"path", "line", "source", "quantity", "kind", "hint", "established"}
+    assert location["established"] == "checked on your run"
     assert (location["path"], location["line"], location["source"]) == (str(learner), BUG_LINE, SOURCE)
     assert (location["quantity"], location["kind"], location["hint"]) == ("prime1", "argument", HINT)
 
