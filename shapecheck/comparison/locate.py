@@ -60,6 +60,8 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray)]
 
     def holding(quantity):
+        if np.allclose(quantity, 0, rtol=0, atol=1e-12):
+            return []                           # zeros (a softmax error summed whole) are every zero value: no line
         one = np.size(quantity) == 1            # a scalar only stands for a scalar quantity (a bias summed whole)
         return [s for s in sites if (s.value.size == 1) == one and matcher.matches(s.value, quantity, factors)]
 

@@ -323,3 +323,16 @@ def test_no_zoo_report_contradicts_itself_or_names_an_absent_cause(layout, activ
     if bug == "stray-hidden-factor" and (mode["hints"] or mode.get("loss_fn")):
         status = {row.reference: row.status for row in report.rows}
         assert status["W2"] == status["b2"] == "ok", str(report)
+
+
+def test_a_mistake_whose_value_is_all_zeros_names_no_line():
+    """A bias gradient summed over every axis of a softmax cross-entropy's error is zero (each row of
+    A2 - Y sums to 0): zeros match every zero value of the run, so no line can be told from them (the
+    update line `param -= lr * grad` was named, with a made-up 'sums over the features axis')."""
+    from shapecheck import compare
+    from tests.shapecheck import learner_zoo
+
+    arguments = learner_zoo.make("rows", "sigmoid", "softmax-cross-entropy", "bias-wrong-axis", seed=5, d=8, h=5, t=3, n=7)
+    report = compare(**arguments)
+    assert report.diagnoses[0].bug == "bias-wrong-axis"
+    assert report.diagnoses[0].locations == ()
