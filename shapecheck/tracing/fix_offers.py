@@ -124,8 +124,9 @@ def _coinciding(fits) -> list[str]:
     if not repeated:
         return []
     texts = [f"`{v.candidate.text}`" for v in fits if v.result in repeated]
-    return [f"{' and '.join(texts[:2])} both fit only because sizes coincide here: they read the operands "
-            "differently (which axis holds the samples); re-run with all sizes different to tell them apart"]
+    return [f"{' and '.join(texts[:2])} both fit only because sizes coincide here: they pair the operands' "
+            "axes differently and give the same shape, so the shapes cannot tell which is right; re-run with all "
+            "sizes different to tell them apart"]
 
 
 def _square(fits, operands) -> list[str]:

@@ -296,3 +296,4 @@ def test_a_square_weight_with_no_forward_pass_is_said_to_fit_either_way(tmp_path
     error = traced(tmp_path, source).error
     assert sorted(fix_harness.offered_fixes(error)) == ["dZ2 @ W2", "dZ2 @ W2.T"]
     assert "`W2` is square (4, 4): the shapes fit it transposed or not" in error["explanation"]
+    assert "both fit only because sizes coincide here" in error["explanation"]
