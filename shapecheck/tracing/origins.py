@@ -85,6 +85,8 @@ def find_origin(source: str, line: int, text: str) -> Origin | None:
     assignments = shaping if any(a.key == key for a in shaping) else assignments
     scope = _enclosing(scopes, line)
     local = _local_scope(scope, key)
+    # the failing line's own assignment (``self.b2 = self.b2 - lr * db2``) is not where the operand came from
+    assignments = [a for a in assignments if a.line != line]
     same = [a.line for a in assignments if a.key == key and a.scope == local]
     if same:
         before = [at for at in same if at < line]

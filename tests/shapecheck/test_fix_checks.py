@@ -297,3 +297,31 @@ def test_a_square_weight_with_no_forward_pass_is_said_to_fit_either_way(tmp_path
     assert sorted(fix_harness.offered_fixes(error)) == ["dZ2 @ W2", "dZ2 @ W2.T"]
     assert "`W2` is square (4, 4): the shapes fit it transposed or not" in error["explanation"]
     assert "both fit only because sizes coincide here" in error["explanation"]
+
+
+def test_a_bias_summed_over_the_wrong_axis_is_fixed_where_it_is_summed(tmp_path):
+    """`db2 = np.sum(dscores, axis=1)` (9,) fails two lines on, in the update of the (3,) bias: the fix is the
+    other axis at the line of the sum (checked: the bias then keeps its shape), and `self.b2` got its shape
+    in __init__, not at the failing update that assigns it."""
+    error = traced(tmp_path, """
+        import numpy as np
+
+        class Net:
+            def __init__(self, rng):
+                self.W2 = rng.normal(size=(5, 3))
+                self.b2 = np.zeros(3)
+
+            def step(self, h, dscores, learning_rate=0.1):
+                dW2 = h.T @ dscores
+                db2 = np.sum(dscores, axis=1)
+                self.W2 = self.W2 - learning_rate * dW2
+                self.b2 = self.b2 - learning_rate * db2
+
+        rng = np.random.default_rng(3)
+        net = Net(rng)
+        net.step(rng.normal(size=(9, 5)), rng.normal(size=(9, 3)))
+    """).error
+    assert error["fixes"][0].startswith("at line 11: `db2 = np.sum(dscores, axis=0)` instead of "
+                                        "`db2 = np.sum(dscores, axis=1)`; this line then gives (3,); checked on this run")
+    assert "got its shape at line 7: self.b2 = np.zeros(3)  (in __init__())" in error["explanation"]
+    assert "keepdims" not in error["explanation"]
