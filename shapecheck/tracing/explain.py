@@ -71,6 +71,9 @@ def looks_like_a_shape_error(exc: BaseException) -> bool:
     return isinstance(exc, ValueError) and any(word in str(exc) for word in _SHAPE_WORDS)
 
 
+_INPLACE_OPS = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^="})
+
+
 def classify(op: str, exception: BaseException) -> str | None:
     """The error kind, or None when the exception is not a shape error."""
     text = str(exception)
@@ -80,8 +83,8 @@ def classify(op: str, exception: BaseException) -> str | None:
         return "axis"
     if op in CALL_KINDS:
         return CALL_KINDS[op]
-    if "non-broadcastable output operand" in text:
-        return "inplace-broadcast"
+    if "non-broadcastable output operand" in text or (op in _INPLACE_OPS and "could not be broadcast" in text):
+        return "inplace-broadcast"          # b1 -= db1 with (3, 1) and (7, 1): numpy says only "broadcast"
     if op in PRODUCTS or "matmul" in text or "not aligned" in text:
         return "matmul"
     if "could not be broadcast" in text:
@@ -170,6 +173,7 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
     symbol = op if op not in ("dot", "matmul") else "@"
     if kind == "inplace-broadcast":
         message, body = _inplace(operands)
+        body = [*_gradient_built(site, operands, context), *body]
     elif kind == "matmul":
         message, body = _matmul(operands)
     else:
@@ -274,6 +278,25 @@ def _inplace(operands):
             f"`{value_text}` {format_shape(value)} does not broadcast into it",
             [f"  an in-place update keeps the target's shape: the right side must broadcast to "
              f"{format_shape(target)} without growing it"])
+
+
+def _gradient_built(site, operands, context) -> list:
+    """For an in-place update whose right side is computed on its line (``alpha * db1``): the line where the
+    array in it got the shape that does not fit, its shape read in the learner's frame (``updates``)."""
+    if context is None or context.tracer is None or len(operands) != 2 or operands[1][1] is None \
+            or origins.operand_key(operands[1][0]) is not None:
+        return []
+    from shapecheck.tracing.safe_eval import safe_eval_text
+    from shapecheck.tracing.updates import gradient_line
+
+    names = context.frame_names
+
+    def read(text):
+        found, value = safe_eval_text(text, names, context)
+        return calls.shape_of(value) if found else None
+
+    line = gradient_line(context.tracer, site, operands[1][0], operands[1][1], read)
+    return [line] if line else []
 
 
 def _fixes(op, operands, source, line, kind, known, context) -> Offer:

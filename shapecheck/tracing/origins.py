@@ -135,6 +135,12 @@ def in_scope(source: str, line: int, text: str) -> bool:
     return any(a.key == first and a.scope == MODULE for a in assignments) or first in _module_names(source)
 
 
+def assignments(source: str) -> tuple:
+    """Every :class:`Assignment` in the file (``()`` when it does not parse)."""
+    index = _index(source)
+    return index[0] if index else ()
+
+
 def source_line(source: str, line: int) -> str:
     lines = source.splitlines()
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""

@@ -11,12 +11,13 @@
                       "fix_checks": [{"text", "status", "result", "evidence", "checked_on_this_run"}],
                       "expr": str, "col": int},
      "sites": [{"file", "line", "op", "expr", "calls", "signatures": [{"shapes", "result", "count"}]}],
-     "warnings": [{"file", "line", "kind", "message"}],
+     "warnings": [{"file", "line", "kind", "message", "lines" (a group's only): [{"file", "line", "kinds"}]}],
      "notes": [{"kind", "message", ...}],
      "internal_errors": [{"file", "line", "message"}],
      "stopped": null | {"file", "line", "exception", "message", "hint", "traced"}}
 
-``file`` is relative to the script's directory; ``kind`` of an error is ``broadcast``, ``matmul`` or
+``file`` is relative to the script's directory (``../common/functions.py`` for a learner's module two folders
+up at most); ``kind`` of an error is ``broadcast``, ``matmul`` or
 ``inplace-broadcast``; ``summary`` is the text report's first line (``verdict`` one word for programs, as
 in every report: :mod:`shapecheck._report`); ``error.explanation`` is the whole
 explanation the text report (or the traceback) shows, and ``error.fixes`` its "fixes that would work",
@@ -25,7 +26,9 @@ fared on the run: ``status`` ``fits`` (it ran, and so did what uses its result: 
 ``line-only`` (a possibility: its result's use could not be followed) or ``rejected`` (not offered);
 ``error.expr`` and ``error.col`` are the failing expression's source text and column, what a fix replaces.
 ``warnings`` are operations that ran but are probably
-wrong (``outer-broadcast``, ``inplace-broadcast``, ``rank-1``): they make the report not ``ok`` and
+wrong (``outer-broadcast``, ``inplace-broadcast``, ``rank-1``, ``reshape-transpose``, ``parameter-grows``,
+``shared-bias-gradient``; a ``rank-1`` warning with ``lines`` stands for the warnings of every line one rank-1
+vector was stretched at, see :mod:`warning_groups`): they make the report not ``ok`` and
 ``--strict`` exit 2. ``notes`` never do: ``{"kind": "ambiguous-sizes", "sizes": [int], "lines": [{"file",
 "line"}], "message"}`` says, once per run, that equal sizes in different roles hide some bugs from the
 tracer; ``{"kind": "options-after-script", "options": [str], "message"}`` (from the command line) that
@@ -51,6 +54,8 @@ from shapecheck.tracing.explain import looks_like_a_shape_error
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
 from shapecheck.tracing.stopped import stop_phrase, stopped_at, stopped_text
+from shapecheck.tracing.warning_groups import GROUPED, groups, points_back
+from shapecheck.tracing.warning_groups import message as group_message
 from shapecheck.tracing.warnings import coinciding_sizes, sizes_note
 
 
@@ -81,9 +86,11 @@ class WarningReport:
     line: int
     kind: str
     message: str
+    lines: tuple = ()       # a group's warned lines: ({"file", "line", "kinds"}, ...) (warning_groups)
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "kind": self.kind, "message": self.message}
+        found = {"file": self.file, "line": self.line, "kind": self.kind, "message": self.message}
+        return {**found, "lines": [dict(line) for line in self.lines]} if self.lines else found
 
 
 @dataclass(frozen=True)
@@ -242,7 +249,8 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
                  show_all: bool = False, name_of=None) -> TraceReport:
     """Collect the tracer's records into a report; files are made relative to ``base_dir``. ``name_of`` maps a
     frame's file name to the name its code was instrumented under (a notebook cell's ``In[7]``)."""
-    relative = lambda path: _relative(path, base_dir)  # noqa: E731
+    # a learner's module beside the script's folder (a book's ../common) is relative too, as documented
+    relative = lambda path: _relative(path, base_dir, local=_local_file(tracer, path))  # noqa: E731
     by_site: dict[int, list] = {}
     for record in tracer.records.values():
         by_site.setdefault(record.site, []).append(record)
@@ -255,9 +263,8 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
                            for r in sorted(by_site[site_id], key=lambda r: -r.count))
         op = site.op if site.op != "call" else _call_name(by_site[site_id])
         sites.append(SiteReport(relative(site.file), site.line, op, site.expr, signatures))
-    warnings = tuple(WarningReport(relative(tracer.registry.sites[s].file), tracer.registry.sites[s].line, kind,
-                                   message)
-                     for (s, kind), message in tracer.warned.items())
+    grouped = groups(tracer, by_site)
+    warnings = _warning_reports(tracer, grouped, relative)
     error, text = None, ""
     failure = _the_failure(tracer, raised)
     if failure is not None and failure.explanation is not None:
@@ -267,8 +274,12 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
         error["explanation"] = text
     if error is None and raised is not None and looks_like_a_shape_error(raised):
         error, text = _untraced_failure(raised, relative)
-    if error is not None and warnings and error["kind"] == "inplace-broadcast":
-        text += _warned_first(warnings, error)
+    back = ""
+    if error is not None and grouped and failure is not None and failure.explanation is not None:
+        file = failure.explanation.file
+        back = points_back(grouped, error, tracer.registry.sources.get(file, ""), file, relative)
+    if back or error is not None and warnings and error["kind"] == "inplace-broadcast":
+        text += back or _warned_first(warnings, error)
         error["explanation"] = text
     note, faults = _sizes_note(tracer, by_site, relative)
     internal = _internal_errors(tracer, raised, relative) + faults
@@ -321,13 +332,33 @@ def _untraced_failure(raised, relative) -> tuple:
     return error, text
 
 
+def _warning_reports(tracer, grouped, relative) -> tuple:
+    """The run's warnings in the order first seen, a group's members replaced by its one warning."""
+    reports, shown = [], set()
+    for (site_id, kind), message in tracer.warned.items():
+        site = tracer.registry.sites[site_id]
+        group = next((g for g in grouped if site_id in g.sites and kind in GROUPED), None)
+        if group is None:
+            reports.append(WarningReport(relative(site.file), site.line, kind, message))
+        elif id(group) not in shown:
+            shown.add(id(group))
+            lines = tuple({"file": relative(f), "line": line, "kinds": list(kinds)} for f, line, kinds, *_ in group.members)
+            reports.append(WarningReport(relative(group.file), group.line, "rank-1", group_message(group, relative),
+                                         lines))
+    return tuple(reports)
+
+
 def _warned_first(warnings, error) -> str:
     """An update that fails in a run that was warned before: a gradient of the wrong shape is how a silent
     outer broadcast or rank-1 vector usually surfaces, where the fixes listed only make the update fit. The
     tracer does not follow values from line to line, so it is said as a condition. The warning named is the
     last one above the failing line in its file, else the run's first."""
-    above = [w for w in warnings if w.file == error["file"] and w.line <= error["line"]]
-    first = max(above, key=lambda w: w.line) if above else warnings[0]
+    def last_above(w):                  # a group counts at its lines, not only where its vector is made
+        lines = [w.line] * (w.file == error["file"]) + [x["line"] for x in w.lines if x["file"] == error["file"]]
+        return max((line for line in lines if line <= error["line"]), default=None)
+
+    above = [w for w in warnings if last_above(w) is not None]
+    first = max(above, key=last_above) if above else warnings[0]
     return (f"\n  and this run was warned before, at {first.file}:{first.line} [{first.kind}]: if an operand here "
             "was made from that line's result, fix that line first (a shape an outer product or a rank-1 vector "
             "made often fails only later, and the fixes above would only make this line fit)")
@@ -396,9 +427,18 @@ def _the_failure(tracer, raised):
     return None
 
 
-def _relative(path: str, base: str) -> str:
+def _local_file(tracer, path: str) -> bool:
+    """A file of the learner's that the tracer instrumented (not a notebook cell such as ``In[7]``)."""
+    return path in tracer.registry.sources and os.path.isfile(path)
+
+
+def _relative(path: str, base: str, *, local: bool = False) -> str:
+    """``path`` relative to ``base`` when it is inside it, or when it is one of the learner's instrumented
+    files (``local``) at most two folders up (``../common/functions.py``); else as it is."""
     try:
         rel = os.path.relpath(path, base)
     except ValueError:
         return path
-    return path if rel.startswith("..") else rel
+    if not rel.startswith(".."):
+        return rel
+    return rel if local and not rel.startswith(os.path.join(os.pardir, os.pardir, os.pardir)) else path

@@ -63,6 +63,7 @@ class Site:
     expr: str               # the source text of the whole expression
     operands: tuple         # the source text of each operand (callee excluded for calls)
     receiver: str = ""      # for ``a.dot(b)``: ``a`` (the array when the method is numpy's)
+    update: str = ""        # ``b1 = b1 - alpha * db1``: the target ``b1`` whose own value is the left operand
 
 
 #: Site ids are unique in the process, not only in one registry: code instrumented for one run keeps its ids
@@ -123,6 +124,7 @@ class _Rewriter(ast.NodeTransformer):
         self.values = registry.keep_values
         self.aliases = numpy_aliases(source)
         self.lines = [line.encode("utf-8") for line in source.splitlines(keepends=True)]
+        self.updates: dict = {}         # id of a BinOp node -> the target it updates (see _mark_updates)
 
     # -- helpers -------------------------------------------------------------------------------------
     def _text(self, node) -> str:
@@ -137,9 +139,9 @@ class _Rewriter(ast.NodeTransformer):
         parts = [self.lines[first][node.col_offset:], *self.lines[first + 1:last], self.lines[last][:end_col]]
         return b"".join(parts).decode("utf-8", "replace")
 
-    def _site(self, node, op: str, operands, receiver: str = "") -> ast.Constant:
+    def _site(self, node, op: str, operands, receiver: str = "", update: str = "") -> ast.Constant:
         site = Site(self.filename, node.lineno, node.col_offset, op, self._text(node),
-                    tuple(self._text(o) for o in operands), receiver)
+                    tuple(self._text(o) for o in operands), receiver, update)
         return ast.Constant(self.registry.add(site))
 
     @staticmethod
@@ -154,7 +156,7 @@ class _Rewriter(ast.NodeTransformer):
             # with shapes here; leaving them alone keeps the tracer fast in tight loops
             return self.generic_visit(node)
         name, symbol = BINARY_OPERATORS[type(node.op)]
-        site = self._site(node, symbol, (node.left, node.right))
+        site = self._site(node, symbol, (node.left, node.right), update=self.updates.pop(id(node), ""))
         self.generic_visit(node)
         return self._call(f"binop_{name}", [site, node.left, node.right], node)
 
@@ -215,9 +217,32 @@ class _Rewriter(ast.NodeTransformer):
         return [ast.copy_location(first, node), ast.copy_location(guarded, node)]
 
     def visit_Assign(self, node: ast.Assign):
+        self._mark_updates(node)
         if not self.values:
             return self.generic_visit(node)
         return self._bind_value(node, "=", node.targets)
+
+    def _mark_updates(self, node: ast.Assign) -> None:
+        """Remember the additions and subtractions that update their own target: in ``b1 = b1 - alpha * db1``
+        (also ``self.W = self.W - ...``, ``params["W1"] = params["W1"] + ...``, ``W, b = W - dW, b - db``)
+        the ``-`` whose left operand is the target. Its site carries the target (``Site.update``), so a shape
+        change there can be told from an ordinary reassignment (``delta = W.T @ delta``), which may change
+        shape at will. Only the statement's shape is read here; nothing is added to the rewritten code."""
+        pairs = []
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)) and isinstance(node.value, (ast.Tuple, ast.List)) \
+                    and len(target.elts) == len(node.value.elts):
+                pairs += zip(target.elts, node.value.elts)
+            else:
+                pairs.append((target, node.value))
+        for target, value in pairs:
+            if not isinstance(target, (ast.Name, ast.Attribute, ast.Subscript)):
+                continue
+            innermost = None
+            while isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)):
+                innermost, value = value, value.left
+            if innermost is not None and type(value) is type(target) and ast.unparse(value) == ast.unparse(target):
+                self.updates[id(innermost)] = self._text(target)
 
     def visit_Return(self, node: ast.Return):
         if not self.values or node.value is None:

@@ -126,10 +126,16 @@ class Tracer:
         """A signature seen for the first time at a site: record it and run the silent-bug checks."""
         result_shape = shape_of(result)
         record = self.records[key] = Record(site, shapes, result_shape, 1, options, kind, method)
-        from shapecheck.tracing.warnings import check_silent_bugs
+        from shapecheck.tracing.warnings import INPLACE, check_silent_bugs
 
         # (a failure here reaches the caller's bookkeeping_failed, which knows the operands)
-        for warning_kind, message in check_silent_bugs(self.registry.sites[site], kind, shapes, result_shape):
+        where = self.registry.sites[site]
+        found = check_silent_bugs(where, kind, shapes, result_shape)
+        if where.update or kind in INPLACE:
+            from shapecheck.tracing.updates import check_update
+
+            found = merge_update_warnings(found, check_update(self, where, kind, shapes, result_shape))
+        for warning_kind, message in found:
             self.warned.setdefault((site, warning_kind), message)
         return record
 
@@ -251,6 +257,14 @@ class Tracer:
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
             self.bookkeeping_failed(site, exc, (value,))
         return result
+
+
+def merge_update_warnings(found: list, updates: list) -> list:
+    """The operation's warnings with an update's: one number summed over a whole array says more than the
+    same number stretched into the bias by the in-place update, which it replaces."""
+    if any(kind == "shared-bias-gradient" for kind, _ in updates):
+        found = [(kind, message) for kind, message in found if kind != "inplace-broadcast"]
+    return found + updates
 
 
 def _learner_frame(file: str):

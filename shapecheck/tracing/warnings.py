@@ -11,6 +11,9 @@ kind                   fires when
 ``reshape-transpose``  ``X.reshape(d, n)`` of an ``(n, d)`` X: a transpose's sizes, the numbers scrambled
 =====================  =================================================================================
 
+Updates of a parameter (``parameter-grows``, ``shared-bias-gradient``) are judged in :mod:`updates`, and the
+warnings of one rank-1 vector on several lines are made one in :mod:`warning_groups`.
+
 Equal sizes in different roles (a square weight, n equal to a width) are not a warning: the program may
 well be right, but a transposed matrix or a wrongly oriented bias would fit as well, so the tracer cannot
 see such bugs. :func:`coinciding_sizes` finds them per operation and :func:`sizes_note` turns all of a
@@ -174,10 +177,19 @@ def _is_parameter_update(site) -> bool:
     where a stretched right side means every row or column got the same change."""
     if site.op not in ("-=", "+="):
         return False
-    target = site.operands[0].split("[")[0]
+    return is_parameter_target(site.operands[0]) or learning_rate_in(site.operands[1])
+
+
+def is_parameter_target(text: str) -> bool:
+    """``W``, ``self.b1``, ``weights[i]``, ``bias``: the target of an update named as weights or a bias."""
+    target = text.split("[")[0]
     last = target.split(".")[-1].lower().strip("_")
-    named = looks_like_weights(target) or last in ("b", "bias", "biases") or re.match(r"b\d|bias", last) is not None
-    return named or _LEARNING_RATES.search(site.operands[1]) is not None
+    return looks_like_weights(target) or last in ("b", "bias", "biases") or re.match(r"b\d|bias", last) is not None
+
+
+def learning_rate_in(text: str) -> bool:
+    """``alpha * db1``, ``self.lr * grad``: the expression names a learning rate."""
+    return _LEARNING_RATES.search(text) is not None
 
 
 def _ambiguous_product(site, shapes):

@@ -55,8 +55,10 @@ def test_silent_outer_broadcast_is_flagged_once_per_site():
 
 def test_inplace_bias_broadcast():
     report = traced("inplace_bias_broadcast.py")
-    assert [(w.line, w.kind) for w in report.warnings] == [(12, "inplace-broadcast")]
-    assert "(1, 1) is stretched to `b` (1, 3)" in report.warnings[0].message
+    assert [(w.line, w.kind) for w in report.warnings] == [(12, "shared-bias-gradient")]
+    message = report.warnings[0].message
+    assert "`np.sum(dZ, axis=(0, 1), keepdims=True)` at line 11 adds up all of `dZ` (7, 3)" in message
+    assert "`np.sum(dZ, axis=0, keepdims=True)` gives one number per unit" in message
 
 
 def test_bug_inside_an_imported_local_module():
