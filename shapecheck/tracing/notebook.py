@@ -24,7 +24,7 @@ from dataclasses import replace
 
 from shapecheck.errors import InvalidArgumentError
 from shapecheck.tracing.faults import mark_as_learners
-from shapecheck.tracing.notebook_cells import read_notebook
+from shapecheck.tracing.notebook_cells import python_lines, read_notebook
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import instrument
 from shapecheck.tracing.runner import ScriptNotFoundError, _local_imports, _run, _script_environment
@@ -109,7 +109,7 @@ class CellPlaces:
         self.stride = 1000
         while any(length >= self.stride for length in lengths):
             self.stride *= 10
-        self.source, self._shown = "", 0        # the cells that ran so far, each at its lines
+        self.source, self._cached = "", []       # the cells that ran so far, each at its lines
 
     def first_line(self, cell: int) -> int:
         """The lines before the cell's first line (its line 1 is ``cell * stride + 1``)."""
@@ -117,8 +117,9 @@ class CellPlaces:
 
     def ran(self, cell) -> None:
         """Add a cell's text to the file's source (what explanations and tracebacks quote)."""
-        self.source += "\n" * (self.first_line(cell.number) - self._shown) + cell.source
-        self._shown = self.first_line(cell.number) + cell.lines
+        gap = self.first_line(cell.number) - len(self._cached)
+        self.source += "\n" * gap + cell.source
+        self._cached += ["\n"] * gap + python_lines(cell.source)
 
     def cell_line(self, line) -> tuple | None:
         """(cell, line in the cell) for a line of the compiled file, or None when it is not one."""
@@ -142,8 +143,7 @@ class CellPlaces:
                 linecache.cache[self.path] = saved
 
     def cache(self) -> None:
-        lines = self.source.splitlines(keepends=True)
-        linecache.cache[self.path] = (len(self.source), None, lines, self.path)
+        linecache.cache[self.path] = (len(self.source), None, list(self._cached), self.path)
 
     # -- the text shown -------------------------------------------------------------------------------
     def text(self, text: str) -> str:
@@ -227,11 +227,13 @@ def in_cells(report: TraceReport, places: CellPlaces, cells: list, reached: int)
         notes=_in_cells(report.notes, places, name))
     note = _replaced_note(cells, name, reached)
     moved = moved.with_note(note) if note else moved
-    if report.exit_code != 0 and reached < len(cells):
+    if reached < len(cells):
         left = [cell.number for cell in cells[reached:]]
         span = f"cell {left[0]}" if len(left) == 1 else f"cells {left[0]} to {left[-1]}"
-        moved = moved.with_note({"kind": "cells-not-run", "cells": left, "message": (
-            f"{span} of {name} did not run: the run stopped in cell {reached}, as Jupyter's Run All does")})
+        why = (f"the run was interrupted in cell {reached}" if report.interrupted
+               else f"the run stopped in cell {reached}, as Jupyter's Run All does" if report.exception is not None
+               else f"cell {reached} ended the run (sys.exit)")
+        moved = moved.with_note({"kind": "cells-not-run", "cells": left, "message": f"{span} of {name} did not run: {why}"})
     return moved
 
 

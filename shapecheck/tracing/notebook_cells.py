@@ -60,7 +60,13 @@ class Cell:
 
     @property
     def lines(self) -> int:
-        return len(self.source.splitlines())
+        return len(python_lines(self.source))
+
+
+def python_lines(text: str) -> list:
+    """``text``'s lines as Python numbers them (a form feed or a U+2028 inside a line does not end it), each
+    with its line end."""
+    return re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
 
 
 def read_notebook(path: str) -> list:
@@ -108,7 +114,7 @@ def _code_sources(data, name: str, path: str) -> list:
 
 def _as_python(number: int, text: str) -> Cell:
     """The cell with its IPython lines replaced (see the module's docstring)."""
-    lines = text.splitlines()
+    lines = [line.rstrip("\r\n") for line in python_lines(text)]
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is not None and lines[first].lstrip().startswith("%%"):
         magic = lines[first].lstrip()[2:].split(maxsplit=1)[0] if lines[first].strip() != "%%" else ""

@@ -181,7 +181,7 @@ MAGICS = [
     ("code", "%%time\nn, d, h = 7, 5, 3\nX = np.ones((n, d))\nW1 = np.ones((d, h))\n"
              "template = '''\n%d samples\n'''\nrest = (10\n% 3)\n"),
     ("code", "%time A1 = X @ W1\nfiles = !ls\nfor i in range(2):\n    %timeit X @ W1\n"
-             "print(A1.shape, template.strip() % n, rest)\n"),
+             "display(A1.shape, template.strip() % n, rest)\n"),
 ]
 
 
@@ -189,7 +189,7 @@ def test_magics_and_shell_lines_are_skipped_and_listed(tmp_path, capsys):
     report = trace_notebook(notebook(tmp_path, "magic.ipynb", MAGICS))
     assert report.ok and report.exit_code == 0, report.render()
     # %%time's body and %time's statement ran (traced); a % inside a string or continuing a sum is Python
-    assert capsys.readouterr().out == "(7, 3) 7 samples 1\n"
+    assert capsys.readouterr().out == "(7, 3)\n7 samples\n1\n"        # display() printed each object
     assert [(s.cell, s.line, s.expr) for s in report.matrix_products()] == [(4, 1, "X @ W1")]
     note = report.notes[0]
     assert note["kind"] == "ipython-lines"
@@ -304,3 +304,49 @@ def test_ipython_only_names_and_other_entry_points_say_what_to_do(tmp_path):
         trace_script(str(path))
     result = run_cli("trace", "plots.ipynb:train", cwd=tmp_path)
     assert result.returncode == 2 and "a notebook's function cannot be traced alone" in result.stderr
+
+
+def test_a_module_beside_the_notebook_is_traced_at_its_own_lines(tmp_path, capsys):
+    (tmp_path / "layers.py").write_text("import numpy as np\n\n\ndef dense(W, A):\n    return np.dot(A, W)\n")
+    path = notebook(tmp_path, "uses.ipynb", [
+        ("code", "import numpy as np\nfrom layers import dense\n"),
+        ("code", "W1 = np.ones((3, 5))\nA0 = np.ones((5, 7))\nA1 = dense(W1, A0)\n")])
+    report = trace_notebook(path)
+    assert {k: report.error[k] for k in ("file", "line")} == {"file": "layers.py", "line": 5}
+    assert "cell" not in report.error and "matmul error at layers.py:5:" in report.error_text
+    assert "`W`  (3, 5)     an argument of dense(), passed in with this shape" in report.error_text
+    err = capsys.readouterr().err
+    assert 'uses.ipynb", cell 2, line 3, in <module>' in err and 'layers.py", line 5, in dense' in err
+
+
+def test_sys_exit_in_a_cell_ends_the_run_and_the_later_cells_are_named(tmp_path, capsys):
+    path = notebook(tmp_path, "early.ipynb", [("code", "import sys\nprint('one')\n"), ("code", "sys.exit(0)\n"),
+                                              ("code", "print('three')\n"), ("code", "print('four')\n")])
+    report = trace_notebook(path)
+    assert report.exit_code == 0 and capsys.readouterr().out == "one\n"
+    assert report.notes[-1]["message"] == "cells 3 to 4 of early.ipynb did not run: cell 2 ended the run (sys.exit)"
+
+
+def test_lines_are_counted_as_python_counts_them(tmp_path, capsys):
+    # a form feed inside a line does not end it: the failing line is still line 3, and the traceback quotes it
+    path = notebook(tmp_path, "ff.ipynb", [("code", "import numpy as np\nx = 1 \x0c+ 1\nA = np.ones((3, 5)) @ "
+                                                    "np.ones((3, 5))\n")])
+    report = trace_notebook(path)
+    assert (report.error["cell"], report.error["line"]) == (1, 3)
+    err = capsys.readouterr().err.splitlines()
+    assert err[1].endswith("ff.ipynb\", cell 1, line 3, in <module>")
+    assert err[2].strip() == "A = np.ones((3, 5)) @ np.ones((3, 5))"
+
+
+def test_the_equal_sizes_note_names_the_cell_and_its_lines(tmp_path):
+    # the classic XOR notebook: 4 samples and 4 hidden units, correct; a note, never a warning
+    path = notebook(tmp_path, "xor.ipynb", [
+        ("code", "import numpy as np\nX = np.array([[0, 0], [0, 1], [1, 0], [1, 1]])\ny = np.array([[0], [1], [1], [0]])\n"
+                 "rng = np.random.default_rng(0)\nW1 = rng.normal(size=(2, 4))\nW2 = rng.normal(size=(4, 1))\n"),
+        ("code", "for i in range(3):\n    h = 1 / (1 + np.exp(-(X @ W1)))\n    out = 1 / (1 + np.exp(-(h @ W2)))\n"
+                 "    d_out = (y - out) * out * (1 - out)\n    d_h = d_out @ W2.T * h * (1 - h)\n"
+                 "    W2 += h.T @ d_out\n    W1 += X.T @ d_h\n")])
+    report = trace_notebook(path)
+    assert report.ok and report.notes[0]["kind"] == "ambiguous-sizes"
+    assert "would still fit at cell 2, lines 2, 3, 5, 6, 7 of xor.ipynb;" in report.notes[0]["message"]
+    assert report.notes[0]["lines"][0] == {"file": "xor.ipynb", "cell": 2, "line": 2}
