@@ -350,3 +350,13 @@ def test_the_equal_sizes_note_names_the_cell_and_its_lines(tmp_path):
     assert report.ok and report.notes[0]["kind"] == "ambiguous-sizes"
     assert "would still fit at cell 2, lines 2, 3, 5, 6, 7 of xor.ipynb;" in report.notes[0]["message"]
     assert report.notes[0]["lines"][0] == {"file": "xor.ipynb", "cell": 2, "line": 2}
+
+
+def test_numpy_warnings_and_a_long_cell_are_placed_in_their_cells(tmp_path):
+    long_cell = "".join(f"v{i} = {i}\n" for i in range(1, 1200)) + "B = np.ones((3, 5)) + np.ones((5, 3))\n"
+    notebook(tmp_path, "long.ipynb", [("code", "import numpy as np\nloss = np.log(np.zeros(2))\n"), ("code", long_cell)])
+    result = run_cli("trace", "--json", "long.json", "long.ipynb", cwd=tmp_path)
+    error = json.loads((tmp_path / "long.json").read_text())["error"]
+    assert (error["cell"], error["line"]) == (2, 1200)
+    assert "FAILED at long.ipynb, cell 2, line 1200 (broadcast)" in result.stderr
+    assert "long.ipynb, cell 1, line 2: RuntimeWarning: divide by zero encountered in log" in result.stderr
