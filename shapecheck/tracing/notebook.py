@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 
 from shapecheck.errors import InvalidArgumentError
-from shapecheck.tracing.faults import mark_as_learners
+from shapecheck.tracing.faults import describe, mark_as_learners
 from shapecheck.tracing.notebook_cells import python_lines, read_notebook
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import instrument
@@ -67,7 +67,11 @@ def trace_notebook(path, argv=(), *, show_all: bool = False, stderr=None) -> Tra
             exit_code, raised = _run(lambda: _run_cells(cells, places, tracer, main, reached), translated)
         hook.forget()
         report = build_report(tracer, exit_code, base_dir, raised=raised, show_all=show_all)
-    return in_cells(report, places, cells, reached["cell"])
+    try:
+        return in_cells(report, places, cells, reached["cell"])
+    except Exception as exc:  # noqa: BLE001 - our bug: the report as the tracer made it, INCOMPLETE, saying so
+        fault = {"file": None, "line": None, "message": f"placing the report in cells: {describe(exc)}"}
+        return replace(report, unit="notebook", internal_errors=(*report.internal_errors, fault))
 
 
 def _main_module():

@@ -83,6 +83,9 @@ def read_notebook(path: str) -> list:
         raise NotebookError(f"{name} is not a notebook: it is not JSON ({exc.msg} at line {exc.lineno}, column "
                             f"{exc.colno}); a notebook saved by Jupyter is", name="notebook",
                             expected="a Jupyter notebook (.ipynb JSON)", got=path) from None
+    except RecursionError:
+        raise NotebookError(f"{name} is not a notebook: its JSON is nested too deeply to read", name="notebook",
+                            expected="a Jupyter notebook (.ipynb JSON)", got=path) from None
     sources = _code_sources(data, name, path)
     return [_as_python(number, source) for number, source in enumerate(sources, start=1)]
 
@@ -98,14 +101,14 @@ def _code_sources(data, name: str, path: str) -> list:
         raise NotebookError(f"{name} is JSON but not a notebook: it has no \"cells\" list (nbformat 4)",
                             name="notebook", expected="a Jupyter notebook (.ipynb JSON)", got=path)
     sources = []
-    for index, cell in enumerate(cells):
+    for cell in cells:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         text = cell.get(key, "")
         if isinstance(text, list) and all(isinstance(part, str) for part in text):
             text = "".join(text)
         if not isinstance(text, str):
-            raise NotebookError(f"{name} is not a notebook that can be read: cell {index + 1}'s {key} is "
+            raise NotebookError(f"{name} is not a notebook that can be read: code cell {len(sources) + 1}'s {key} is "
                                 f"{type(text).__name__}, not a string or a list of strings", name="notebook",
                                 expected="a Jupyter notebook (.ipynb JSON)", got=path)
         sources.append(text)

@@ -360,3 +360,44 @@ def test_numpy_warnings_and_a_long_cell_are_placed_in_their_cells(tmp_path):
     assert (error["cell"], error["line"]) == (2, 1200)
     assert "FAILED at long.ipynb, cell 2, line 1200 (broadcast)" in result.stderr
     assert "long.ipynb, cell 1, line 2: RuntimeWarning: divide by zero encountered in log" in result.stderr
+
+
+def test_a_fault_of_ours_while_placing_the_report_is_said_never_a_traceback(tmp_path, monkeypatch):
+    import shapecheck.tracing.notebook as notebook_module
+
+    def broken(*args):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(notebook_module, "_replaced_note", broken)
+    report = trace_notebook(notebook(tmp_path, "fine.ipynb", [("code", "x = 1\n")]))
+    assert report.verdict == "incomplete" and report.exit_code == 0
+    assert "shapecheck could not trace this program: placing the report in cells: RuntimeError: boom" in report.render()
+
+
+@pytest.mark.parametrize("content, said", [
+    ("[1, 2]", 'JSON but not a notebook: it has no "cells" list'),
+    ('{"cells": "print(1)"}', 'JSON but not a notebook: it has no "cells" list'),
+    ('{"cells": [{"cell_type": "code", "source": null}]}', "code cell 1's source is NoneType"),
+    ('{"cells": [{"cell_type": "markdown", "source": "# a"}, {"cell_type": "code", "source": ["x = 1\\n", 2]}]}',
+     "code cell 1's source is list"),
+    ("[" * 100000 + "]" * 100000, "nested too deeply"),
+    (b"\xff\xfe{}", "it is not UTF-8 text"),
+    ("", "it is not JSON (Expecting value at line 1, column 1)"),
+])
+def test_hostile_notebook_files_are_one_error_each(tmp_path, content, said):
+    from shapecheck.tracing.notebook_cells import NotebookError
+
+    path = tmp_path / "odd.ipynb"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(NotebookError, match="odd.ipynb") as raised:
+        trace_notebook(path)
+    assert said in str(raised.value)
+
+
+def test_nbformat_3_worksheets_are_read(tmp_path):
+    path = tmp_path / "old.ipynb"
+    path.write_text(json.dumps({"nbformat": 3, "worksheets": [{"cells": [
+        {"cell_type": "markdown", "source": ["# old"]},
+        {"cell_type": "code", "input": ["import numpy as np\n", "A = np.ones((3, 5)) @ np.ones((3, 5))\n"]}]}]}))
+    report = trace_notebook(path)
+    assert (report.error["file"], report.error["cell"], report.error["line"]) == ("old.ipynb", 1, 2)
