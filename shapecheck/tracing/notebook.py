@@ -24,10 +24,10 @@ from dataclasses import replace
 
 from shapecheck.errors import InvalidArgumentError
 from shapecheck.tracing.faults import describe, mark_as_learners
-from shapecheck.tracing.notebook_cells import python_lines, read_notebook
+from shapecheck.tracing.notebook_cells import RUN_FILE, python_lines, read_notebook
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import instrument
-from shapecheck.tracing.runner import ScriptNotFoundError, _local_imports, _run, _script_environment
+from shapecheck.tracing.runner import ScriptNotFoundError, _local_imports, _read_source, _run, _script_environment
 from shapecheck.tracing.runtime import Tracer
 
 #: the most IPython lines one note lists by place (the rest are counted)
@@ -59,6 +59,7 @@ def trace_notebook(path, argv=(), *, show_all: bool = False, stderr=None) -> Tra
     places = CellPlaces(path, [cell.lines for cell in cells])
     tracer, base_dir = Tracer(), os.path.dirname(path)
     main = _main_module()
+    main.__dict__[RUN_FILE] = _file_runner(main, tracer)
     reached = {"cell": 0}
     translated = _Translated(stderr, places)
     with places.in_linecache():             # the report reads the cells' lines too (a hint re-reads its line)
@@ -87,6 +88,34 @@ def _display(*objects, **_options) -> None:
     """IPython's ``display()`` outside IPython: each object printed (a notebook calls it as a builtin)."""
     for obj in objects:
         print(obj)
+
+
+def _file_runner(main, tracer):
+    """What a cell's ``%run [-i] FILE.py ARGS`` calls: the file runs traced as ``__main__`` with its own
+    ``sys.argv`` (in the notebook's namespace with ``-i``), and the names it made join the notebook's, as
+    IPython's %run does. An exception in it ends the run there (IPython would show it and go on)."""
+
+    def run_file(words):
+        shared = words[0] == "-i"
+        file, args = (words[1], words[2:]) if shared else (words[0], words[1:])
+        path = os.path.abspath(file)
+        try:
+            if not os.path.isfile(path):
+                raise FileNotFoundError(f"%run: no file {file} (looked in {os.getcwd()})")
+            code = compile(instrument(_read_source(path), path, tracer.registry), path, "exec")
+        except (OSError, SyntaxError) as exc:        # the learner's file is missing or unreadable: theirs, not ours
+            mark_as_learners(exc)
+            raise exc.with_traceback(None) from None
+        namespace = main.__dict__ if shared else {"__name__": "__main__", "__file__": path,
+                                                  "__builtins__": __builtins__}
+        saved, sys.argv = sys.argv, [path, *args]
+        try:
+            exec(code, namespace)
+        finally:
+            sys.argv = saved
+        main.__dict__.update({k: v for k, v in namespace.items() if not k.startswith("__")})
+
+    return run_file
 
 
 def _run_cells(cells, places, tracer, main, reached) -> None:
@@ -286,10 +315,10 @@ def _replaced_note(cells, name: str, reached: int) -> dict | None:
     more = f"; and {len(replaced) - _LISTED} more" if len(replaced) > _LISTED else ""
     return {"kind": "ipython-lines", "lines": [{"file": name, "cell": s.cell, "line": s.line, "text": s.text,
                                                 "how": s.how} for s in replaced],
-            "message": (f"{len(replaced)} IPython line(s) of {name} are not Python (magics, shell commands, help) "
-                        f"and were not run as IPython runs them: {listed}{more}; what a skipped line would have done "
+            "message": (f"{len(replaced)} IPython line(s) of {name} are not Python (magics, shell commands, help); "
+                        f"what this run did with each: {listed}{more}; what a skipped line would have done "
                         "(a package installed, a file written, a name set) is not part of this run")}
 
 
 _HOW = {"skipped": "skipped", "cell-skipped": "the whole cell skipped", "statement-ran": "its statement ran, untimed",
-        "body-ran": "the cell's body ran as Python"}
+        "body-ran": "the cell's body ran as Python", "file-ran": "the file ran, traced"}

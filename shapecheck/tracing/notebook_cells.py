@@ -8,7 +8,7 @@ and raw cells are not counted, and ``execution_count``, the order someone last r
 IPython's own syntax is not Python, so each such line is replaced by ``pass`` at its indentation (the cell
 keeps its line numbers) and listed as skipped: line magics (``%matplotlib inline``, ``%timeit x @ y``),
 shell lines (``!pip install numpy``, ``files = !ls``), help (``np.dot?``, ``??x``). ``%time STMT`` runs its
-statement, as IPython does (untimed). A cell magic (``%%bash``, ``%%timeit``, ``%%writefile``) skips its
+statement, as IPython does (untimed); ``%run [-i] FILE.py ARGS`` runs the file, traced, as IPython does. A cell magic (``%%bash``, ``%%timeit``, ``%%writefile``) skips its
 whole cell, except ``%%time``, ``%%capture`` and ``%%shapecheck``, whose body is Python and runs. A line
 inside a multi-line string or a bracket (``% 3`` continuing a sum) is Python and stays.
 """
@@ -19,6 +19,7 @@ import ast
 import io
 import json
 import re
+import shlex
 import tokenize
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ _SHELL_OR_MAGIC = re.compile(r"^\s*(?:[%!]|\?)")                       # %magic,
 _ASSIGNED = re.compile(r"^\s*[\w.,\s\[\]()]+=\s*[%!]\s*\w")             # files = !ls, out = %who_ls
 _HELP_AFTER = re.compile(r"^\s*[\w.*\[\]()]+\?\??\s*$")                  # np.dot?, np.*dot*??
 _TIME_LINE = re.compile(r"^(\s*)%time\s+(\S.*)$")                      # %time STMT: the statement runs
+_RUN_LINE = re.compile(r"^\s*%run\s+(.*)$")                            # %run [-i] FILE.py ARGS: the file runs
+#: the function a ``%run`` line calls instead (put in the notebook's namespace by the runner)
+RUN_FILE = "_shapecheck_run_file_"
 
 
 class NotebookError(ShapecheckError, ValueError):
@@ -40,8 +44,8 @@ class NotebookError(ShapecheckError, ValueError):
 @dataclass(frozen=True)
 class Skipped:
     """A line of IPython syntax: where it is, as written, and what became of it: ``skipped``, ``cell-skipped``
-    (a cell magic's whole cell), ``statement-ran`` (``%time STMT`` ran STMT, untimed) or ``body-ran`` (a
-    ``%%time`` cell's body ran as Python)."""
+    (a cell magic's whole cell), ``statement-ran`` (``%time STMT`` ran STMT, untimed), ``body-ran`` (a
+    ``%%time`` cell's body ran as Python) or ``file-ran`` (``%run FILE.py`` ran the file, traced)."""
 
     cell: int
     line: int
@@ -134,13 +138,32 @@ def _as_python(number: int, text: str) -> Cell:
     candidates = _statement_starts(lines, candidates)
     out, skipped = list(lines), []
     for i in sorted(candidates):
-        timed = _TIME_LINE.match(lines[i])
-        if timed:
-            out[i] = timed.group(1) + timed.group(2)
-        else:
-            out[i] = lines[i][:len(lines[i]) - len(lines[i].lstrip())] + "pass"
-        skipped.append(Skipped(number, i + 1, lines[i].strip(), "statement-ran" if timed else "skipped"))
+        out[i], how = _replacement(lines[i])
+        skipped.append(Skipped(number, i + 1, lines[i].strip(), how))
     return Cell(number, "\n".join(out) + "\n", tuple(skipped))
+
+
+def _replacement(line: str) -> tuple:
+    """(the Python that stands for an IPython line, what became of it)."""
+    indent = line[:len(line) - len(line.lstrip())]
+    timed = _TIME_LINE.match(line)
+    if timed:
+        return indent + timed.group(2), "statement-ran"
+    ran = _RUN_LINE.match(line)
+    words = _run_words(ran.group(1)) if ran else None
+    if words:
+        return f"{indent}{RUN_FILE}({words!r})", "file-ran"
+    return indent + "pass", "skipped"
+
+
+def _run_words(text: str) -> list | None:
+    """``%run [-i] FILE.py ARGS``'s words, or None for a %run this does not do (other options, a notebook)."""
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        return None
+    file = words[1] if words[:1] == ["-i"] and len(words) > 1 else words[0] if words else ""
+    return words if file.endswith(".py") and not file.startswith("-") else None
 
 
 def _parses(text: str) -> bool:

@@ -21,7 +21,7 @@ every place has ``"cell"`` between ``file`` and ``line``: ``{"file": "course.ipy
 the code cell counted from 1 in document order and the line in that cell (a script's places have no
 ``cell``), and ``notes`` may hold ``{"kind": "ipython-lines", "lines": [{"file", "cell", "line", "text",
 "how"}], "message"}`` (the magics, shell and help lines not run as Python; ``how`` is ``skipped``,
-``cell-skipped``, ``statement-ran`` or ``body-ran``) and ``{"kind": "cells-not-run", "cells": [int],
+``cell-skipped``, ``statement-ran``, ``body-ran`` or ``file-ran``) and ``{"kind": "cells-not-run", "cells": [int],
 "message"}`` (the cells after the one that stopped the run); ``kind`` of an error is ``broadcast``, ``matmul`` or
 ``inplace-broadcast``; ``summary`` is the text report's first line (``verdict`` one word for programs, as
 in every report: :mod:`shapecheck._report`); ``error.explanation`` is the whole

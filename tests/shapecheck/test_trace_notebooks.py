@@ -197,8 +197,8 @@ def test_magics_and_shell_lines_are_skipped_and_listed(tmp_path, capsys):
         (1, 1, "skipped"), (1, 2, "skipped"), (1, 3, "skipped"), (1, 5, "skipped"), (2, 1, "cell-skipped"),
         (3, 1, "body-ran"), (4, 1, "statement-ran"), (4, 2, "skipped"), (4, 4, "skipped")]
     assert note["message"].startswith("9 IPython line(s) of magic.ipynb are not Python (magics, shell commands, "
-                                      "help) and were not run as IPython runs them: cell 1, line 1 `!pip install "
-                                      "numpy` (skipped);")
+                                      "help); what this run did with each: cell 1, line 1 `!pip install numpy` "
+                                      "(skipped);")
     assert "cell 2, line 1 `%%bash` (the whole cell skipped)" in note["message"]
     assert "and 3 more" in note["message"]
     assert "note: 9 IPython line(s)" in report.render()
@@ -401,3 +401,30 @@ def test_nbformat_3_worksheets_are_read(tmp_path):
         {"cell_type": "code", "input": ["import numpy as np\n", "A = np.ones((3, 5)) @ np.ones((3, 5))\n"]}]}]}))
     report = trace_notebook(path)
     assert (report.error["file"], report.error["cell"], report.error["line"]) == ("old.ipynb", 1, 2)
+
+
+def test_a_run_magic_runs_its_file_traced_and_its_names_join_the_notebook(tmp_path, capsys):
+    (tmp_path / "helpers.py").write_text(
+        "import sys\nimport numpy as np\n\n\ndef layer(W, A):\n    return np.dot(W, A)\n\n\n"
+        "print('helpers loaded', sys.argv[1:])\n")
+    path = notebook(tmp_path, "uses_run.ipynb", [
+        ("code", "import numpy as np\n%run helpers.py --seed 3\n"),
+        ("code", "W1 = np.ones((3, 5))\nA1 = layer(W1, np.ones((3, 7)))\n")])
+    report = trace_notebook(path)
+    assert capsys.readouterr().out == "helpers loaded ['--seed', '3']\n"
+    assert {k: report.error[k] for k in ("file", "line", "kind")} == {"file": "helpers.py", "line": 6,
+                                                                      "kind": "matmul"}
+    assert report.notes[0]["lines"][0]["how"] == "file-ran"
+    assert "cell 1, line 2 `%run helpers.py --seed 3` (the file ran, traced)" in report.notes[0]["message"]
+    # options this does not do, and a notebook, are skipped and said so
+    from shapecheck.tracing.notebook_cells import _as_python
+
+    assert [s.how for s in _as_python(1, "%run -t helpers.py\n%run other.ipynb\n").skipped] == ["skipped", "skipped"]
+
+
+def test_a_run_magic_of_a_missing_file_is_the_learners_failure(tmp_path, capsys):
+    report = trace_notebook(notebook(tmp_path, "gone.ipynb", [("code", "%run utils.py\n"), ("code", "x = 1\n")]))
+    assert report.internal_errors == () and report.stopped["exception"] == "FileNotFoundError"
+    assert (report.stopped["cell"], report.stopped["line"]) == (1, 1)
+    assert "the notebook failed at gone.ipynb, cell 1, line 1: FileNotFoundError: %run: no file utils.py" \
+        in report.render()
