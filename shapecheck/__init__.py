@@ -30,6 +30,7 @@ _LAZY = {
     "PrecisionWarning": "shapecheck.gradcheck", "ComplexStepWarning": "shapecheck.gradcheck",
     "SweepReport": "shapecheck.gradcheck", "SlowCheckWarning": "shapecheck.gradcheck",
     "trace": "shapecheck.tracing.runner", "trace_script": "shapecheck.tracing.runner",
+    "trace_notebook": "shapecheck.tracing.notebook",
     "TraceReport": "shapecheck.tracing.report", "explain_errors": "shapecheck.tracing.excepthook",
     "compare": "shapecheck.comparison.api", "ComparisonReport": "shapecheck.comparison.report",
     "Diagnosis": "shapecheck.comparison.report",

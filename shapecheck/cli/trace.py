@@ -13,7 +13,7 @@ from typing import TextIO
 
 from shapecheck.cli.colour import painted
 from shapecheck.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report_error, write_json
-from shapecheck.errors import ShapecheckError
+from shapecheck.errors import ConfigurationError, ShapecheckError
 
 NAME = "trace"
 
@@ -34,11 +34,16 @@ def add_parser(subparsers) -> None:
                     "warnings. Everything after SCRIPT goes to the script's sys.argv, as with python, so "
                     "shapecheck's own options go before SCRIPT. For a FUNCTION, each ARG that is a Python "
                     "literal (3, 0.5, True, None, [7, 5, 3], 'text') is passed as that value, any other as a "
-                    "string, and NAME=VALUE (NAME a parameter of the function) by keyword.",
+                    "string, and NAME=VALUE (NAME a parameter of the function) by keyword. A notebook (.ipynb) runs its "
+                    "code cells in order as Jupyter's Run All does, in its own folder; IPython lines (magics, shell "
+                    "lines, help) are skipped and listed in a note, and places read 'course.ipynb, cell 3, line 2' "
+                    "(code cells counted from 1).",
     )
     for flags, options in _TRACE_OPTIONS:
         parser.add_argument(*flags, **options)
-    parser.add_argument("script", metavar="SCRIPT", help="a .py file, or MODULE:FUNCTION, or FILE.py:FUNCTION")
+    parser.add_argument("script", metavar="SCRIPT",
+                        help="a .py file, a Jupyter notebook (.ipynb: its code cells in order), or MODULE:FUNCTION, "
+                             "or FILE.py:FUNCTION")
     parser.add_argument("args", nargs=argparse.REMAINDER, metavar="ARGS",
                         help="arguments for the script (its sys.argv) or the function")
 
@@ -47,13 +52,20 @@ def run(args, out: TextIO) -> int:
     """Trace the script or function; the report goes to stderr after the program's own output. The exit
     code is the program's, EXIT_INTERNAL when shapecheck could not trace all of a program that succeeded,
     EXIT_USAGE with --strict when there are warnings."""
+    from shapecheck.tracing.notebook import is_notebook, trace_notebook
     from shapecheck.tracing.runner import trace_function_target, trace_script
 
     target = args.script
     is_function = ":" in target and not os.path.isfile(target)
     misplaced = _options_after_script(args, is_function)
     try:
-        if is_function:
+        if is_function and is_notebook(target.rpartition(":")[0]):
+            raise ConfigurationError(f"{target}: a notebook's function cannot be traced alone; trace the whole "
+                                     f"notebook: shapecheck trace {target.rpartition(':')[0]}", name="target",
+                                     expected="a notebook path, or MODULE:FUNCTION", got=target)
+        if is_notebook(target) and not is_function:
+            report = trace_notebook(target, args.args, show_all=args.all)
+        elif is_function:
             report = trace_function_target(target, args.args, show_all=args.all)
         else:
             report = trace_script(target, args.args, show_all=args.all)

@@ -243,6 +243,10 @@ def _shape_origin(source: str, line: int, text: str) -> str:
         function = origins.parameter_of(source, line, text)
         if function:
             return f"an argument of {function}(), passed in with this shape"
+        key = origins.operand_key(text)
+        function = origins.parameter_of(source, line, key[0]) if key and key[1] else None
+        if function:                 # parameters["W2"] of a dict passed in
+            return f"an element of `{key[0]}`, an argument of {function}()"
         return "not assigned in this file (imported, or made by a loop or a call elsewhere)"
     where = ("" if not found.elsewhere else "  (at module level)" if found.elsewhere == "module level"
              else f"  (in {found.elsewhere})")

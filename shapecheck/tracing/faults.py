@@ -13,6 +13,7 @@ import os
 
 from shapecheck.errors import ShapecheckError
 from shapecheck.tracing import PACKAGE_DIR, in_shapecheck
+from shapecheck.tracing.locations import location
 from shapecheck.tracing.rewrite import PREFIX, Site
 
 #: The exit code of ``shapecheck trace`` when the learner's program succeeded but the tracer failed.
@@ -60,9 +61,9 @@ def describe(exception: BaseException) -> str:
     return f"{type(exception).__name__}: {text}" if text else type(exception).__name__
 
 
-def could_not_trace(file: str | None, line: int | None, exception: BaseException | str) -> str:
-    """The sentence the report and the command line print for one fault of ours."""
-    where = f"{file}:{line}" if file else "this program"
+def could_not_trace(file: str | None, line: int | None, exception: BaseException | str, *, cell=None) -> str:
+    """The sentence the report and the command line print for one fault of ours (``cell``: a notebook's)."""
+    where = location(file, line, cell) if file else "this program"
     what = exception if isinstance(exception, str) else describe(exception)
     return (f"shapecheck could not trace {where}: {what}; this is a bug in shapecheck, not in "
             "your code: please report it, with this message and your script")

@@ -6,7 +6,8 @@ cell that raised still fails (so "Run All" stops there).
 ``%shapecheck on`` keeps the rewrite in ``ast_transformers`` so every following cell is traced; a cell's
 report is shown only when there is something to say (a shape problem, a failure, matrix products, a note,
 a ``%run`` whose file was not traced); ``%shapecheck off`` removes it. Each cell is its own file in the
-reports, named as IPython shows it (``In[7]``), so an explanation quotes that cell's own lines. A ``%run``
+reports, named as IPython shows it (``In[7]``, a place ``In[7], line 3`` as in IPython's traceback), so an
+explanation quotes that cell's own lines. A ``%run``
 of a script that fails (IPython shows its traceback and the cell goes on) is reported as that failure.
 IPython is imported only here.
 """
@@ -19,6 +20,7 @@ import sys
 from dataclasses import replace
 
 from shapecheck.tracing.faults import could_not_trace
+from shapecheck.tracing.locations import ipython_cells_said, map_strings
 from shapecheck.tracing.report import build_report
 from shapecheck.tracing.rewrite import PREFIX, SiteRegistry, instrument_tree
 from shapecheck.tracing.runtime import Tracer
@@ -141,12 +143,20 @@ def _cell_report(ipython, tracer: Tracer, raised, cell: str):
     code = _exit_code(raised)
     report = build_report(tracer, code, ".", raised=None if isinstance(raised, SystemExit) else raised,
                           name_of=lambda filename: _shown_name(ipython, filename))
-    report = replace(report, unit="cell")
+    report = _said_as_ipython(replace(report, unit="cell"))
     for match in _RUN_MAGIC.finditer(cell or ""):
         report = report.with_note({"kind": "run-untraced", "message": (
             f"%run {match.group(1)} ran the file untraced (only the cells' own code is traced): its shape "
             f"problems are not in this report; `!shapecheck trace {match.group(1)}` traces it")})
     return report
+
+
+def _said_as_ipython(report):
+    """The report's texts with each cell's place as IPython's traceback says it (``In[7], line 3``)."""
+    said = lambda value: map_strings(value, ipython_cells_said)  # noqa: E731
+    return replace(report, error_text=said(report.error_text), error=said(report.error), stopped=said(report.stopped),
+                   warnings=tuple(replace(w, message=said(w.message)) for w in report.warnings),
+                   caught=said(report.caught), notes=said(report.notes))
 
 
 def _shown_name(ipython, filename: str) -> str:

@@ -17,7 +17,13 @@
      "stopped": null | {"file", "line", "exception", "message", "hint", "traced"}}
 
 ``file`` is relative to the script's directory (``../common/functions.py`` for a learner's module two folders
-up at most); ``kind`` of an error is ``broadcast``, ``matmul`` or
+up at most); in a notebook's report (``shapecheck trace course.ipynb``)
+every place has ``"cell"`` between ``file`` and ``line``: ``{"file": "course.ipynb", "cell": 3, "line": 2}``,
+the code cell counted from 1 in document order and the line in that cell (a script's places have no
+``cell``), and ``notes`` may hold ``{"kind": "ipython-lines", "lines": [{"file", "cell", "line", "text",
+"how"}], "message"}`` (the magics, shell and help lines not run as Python; ``how`` is ``skipped``,
+``cell-skipped``, ``statement-ran``, ``body-ran`` or ``file-ran``) and ``{"kind": "cells-not-run", "cells": [int],
+"message"}`` (the cells after the one that stopped the run); ``kind`` of an error is ``broadcast``, ``matmul`` or
 ``inplace-broadcast``; ``summary`` is the text report's first line (``verdict`` one word for programs, as
 in every report: :mod:`shapecheck._report`); ``error.explanation`` is the whole
 explanation the text report (or the traceback) shows, and ``error.fixes`` its "fixes that would work",
@@ -52,6 +58,7 @@ from shapecheck._arrays import format_shape
 from shapecheck._report import Report
 from shapecheck.tracing.explain import looks_like_a_shape_error
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
+from shapecheck.tracing.locations import location, place_dict
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
 from shapecheck.tracing.stopped import stop_phrase, stopped_at, stopped_text
 from shapecheck.tracing.warning_groups import GROUPED, groups, points_back
@@ -66,6 +73,7 @@ class SiteReport:
     op: str
     expr: str
     signatures: tuple            # ({"shapes": [...], "result": [...], "count": int, "options": str}, ...)
+    cell: int | None = None      # in a notebook: the code cell (from 1), ``line`` then counts in it
 
     @property
     def calls(self) -> int:
@@ -76,8 +84,8 @@ class SiteReport:
         return self.op in MATRIX_PRODUCTS
 
     def to_dict(self) -> dict:
-        return {"file": self.file, "line": self.line, "op": self.op, "expr": self.expr, "calls": self.calls,
-                "signatures": [dict(s) for s in self.signatures]}
+        return {**place_dict(self.file, self.line, self.cell), "op": self.op, "expr": self.expr,
+                "calls": self.calls, "signatures": [dict(s) for s in self.signatures]}
 
 
 @dataclass(frozen=True)
@@ -87,9 +95,10 @@ class WarningReport:
     kind: str
     message: str
     lines: tuple = ()       # a group's warned lines: ({"file", "line", "kinds"}, ...) (warning_groups)
+    cell: int | None = None      # in a notebook: the code cell (from 1), ``line`` then counts in it
 
     def to_dict(self) -> dict:
-        found = {"file": self.file, "line": self.line, "kind": self.kind, "message": self.message}
+        found = {**place_dict(self.file, self.line, self.cell), "kind": self.kind, "message": self.message}
         return {**found, "lines": [dict(line) for line in self.lines]} if self.lines else found
 
 
@@ -112,7 +121,7 @@ class TraceReport(Report):
     caught: tuple = ()                   # ({"file", "line", "kind", "message", "count"}, ...): errors the program caught
     function: str = ""                   # trace(fn): "forward()", said in the summary instead of an exit code
     stopped: dict | None = None          # {"file", "line", "exception", "message", "hint", "traced"}: see above
-    unit: str = "script"                 # what ran, in the report's words: "script", or "cell" in a notebook
+    unit: str = "script"                 # what ran, in the report's words: "script", "notebook", or "cell" (Jupyter)
 
     @property
     def ok(self) -> bool:
@@ -156,7 +165,7 @@ class TraceReport(Report):
     def render(self, *, show_all: bool = False) -> str:
         """The text report: the verdict, shapecheck's own failures, the products (or every operation), the
         warnings, the explanation of the failure, the notes."""
-        parts = [self.summary, *(could_not_trace(e["file"], e["line"], e["message"])
+        parts = [self.summary, *(could_not_trace(e["file"], e["line"], e["message"], cell=e.get("cell"))
                                     for e in self.internal_errors)]
         shown = self.sites if show_all else self.matrix_products()
         title = "every traced operation" if show_all else "matrix products"
@@ -164,10 +173,11 @@ class TraceReport(Report):
             parts.append(f"\n{title}:\n" + _site_table(shown))
         if self.warnings:
             parts.append("\nwarnings (operations that ran but are probably wrong):")
-            parts += [f"  {w.file}:{w.line} [{w.kind}] {w.message}" for w in self.warnings]
+            parts += [f"  {location(w.file, w.line, w.cell)} [{w.kind}] {w.message}" for w in self.warnings]
         if self.caught:
             parts.append("\nshape errors your program caught and went on after:")
-            parts += [f"  {c['file']}:{c['line']} [{c['kind']}] {_times(c['count'])}: {c['message']}"
+            parts += [f"  {location(c['file'], c['line'], c.get('cell'))} [{c['kind']}] {_times(c['count'])}: "
+                      f"{c['message']}"
                       for c in self.caught]
         if self.error_text:
             parts.append("\n" + self.error_text)
@@ -187,7 +197,8 @@ class TraceReport(Report):
         if self.internal_errors:
             return f"{head}; INCOMPLETE: shapecheck itself failed at {len(self.internal_errors)} place(s)"
         if self.error:
-            return f"{head}; FAILED at {self.error['file']}:{self.error['line']} ({self.error['kind']})"
+            where = location(self.error["file"], self.error["line"], self.error.get("cell"))
+            return f"{head}; FAILED at {where} ({self.error['kind']})"
         if self.interrupted:
             warned = f"{len(self.warnings)} warning(s) so far; " if self.warnings else ""
             return f"{head}; {warned}interrupted: what had not run yet was not checked"
@@ -212,7 +223,8 @@ class TraceReport(Report):
 
         rows = self.sites if self.show_all else self.matrix_products()
         table = tabulate(_site_rows(rows), headers=_HEADERS, tablefmt="html", disable_numparse=True)
-        warnings = "".join(f"<li><b>{html.escape(w.kind)}</b> line {w.line}: {html.escape(w.message)}</li>"
+        warnings = "".join(f"<li><b>{html.escape(w.kind)}</b> {'' if w.cell is None else f'cell {w.cell}, '}line "
+                           f"{w.line}: {html.escape(w.message)}</li>"
                            for w in self.warnings)
         error = f"<pre>{html.escape(self.error_text or self.stopped_text())}</pre>" \
             if self.error_text or self.stopped else ""
@@ -237,7 +249,7 @@ def _site_rows(sites) -> list:
             expr = expr if len(expr) <= 48 else expr[:45] + "..."
             if signature.get("options"):
                 shapes += f"  ({signature['options']})"
-            rows.append([f"{site.file}:{site.line}", expr, shapes, result, signature["count"]])
+            rows.append([location(site.file, site.line, site.cell), expr, shapes, result, signature["count"]])
     return rows
 
 

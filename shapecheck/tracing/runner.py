@@ -58,6 +58,9 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
         what = "is a directory, not a script" if os.path.isdir(path) else "does not exist"
         raise ScriptNotFoundError(f"no such script: {path} {what}", name="script",
                                   expected="an existing .py file", got=path)
+    if path.lower().endswith(".ipynb"):         # its JSON is not Python: null, true ... are not defined
+        raise ConfigurationError(f"{os.path.basename(path)} is a notebook: shapecheck.trace_notebook(path) runs its "
+                                 "code cells", name="path", expected="a .py file", got=path)
     tracer = Tracer()
     base_dir = os.path.dirname(path)
     try:

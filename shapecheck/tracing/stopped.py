@@ -24,6 +24,7 @@ import numpy as np
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing import in_shapecheck
+from shapecheck.tracing.locations import location
 
 #: The builtins that turn an array into one Python number (recent numpy refuses them for ndim > 0).
 _CONVERSIONS = {"float": float, "int": int, "complex": complex}
@@ -71,7 +72,9 @@ def stopped_text(stop: dict, sites: int, who: str = "script", problems: int = 0)
     else:
         ran = "no array operation had run before it"
     after = "what would have run after it was not checked"
-    if stop["exception"] == "SyntaxError":          # raised while reading a file, before any of it ran
+    if stop["exception"] == "SyntaxError" and stop.get("cell"):       # a notebook's cell: the cells before it ran
+        ran, after = f"Python could not read cell {stop['cell']}", "nothing of that cell or the cells after it ran"
+    elif stop["exception"] == "SyntaxError":          # raised while reading a file, before any of it ran
         ran, after = f"Python could not read {stop['file'] or 'the file'}", "nothing of that file ran or was checked"
     lines = [f"the {who} failed{where}: {said}", f"  this is not a shape error: {ran}; {after}"]
     if stop["hint"]:
@@ -92,7 +95,7 @@ def _where(stop: dict) -> str:
     """`` at f.py:24``, `` in f.py`` (no line: a file that cannot be decoded), or ''."""
     if not stop["file"]:
         return ""
-    return f" at {stop['file']}:{stop['line']}" if stop["line"] else f" in {stop['file']}"
+    return f" at {location(stop['file'], stop['line'], stop.get('cell'))}" if stop["line"] else f" in {stop['file']}"
 
 
 def learner_frame(tb):

@@ -230,7 +230,7 @@ def test_jupyter_cell_with_a_class_method_explains_the_broadcast(capsys):
     captured = capsys.readouterr()
     text = captured.out + captured.err
     assert "NameError" not in text and "__sc_" not in text, text
-    assert re.search(r"FAILED at In\[\d+\](#\d+)?:6 \(broadcast\)", text), text
+    assert re.search(r"FAILED at In\[\d+\](#\d+)?, line 6 \(broadcast\)", text), text
     assert "`dZ2`" in text and "`self.__A1`" in text
     assert "(6, 2)" in text and "(6, 3)" in text
     assert "ValueError" in text

@@ -122,6 +122,21 @@ def test_origin_of_a_global_set_in_another_function(tmp_path):
     assert "`(dZ2 @ W2.T) * (1 - A1 ** 2)` gives (7, 3)" in report.error["fixes"][0]
 
 
+def test_origin_of_an_element_of_a_dict_passed_in(tmp_path):
+    code = """
+    import numpy as np
+
+    def backward_propagation(parameters, grads_in):
+        dZ2 = grads_in["dZ2"]
+        return np.dot(parameters["W2"], dZ2)
+
+    parameters = {"W1": np.ones((3, 5)), "W2": np.ones((2, 3))}
+    backward_propagation(parameters, {"dZ2": np.ones((2, 7))})
+    """
+    _, text = run(tmp_path, code)
+    assert '`parameters["W2"]`  (2, 3)     an element of `parameters`, an argument of backward_propagation()' in text
+
+
 def test_origin_through_global_declaration(tmp_path):
     code = GLOBALS.replace("dZ2 = A2 - Y\n        dZ1 = dZ2 * (1 - A1 ** 2)        # HERE",
                            "dZ1 = (A2 - Y) * A1                # HERE")

@@ -34,7 +34,7 @@ def test_cell_magic_explains_a_failure(shell, capsys):
     shell.run_cell("%%shapecheck\ndZ = np.ones((5, 2))\nW = np.ones((3, 2))\ndA = dZ @ W\n")
     captured = capsys.readouterr()
     text = captured.out + captured.err
-    assert re.search(r"FAILED at In\[\d+\](#\d+)?:3 \(matmul\)", text) and "`dZ @ W.T` gives (5, 3)" in text
+    assert re.search(r"FAILED at In\[\d+\](#\d+)?, line 3 \(matmul\)", text) and "`dZ @ W.T` gives (5, 3)" in text
     assert "ValueError" in text                                # IPython's own traceback display
 
 

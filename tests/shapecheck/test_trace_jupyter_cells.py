@@ -63,9 +63,10 @@ def test_a_failing_cell_quotes_its_own_lines_not_an_earlier_cells(notebook):
         dW2 = A1.T @ dZ2
         dA1 = dZ2 @ W2
     """)
-    assert f"FAILED at In[{number}]:3 (matmul)" in printed
+    assert f"FAILED at In[{number}], line 3 (matmul)" in printed
     assert f"Cell In[{number}], line 3" in printed                     # the name IPython's traceback uses
     explanation = printed[printed.index("shapecheck: matmul error"):]
+    assert explanation.startswith(f"shapecheck: matmul error at In[{number}], line 3: matrix product")
     assert explanation.splitlines()[1].strip() == "dA1 = dZ2 @ W2"
     assert "got its shape at line 1: dZ2 = (A2 - Y) / 7" in explanation
     assert "W2 = rng.normal" not in explanation.splitlines()[1]
@@ -82,7 +83,7 @@ def test_a_function_from_an_earlier_cell_is_quoted_from_that_cell(notebook):
             return dA1 * (1 - A1 ** 2)
     """)
     _, printed = notebook("dA1 = backward(np.ones((7, 2)), np.ones((3, 2)), np.ones((7, 3)))")
-    assert f"FAILED at In[{defined}]:4 (dot)" in printed or f"FAILED at In[{defined}]:4 (matmul)" in printed
+    assert f"FAILED at In[{defined}], line 4 (dot)" in printed or f"FAILED at In[{defined}], line 4 (matmul)" in printed
     explanation = printed[printed.index("shapecheck: "):]
     assert explanation.splitlines()[1].strip() == "dA1 = np.dot(dZ2, W2)"
 
@@ -138,8 +139,8 @@ def test_a_cell_failing_for_another_reason_says_so_in_the_cells_words(notebook):
     notebook("%shapecheck on")
     notebook("import numpy as np\nparameters = {'W1': np.ones((5, 3)), 'b1': np.zeros((1, 3))}")
     number, printed = notebook("X = np.ones((7, 5))\nZ1 = np.dot(X, parameters['W1']) + parameters['B1']")
-    assert f"FAILED at In[{number}]:2 (KeyError), not a shape error" in printed
-    assert f"the cell failed at In[{number}]:2: KeyError: 'B1'" in printed
+    assert f"FAILED at In[{number}], line 2 (KeyError), not a shape error" in printed
+    assert f"the cell failed at In[{number}], line 2: KeyError: 'B1'" in printed
 
 
 def test_functions_defined_while_tracing_still_run_after_it_stops(notebook):
