@@ -104,8 +104,9 @@ def _checked_causes(diagnosis, evidence) -> Diagnosis:
 
 def _operation(sites, kind: str, k: float):
     """(line, source of the expression) of the first operation of the learner's run that divides by ``k`` (``kind`` "divides") or
-    multiplies by it ("multiplies"): a value that is an earlier value of the same size times ``1/k`` (or
-    ``k``), made by ``/`` (``*``); or the scalar ``1/k`` made by ``/`` (``1 / m``). None when there is none."""
+    multiplies by it ("multiplies"): a value that is the last earlier value of the same shape (its input) times
+    ``1/k`` (or ``k``), made by ``/`` (``*``); or the scalar ``1/k`` made by ``/`` (``1 / m``). None when there
+    is none."""
     factor = 1.0 / k if kind == "divides" else float(k)
     ops = ("/", "/=") if kind == "divides" else ("*", "*=")
     arrays = [s for s in sites if isinstance(s.value, np.ndarray) and s.value.dtype.kind == "f"]
@@ -116,11 +117,11 @@ def _operation(sites, kind: str, k: float):
             if kind == "divides" and abs(float(site.value.ravel()[0]) - factor) <= FACTOR_TOLERANCE * factor:
                 return site.line, site.source
             continue
-        for earlier in arrays:
-            if earlier.order >= site.order:
-                break
-            if earlier.value.shape == site.value.shape and _times(site.value, earlier.value, factor):
-                return site.line, site.source
+        # the operation's input: the value of the same shape made last before it (any earlier one would let a
+        # coincidence of sizes pass for the factor: `dZ2 * (2 / t)` with t = 8 is no 1/2 of anything it reads)
+        inputs = [e for e in arrays if e.order < site.order and e.value.shape == site.value.shape]
+        if inputs and _times(site.value, max(inputs, key=lambda e: e.order).value, factor):
+            return site.line, site.source
     return None
 
 

@@ -164,8 +164,8 @@ def factor_causes(size: float, context) -> tuple:
     if d != n and _close(size, n / d):
         found.append(Cause(f"a division by d = {d}, the number of inputs, instead of by n = {n}, the number of "
                            f"samples (n/d = {n}/{d})",
-                           f"n/d = {n}/{d}: line {{line}} divides by {d}, the number of inputs d (`{{source}}`); the "
-                           f"mean is over the n = {n} samples", ("divides", d)))
+                           f"n/d = {n}/{d}: line {{line}} divides by {d} (`{{source}}`), which is also d, the "
+                           f"number of inputs; the mean is over the n = {n} samples", ("divides", d)))
     if squared and no_half and n > 2 and _close(size, n / 2):
         found.append(Cause(f"the 1/n and the squared error's 2 both left out (n/2 = {n}/2)"))
     if squared and not no_half and _close(size, 2.0):
@@ -187,7 +187,8 @@ def factor_causes(size: float, context) -> tuple:
         found.append(Cause(f"a division by n = {n} twice (1/n)"))
     if d > 1 and _close(size, 1.0 / d):
         found.append(Cause(f"a division by d = {d}, the number of inputs (1/d)",
-                           f"1/d = 1/{d}: line {{line}} divides by {d}, the number of inputs d (`{{source}}`)",
+                           f"1/d = 1/{d}: line {{line}} divides by {d} (`{{source}}`), which is also d, the number of "
+                           "inputs",
                            ("divides", d)))
     return tuple(found)
 

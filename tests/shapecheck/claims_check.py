@@ -60,9 +60,17 @@ def absent_causes(report: dict, present) -> list:
     for pattern, kind in FACTS:
         for match in re.finditer(pattern, message):
             operation = (kind, float(match.group(1))) if " " not in kind else (kind.split()[0], float(kind.split()[1]))
-            if not any(op == operation[0] and abs(float(k) - operation[1]) < 1e-9 for op, k in present):
+            if not any(_same_scaling(operation, (op, float(k))) for op, k in present):
                 found.append(match.group(0))
     return found
+
+
+def _same_scaling(stated, made) -> bool:
+    """A division by k scales as a product by 1/k: ``dZ2 * (2 / t)`` with t = 4 does divide by 2."""
+    def factor(operation):
+        kind, k = operation
+        return 1.0 / k if kind == "divides" else k
+    return abs(factor(stated) - factor(made)) < 1e-9 * max(1.0, abs(factor(made)))
 
 
 def zoo_present(bug, style, n, t) -> set:

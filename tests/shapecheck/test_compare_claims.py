@@ -224,7 +224,7 @@ def test_a_division_by_the_number_of_inputs_is_stated_when_the_learners_run_show
     first = report.diagnoses[0]
     assert first.bug == "wrong-scale"
     (cause,) = first.causes
-    assert cause.established == CHECKED and "divides by 5, the number of inputs d" in first.message
+    assert cause.established == CHECKED and "divides by 5 (" in first.message and "which is also d, the number of inputs" in first.message
     assert "possibly" not in first.message and "/ m" in first.message
 
 
@@ -336,3 +336,15 @@ def test_a_mistake_whose_value_is_all_zeros_names_no_line():
     report = compare(**arguments)
     assert report.diagnoses[0].bug == "bias-wrong-axis"
     assert report.diagnoses[0].locations == ()
+
+
+def test_a_factor_is_found_only_in_the_operation_that_makes_it():
+    """A mean over samples and 8 outputs written `dZ2 * (2 / Y.shape[1])` scales by 1/4, and a wrong-scale
+    learner whose gradients are off by 1/2: the 1/2 must not be 'found' at that line by comparing its result
+    with some other array of the same shape (it was: 'line 101 multiplies by 1/2')."""
+    from shapecheck import compare
+    from tests.shapecheck import learner_zoo
+
+    arguments = learner_zoo.make("rows", "sigmoid", "mse", "wrong-scale", seed=0, d=2, h=3, t=8, n=6, style="mean-all")
+    report = compare(**arguments)
+    assert "multiplies by 1/2" not in str(report)
