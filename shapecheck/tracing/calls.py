@@ -8,6 +8,8 @@ tracer (while the program runs) and for ``explain_errors()`` (after it failed).
 
 from __future__ import annotations
 
+import ast
+
 import numpy as np
 
 #: numpy functions whose shapes are recorded when called, by the name the report uses.
@@ -25,6 +27,9 @@ ONE_OPERAND = frozenset(SHAPING.values()) - JOINING
 OPTION_NAMES = ("axis", "keepdims", "axes")
 
 _BUILTIN_METHOD = type(np.empty(0).sum)
+#: What a fix cannot be built from: an operand written inside one of these is no array the learner named.
+_UNNAMEABLE = (ast.Starred, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda, ast.Yield,
+               ast.YieldFrom, ast.Await, ast.NamedExpr)
 _RECORDED = {**PRODUCTS, **SHAPING, **CONSTRUCTORS}
 
 
@@ -39,6 +44,34 @@ def interesting(function):
         return _RECORDED.get(function), None
     except TypeError:  # an unhashable callable
         return None, None
+
+
+#: The watched numpy functions by the name a call site writes (``np.dot`` -> "dot").
+_BY_NAME = {name: name for name in _RECORDED.values()}
+
+
+def replaced(function, callee: str, args) -> str | None:
+    """The report name of a watched numpy function that a package replaced with a wrapper of its own
+    (``np.dot = dot`` at its ``init()``, a function casting every argument to float32), for a call site that
+    wrote that name (``np.dot(a, b)``, ``numpy.dot``, ``dot`` imported from numpy after the replacement) and
+    reaches exactly what numpy holds under it now, with arrays (or numpy scalars) for operands; None for anything else (a
+    learner's own ``dot``, ``self.dot``, a wrapper called on lists)."""
+    name = _BY_NAME.get(callee)
+    if name is None or function is None or getattr(np, callee, None) is not function or not args:
+        return None
+    found = operands(name, None, args)
+    return name if found and all(isinstance(o, (np.ndarray, np.generic)) for o in found) else None
+
+
+def nameable(text: str) -> bool:
+    """Is ``text`` an operand the learner wrote as a plain expression, which a fix can be built from? Not
+    '?' (an operand the tool could not name), a starred argument (``*[a.astype(...) for a in args]``), a
+    comprehension, a lambda."""
+    try:            # in parentheses: an operand written over several lines (a backslash, a call's arguments)
+        tree = ast.parse(f"({text.strip()}\n)", mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return not any(isinstance(node, _UNNAMEABLE) for node in ast.walk(tree))
 
 
 def operands(name: str, owner, args) -> tuple:

@@ -45,7 +45,7 @@ def explain_errors() -> None:
 
 def explain_exception(exc: BaseException) -> str:
     """The explanation for ``exc`` (a numpy shape error), or '' when there is none to give."""
-    frame, line = learner_frame(exc.__traceback__)
+    frame, line = learner_frame(exc.__traceback__, past_installed=True)
     if frame is None:
         return ""
     source = "".join(linecache.getlines(frame.f_code.co_filename, frame.f_globals))
@@ -74,8 +74,8 @@ def _operand_values(node, op, operands, frame) -> tuple | None:
     one of them cannot be read without side effects."""
     if op == "call":
         function = _value_of(node.func, frame)
-        name, owner = calls.interesting(function) if function is not _UNKNOWN else (None, None)
         args = [_value_of(a, frame) for a in node.args]
+        name, owner = _watched(node, function, args)
         if name is None or any(a is _UNKNOWN for a in args):
             return None
         values = tuple(calls.operands(name, owner, args))
@@ -97,8 +97,8 @@ def _failing(node, op, operands, frame):
             return op, shapes, {}
         return None
     function = _value_of(node.func, frame)
-    name, owner = calls.interesting(function) if function is not _UNKNOWN else (None, None)
     args = [_value_of(a, frame) for a in node.args]
+    name, owner = _watched(node, function, args)
     if name is None or any(a is _UNKNOWN for a in args):
         return None
     kwargs = {k.arg: _value_of(k.value, frame) for k in node.keywords if k.arg}
@@ -115,6 +115,19 @@ def _failing(node, op, operands, frame):
     except (ValueError, TypeError):
         return None
     return (name, shapes, details) if isinstance(outcome, Conflict) else None
+
+
+def _watched(node, function, args) -> tuple:
+    """(report name, owner) of a watched numpy call: numpy's own function or method, or the wrapper a package
+    installed in its place, called by numpy's name (``np.dot(a, b)``: see ``calls.replaced``)."""
+    if function is _UNKNOWN:
+        return None, None
+    name, owner = calls.interesting(function)
+    if name is None and owner is None and not any(a is _UNKNOWN for a in args):
+        func = node.func
+        callee = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        name = calls.replaced(function, callee, args)
+    return name, owner
 
 
 _OPTIONS = {"concatenate": ("axis",), "stack": ("axis",), "reshape": ("newshape",), "einsum": ("subscripts",)}
@@ -147,16 +160,24 @@ def _hook_ipython() -> None:
     shell.set_custom_exc((ValueError,), handler)
 
 
-def learner_frame(tb):
+def learner_frame(tb, *, past_installed: bool = False):
     """The innermost frame outside numpy and shapecheck (its files and its generated operators), with its
-    current line."""
-    found = (None, None)
+    current line. ``past_installed``: outside installed packages too (a site-packages folder), when there is
+    one: the learner's ``np.dot(dvalues, W)`` rather than the line of the wrapper a package installed as np.dot."""
+    found = own = (None, None)
     while tb is not None:
         name = tb.tb_frame.f_code.co_filename
         if not in_shapecheck(name) and not os.path.abspath(name).startswith(_NUMPY_DIR + os.sep):
             found = (tb.tb_frame, tb.tb_lineno)
+            if not _installed(name):
+                own = found
         tb = tb.tb_next
-    return found
+    return own if past_installed and own[0] is not None else found
+
+
+def _installed(filename: str) -> bool:
+    """A file of an installed package (what the tracer never instruments)."""
+    return "site-packages" in filename or "dist-packages" in filename
 
 
 def _statement_at(source: str, line: int):

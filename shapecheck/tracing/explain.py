@@ -169,6 +169,9 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
     if kind in ("join", "reshape", "einsum", "ragged"):
         message, body, fixes = explain_call(kind, op, site, operands, details,
                                             origin=lambda text: origin_text(source, site.line, text))
+        written = (site.operands[:1] or ("?",)) if kind == "join" else [t for t, _ in operands[:1]]
+        if kind in ("join", "reshape") and not all(calls.nameable(t) for t in written):
+            fixes = [_unnamed(written)]
         return _assemble(site, kind, message, operands, body, fixes, source, listed=False)
     symbol = op if op not in ("dot", "matmul") else "@"
     if kind == "inplace-broadcast":
@@ -178,6 +181,9 @@ def build_explanation(registry, site_id: int, op: str, shapes: tuple, exception,
         message, body = _matmul(operands)
     else:
         message, body = _broadcast(symbol, operands)
+    if not all(calls.nameable(text) for text, _ in operands):    # never a fix built from `*[...]` or `?`
+        return _assemble(site, kind, message, operands, body, Offer("what to do:", (_unnamed(
+            [text for text, _ in operands]),)), source)
     fixes = _fixes(op, operands, source, site.line, kind, known or {}, context)
     if not fixes.fitting and len(operands) == 2 and not any(not line.startswith("not offered")
                                                             for line in fixes.lines):
@@ -409,6 +415,15 @@ def _as_update(fix, target, symbol) -> str | None:
     if not fix.text.startswith(prefix) or fix.result != tuple(shape):
         return None
     return f"`{text} {symbol}= {fix.text[len(prefix):]}`"
+
+
+def _unnamed(texts) -> str:
+    """Why no fix is offered when an operand is not an expression of the code (a wrapper's starred
+    ``*[a.astype('float32') for a in args]``, an operand shown as ``?``)."""
+    text = next((t for t in texts if not calls.nameable(t)), "?")
+    what = "the operand shown as `?` is one the tracer could not name" if text.strip() == "?" else \
+        f"`{text}` is not an array written as one expression (a starred argument or a comprehension)"
+    return f"no fix is offered: {what}, so no rewrite of this line can be built from it"
 
 
 def _no_sound_fix(operands, plan, checked=False) -> str:

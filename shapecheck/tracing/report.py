@@ -264,8 +264,10 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
     # a learner's module beside the script's folder (a book's ../common) is relative too, as documented
     relative = lambda path: _relative(path, base_dir, local=_local_file(tracer, path))  # noqa: E731
     by_site: dict[int, list] = {}
+    hidden = getattr(tracer, "wrapped_sites", ())      # inside a package's np.dot: the learner's call stands for them
     for record in tracer.records.values():
-        by_site.setdefault(record.site, []).append(record)
+        if record.site not in hidden:
+            by_site.setdefault(record.site, []).append(record)
     sites = []
     for site_id in sorted(by_site, key=lambda i: (tracer.registry.sites[i].file, tracer.registry.sites[i].line, i)):
         site = tracer.registry.sites[site_id]
@@ -331,14 +333,17 @@ def _untraced_failure(raised, relative) -> tuple:
     rewrite. The failing statement is re-read in the learner's frame, as explain_errors() does."""
     from shapecheck.tracing.excepthook import explain_exception, learner_frame
 
-    frame, line = learner_frame(raised.__traceback__)
+    frame, line = learner_frame(raised.__traceback__, past_installed=True)
+    inner, inner_line = learner_frame(raised.__traceback__)
     file = relative(frame.f_code.co_filename) if frame is not None else "?"
     explanation = explain_exception(raised)
+    where = ("a string run by exec, numpy called from C code (functools.reduce(np.dot, ...), map), np.matrix or "
+             "scipy.sparse arithmetic (their * is a matrix product)")
+    if inner is not frame and inner is not None:        # the innermost line is an installed package's
+        where = f"{inner.f_code.co_filename}:{inner_line}, an installed package's code, called from this line"
     text = explanation or (
         f"shapecheck: a shape error at {file}:{line} that the tracer did not see happen: "
-        f"{' '.join(str(raised).split())}\n  it was raised in code the tracer does not rewrite: a string run "
-        "by exec, numpy called from C code (functools.reduce(np.dot, ...), map), np.matrix or scipy.sparse "
-        "arithmetic (their * is a matrix product)")
+        f"{' '.join(str(raised).split())}\n  it was raised in code the tracer does not rewrite: {where}")
     error = {"file": file, "line": line, "kind": "untraced", "message": " ".join(str(raised).split()),
              "operands": [], "fixes": [], "explanation": text}
     return error, text

@@ -64,6 +64,7 @@ class Site:
     operands: tuple         # the source text of each operand (callee excluded for calls)
     receiver: str = ""      # for ``a.dot(b)``: ``a`` (the array when the method is numpy's)
     update: str = ""        # ``b1 = b1 - alpha * db1``: the target ``b1`` whose own value is the left operand
+    callee: str = ""        # for a call: the function's name as written (``dot`` in ``np.dot(a, b)``)
 
 
 #: Site ids are unique in the process, not only in one registry: code instrumented for one run keeps its ids
@@ -139,9 +140,9 @@ class _Rewriter(ast.NodeTransformer):
         parts = [self.lines[first][node.col_offset:], *self.lines[first + 1:last], self.lines[last][:end_col]]
         return b"".join(parts).decode("utf-8", "replace")
 
-    def _site(self, node, op: str, operands, receiver: str = "", update: str = "") -> ast.Constant:
+    def _site(self, node, op: str, operands, receiver: str = "", update: str = "", callee: str = "") -> ast.Constant:
         site = Site(self.filename, node.lineno, node.col_offset, op, self._text(node),
-                    tuple(self._text(o) for o in operands), receiver, update)
+                    tuple(self._text(o) for o in operands), receiver, update, callee)
         return ast.Constant(self.registry.add(site))
 
     @staticmethod
@@ -174,7 +175,7 @@ class _Rewriter(ast.NodeTransformer):
         if name not in RECORDED_CALLS and name not in self.aliases and not (self.values and name in VALUE_CALLS):
             return self.generic_visit(node)
         receiver = self._text(func.value) if isinstance(func, ast.Attribute) else ""
-        site = self._site(node, "call", node.args, receiver)
+        site = self._site(node, "call", node.args, receiver, callee=name)
         self.generic_visit(node)
         return self._call("call", [site, node.func, *node.args], node, node.keywords)
 

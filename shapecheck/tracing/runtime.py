@@ -75,6 +75,9 @@ class Tracer:
     _warnings: LearnerLineWarnings = field(default_factory=LearnerLineWarnings, repr=False)
     _recursion: int = field(default=1000, repr=False)
     _functions_at: dict = field(default_factory=dict, repr=False)   # site -> (numpy function, its name)
+    _wrappers: set = field(default_factory=set, repr=False)       # call sites reaching a package's np.dot
+    #: sites inside such a wrapper's body (its own call of numpy's dot): the learner's call site stands for them
+    wrapped_sites: set = field(default_factory=set)
     probing: bool = False           # fix_check is running learner code: what fails there is not the run's
     #: whether a failure's fixes are checked on the live operands (values mode only locates: it does not)
     checks_fixes = True
@@ -124,12 +127,16 @@ class Tracer:
     # -- records -------------------------------------------------------------------------------------
     def first_time(self, key, site, shapes, result, kind, options="", method=False):
         """A signature seen for the first time at a site: record it and run the silent-bug checks."""
+        where = self.registry.sites.get(site)
+        if where is None:       # code instrumented for an earlier run (a wrapper it left installed as np.dot)
+            return None
         result_shape = shape_of(result)
         record = self.records[key] = Record(site, shapes, result_shape, 1, options, kind, method)
+        if site in self.wrapped_sites:  # inside a package's np.dot: checked at the learner's call that reached it
+            return record
         from shapecheck.tracing.warnings import INPLACE, check_silent_bugs
 
         # (a failure here reaches the caller's bookkeeping_failed, which knows the operands)
-        where = self.registry.sites[site]
         found = check_silent_bugs(where, kind, shapes, result_shape)
         if where.update or kind in INPLACE:
             from shapecheck.tracing.updates import check_update
@@ -142,6 +149,7 @@ class Tracer:
     def internal(self, site, exception) -> None:
         """Our own machinery failed at ``site``: keep going, and let the report say so (once per site
         and kind of failure, however often a loop repeats it)."""
+        site = site if site in self.registry.sites else None
         if all(e.site != site or type(e.exception) is not type(exception) for e in self.internal_errors):
             self.internal_errors.append(InternalError(site, exception))
 
@@ -157,7 +165,7 @@ class Tracer:
         numpy raised it (no note added): the learner's code may catch and print it, and must see what it
         would see untraced; the explanation is shown where the run ends. ``call`` is ``(owner, args,
         kwargs)`` for a numpy call (``owner``: the array of a method call, or None)."""
-        if self.probing:
+        if self.probing or site not in self.registry.sites:     # (an earlier run's code: see first_time)
             return
         try:
             found = {}
@@ -174,6 +182,8 @@ class Tracer:
             if seen is not None:
                 seen.exception, seen.count = exception, seen.count + 1
                 return
+            if site in self._wrappers:          # the same error, raised inside the wrapper: explained here
+                self.failures[:] = [f for f in self.failures if f.exception is not exception]
             self.failures.append(Failure(site, shapes, exception, kind, details=found, values=tuple(operands),
                                          frame=_learner_frame(self.registry.sites[site].file)))
             from shapecheck.tracing.explain import explain_failure
@@ -191,6 +201,14 @@ class Tracer:
         else:
             try:
                 name, owner = calls.interesting(function)
+                if name is None and owner is None:          # np.dot replaced by a package's own wrapper?
+                    where = self.registry.sites.get(site)
+                    if where is not None and getattr(np, where.callee, None) is function:
+                        name = self._replaced(site, function, args)
+                    elif type(function) is not _BOUND_METHOD:
+                        # numpy holds no such function under this name (builtin sum, a learner's own dot): the
+                        # next call here is settled by the first lookup above, as fast as numpy's own
+                        self._functions_at[site] = (function, None)
             except Exception as exc:  # noqa: BLE001 - our bug: run the learner's call untraced
                 self.internal(site, exc)
                 name, owner = None, None
@@ -217,6 +235,18 @@ class Tracer:
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
             self.bookkeeping_failed(site, exc, (owner, *args))
         return result
+
+    def _replaced(self, site, function, args):
+        """The report name when the call site wrote a watched numpy function (``np.dot(dvalues, W)``) and
+        reaches the wrapper a package installed in its place (``calls.replaced``): the call is then recorded
+        and explained at this site with the learner's operands, the wrapper itself running as it is. The
+        sites inside the wrapper (its own product, in a package the tracer instruments) are the same
+        operation again: they are left out of the report (``wrapped_sites``)."""
+        name = calls.replaced(function, self.registry.sites[site].callee, args)
+        if name is not None and site not in self._wrappers:
+            self._wrappers.add(site)
+            self.wrapped_sites |= _sites_inside(self.registry, function)
+        return name
 
     def _record_call(self, site, name, operands, kwargs, result, method):
         raw = (operands[0].shape if len(operands) == 1 and hasattr(operands[0], "shape")
@@ -267,6 +297,16 @@ def merge_update_warnings(found: list, updates: list) -> list:
     return found + updates
 
 
+def _sites_inside(registry, function) -> set:
+    """The ids of the sites in ``function``'s body (none for a function the tracer did not instrument)."""
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return set()
+    lines = [line for _, _, line in code.co_lines() if line is not None]
+    first, last = code.co_firstlineno, max(lines, default=code.co_firstlineno)
+    return {i for i, s in list(registry.sites.items()) if s.file == code.co_filename and first <= s.line <= last}
+
+
 def _learner_frame(file: str):
     """The frame of the learner's code that called the failing operation (a few frames up: the traced
     operator, ``failed``), or None."""
@@ -281,6 +321,7 @@ def _learner_frame(file: str):
 
 
 _MISSING = object()
+_BOUND_METHOD = type(Tracer.install.__get__(0))     # a new object at every call: not worth remembering
 #: Extra recursion depth while tracing (the operator functions and the tracer's own checks).
 RECURSION_HEADROOM = 100
 #: Operand types that never have a shape worth recording: Python numbers and numpy scalars.
