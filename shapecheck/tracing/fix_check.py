@@ -362,15 +362,18 @@ def _set_aside(tracer):
 # --- the syntax tree -------------------------------------------------------------------------------------------
 
 def _failing_node(tree, site):
-    """The expression of the failing operation: the node that starts at the site's line and column and reads
-    as the site's expression."""
+    """The expression of the failing operation: the operation that starts at the site's line and column and
+    reads as the site's expression (the outermost one there, when the text does not settle it)."""
+    try:
+        wanted = ast.unparse(ast.parse(site.expr.strip(), mode="eval").body)
+    except SyntaxError:
+        wanted = None
     best = None
     for node in ast.walk(tree):
-        if isinstance(node, ast.expr) and getattr(node, "lineno", None) == site.line and node.col_offset == site.col:
-            if isinstance(node, (ast.BinOp, ast.Call)) and ast.unparse(node) == ast.unparse(ast.parse(site.expr.strip(), mode="eval").body):
+        if isinstance(node, (ast.BinOp, ast.Call)) and node.lineno == site.line and node.col_offset == site.col:
+            if ast.unparse(node) == wanted:
                 return node
-            if isinstance(node, (ast.BinOp, ast.Call)) and best is None:
-                best = node
+            best = best or node
     return best
 
 
