@@ -4,8 +4,10 @@ A rewrite of the failing operation (``d_output @ W.T`` for ``d_output.dot(W)``) 
 and still break the program: a (1, 1) that the next line stretches silently over (4, 4) trains nothing and
 fails nowhere. So at the failure, where the tracer holds the live operands and the learner's frame, each
 candidate is evaluated on the operands and its result followed to where it goes: the operations around
-it on the same line, then the first later use, in the same function, of the name it is assigned to. A
-consumer that fails, or that stretches the result by broadcasting (the silent bugs), rejects the fix.
+it on the same line, then the first later use, in the same function, of the name it is assigned to (or the
+caller's line, for a returned value), up to four times. A consumer that fails, or that stretches the result
+by broadcasting (the silent bugs), rejects the fix; so does an assignment it does not fit (see
+:mod:`fix_targets`) and an earlier call of the same line that it would break.
 
 The other operand of a consumer is read by evaluating its source in the learner's frame, and only when
 that cannot change anything: names, attributes, arithmetic, numpy's functions (not its random ones) and
@@ -27,9 +29,9 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from shapecheck._arrays import format_shape
-from shapecheck.tracing.origins import parse_source
 from shapecheck.tracing.fix_targets import (gradient_of, keeps_target, refused_as_gradient, refused_by_slot,
                                             refused_by_statement, source_text)
+from shapecheck.tracing.origins import parse_source
 from shapecheck.tracing.safe_eval import dotted_name as _dotted, is_safe, safe_eval_text
 
 #: What a candidate's template calls the failing operation's operands.
@@ -104,7 +106,7 @@ def check_candidates(context: Context, candidates: list[Candidate]) -> list[Verd
 
 def _check(context: Context, candidate: Candidate) -> Verdict:
     namespace = {"np": np, "numpy": np, LEFT: context.values[0], RIGHT: context.values[-1]}
-    frame_names = {**context.frame.f_globals, **context.frame.f_locals}
+    frame_names = context.frame_names
     for placeholder, text in candidate.names:
         found, value = safe_eval_text(text, frame_names, context)
         if not found:
@@ -128,7 +130,10 @@ def _check(context: Context, candidate: Candidate) -> Verdict:
 def _breaks_earlier_calls(context: Context, candidate: Candidate, namespace: dict) -> str:
     """The same line ran before with other shapes (a loop over layers, a recursive helper, a function
     called for each layer): a rewrite must work for those calls too, or it fixes one call and breaks the
-    others. '' when it does (or when the line never ran before)."""
+    others. '' when it does (or when the line never ran before, or the fix reads more than the two operands:
+    what else it reads, a weight or a sum, is this call's own)."""
+    if candidate.names:
+        return ""
     for shapes in context.earlier:
         if len(shapes) != 2 or any(s is None or math.prod(s) > _LARGEST_STAND_IN for s in shapes):
             continue
