@@ -37,6 +37,7 @@ class _Candidate:
     conventions: tuple
     rank: tuple
     expected_scale: float = 1.0      # the learner's gradients, bug-free, are this times the reference's
+    l2_known: float | None = None    # the reference's L2 coefficient (declared or read), per unit of its gradient
 
 
 class Study:
@@ -189,7 +190,8 @@ class Study:
         sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
         rank_key = (bugs, sourced, rank, hypothesis.l2 != 0.0, index, hypothesis.residual)
         expected = hypothesis.scale / factor if learner.lr_known and factor else hypothesis.scale
-        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key, abs(expected))
+        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key, abs(expected),
+                          l2_known if learner.lr_known else None)
 
     def _convention_lines(self, setting, hypothesis, scale, source, reg=None, *, scale_bugs=()) -> tuple:
         reading, convention = setting.reading, setting.convention
@@ -248,7 +250,7 @@ class Study:
         if verdict == "mismatch":           # only then: a correct learner's compare costs nothing more
             diagnoses[0], trouble = self._located(diagnoses[0], best, setting)
             notes += [trouble] if trouble else []
-        rows = tuple(row(*r) for r in setting.rows(best.expected_scale, best.hypothesis.l2))
+        rows = tuple(row(*r) for r in setting.rows(best.expected_scale, _row_l2(best)))
         own = self.own_loss(setting)
         notes += [own.note] if own else []
         if verdict == "mismatch" and rows and all(r.status == "ok" for r in rows):
@@ -342,6 +344,15 @@ def _probe(own, reading, seed) -> list:
     for i in reading.biases:
         values[i] = rng.normal(0.0, 0.3, size=values[i].shape)
     return values
+
+
+def _row_l2(candidate) -> float:
+    """The L2 coefficient the table's expected gradients carry: the reference's (declared or read from the
+    loss_fn), so that an L2 term of the wrong size shows in the W rows; the learner's own only when the
+    reference's is unknown."""
+    if candidate.l2_known is None:
+        return candidate.hypothesis.l2
+    return candidate.l2_known * candidate.expected_scale
 
 
 def _l2_term(hypothesis, scale_bugs, reg) -> float:
