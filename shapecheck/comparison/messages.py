@@ -69,10 +69,27 @@ def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: s
     if not ids:
         message = "your gradients agree with the reference (up to rounding)"
         if not context["lr_known"]:
-            message += f"; the learning rate recovered from the step is {scale:.6g}"
+            message += _step_factor(scale, context)
         return Diagnosis("match", message, residual, ("match",))
     return Diagnosis(" + ".join(dict.fromkeys(ids)), "; ".join(dict.fromkeys(messages)), residual,
                      tuple(dict.fromkeys(ids)), causes=causes)
+
+
+def _step_factor(size: float, context) -> str:
+    """What a step with no known learning rate shows: it moves the weights by ``size`` times the reference's
+    gradient, the learning rate times the loss's scale, which one step cannot split; with the loss's scale
+    known (declared, or read from the loss_fn), the learning rate that follows from it, said as following."""
+    net = context["net"]
+    mean = conv.scales(context["family"], context["n"], net.sizes[-1])[0]
+    text = (f"; your step moves the weights by {size:.6g} times the gradient of {mean.text} (the reference's "
+            "loss): that is your learning rate times your loss's scale, which one step cannot tell apart")
+    known = context.get("loss_scale")
+    if known is None:
+        return text + "; pass lr= (or loss_fn=) to settle it"
+    where = "your loss_fn computes" if context.get("scale_source") == "loss_fn" else "you declared"
+    ratio = f", {known.factor:.6g} times the mean's" if abs(known.factor - 1.0) > 1e-12 else ""
+    return text + (f"; with the loss scale {where} ({known.text}{ratio}), it is a learning rate of "
+                   f"{size / known.factor:.6g}")
 
 
 def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float) -> Diagnosis:

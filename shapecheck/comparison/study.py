@@ -179,11 +179,14 @@ class Study:
             n=n, t=t, d=reading.sizes[0], layout=reading.layout)
         context = dict(net=setting.net, names=setting.learner_names, n=n, lr_known=learner.lr_known,
                        reading=reading, loss_source=convention.sources.get("loss"),
-                       scale_source=convention.sources.get("scale"), scale_name=getattr(scale_used, "name", None))
+                       scale_source=convention.sources.get("scale"), scale_name=getattr(scale_used, "name", None),
+                       loss_scale=scale_known, family=convention.family)
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
         if l2_known is not None and learner.lr_known:
             diagnosis = with_declared_l2(diagnosis, _l2_term(hypothesis, scale_bugs, l2_known), l2_known)
+        if scale_used is None and scale_known is not None:      # a step hides the learning rate, not the loss
+            scale_used = scale_known
         conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known,
                                              scale_bugs=scale_bugs)
         bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0

@@ -63,3 +63,64 @@ def test_an_l2_term_of_the_wrong_size_shows_in_the_table():
     assert status["W1"] == status["W2"] == "MISMATCH" and status["b1"] == status["b2"] == "ok"
     assert not any("too small to see" in note for note in report.notes)
     assert _l2_compare(two=True).verdict == "match"
+
+
+# -- a blog's first network: a summed squared error without the 1/2, and no learning rate at all --------------
+
+def sigmoid(x):
+    return 1.0 / (1 + np.exp(-x))
+
+
+def sigmoid_derivative(x):
+    return x * (1.0 - x)
+
+
+class BlogNetwork:
+    def __init__(self, x, y, seed=41):
+        rng = np.random.default_rng(seed)
+        self.input = x
+        self.weights1 = rng.random((self.input.shape[1], 4)) - 0.5
+        self.weights2 = rng.random((4, 1)) - 0.5
+        self.y = y
+        self.output = np.zeros(self.y.shape)
+
+    def feedforward(self):
+        self.layer1 = sigmoid(np.dot(self.input, self.weights1))
+        self.output = sigmoid(np.dot(self.layer1, self.weights2))
+
+    def backprop(self):
+        d_weights2 = np.dot(self.layer1.T, (2 * (self.y - self.output) * sigmoid_derivative(self.output)))
+        d_weights1 = np.dot(self.input.T, (np.dot(2 * (self.y - self.output) * sigmoid_derivative(self.output),
+                                                  self.weights2.T) * sigmoid_derivative(self.layer1)))
+        self.weights1 += d_weights1
+        self.weights2 += d_weights2
+
+    def loss(self):
+        self.feedforward()
+        return np.sum((self.y - self.output) ** 2)
+
+
+def test_a_step_without_a_learning_rate_is_not_said_to_have_one_of_12():
+    """A correct summed loss with `weights += d_weights`: the report said 'the learning rate recovered from the
+    step is 12' (2 for the missing 1/2 times 6 samples), marked checked, beside 'learning rate unknown'."""
+    rng = np.random.default_rng(42)
+    X = rng.random((6, 3))
+    y = (rng.random((6, 1)) > 0.5).astype(float)
+    nn = BlogNetwork(X, y)
+
+    def step(X, Y):
+        nn.input, nn.y = X, Y
+        nn.feedforward()
+        nn.backprop()
+
+    def loss_fn(X, Y):
+        nn.input, nn.y = X, Y
+        return nn.loss()
+
+    report = shapecheck.compare(X=X, Y=y, params=nn, step=step, loss_fn=loss_fn)
+    message = report.diagnoses[0].message
+    assert report.verdict == "match"
+    assert "learning rate recovered" not in message and "is 12" not in message
+    assert "moves the weights by 12 times the gradient of" in message and "a learning rate of 1" in message
+    assert ("loss scale", "the sum of (A - Y)**2 without the 1/2", "read from your loss_fn's values") in \
+        report.conventions
