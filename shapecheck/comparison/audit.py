@@ -18,12 +18,13 @@ Each claim carries how it was established (``report.CHECKED`` or ``report.POSSIB
 from __future__ import annotations
 
 import ast
+import linecache
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from shapecheck.comparison.own_loss import AGREE, DISAGREE
-from shapecheck.comparison.report import CHECKED, POSSIBLE, Diagnosis, causes_text
+from shapecheck.comparison.report import CHECKED, POSSIBLE, Diagnosis, Location, causes_text
 
 #: How closely a value must be another one times the factor to show that operation (float64 rounding).
 FACTOR_TOLERANCE = 1e-9
@@ -90,22 +91,41 @@ def _checked_causes(diagnosis, evidence) -> Diagnosis:
     run = evidence.run()
     if run is None:
         return diagnosis
-    for index, cause in enumerate(diagnosis.causes):
-        found = _operation(run.sites, *cause.evidence) if cause.evidence else None
-        if found is None:
+    for cause in diagnosis.causes:
+        found = list(_operations(run.sites, *cause.evidence)) if cause.evidence else []
+        if not found:
             continue
-        line, source = found
+        line, source, _ = found[0]
         checked = replace(cause, fact=cause.fact.format(line=line, source=source), established=CHECKED)
         causes = (checked,)
         message = diagnosis.message.replace(causes_text(diagnosis.causes), causes_text(causes))
-        return replace(diagnosis, message=message, causes=causes)
+        return replace(diagnosis, message=message, causes=causes,
+                       locations=_at_the_factor(diagnosis.locations, found, cause.evidence))
     return diagnosis
 
 
-def _operation(sites, kind: str, k: float):
-    """(line, source of the expression) of the first operation of the learner's run that divides by ``k`` (``kind`` "divides") or
-    multiplies by it ("multiplies"): a value that is an earlier value of the same size times ``1/k`` (or
-    ``k``), made by ``/`` (``*``); or the scalar ``1/k`` made by ``/`` (``1 / m``). None when there is none."""
+def _at_the_factor(locations, found, evidence) -> tuple:
+    """The locations once the lines that bring the factor in are ``found`` in the run: those lines, in place of
+    the lines that finalise a gradient from values already carrying it (each is right up to the factor its
+    input has: the factor did not enter there)."""
+    kind, k = evidence
+    what = f"divides by {k:g}" if kind == "divides" else f"multiplies by {k:g}"
+    factors = {}
+    for line, _, path in found:
+        factors.setdefault((path, line), Location(
+            path, line, linecache.getline(path, line).strip(), f"factor {k:g}", "factor",
+            hint=f"the factor of the diagnosis enters here: this line {what} (see the diagnosis); what is computed "
+                 "from it carries the factor", established=CHECKED))
+    lines = {line for _, line in factors}
+    kept = [location for location in locations if location.kind != "finalised" and location.line not in lines]
+    return (*factors.values(), *kept)
+
+
+def _operations(sites, kind: str, k: float):
+    """(line, source of the expression, file) of each operation of the learner's run that divides by ``k``
+    (``kind`` "divides") or multiplies by it ("multiplies"), in execution order: a value that is an earlier
+    value of the same size times ``1/k`` (or ``k``), made by ``/`` (``*``); or the scalar ``1/k`` made by
+    ``/`` (``1 / m``)."""
     factor = 1.0 / k if kind == "divides" else float(k)
     ops = ("/", "/=") if kind == "divides" else ("*", "*=")
     arrays = [s for s in sites if isinstance(s.value, np.ndarray) and s.value.dtype.kind == "f"]
@@ -114,14 +134,11 @@ def _operation(sites, kind: str, k: float):
             continue
         if site.value.size == 1:
             if kind == "divides" and abs(float(site.value.ravel()[0]) - factor) <= FACTOR_TOLERANCE * factor:
-                return site.line, site.source
+                yield site.line, site.source, site.file
             continue
-        for earlier in arrays:
-            if earlier.order >= site.order:
-                break
-            if earlier.value.shape == site.value.shape and _times(site.value, earlier.value, factor):
-                return site.line, site.source
-    return None
+        if any(earlier.value.shape == site.value.shape and _times(site.value, earlier.value, factor)
+               for earlier in arrays if earlier.order < site.order):
+            yield site.line, site.source, site.file
 
 
 def _operators(site) -> set:

@@ -124,3 +124,44 @@ def test_a_step_without_a_learning_rate_is_not_said_to_have_one_of_12():
     assert "moves the weights by 12 times the gradient of" in message and "a learning rate of 1" in message
     assert ("loss scale", "the sum of (A - Y)**2 without the 1/2", "read from your loss_fn's values") in \
         report.conventions
+
+
+# -- functions on a list of weights: a stray 2 in the output error of a summed loss that has the 1/2 ----------
+
+def forward(params, X):
+    W1, b1, W2, b2 = params
+    H = np.tanh(W1 @ X + b1)
+    return H, W2 @ H + b2
+
+
+def error(params, X, T):
+    _, Yhat = forward(params, X)
+    return 0.5 * np.sum((Yhat - T) ** 2)
+
+
+def grads(params, X, T):
+    W1, b1, W2, b2 = params
+    H, Yhat = forward(params, X)
+    dY = 2 * (Yhat - T)
+    dW2 = dY @ H.T
+    db2 = np.sum(dY, axis=1, keepdims=True)
+    dH = W2.T @ dY
+    dS = dH * (1 - H ** 2)
+    dW1 = dS @ X.T
+    db1 = np.sum(dS, axis=1, keepdims=True)
+    return [dW1, db1, dW2, db2]
+
+
+def test_the_line_named_for_a_stray_factor_is_the_one_that_brings_it_in():
+    """The cause named `dY = 2 * (Yhat - T)`, checked, but the lines named were the four correct ones after it
+    (dW2 = dY @ H.T ...), each 'its factor is not the reference's ... fix it here', marked checked."""
+    rng = np.random.default_rng(151)
+    params = [rng.normal(0, 0.5, (5, 3)), np.zeros((5, 1)), rng.normal(0, 0.5, (2, 5)), np.zeros((2, 1))]
+    X = rng.standard_normal((3, 8))
+    T = rng.standard_normal((2, 8))
+    report = shapecheck.compare(X=X, Y=T, params=params, gradients=lambda X, T: grads(params, X, T),
+                                loss_fn=lambda X, T: error(params, X, T))
+    first = report.diagnoses[0]
+    assert first.bug == "wrong-scale" and first.causes[0].established == CHECKED
+    assert [location.source for location in first.locations] == ["dY = 2 * (Yhat - T)"]
+    assert first.locations[0].established == CHECKED
