@@ -22,11 +22,11 @@ def fallback_report(study, fallbacks) -> tuple:
         factor, scale, source = _scale_of(setting, known, study.learner)
         l2 = (reg * factor if setting.convention.sources.get("l2") == "loss_fn" else reg) if reg else 0.0
         rows = tuple(row(*r) for r in setting.rows(factor, l2))
-        scored.append(((-len(_agreeing_layers(rows)), rank, index), setting, rows, scale, source))
-    _, setting, rows, scale, source = min(scored, key=lambda s: s[0])
+        scored.append(((-len(_agreeing_layers(rows)), rank, index), setting, rows, scale, source, (factor, l2)))
+    _, setting, rows, scale, source, expected = min(scored, key=lambda s: s[0])
     diagnoses = [shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
     if not diagnoses:
-        diagnoses = [unknown(rows)]
+        diagnoses = [_one_tensor_without_mean(setting, rows, expected) or unknown(rows)]
     if setting.convention.sources.get("loss") not in ("declared", "loss_fn"):
         setting.convention = setting.convention.with_sources(activations="assumed", loss="assumed", output="assumed")
     lines = study._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), scale, source)
@@ -39,6 +39,23 @@ def fallback_report(study, fallbacks) -> tuple:
     report = ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
                               tuple(study._notes(setting.reading)), conventions=lines)
     return report, setting
+
+
+def _one_tensor_without_mean(setting, rows, expected) -> Diagnosis | None:
+    """A missing-mean on one tensor: every row agrees but one, whose gradient is exactly n times what the
+    reference expects under ``expected`` (the rows' factor and L2 coefficient) (``db2 = np.sum(dZ2, axis=0)`` with the ``/ n`` of every other gradient left out)."""
+    wrong = [r for r in rows if r.status != "ok"]
+    if len(wrong) != 1 or not np.isfinite(wrong[0].scale):
+        return None
+    n = setting.reading.n
+    name = wrong[0].reference
+    learner, reference = next((g, e) for k, _, _, g, e, _ in setting.rows(*expected) if k == name)
+    if n < 2 or np.linalg.norm(learner - n * reference) > 1e-6 * max(np.linalg.norm(learner), 1e-300):
+        return None
+    own = wrong[0].name
+    return Diagnosis("missing-mean", f"the gradient of {own} is n = {n} times too large, exactly (every other "
+                                     f"gradient agrees with the reference): divide it by n, as the others are",
+                     0.0, ("missing-mean",))
 
 
 def _scale_of(setting, known, learner) -> tuple:
@@ -125,7 +142,7 @@ def unknown(rows) -> Diagnosis:
         where = "every tensor matches on its own"
     else:
         where = (f"the mismatch starts at layer {deepest_mismatch} "
-                 f"({', '.join(r.name for r in by_layer[deepest_mismatch])})")
+                 f"({', '.join(r.name for r in by_layer[deepest_mismatch] if r.status != 'ok')})")
         if matching and max(matching) > deepest_mismatch:
             where += f"; layers above it ({', '.join(str(k) for k in matching if k > deepest_mismatch)}) match"
     return Diagnosis("unknown", f"no known mistake reproduces your gradients: {where}; compare that layer's "

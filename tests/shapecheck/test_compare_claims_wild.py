@@ -165,3 +165,44 @@ def test_the_line_named_for_a_stray_factor_is_the_one_that_brings_it_in():
     assert first.bug == "wrong-scale" and first.causes[0].established == CHECKED
     assert [location.source for location in first.locations] == ["dY = 2 * (Yhat - T)"]
     assert first.locations[0].established == CHECKED
+
+
+# -- straight-line functions on a dict: db2 without the / n that every other gradient has ----------------------
+
+def softmax(Z):
+    E = np.exp(Z - Z.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def compute_grads(P, X, Y, db2_divisor):
+    n = X.shape[0]
+    A1 = 1 / (1 + np.exp(-(X @ P["W1"] + P["b1"])))
+    A2 = softmax(A1 @ P["W2"] + P["b2"])
+    dZ2 = A2 - Y
+    dW2 = A1.T @ dZ2 / n
+    db2 = np.sum(dZ2, axis=0, keepdims=True) / db2_divisor
+    dZ1 = dZ2 @ P["W2"].T * A1 * (1 - A1)
+    dW1 = X.T @ dZ1 / n
+    db1 = np.sum(dZ1, axis=0, keepdims=True) / n
+    return {"dW1": dW1, "db1": db1, "dW2": dW2, "db2": db2}
+
+
+def _db2_compare(db2_divisor):
+    rng = np.random.default_rng(231)
+    P = {"W1": rng.normal(0, 0.6, (4, 6)), "b1": rng.normal(0, 0.1, (1, 6)),
+         "W2": rng.normal(0, 0.6, (6, 3)), "b2": rng.normal(0, 0.1, (1, 3))}
+    X = rng.standard_normal((13, 4))
+    Y = np.eye(3)[rng.integers(0, 3, 13)]
+    return shapecheck.compare(X=X, Y=Y, params=P, gradients=lambda X, Y: compute_grads(P, X, Y, db2_divisor),
+                              activation="sigmoid", output="softmax", loss="softmax-cross-entropy")
+
+
+def test_one_gradient_without_its_mean_is_named_alone():
+    """db2 = np.sum(dZ2, axis=0) with no / n: the report said 'the mismatch starts at layer 2 (W2, b2)' while
+    its table had W2 ok; only b2 was off, by exactly n = 13."""
+    report = _db2_compare(1)
+    first = report.diagnoses[0]
+    assert first.bug == "missing-mean" and "b2 is n = 13 times too large" in first.message
+    assert "W2" not in first.message
+    other = _db2_compare(13 / 3).diagnoses[0]          # off by 3: no known mistake, and W2 is not named
+    assert other.bug == "unknown" and "layer 2 (b2)" in other.message
