@@ -209,7 +209,7 @@ class Study:
                   else f"activations {words[sources.get('activations', 'inferred')]}; loss "
                        f"{words[sources.get('loss', 'inferred')]}")]
         if scale is not None:
-            lines.append(("loss scale", scale.text, {"declared": "declared", "loss_fn": words["loss_fn"],
+            lines.append(("loss scale", _scale_text(scale, reading, self.one_sample), {"declared": "declared", "loss_fn": words["loss_fn"],
                                                       "gradients": source, "assumed": source}.get(
                                                           sources.get("scale", "gradients"), source)))
         if hypothesis.l2 or reg:
@@ -347,6 +347,20 @@ def _probe(own, reading, seed) -> list:
     for i in reading.biases:
         values[i] = rng.normal(0.0, 0.3, size=values[i].shape)
     return values
+
+
+def _scale_text(scale, reading, one_sample) -> str:
+    """The loss scale's words; on one sample, where a mean over the samples and their sum are the same number,
+    without claiming either."""
+    if reading.n != 1:
+        return scale.text
+    where = "the one sample your per-sample step was compared on" if one_sample else "your one sample"
+    text = scale.text
+    for prefix in ("the mean over the samples of ", "the sum over the samples of "):
+        text = text[len(prefix):] if text.startswith(prefix) else text
+    text = "the sample's loss" if text in ("the mean over the samples", "the sum over the samples") else text
+    return (f"{text}, read on {where}: with one sample a mean over the samples and a sum are the same, so "
+            "whether your loss averages or sums over the samples is not known")
 
 
 def _row_l2(candidate) -> float:

@@ -206,3 +206,44 @@ def test_one_gradient_without_its_mean_is_named_alone():
     assert "W2" not in first.message
     other = _db2_compare(13 / 3).diagnoses[0]          # off by 3: no known mistake, and W2 is not named
     assert other.bug == "unknown" and "layer 2 (b2)" in other.message
+
+
+# -- per-sample SGD on plain arrays, whose total_error sums over the samples --------------------------------------
+
+def test_a_loss_read_on_one_sample_is_not_said_to_be_a_mean():
+    """A per-sample step is compared on one sample, where a mean and a sum are the same number: the report said
+    'the mean over the samples of 1/2 * sum((A - Y)**2)' of a total_error that sums over the samples."""
+    rng = np.random.default_rng(61)
+    W1, b1 = rng.standard_normal((5, 6)) * 0.5, np.zeros(6)
+    W2, b2 = rng.standard_normal((6, 2)) * 0.5, np.zeros(2)
+    learning_rate = 0.05
+
+    def forward(x):
+        h = np.tanh(x @ W1 + b1)
+        return h, h @ W2 + b2
+
+    def train_epoch(X, T):
+        for i in range(len(X)):
+            x, t = X[i], T[i]
+            h, y = forward(x)
+            delta2 = y - t
+            delta1 = (delta2 @ W2.T) * (1 - h ** 2)
+            W2[...] -= learning_rate * np.outer(h, delta2)
+            b2[...] -= learning_rate * delta2
+            W1[...] -= learning_rate * np.outer(x, delta1)
+            b1[...] -= learning_rate * delta1
+
+    def total_error(X, T):
+        E = 0.0
+        for x, t in zip(X, T):
+            _, y = forward(x)
+            E += 0.5 * np.sum((y - t) ** 2)
+        return E
+
+    data_rng = np.random.default_rng(62)
+    X, T = data_rng.standard_normal((4, 5)), data_rng.standard_normal((4, 2))
+    report = shapecheck.compare(X=X, Y=T, params=[W1, b1, W2, b2], step=train_epoch, lr=learning_rate,
+                                loss_fn=total_error)
+    scale = dict((a, w) for a, w, _ in report.conventions)["loss scale"]
+    assert report.verdict == "match"
+    assert "mean over the samples of" not in scale and "is not known" in scale
