@@ -119,9 +119,11 @@ def shape_diagnosis(name, setting) -> Diagnosis:
         own = setting.learner_shape(name)
         how = (f", with keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`" if len(own) == 2
                else f", e.g. `db = dZ.sum(axis={axis}) / n`")
-        return Diagnosis("bias-wrong-axis",
-                         f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is "
-                         f"{format_shape(own)}: sum dZ over the samples axis (axis={axis}) only{how}",
+        seen = (f"after your step {learner_name} has shape {format_shape(shape)}, not its own {format_shape(own)}: "
+                "the update your step applied to it does not have the bias's shape, and broadcasting turned the "
+                f"bias into {format_shape(shape)}" if setting.update_scale is not None else
+                f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is {format_shape(own)}")
+        return Diagnosis("bias-wrong-axis", f"{seen}: sum dZ over the samples axis (axis={axis}) only{how}",
                          0.0, ("bias-wrong-axis",))
     if shape is not None and tuple(shape) == tuple(expected)[::-1]:
         return Diagnosis("transposed", f"the gradient of {learner_name} has shape {format_shape(shape)}, the "

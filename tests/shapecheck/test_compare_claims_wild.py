@@ -247,3 +247,46 @@ def test_a_loss_read_on_one_sample_is_not_said_to_be_a_mean():
     scale = dict((a, w) for a, w, _ in report.conventions)["loss scale"]
     assert report.verdict == "match"
     assert "mean over the samples of" not in scale and "is not known" in scale
+
+
+# -- a class with samples as columns whose db1 sums over the units: the update broadcasts b1 ----------------------
+
+class ColumnsNet:
+    def __init__(self, seed=241):
+        rng = np.random.default_rng(seed)
+        self.W1 = rng.normal(0, 0.5, (3, 4))
+        self.b1 = np.zeros((3, 1))
+        self.W2 = rng.normal(0, 0.5, (2, 3))
+        self.b2 = np.zeros((2, 1))
+        self.lr = 0.3
+
+    def step(self, X, Y):
+        m = X.shape[1]
+        A1 = sigmoid(self.W1 @ X + self.b1)
+        A2 = sigmoid(self.W2 @ A1 + self.b2)
+        dZ2 = A2 - Y
+        dZ1 = (self.W2.T @ dZ2) * A1 * (1 - A1)
+        dW1, dW2 = dZ1 @ X.T / m, dZ2 @ A1.T / m
+        db1 = np.sum(dZ1, axis=0, keepdims=True) / m
+        db2 = np.sum(dZ2, axis=1, keepdims=True) / m
+        self.W1 = self.W1 - self.lr * dW1
+        self.b1 = self.b1 - self.lr * db1
+        self.W2 = self.W2 - self.lr * dW2
+        self.b2 = self.b2 - self.lr * db2
+
+
+def test_a_bias_broadcast_by_its_update_is_said_as_seen():
+    """The report said 'the gradient of b1 has shape (3, 6)': the learner's db1 is (1, 6); (3, 6) is what the
+    update broadcast b1 to. Its table row showed 'inf  nan'."""
+    net = ColumnsNet()
+    rng = np.random.default_rng(242)
+    X = rng.standard_normal((4, 6))
+    Y = (rng.random((2, 6)) > 0.5).astype(float)
+    report = shapecheck.compare(X=X, Y=Y, params=net, step=net.step)
+    first = report.diagnoses[0]
+    assert first.bug == "bias-wrong-axis"
+    assert first.message.startswith("after your step b1 has shape (3, 6), not its own (3, 1)")
+    assert "the gradient of b1 has shape" not in first.message
+    row = next(line for line in str(report).splitlines() if line.startswith("b1 "))
+    assert row.split()[-3:] == ["-", "-", "shape"], row
+    assert report.to_dict()["rows"][1]["rel_error"] is None
