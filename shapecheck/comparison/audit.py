@@ -132,6 +132,8 @@ def _operations(sites, kind: str, k: float):
     for site in arrays:
         if not _operators(site) & set(ops) or not np.all(np.isfinite(site.value)):
             continue
+        if kind == "divides" and _scaled_division(site):
+            continue
         if site.value.size == 1:
             if kind == "divides" and abs(float(site.value.ravel()[0]) - factor) <= FACTOR_TOLERANCE * factor:
                 yield site.line, site.source, site.file
@@ -152,6 +154,17 @@ def _operators(site) -> set:
         return found
     return found | {{ast.Mult: "*", ast.Div: "/"}[type(node.op)] for node in ast.walk(tree)
                     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div))}
+
+
+def _scaled_division(site) -> bool:
+    """The site's expression divides a number other than 1 (``dZ2 * (2 / Y.shape[1])``): its value being
+    ``1/k`` times an earlier one does not show a division by ``k`` (2 / 4 is 1/2, not a division by 2)."""
+    try:
+        tree = ast.parse(site.source, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and isinstance(node.left, ast.Constant)
+               and node.left.value != 1 for node in ast.walk(tree))
 
 
 def _times(value, before, factor) -> bool:

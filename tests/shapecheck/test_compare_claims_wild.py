@@ -290,3 +290,16 @@ def test_a_bias_broadcast_by_its_update_is_said_as_seen():
     row = next(line for line in str(report).splitlines() if line.startswith("b1 "))
     assert row.split()[-3:] == ["-", "-", "shape"], row
     assert report.to_dict()["rows"][1]["rel_error"] is None
+
+
+# -- the zoo's np.mean((A - Y)**2) learner: dZ2 * (2 / Y.shape[1]) is a factor 2/t, not a division by d -------
+
+def test_a_factor_two_over_t_is_not_said_to_divide_by_d():
+    """With t = 4 outputs and d = 2 inputs, `dZ2 = dZ2 * (2 / Y.shape[axis_units])` halves dZ2; the report said,
+    as checked, 'line 101 divides by 2, the number of inputs d' (hypothesis found it in the claims test)."""
+    from tests.shapecheck import learner_zoo
+    arguments = learner_zoo.make("rows", "sigmoid", "mse", "missing-mean", seed=0, d=2, h=3, t=4, n=7, hints=True,
+                                 style="mean-all")
+    first = shapecheck.compare(**arguments).diagnoses[0]
+    assert "divides by 2, the number of inputs" not in first.message
+    assert all(cause.established == POSSIBLE for cause in first.causes)
