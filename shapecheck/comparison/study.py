@@ -184,7 +184,9 @@ class Study:
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
         if l2_known is not None and learner.lr_known:
-            diagnosis = with_declared_l2(diagnosis, _l2_term(hypothesis, scale_bugs, l2_known), l2_known)
+            read = convention.sources.get("l2") == "loss_fn" and scale_known is not None
+            diagnosis = with_declared_l2(diagnosis, _l2_term(hypothesis, scale_bugs, l2_known), l2_known,
+                                         scale_known.factor if read else None)
         if scale_used is None and scale_known is not None:      # a step hides the learning rate, not the loss
             scale_used = scale_known
         conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known,
@@ -214,15 +216,18 @@ class Study:
                                                           sources.get("scale", "gradients"), source)))
         if hypothesis.l2 or reg:
             found = _l2_term(hypothesis, scale_bugs, reg)
-            text = (f"your gradients add {found:.6g} * W to the weights' gradients (a loss term "
-                    f"{found / 2:.6g} * sum(W**2))")
-            said = "your loss_fn has" if convention.sources.get("l2") == "loss_fn" else "you declared"
+            read = convention.sources.get("l2") == "loss_fn" and reg is not None
+            factor = scale.factor if read and scale is not None else 1.0      # in the loss_fn's own numbers
+            text = (f"your gradients add {found * factor:.6g} * W to the weights' gradients (a loss term "
+                    f"{found * factor / 2:.6g} * sum(W**2))")
+            said = (f"your loss_fn adds {reg * factor / 2:.6g} * sum(W**2), whose gradient is {reg * factor:.6g} * W"
+                    if read else f"you declared reg={reg:g}" if reg is not None else "")
             if reg is None:
                 source = "found in the gradients"
             elif abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
-                source = f"{said} reg={reg:g}"
+                source = said
             else:
-                source = f"{said} reg={reg:g}: your gradients' L2 term is {found:.6g} * W instead"
+                source = f"{said}: your gradients' L2 term is {found * factor:.6g} * W instead"
             lines.append(("L2 term", text, source))
         if reading.transposed_data:
             lines.append(("data", f"{reading.transposed_data} transposed to fit the parameters",

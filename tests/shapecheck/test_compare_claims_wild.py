@@ -303,3 +303,16 @@ def test_a_factor_two_over_t_is_not_said_to_divide_by_d():
     first = shapecheck.compare(**arguments).diagnoses[0]
     assert "divides by 2, the number of inputs" not in first.message
     assert all(cause.established == POSSIBLE for cause in first.causes)
+
+
+def test_the_l2_term_is_said_in_the_learners_own_numbers():
+    """self.reg = 0.1 and reg_loss = self.reg * sum(W**2): the report said 'your loss_fn has reg=0.2', and 'not
+    reg * W = 0.2 * W ... (a loss reg * sum(W**2) would give 2 * reg * W)', reg meaning 0.2, then 0.1."""
+    report = _l2_compare()
+    message = report.diagnoses[0].message
+    assert "your loss_fn adds 0.1 * sum(W**2), whose gradient is 2 * 0.1 * W = 0.2 * W" in message
+    assert "reg" not in message
+    l2 = next(source for aspect, _, source in report.conventions if aspect == "L2 term")
+    assert l2.startswith("your loss_fn adds 0.1 * sum(W**2)") and "reg=0.2" not in l2
+    right = next(source for aspect, _, source in _l2_compare(two=True).conventions if aspect == "L2 term")
+    assert right == "your loss_fn adds 0.1 * sum(W**2), whose gradient is 0.2 * W"
