@@ -251,7 +251,8 @@ class Study:
                          "compared on one sample")
         same = [c for c in candidates[1:] if c.setting is setting and c.diagnosis.bug != best.diagnosis.bug]
         diagnoses = [best.diagnosis, *[c.diagnosis for c in same[:2]]]
-        shapes = [shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
+        shapes = [shape_diagnosis(k, setting, self._traced(setting)) for k in setting.net.params
+                  if k not in setting.keys]
         if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"

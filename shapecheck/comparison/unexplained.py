@@ -108,8 +108,9 @@ def row(name, learner_name, shape, learner, expected, rounding=0.0) -> TensorRow
     return TensorRow(learner_name, name, shape, error, scale, "ok" if agree else "MISMATCH")
 
 
-def shape_diagnosis(name, setting) -> Diagnosis:
-    """A gradient whose shape is not its parameter's: a bias summed the wrong way, a transposed weight."""
+def shape_diagnosis(name, setting, run=None) -> Diagnosis:
+    """A gradient whose shape is not its parameter's: a bias summed the wrong way, a transposed weight. ``run``:
+    a traced run of the learner's step (or a callable making one), where the update that grew a bias is read."""
     net, learner_name = setting.net, setting.learner_names[name]
     gradient = setting.G[0][name]
     shape = getattr(gradient, "shape", None)
@@ -120,8 +121,8 @@ def shape_diagnosis(name, setting) -> Diagnosis:
         how = (f", with keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`" if len(own) == 2
                else f", e.g. `db = dZ.sum(axis={axis}) / n`")
         seen = (f"after your step {learner_name} has shape {format_shape(shape)}, not its own {format_shape(own)}: "
-                "the update your step applied to it does not have the bias's shape, and broadcasting turned the "
-                f"bias into {format_shape(shape)}" if setting.update_scale is not None else
+                f"{_update_words(run, own, shape)}, and broadcasting turned the bias into {format_shape(shape)}"
+                if setting.update_scale is not None else
                 f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is {format_shape(own)}")
         return Diagnosis("bias-wrong-axis", f"{seen}: sum dZ over the samples axis (axis={axis}) only{how}",
                          0.0, ("bias-wrong-axis",))
@@ -131,6 +132,27 @@ def shape_diagnosis(name, setting) -> Diagnosis:
                          0.0, ("transposed",))
     return Diagnosis("unknown", f"the gradient of {learner_name} has shape {format_shape(shape)}, expected "
                                 f"{format_shape(expected)}", 1.0, ("unknown",))
+
+
+def _update_words(run, own, grown) -> str:
+    """What the step did to a bias that grew from ``own`` to ``grown``: the line of the run whose ``-`` or ``+``
+    made an array of the grown shape from a product of another shape (``self.b1 - self.lr * db1``), with that
+    product's shape; the words without them when the run shows no such line."""
+    run = run() if callable(run) else run
+    sites = [site for site in getattr(run, "sites", ()) if isinstance(site.value, np.ndarray)]
+    found = None
+    for site in sites:
+        if site.op not in ("-", "+", "-=", "+=") or site.value.shape != tuple(grown):
+            continue
+        steps = [other for other in sites if other.line == site.line and other.file == site.file
+                 and other.order < site.order and other.op in ("*", "/")
+                 and other.value.shape not in (tuple(grown), tuple(own))]
+        found = (site, steps[-1]) if steps else found
+    if found is None:
+        return "the update your step applied to it does not have the bias's shape"
+    site, step = found
+    return (f"line {site.line} (`{site.source}`) applied an update of shape {format_shape(step.value.shape)} "
+            f"(`{step.source}`)")
 
 
 def unknown(rows) -> Diagnosis:

@@ -287,6 +287,7 @@ def test_a_bias_broadcast_by_its_update_is_said_as_seen():
     assert first.bug == "bias-wrong-axis"
     assert first.message.startswith("after your step b1 has shape (3, 6), not its own (3, 1)")
     assert "the gradient of b1 has shape" not in first.message
+    assert "line 273 (`self.b1 - self.lr * db1`) applied an update of shape (1, 6)" in first.message
     row = next(line for line in str(report).splitlines() if line.startswith("b1 "))
     assert row.split()[-3:] == ["-", "-", "shape"], row
     assert report.to_dict()["rows"][1]["rel_error"] is None
