@@ -55,7 +55,11 @@ def audit(report, evidence: Evidence):
                                "disagrees with the table below; compare each MISMATCH row's backward step with "
                                "`shapecheck plan`", 1.0, ("unknown",))]
     first = diagnoses[0]
-    if (own is not None and own.status == AGREE and verdict == "mismatch" and from_loss_fn and first.explained
+    if own is not None and own.status == AGREE and own.loose and verdict == "mismatch":
+        notes.append("that agreement is only up to what the constant in your loss_fn's logs moves: a mistake "
+                     "smaller than that, as the one found above may be, is not seen by that check")
+    if (own is not None and own.status == AGREE and not own.loose and verdict == "mismatch" and from_loss_fn
+            and first.explained
             and not set(first.bugs) & {"loss-mismatch", "l2-mismatch"}):
         first = replace(first, message=f"possibly {first.message}", established=POSSIBLE)
         notes.append("your gradients are those of your own loss_fn, and compare read your loss_fn as the loss "
