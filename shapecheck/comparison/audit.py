@@ -18,12 +18,13 @@ Each claim carries how it was established (``report.CHECKED`` or ``report.POSSIB
 from __future__ import annotations
 
 import ast
+import linecache
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from shapecheck.comparison.own_loss import AGREE, DISAGREE
-from shapecheck.comparison.report import CHECKED, POSSIBLE, Diagnosis, causes_text
+from shapecheck.comparison.report import CHECKED, POSSIBLE, Diagnosis, Location, causes_text
 
 #: How closely a value must be another one times the factor to show that operation (float64 rounding).
 FACTOR_TOLERANCE = 1e-9
@@ -54,7 +55,11 @@ def audit(report, evidence: Evidence):
                                "disagrees with the table below; compare each MISMATCH row's backward step with "
                                "`shapecheck plan`", 1.0, ("unknown",))]
     first = diagnoses[0]
-    if (own is not None and own.status == AGREE and verdict == "mismatch" and from_loss_fn and first.explained
+    if own is not None and own.status == AGREE and own.loose and verdict == "mismatch":
+        notes.append("that agreement is only up to what the constant in your loss_fn's logs moves: a mistake "
+                     "smaller than that, as the one found above may be, is not seen by that check")
+    if (own is not None and own.status == AGREE and not own.loose and verdict == "mismatch" and from_loss_fn
+            and first.explained
             and not set(first.bugs) & {"loss-mismatch", "l2-mismatch"}):
         first = replace(first, message=f"possibly {first.message}", established=POSSIBLE)
         notes.append("your gradients are those of your own loss_fn, and compare read your loss_fn as the loss "
@@ -90,39 +95,58 @@ def _checked_causes(diagnosis, evidence) -> Diagnosis:
     run = evidence.run()
     if run is None:
         return diagnosis
-    for index, cause in enumerate(diagnosis.causes):
-        found = _operation(run.sites, *cause.evidence) if cause.evidence else None
-        if found is None:
+    for cause in diagnosis.causes:
+        found = list(_operations(run.sites, *cause.evidence)) if cause.evidence else []
+        if not found:
             continue
-        line, source = found
+        line, source, _ = found[0]
         checked = replace(cause, fact=cause.fact.format(line=line, source=source), established=CHECKED)
         causes = (checked,)
         message = diagnosis.message.replace(causes_text(diagnosis.causes), causes_text(causes))
-        return replace(diagnosis, message=message, causes=causes)
+        return replace(diagnosis, message=message, causes=causes,
+                       locations=_at_the_factor(diagnosis.locations, found, cause.evidence))
     return diagnosis
 
 
-def _operation(sites, kind: str, k: float):
-    """(line, source of the expression) of the first operation of the learner's run that divides by ``k`` (``kind`` "divides") or
-    multiplies by it ("multiplies"): a value that is the last earlier value of the same shape (its input) times
-    ``1/k`` (or ``k``), made by ``/`` (``*``); or the scalar ``1/k`` made by ``/`` (``1 / m``). None when there
-    is none."""
+def _at_the_factor(locations, found, evidence) -> tuple:
+    """The locations once the lines that bring the factor in are ``found`` in the run: those lines, in place of
+    the lines that finalise a gradient from values already carrying it (each is right up to the factor its
+    input has: the factor did not enter there)."""
+    kind, k = evidence
+    what = f"divides by {k:g}" if kind == "divides" else f"multiplies by {k:g}"
+    factors = {}
+    for line, _, path in found:
+        factors.setdefault((path, line), Location(
+            path, line, linecache.getline(path, line).strip(), f"factor {k:g}", "factor",
+            hint=f"the factor of the diagnosis enters here: this line {what} (see the diagnosis); what is computed "
+                 "from it carries the factor", established=CHECKED))
+    lines = {line for _, line in factors}
+    kept = [location for location in locations if location.kind != "finalised" and location.line not in lines]
+    return (*factors.values(), *kept)
+
+
+def _operations(sites, kind: str, k: float):
+    """(line, source of the expression, file) of each operation of the learner's run that divides by ``k``
+    (``kind`` "divides") or multiplies by it ("multiplies"), in execution order: a value that is the last
+    earlier value of the same shape (its input) times ``1/k`` (or ``k``), made by ``/`` (``*``); or the scalar
+    ``1/k`` made by ``/`` (``1 / m``)."""
     factor = 1.0 / k if kind == "divides" else float(k)
     ops = ("/", "/=") if kind == "divides" else ("*", "*=")
     arrays = [s for s in sites if isinstance(s.value, np.ndarray) and s.value.dtype.kind == "f"]
     for site in arrays:
         if not _operators(site) & set(ops) or not np.all(np.isfinite(site.value)):
             continue
+        if kind == "divides" and _scaled_division(site):
+            continue
         if site.value.size == 1:
             if kind == "divides" and abs(float(site.value.ravel()[0]) - factor) <= FACTOR_TOLERANCE * factor:
-                return site.line, site.source
+                yield site.line, site.source, site.file
             continue
         # the operation's input: the value of the same shape made last before it (any earlier one would let a
         # coincidence of sizes pass for the factor: `dZ2 * (2 / t)` with t = 8 is no 1/2 of anything it reads)
         inputs = [e for e in arrays if e.order < site.order and e.value.shape == site.value.shape]
         if inputs and _times(site.value, max(inputs, key=lambda e: e.order).value, factor):
-            return site.line, site.source
-    return None
+            yield site.line, site.source, site.file
 
 
 def _operators(site) -> set:
@@ -136,6 +160,17 @@ def _operators(site) -> set:
         return found
     return found | {{ast.Mult: "*", ast.Div: "/"}[type(node.op)] for node in ast.walk(tree)
                     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div))}
+
+
+def _scaled_division(site) -> bool:
+    """The site's expression divides a number other than 1 (``dZ2 * (2 / Y.shape[1])``): its value being
+    ``1/k`` times an earlier one does not show a division by ``k`` (2 / 4 is 1/2, not a division by 2)."""
+    try:
+        tree = ast.parse(site.source, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div) and isinstance(node.left, ast.Constant)
+               and node.left.value != 1 for node in ast.walk(tree))
 
 
 def _times(value, before, factor) -> bool:

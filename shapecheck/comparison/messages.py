@@ -69,18 +69,42 @@ def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: s
     if not ids:
         message = "your gradients agree with the reference (up to rounding)"
         if not context["lr_known"]:
-            message += f"; the learning rate recovered from the step is {scale:.6g}"
+            message += _step_factor(scale, context)
         return Diagnosis("match", message, residual, ("match",))
     return Diagnosis(" + ".join(dict.fromkeys(ids)), "; ".join(dict.fromkeys(messages)), residual,
                      tuple(dict.fromkeys(ids)), causes=causes)
 
 
-def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float) -> Diagnosis:
-    """The diagnosis, with ``l2-mismatch`` added when the gradients' L2 term is not the declared ``reg * W``."""
+def _step_factor(size: float, context) -> str:
+    """What a step with no known learning rate shows: it moves the weights by ``size`` times the reference's
+    gradient, the learning rate times the loss's scale, which one step cannot split; with the loss's scale
+    known (declared, or read from the loss_fn), the learning rate that follows from it, said as following."""
+    net = context["net"]
+    mean = conv.scales(context["family"], context["n"], net.sizes[-1])[0]
+    text = (f"; your step moves the weights by {size:.6g} times the gradient of {mean.text} (the reference's "
+            "loss): that is your learning rate times your loss's scale, which one step cannot tell apart")
+    known = context.get("loss_scale")
+    if known is None:
+        return text + "; pass lr= (or loss_fn=) to settle it"
+    where = "your loss_fn computes" if context.get("scale_source") == "loss_fn" else "you declared"
+    ratio = f", {known.factor:.6g} times the mean's" if abs(known.factor - 1.0) > 1e-12 else ""
+    return text + (f"; with the loss scale {where} ({known.text}{ratio}), it is a learning rate of "
+                   f"{size / known.factor:.6g}")
+
+
+def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float, loss_factor: float | None = None) -> Diagnosis:
+    """The diagnosis, with ``l2-mismatch`` added when the gradients' L2 term is not the declared ``reg * W``.
+    ``loss_factor``: the scale of the loss_fn the L2 term was read from (None: ``reg`` was declared)."""
     if abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
         return diagnosis
-    message = (f"your gradients add {found:.6g} * W for the L2 term, not reg * W = {reg:g} * W: the loss "
-               f"reg / 2 * sum(W**2) has the gradient reg * W (a loss reg * sum(W**2) would give 2 * reg * W)")
+    if loss_factor is not None:         # in the loss_fn's own numbers: the coefficient its code multiplies by
+        term, grad, got = reg * loss_factor / 2, reg * loss_factor, found * loss_factor
+        message = (f"your gradients add {got:.6g} * W for the L2 term, but your loss_fn adds {term:.6g} * "
+                   f"sum(W**2), whose gradient is 2 * {term:.6g} * W = {grad:.6g} * W")
+    else:
+        message = (f"your gradients add {found:.6g} * W for the L2 term, not reg * W = {reg:g} * W for the "
+                   f"reg={reg:g} you declared: compare's L2 term is reg / 2 * sum(W**2), whose gradient is reg * W "
+                   "(a loss c * sum(W**2) has the gradient 2 * c * W: declare reg=2 * c)")
     if diagnosis.bug == "match":
         return Diagnosis("l2-mismatch", message, diagnosis.score, ("l2-mismatch",))
     return Diagnosis(f"{diagnosis.bug} + l2-mismatch", f"{diagnosis.message}; {message}", diagnosis.score,

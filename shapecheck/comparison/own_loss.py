@@ -18,11 +18,13 @@ class OwnLossCheck:
     """``status``: AGREE (the gradients are those of the learner's loss_fn), PARTLY (those of their parameter's
     shape are; the others could not be checked), DISAGREE (they are not), COARSE
     (checked, too coarsely to vouch for them) or UNCHECKED (a step whose learning rate is unknown); ``note``:
-    the sentence for the report; ``summary``: the checker's own one-line summary ("" when not run)."""
+    the sentence for the report; ``summary``: the checker's own one-line summary ("" when not run); ``loose``:
+    the agreement holds only up to what a stability constant in the loss_fn's logs moves."""
 
     status: str
     note: str
     summary: str = ""
+    loose: bool = False     # AGREE only up to what a stability constant moves: a smaller mistake is not seen
 
 
 def stability_allowance(setting) -> float:
@@ -100,6 +102,6 @@ def _check(learner, X, Y, grads, parameters, names, arrays, allowance) -> OwnLos
         if loose.ok:
             return OwnLossCheck(AGREE, "your gradients agree with finite differences of your own loss_fn up to what "
                                        f"the small constant in its logs moves (at most {allowance * largest:.1e} per "
-                                       "entry)", loose.summary)
+                                       "entry)", loose.summary, loose=True)
     return OwnLossCheck(DISAGREE, f"your gradients do not match finite differences of your own loss_fn: "
                                   f"{check.summary}", check.summary)

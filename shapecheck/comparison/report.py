@@ -117,9 +117,18 @@ class TensorRow:
     scale: float
     status: str              # "ok", "MISMATCH" or "shape"
 
+    def cells(self) -> list:
+        """The row in the report's table: a gradient of another shape has no error or scale to show."""
+        if self.status == "shape":
+            return [self.name, self.reference, format_shape(self.shape), "-", "-", self.status]
+        return [self.name, self.reference, format_shape(self.shape), f"{self.rel_error:.1e}", f"{self.scale:.4g}",
+                self.status]
+
     def to_dict(self) -> dict:
+        shape = self.status == "shape"          # no error or scale between arrays of different shapes
         return {"name": self.name, "reference": self.reference, "shape": list(self.shape),
-                "rel_error": self.rel_error, "scale": self.scale, "status": self.status}
+                "rel_error": None if shape else self.rel_error, "scale": None if shape else self.scale,
+                "status": self.status}
 
 
 @dataclass(frozen=True)
@@ -146,8 +155,7 @@ class ComparisonReport(Report):
 
     def __str__(self) -> str:
         head = self.summary
-        table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
-                 for r in self.rows]
+        table = [r.cells() for r in self.rows]
         located = ["  " + line for location in self.diagnoses[0].locations for line in str(location).splitlines()]
         lines = [head, *located, tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
                                                           "status"], disable_numparse=True)]
@@ -166,8 +174,7 @@ class ComparisonReport(Report):
                           f"<mark><code>{html.escape(location.source)}</code></mark>"
                           f"{'<br>' + html.escape(location.hint) if location.hint else ''}</li>"
                           for location in self.diagnoses[0].locations)
-        table = [[r.name, r.reference, format_shape(r.shape), f"{r.rel_error:.1e}", f"{r.scale:.4g}", r.status]
-                 for r in self.rows]
+        table = [r.cells() for r in self.rows]
         table = tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale", "status"],
                          tablefmt="html", disable_numparse=True)          # tabulate's "html" escapes the cells
         others = "".join(f"<p>also consistent: {html.escape(other.bug)} (residual {other.score:.1e}): "

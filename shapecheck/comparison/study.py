@@ -37,6 +37,7 @@ class _Candidate:
     conventions: tuple
     rank: tuple
     expected_scale: float = 1.0      # the learner's gradients, bug-free, are this times the reference's
+    l2_known: float | None = None    # the reference's L2 coefficient (declared or read), per unit of its gradient
 
 
 class Study:
@@ -178,18 +179,24 @@ class Study:
             n=n, t=t, d=reading.sizes[0], layout=reading.layout)
         context = dict(net=setting.net, names=setting.learner_names, n=n, lr_known=learner.lr_known,
                        reading=reading, loss_source=convention.sources.get("loss"),
-                       scale_source=convention.sources.get("scale"), scale_name=getattr(scale_used, "name", None))
+                       scale_source=convention.sources.get("scale"), scale_name=getattr(scale_used, "name", None),
+                       loss_scale=scale_known, family=convention.family)
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
         if l2_known is not None and learner.lr_known:
-            diagnosis = with_declared_l2(diagnosis, _l2_term(hypothesis, scale_bugs, l2_known), l2_known)
+            read = convention.sources.get("l2") == "loss_fn" and scale_known is not None
+            diagnosis = with_declared_l2(diagnosis, _l2_term(hypothesis, scale_bugs, l2_known), l2_known,
+                                         scale_known.factor if read else None)
+        if scale_used is None and scale_known is not None:      # a step hides the learning rate, not the loss
+            scale_used = scale_known
         conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known,
                                              scale_bugs=scale_bugs)
         bugs = len(diagnosis.bugs) if diagnosis.bug != "match" else 0
         sourced = 0 if convention.sources.get("loss") in ("declared", "loss_fn") else 1
         rank_key = (bugs, sourced, rank, hypothesis.l2 != 0.0, index, hypothesis.residual)
         expected = hypothesis.scale / factor if learner.lr_known and factor else hypothesis.scale
-        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key, abs(expected))
+        return _Candidate(setting, hypothesis, diagnosis, conventions, rank_key, abs(expected),
+                          l2_known if learner.lr_known else None)
 
     def _convention_lines(self, setting, hypothesis, scale, source, reg=None, *, scale_bugs=()) -> tuple:
         reading, convention = setting.reading, setting.convention
@@ -204,20 +211,23 @@ class Study:
                   else f"activations {words[sources.get('activations', 'inferred')]}; loss "
                        f"{words[sources.get('loss', 'inferred')]}")]
         if scale is not None:
-            lines.append(("loss scale", scale.text, {"declared": "declared", "loss_fn": words["loss_fn"],
+            lines.append(("loss scale", _scale_text(scale, reading, self.one_sample), {"declared": "declared", "loss_fn": words["loss_fn"],
                                                       "gradients": source, "assumed": source}.get(
                                                           sources.get("scale", "gradients"), source)))
         if hypothesis.l2 or reg:
             found = _l2_term(hypothesis, scale_bugs, reg)
-            text = (f"your gradients add {found:.6g} * W to the weights' gradients (a loss term "
-                    f"{found / 2:.6g} * sum(W**2))")
-            said = "your loss_fn has" if convention.sources.get("l2") == "loss_fn" else "you declared"
+            read = convention.sources.get("l2") == "loss_fn" and reg is not None
+            factor = scale.factor if read and scale is not None else 1.0      # in the loss_fn's own numbers
+            text = (f"your gradients add {found * factor:.6g} * W to the weights' gradients (a loss term "
+                    f"{found * factor / 2:.6g} * sum(W**2))")
+            said = (f"your loss_fn adds {reg * factor / 2:.6g} * sum(W**2), whose gradient is {reg * factor:.6g} * W"
+                    if read else f"you declared reg={reg:g}" if reg is not None else "")
             if reg is None:
                 source = "found in the gradients"
             elif abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
-                source = f"{said} reg={reg:g}"
+                source = said
             else:
-                source = f"{said} reg={reg:g}: your gradients' L2 term is {found:.6g} * W instead"
+                source = f"{said}: your gradients' L2 term is {found * factor:.6g} * W instead"
             lines.append(("L2 term", text, source))
         if reading.transposed_data:
             lines.append(("data", f"{reading.transposed_data} transposed to fit the parameters",
@@ -241,14 +251,15 @@ class Study:
                          "compared on one sample")
         same = [c for c in candidates[1:] if c.setting is setting and c.diagnosis.bug != best.diagnosis.bug]
         diagnoses = [best.diagnosis, *[c.diagnosis for c in same[:2]]]
-        shapes = [shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
+        shapes = [shape_diagnosis(k, setting, self._traced(setting)) for k in setting.net.params
+                  if k not in setting.keys]
         if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"
         if verdict == "mismatch":           # only then: a correct learner's compare costs nothing more
             diagnoses[0], trouble = self._located(diagnoses[0], best, setting)
             notes += [trouble] if trouble else []
-        rows = tuple(row(*r) for r in setting.rows(best.expected_scale, best.hypothesis.l2))
+        rows = tuple(row(*r) for r in setting.rows(best.expected_scale, _row_l2(best)))
         own = self.own_loss(setting)
         notes += [own.note] if own else []
         if verdict == "mismatch" and rows and all(r.status == "ok" for r in rows):
@@ -342,6 +353,29 @@ def _probe(own, reading, seed) -> list:
     for i in reading.biases:
         values[i] = rng.normal(0.0, 0.3, size=values[i].shape)
     return values
+
+
+def _scale_text(scale, reading, one_sample) -> str:
+    """The loss scale's words; on one sample, where a mean over the samples and their sum are the same number,
+    without claiming either."""
+    if reading.n != 1:
+        return scale.text
+    where = "the one sample your per-sample step was compared on" if one_sample else "your one sample"
+    text = scale.text
+    for prefix in ("the mean over the samples of ", "the sum over the samples of "):
+        text = text[len(prefix):] if text.startswith(prefix) else text
+    text = "the sample's loss" if text in ("the mean over the samples", "the sum over the samples") else text
+    return (f"{text}, read on {where}: with one sample a mean over the samples and a sum are the same, so "
+            "whether your loss averages or sums over the samples is not known")
+
+
+def _row_l2(candidate) -> float:
+    """The L2 coefficient the table's expected gradients carry: the reference's (declared or read from the
+    loss_fn), so that an L2 term of the wrong size shows in the W rows; the learner's own only when the
+    reference's is unknown."""
+    if candidate.l2_known is None:
+        return candidate.hypothesis.l2
+    return candidate.l2_known * candidate.expected_scale
 
 
 def _l2_term(hypothesis, scale_bugs, reg) -> float:

@@ -22,11 +22,11 @@ def fallback_report(study, fallbacks) -> tuple:
         factor, scale, source = _scale_of(setting, known, study.learner)
         l2 = (reg * factor if setting.convention.sources.get("l2") == "loss_fn" else reg) if reg else 0.0
         rows = tuple(row(*r) for r in setting.rows(factor, l2))
-        scored.append(((-len(_agreeing_layers(rows)), rank, index), setting, rows, scale, source))
-    _, setting, rows, scale, source = min(scored, key=lambda s: s[0])
+        scored.append(((-len(_agreeing_layers(rows)), rank, index), setting, rows, scale, source, (factor, l2)))
+    _, setting, rows, scale, source, expected = min(scored, key=lambda s: s[0])
     diagnoses = [shape_diagnosis(k, setting) for k in setting.net.params if k not in setting.keys]
     if not diagnoses:
-        diagnoses = [unknown(rows)]
+        diagnoses = [_one_tensor_without_mean(setting, rows, expected) or unknown(rows)]
     if setting.convention.sources.get("loss") not in ("declared", "loss_fn"):
         setting.convention = setting.convention.with_sources(activations="assumed", loss="assumed", output="assumed")
     lines = study._convention_lines(setting, Hypothesis(frozenset(), 1.0, 0.0, 1.0), scale, source)
@@ -39,6 +39,23 @@ def fallback_report(study, fallbacks) -> tuple:
     report = ComparisonReport("mismatch", tuple(diagnoses), rows, setting.reading.layout, setting.reading.sizes,
                               tuple(study._notes(setting.reading)), conventions=lines)
     return report, setting
+
+
+def _one_tensor_without_mean(setting, rows, expected) -> Diagnosis | None:
+    """A missing-mean on one tensor: every row agrees but one, whose gradient is exactly n times what the
+    reference expects under ``expected`` (the rows' factor and L2 coefficient) (``db2 = np.sum(dZ2, axis=0)`` with the ``/ n`` of every other gradient left out)."""
+    wrong = [r for r in rows if r.status != "ok"]
+    if len(wrong) != 1 or not np.isfinite(wrong[0].scale):
+        return None
+    n = setting.reading.n
+    name = wrong[0].reference
+    learner, reference = next((g, e) for k, _, _, g, e, _ in setting.rows(*expected) if k == name)
+    if n < 2 or np.linalg.norm(learner - n * reference) > 1e-6 * max(np.linalg.norm(learner), 1e-300):
+        return None
+    own = wrong[0].name
+    return Diagnosis("missing-mean", f"the gradient of {own} is n = {n} times too large, exactly (every other "
+                                     f"gradient agrees with the reference): divide it by n, as the others are",
+                     0.0, ("missing-mean",))
 
 
 def _scale_of(setting, known, learner) -> tuple:
@@ -91,8 +108,9 @@ def row(name, learner_name, shape, learner, expected, rounding=0.0) -> TensorRow
     return TensorRow(learner_name, name, shape, error, scale, "ok" if agree else "MISMATCH")
 
 
-def shape_diagnosis(name, setting) -> Diagnosis:
-    """A gradient whose shape is not its parameter's: a bias summed the wrong way, a transposed weight."""
+def shape_diagnosis(name, setting, run=None) -> Diagnosis:
+    """A gradient whose shape is not its parameter's: a bias summed the wrong way, a transposed weight. ``run``:
+    a traced run of the learner's step (or a callable making one), where the update that grew a bias is read."""
     net, learner_name = setting.net, setting.learner_names[name]
     gradient = setting.G[0][name]
     shape = getattr(gradient, "shape", None)
@@ -102,9 +120,11 @@ def shape_diagnosis(name, setting) -> Diagnosis:
         own = setting.learner_shape(name)
         how = (f", with keepdims=True, e.g. `db = dZ.sum(axis={axis}, keepdims=True) / n`" if len(own) == 2
                else f", e.g. `db = dZ.sum(axis={axis}) / n`")
-        return Diagnosis("bias-wrong-axis",
-                         f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is "
-                         f"{format_shape(own)}: sum dZ over the samples axis (axis={axis}) only{how}",
+        seen = (f"after your step {learner_name} has shape {format_shape(shape)}, not its own {format_shape(own)}: "
+                f"{_update_words(run, own, shape)}, and broadcasting turned the bias into {format_shape(shape)}"
+                if setting.update_scale is not None else
+                f"the gradient of {learner_name} has shape {format_shape(shape)} but the bias is {format_shape(own)}")
+        return Diagnosis("bias-wrong-axis", f"{seen}: sum dZ over the samples axis (axis={axis}) only{how}",
                          0.0, ("bias-wrong-axis",))
     if shape is not None and tuple(shape) == tuple(expected)[::-1]:
         return Diagnosis("transposed", f"the gradient of {learner_name} has shape {format_shape(shape)}, the "
@@ -112,6 +132,27 @@ def shape_diagnosis(name, setting) -> Diagnosis:
                          0.0, ("transposed",))
     return Diagnosis("unknown", f"the gradient of {learner_name} has shape {format_shape(shape)}, expected "
                                 f"{format_shape(expected)}", 1.0, ("unknown",))
+
+
+def _update_words(run, own, grown) -> str:
+    """What the step did to a bias that grew from ``own`` to ``grown``: the line of the run whose ``-`` or ``+``
+    made an array of the grown shape from a product of another shape (``self.b1 - self.lr * db1``), with that
+    product's shape; the words without them when the run shows no such line."""
+    run = run() if callable(run) else run
+    sites = [site for site in getattr(run, "sites", ()) if isinstance(site.value, np.ndarray)]
+    found = None
+    for site in sites:
+        if site.op not in ("-", "+", "-=", "+=") or site.value.shape != tuple(grown):
+            continue
+        steps = [other for other in sites if other.line == site.line and other.file == site.file
+                 and other.order < site.order and other.op in ("*", "/")
+                 and other.value.shape not in (tuple(grown), tuple(own))]
+        found = (site, steps[-1]) if steps else found
+    if found is None:
+        return "the update your step applied to it does not have the bias's shape"
+    site, step = found
+    return (f"line {site.line} (`{site.source}`) applied an update of shape {format_shape(step.value.shape)} "
+            f"(`{step.source}`)")
 
 
 def unknown(rows) -> Diagnosis:
@@ -125,7 +166,7 @@ def unknown(rows) -> Diagnosis:
         where = "every tensor matches on its own"
     else:
         where = (f"the mismatch starts at layer {deepest_mismatch} "
-                 f"({', '.join(r.name for r in by_layer[deepest_mismatch])})")
+                 f"({', '.join(r.name for r in by_layer[deepest_mismatch] if r.status != 'ok')})")
         if matching and max(matching) > deepest_mismatch:
             where += f"; layers above it ({', '.join(str(k) for k in matching if k > deepest_mismatch)}) match"
     return Diagnosis("unknown", f"no known mistake reproduces your gradients: {where}; compare that layer's "

@@ -96,7 +96,7 @@ class ZooNet:
         if bug == "sign-flip":
             dZ2 = -dZ2  # locate: sign-flip
         if bug == "wrong-scale":
-            dZ2 = 2 * dZ2
+            dZ2 = 2 * dZ2  # locate: wrong-scale
         if self.style == "mean-all":
             dZ2 = dZ2 * (2 / Y.shape[axis_units])
         m = 1 if bug == "missing-mean" or self.style == "sum" else n

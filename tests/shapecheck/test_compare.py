@@ -92,7 +92,7 @@ def test_unknown_learning_rate_is_reported_as_the_common_factor():
     net.eta = 0.05
     arguments["params"] = [net.W1, net.b1, net.W2, net.b2]  # ...a plain list carries no learning rate
     report = compare(**arguments)
-    assert report.ok and "learning rate recovered from the step is 0.05" in report.diagnoses[0].message
+    assert report.ok and "it is a learning rate of 0.05" in report.diagnoses[0].message
 
 
 def test_two_bugs_at_once_are_found():

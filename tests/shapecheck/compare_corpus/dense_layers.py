@@ -65,8 +65,8 @@ class Dense(Layer):
             self.bias -= learning_rate * output_gradient
             return np.dot(output_gradient, self.weights.T)       # BUG: the updated weights; locate: stale-weights
         input_gradient = np.dot(output_gradient, self.weights.T)
-        self.weights -= learning_rate * weights_gradient  # locate: wrong-scale
-        self.bias -= learning_rate * output_gradient  # locate: wrong-scale
+        self.weights -= learning_rate * weights_gradient
+        self.bias -= learning_rate * output_gradient
         return input_gradient
 
 
@@ -106,7 +106,7 @@ def mse(y_true, y_pred):
 
 def mse_prime(y_true, y_pred):
     if BUG == "wrong-scale":
-        return 2 * (y_pred - y_true)                              # BUG: no / np.size(y_true)
+        return 2 * (y_pred - y_true)                              # BUG: no / np.size(y_true); locate: wrong-scale
     return 2 * (y_pred - y_true) / np.size(y_true)
 
 
