@@ -18,15 +18,15 @@ from dataclasses import dataclass
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing import calls, origins, roles
-from shapecheck.tracing.explain_calls import explain_call
-from shapecheck.tracing.network import infer_network
-from shapecheck.tracing.origins import parse_source, source_line
-from shapecheck.tracing.shapes.broadcasting import broadcast_diagram
-from shapecheck.tracing.shapes.core import Conflict
 from shapecheck.tracing.backward_orientation import ForwardUse
+from shapecheck.tracing.explain_calls import explain_call
 from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context
 from shapecheck.tracing.fix_offers import Offer, label_candidates, offer
+from shapecheck.tracing.network import infer_network
+from shapecheck.tracing.origins import parse_source, source_line
 from shapecheck.tracing.reduction_fixes import normalises, reduction_candidates, reduction_of
+from shapecheck.tracing.shapes.broadcasting import broadcast_diagram
+from shapecheck.tracing.shapes.core import Conflict
 from shapecheck.tracing.shapes.fixes import candidate_fixes, suggest_fixes
 from shapecheck.tracing.shapes.rules import predict
 
@@ -115,7 +115,7 @@ def explain_failure(tracer, failure) -> str:
 
 def _forward_uses(tracer, failing_site: int) -> tuple:
     """How each named weight was multiplied in the products that ran before the failure, in its file
-    (products of a signal, not of an error being sent back): fix_check.ForwardUse each."""
+    (products of a signal, not of an error being sent back): backward_orientation.ForwardUse each."""
     file = tracer.registry.sites[failing_site].file
     uses = []
     for record in list(tracer.records.values()):
