@@ -40,10 +40,33 @@ def interesting(function):
         owner = function.__self__
         if isinstance(owner, np.ndarray):
             return METHODS.get(function.__name__), owner
+        if owner is not None and is_framework_array(owner):     # t.mm(W), t.view(2, 5): a torch tensor's
+            return FRAMEWORK_METHODS.get(function.__name__), owner
     try:
-        return _RECORDED.get(function), None
+        found = _RECORDED.get(function)
     except TypeError:  # an unhashable callable
         return None, None
+    if found is None and getattr(function, "__self__", None) is None:
+        module = getattr(function, "__module__", None)
+        if isinstance(module, str) and module in FRAMEWORK_MODULES:      # torch.matmul, jnp.dot
+            found = FRAMEWORK_FUNCTIONS.get(getattr(function, "__name__", None))
+    return found, None
+
+
+#: torch's and jax.numpy's products and reshapes, by the module and name they report (never imported here):
+#: recorded and explained as numpy's (``torch.mm`` is a product, ``t.view(2, 5)`` a reshape).
+FRAMEWORK_MODULES = frozenset({"torch", "jax.numpy"})
+FRAMEWORK_FUNCTIONS = {"matmul": "matmul", "mm": "matmul", "mv": "matmul", "bmm": "matmul", "dot": "dot",
+                       "reshape": "reshape"}
+FRAMEWORK_METHODS = {"matmul": "matmul", "mm": "matmul", "mv": "matmul", "bmm": "matmul", "dot": "dot",
+                     "reshape": "reshape",
+                     "view": "reshape"}
+
+
+def is_framework_array(value) -> bool:
+    """A torch tensor or a jax array, known by its type's module (neither framework is imported here)."""
+    module = type(value).__module__ or ""
+    return module.startswith(("torch", "jax"))
 
 
 #: The watched numpy functions by the name a call site writes (``np.dot`` -> "dot").

@@ -21,6 +21,7 @@ from shapecheck.tracing import calls, origins, roles
 from shapecheck.tracing.backward_orientation import ForwardUse
 from shapecheck.tracing.explain_calls import explain_call
 from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate, Context
+from shapecheck.tracing.frameworks import framework_class, framework_kind, in_the_frameworks_idiom
 from shapecheck.tracing.fix_offers import Offer, label_candidates, offer
 from shapecheck.tracing.network import infer_network
 from shapecheck.tracing.origins import parse_source, source_line
@@ -67,8 +68,8 @@ _SHAPE_WORDS = ("broadcast", "not aligned", "core dimension", "inhomogeneous", "
 
 
 def looks_like_a_shape_error(exc: BaseException) -> bool:
-    """A numpy shape error (by its message), whether or not the tracer saw it happen."""
-    return isinstance(exc, ValueError) and any(word in str(exc) for word in _SHAPE_WORDS)
+    """A numpy shape error (by its message), whether or not the tracer saw it happen; or torch's or jax's."""
+    return isinstance(exc, ValueError) and any(word in str(exc) for word in _SHAPE_WORDS) or bool(framework_kind(exc))
 
 
 _INPLACE_OPS = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|=", "^="})
@@ -77,6 +78,8 @@ _INPLACE_OPS = frozenset({"+=", "-=", "*=", "/=", "//=", "%=", "**=", "&=", "|="
 def classify(op: str, exception: BaseException) -> str | None:
     """The error kind, or None when the exception is not a shape error."""
     text = str(exception)
+    if framework_kind(exception) is not None:       # torch's, jax's: see frameworks
+        return framework_class(op, exception, PRODUCTS | {"@=", "einsum"}, CALL_KINDS, _INPLACE_OPS)
     if not isinstance(exception, ValueError):
         return None
     if re.search(_AXIS_ERROR, text):
@@ -108,7 +111,7 @@ def explain_failure(tracer, failure) -> str:
     explanation = build_explanation(tracer.registry, failure.site, failure.kind, failure.shapes, failure.exception,
                                     known=_known_shapes(tracer, site.file), details=failure.details, plan=plan,
                                     context=context)
-    failure.explanation = explanation
+    failure.explanation = explanation = in_the_frameworks_idiom(explanation, failure.exception, context)
     failure.values = failure.frame = None          # the run's arrays and frame are not kept past this
     return explanation.text if explanation else ""
 

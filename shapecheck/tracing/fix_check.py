@@ -32,6 +32,7 @@ from shapecheck._arrays import format_shape
 from shapecheck.tracing.fix_targets import (gradient_of, keeps_target, refused_as_gradient, refused_by_slot,
                                             refused_by_statement, source_text)
 from shapecheck.tracing.origins import parse_source
+from shapecheck.tracing.frameworks import framework_kind
 from shapecheck.tracing.safe_eval import dotted_name as _dotted, is_safe, safe_eval_text
 
 #: What a candidate's template calls the failing operation's operands.
@@ -259,9 +260,10 @@ def _climb(parents, node, value, frame_names, context, shown=None):
     namespace = {**frame_names, _VALUE: value}
     try:
         result = eval(compile(ast.Expression(expression), "<shapecheck fix check>", "eval"), namespace)  # noqa: S307
-    except (NameError, AttributeError, KeyError, IndexError, TypeError):
-        return "statement", None                 # a name not set yet at the failure: cannot follow further
     except Exception as exc:  # noqa: BLE001 - the learner's next operation refuses the fix's result
+        # a name not set yet at the failure: cannot follow further (but jax's shape errors are TypeErrors)
+        if isinstance(exc, (NameError, AttributeError, KeyError, IndexError, TypeError)) and not framework_kind(exc):
+            return "statement", None
         return REJECTED, f"line {parent.lineno} would then fail: `{_quoted(context, parent, shown)}` ({_first_line(exc)})"
     stretched = _stretched_by(parent, node, value, result)
     if stretched:

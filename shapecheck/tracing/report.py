@@ -57,6 +57,7 @@ from tabulate import tabulate
 from shapecheck._arrays import format_shape
 from shapecheck._report import Report
 from shapecheck.tracing.explain import looks_like_a_shape_error
+from shapecheck.tracing.frameworks import framework_kind
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
 from shapecheck.tracing.locations import location, place_dict
 from shapecheck.tracing.runtime import MATRIX_PRODUCTS
@@ -339,6 +340,9 @@ def _untraced_failure(raised, relative) -> tuple:
     explanation = explain_exception(raised)
     where = ("a string run by exec, numpy called from C code (functools.reduce(np.dot, ...), map), np.matrix or "
              "scipy.sparse arithmetic (their * is a matrix product)")
+    if framework_kind(raised) is not None:
+        where = ("a torch or jax function the tracer does not watch (it traces @ and the operators, matmul, mm, "
+                 "mv, bmm, dot, reshape and view): the shapes are in the message above")
     if inner is not frame and inner is not None:        # the innermost line is an installed package's
         where = f"{inner.f_code.co_filename}:{inner_line}, an installed package's code, called from this line"
     text = explanation or (

@@ -41,7 +41,7 @@ COMPARISONS = {ast.Lt: ("lt", "<"), ast.LtE: ("le", "<="), ast.Gt: ("gt", ">"), 
 #: ``print``) is left exactly as it was, at no cost.
 RECORDED_CALLS = frozenset({"dot", "matmul", "outer", "inner", "tensordot", "einsum", "sum", "mean",
                             "concatenate", "stack", "hstack", "vstack", "reshape", "transpose",
-                            "array", "asarray"})
+                            "array", "asarray", "mm", "mv", "bmm", "view"})     # (the last four: torch's)
 #: In values mode (``SiteRegistry(keep_values=True)``, the ValueTracer's) these calls are sites too, and so are
 #: the right-hand sides of plain assignments and ``return`` statements: ``@sc_value(site, expression)``.
 VALUE_CALLS = frozenset({"multiply", "subtract", "add", "divide"})

@@ -87,11 +87,33 @@ def _reading_function(function, context, depth: int) -> bool:
         return True
     if module.startswith("numpy") and "random" not in module and callable(function):
         return name not in _WRITING_NUMPY
+    if _framework_reading(function, module, name):
+        return True
     if isinstance(function, types.MethodType) and isinstance(function.__func__, types.FunctionType):
         return _pure_python(function.__func__, {"self": function.__self__}, context, depth)
     if isinstance(function, types.FunctionType):
         return _pure_python(function, {}, context, depth)
     return False
+
+
+def _framework_reading(function, module: str, name: str) -> bool:
+    """A torch or jax function (``torch.tanh``, ``jnp.tanh``) or a tensor's method (``h.tanh``) that only
+    reads: not random, not in place (torch's names ending in ``_``), not one that saves or sets state. The
+    frameworks are never imported for this: a function is known by its module's name."""
+    owner = getattr(function, "__self__", None)
+    if owner is not None and not isinstance(owner, types.ModuleType):
+        module = type(owner).__module__ or ""          # a tensor's method: torch.Tensor, jaxlib's ArrayImpl
+    if not (module.startswith(("torch", "jax")) and callable(function)) or "random" in module:
+        return False
+    return bool(name) and not name.endswith("_") and not name.startswith(("rand", "set_", "save", "load")) \
+        and name not in _WRITING_FRAMEWORK
+
+
+#: torch's functions that draw random numbers, write or change global state under a reading name.
+_WRITING_FRAMEWORK = frozenset({"normal", "bernoulli", "multinomial", "poisson", "manual_seed", "seed",
+                                "initial_seed", "use_deterministic_algorithms", "backward", "register_hook",
+                                "requires_grad", "retain_grad", "share_memory", "apply", "map", "copy",
+                                "put", "index_put", "scatter", "block_until_ready", "delete", "resize"})
 
 
 _WRITING_NUMPY = frozenset({"copyto", "put", "place", "putmask", "fill_diagonal", "save", "savez", "savetxt",
