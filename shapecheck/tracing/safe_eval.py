@@ -102,13 +102,21 @@ def _framework_reading(function, module: str, name: str) -> bool:
     frameworks are never imported for this: a function is known by its module's name."""
     owner = getattr(function, "__self__", None)
     if owner is not None and not isinstance(owner, types.ModuleType):
+        if type(owner).__name__ not in _FRAMEWORK_ARRAYS:
+            return False                # an optimizer's step, a layer's method: they change state
         module = type(owner).__module__ or ""          # a tensor's method: torch.Tensor, jaxlib's ArrayImpl
-    if not (module.startswith(("torch", "jax")) and callable(function)) or "random" in module:
+    if not (module.startswith(("torch", "jax")) and callable(function)) or "random" in module \
+            or module.startswith(_STATEFUL_MODULES) or isinstance(function, type) or hasattr(function, "parameters"):
         return False
     return bool(name) and not name.endswith("_") and not name.startswith(("rand", "set_", "save", "load")) \
         and name not in _WRITING_FRAMEWORK
 
 
+#: The array types whose methods may be read: torch.Tensor (and Parameter), jax's ArrayImpl.
+_FRAMEWORK_ARRAYS = frozenset({"Tensor", "Parameter", "ArrayImpl"})
+#: torch's and jax's modules whose functions and objects hold or change state (a layer, an optimizer).
+_STATEFUL_MODULES = ("torch.nn.modules", "torch.nn.init", "torch.optim", "torch.autograd", "torch.utils",
+                     "torch.cuda", "torch.distributed", "torch.backends")
 #: torch's functions that draw random numbers, write or change global state under a reading name.
 _WRITING_FRAMEWORK = frozenset({"normal", "bernoulli", "multinomial", "poisson", "manual_seed", "seed",
                                 "initial_seed", "use_deterministic_algorithms", "backward", "register_hook",

@@ -290,7 +290,11 @@ def _case_safe_evaluation_reads_framework_functions_but_not_random_or_in_place(t
     t = torch.ones(2, 3)
     assert _reading_function(torch.tanh, None, 0) and _reading_function(t.tanh, None, 0)
     assert _reading_function(torch.sum, None, 0)
-    for writing in (torch.randn, torch.manual_seed, t.add_, t.tanh_, torch.normal, t.backward):
+    layer = torch.nn.Linear(3, 2)
+    optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)
+    assert _reading_function(torch.nn.functional.relu, None, 0)
+    for writing in (torch.randn, torch.manual_seed, t.add_, t.tanh_, torch.normal, t.backward, layer,
+                    optimizer.step, optimizer.zero_grad, torch.nn.init.normal_, torch.nn.Linear):
         assert not _reading_function(writing, None, 0), writing
 
 
