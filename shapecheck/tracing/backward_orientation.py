@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from shapecheck.tracing.fix_check import Candidate
 from shapecheck.tracing.roles import looks_like_error
-from shapecheck.tracing.safe_eval import dotted_name as _dotted
+from shapecheck.tracing.origins import dotted_name as _dotted
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,11 @@ import numpy as np
 
 from shapecheck._arrays import format_shape
 from shapecheck.tracing.fix_targets import (gradient_of, keeps_target, refused_as_gradient, refused_by_slot,
-                                            refused_by_statement, source_text)
-from shapecheck.tracing.origins import parse_source
+                                            refused_by_statement)
+from shapecheck.tracing.origins import parse_source, source_text
 from shapecheck.tracing.frameworks import framework_kind
-from shapecheck.tracing.safe_eval import dotted_name as _dotted, is_safe, safe_eval_text
+from shapecheck.tracing.origins import dotted_name as _dotted
+from shapecheck.tracing.safe_eval import is_safe, safe_eval_text
 
 #: What a candidate's template calls the failing operation's operands.
 LEFT, RIGHT = "_sc_left", "_sc_right"

@@ -15,13 +15,9 @@ import types
 import numpy as np
 
 from shapecheck._arrays import format_shape
-from shapecheck.tracing.safe_eval import dotted_name as _dotted, safe_eval_text
-
-
-def source_text(source: str, node) -> str:
-    """The node's source text on one line (its unparsed text when the source does not hold it)."""
-    text = ast.get_source_segment(source, node) or ast.unparse(node)
-    return " ".join(text.split())
+from shapecheck.tracing.origins import source_text
+from shapecheck.tracing.origins import dotted_name as _dotted
+from shapecheck.tracing.safe_eval import safe_eval_text
 
 
 #: Names of gradients that keep the shape of the slot they are written into (``nabla_w[-1] = ...``, ``dW``).

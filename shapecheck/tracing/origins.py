@@ -67,7 +67,7 @@ def operand_key(text: str) -> tuple[str, bool] | None:
     element = False
     while isinstance(node, ast.Subscript):
         node, element = node.value, True
-    key = _dotted(node)
+    key = dotted_name(node)
     return (key, element) if key else None
 
 
@@ -141,6 +141,12 @@ def assignments(source: str) -> tuple:
     return index[0] if index else ()
 
 
+def source_text(source: str, node) -> str:
+    """The node's source text on one line (its unparsed text when the source does not hold it)."""
+    text = ast.get_source_segment(source, node) or ast.unparse(node)
+    return " ".join(text.split())
+
+
 def source_line(source: str, line: int) -> str:
     lines = source.splitlines()
     return lines[line - 1].strip() if 0 < line <= len(lines) else ""
@@ -160,7 +166,7 @@ def _index(source: str):
     for node in ast.walk(tree):
         for target in _targets(node):
             for element in _flatten(target):
-                key = _dotted(element)      # an element (``d[mask] = 0``) is set, not the array's shape
+                key = dotted_name(element)      # an element (``d[mask] = 0``) is set, not the array's shape
                 if key is None:
                     continue
                 scope = _enclosing(scopes, node.lineno)
@@ -205,7 +211,7 @@ def _flatten(target):
         yield target
 
 
-def _dotted(node) -> str | None:
+def dotted_name(node) -> str | None:
     """``self.a1`` for an attribute chain over a name, the name itself for a name, else None."""
     parts = []
     while isinstance(node, ast.Attribute):

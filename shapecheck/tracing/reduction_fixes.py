@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from shapecheck.tracing import origins
 from shapecheck.tracing.fix_check import LEFT, RIGHT, Candidate
 from shapecheck.tracing.origins import parse_source
-from shapecheck.tracing.safe_eval import dotted_name, safe_eval_text
+from shapecheck.tracing.origins import dotted_name
+from shapecheck.tracing.safe_eval import safe_eval_text
 
 _REDUCTIONS = ("sum", "mean")
 

@@ -17,7 +17,7 @@ import types
 
 import numpy as np
 
-from shapecheck.tracing.origins import parse_source
+from shapecheck.tracing.origins import dotted_name, parse_source
 
 def safe_eval_text(text: str, frame_names: dict, context) -> tuple[bool, object]:
     try:
@@ -196,14 +196,4 @@ def _definition(function, context):
         if isinstance(node, ast.FunctionDef) and node.name == function.__name__ and (
                 node.lineno == code.co_firstlineno or any(d.lineno == code.co_firstlineno for d in node.decorator_list)):
             return node
-    return None
-
-
-
-def dotted_name(node) -> str | None:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = dotted_name(node.value)
-        return f"{base}.{node.attr}" if base else None
     return None

@@ -25,6 +25,7 @@ import numpy as np
 from shapecheck._arrays import format_shape
 from shapecheck.tracing import in_shapecheck
 from shapecheck.tracing.locations import location
+from shapecheck.tracing.origins import source_text
 
 #: The builtins that turn an array into one Python number (recent numpy refuses them for ndim > 0).
 _CONVERSIONS = {"float": float, "int": int, "complex": complex}
@@ -65,7 +66,7 @@ def stopped_text(stop: dict, sites: int, who: str = "script", problems: int = 0)
     if not stop.get("traced", True):
         ran = f"{stop['file'] or 'the failing code'} ran untraced, so its shapes were not checked"
     elif problems:
-        ran = (f"the shape problem(s) listed above came before it: if a value used here was made on one of those "
+        ran = ("the shape problem(s) listed above came before it: if a value used here was made on one of those "
                "lines, fix that line first")
     elif sites:
         ran = f"the {sites} operation site(s) that ran before it had shapes that fit"
@@ -147,14 +148,14 @@ def _hint_for(node, source, frame, raised) -> str:
         value = _value(operand, frame)
         if not _dimensioned(value) or not _same_failure(lambda: convert(value), raised):
             return ""
-        return _advice(f"{node.func.id}()", _text(source, operand), value,
+        return _advice(f"{node.func.id}()", source_text(source, operand), value,
                        lambda fixed: convert(fixed), node.func.id, raised)
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mod) and isinstance(node.left, ast.Constant) \
             and isinstance(node.left.value, str) and not isinstance(node.right, ast.Tuple):
         template, value = node.left.value, _value(node.right, frame)
         if not _dimensioned(value) or not _same_failure(lambda: template % value, raised):
             return ""
-        return _advice("the % format", _text(source, node.right), value, lambda fixed: template % fixed, "", raised)
+        return _advice("the % format", source_text(source, node.right), value, lambda fixed: template % fixed, "", raised)
     return ""
 
 
@@ -212,10 +213,6 @@ def _atomic(text: str) -> bool:
     except SyntaxError:
         return False
     return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript, ast.Call))
-
-
-def _text(source: str, node) -> str:
-    return " ".join((ast.get_source_segment(source, node) or ast.unparse(node)).split())
 
 
 def _value(node, frame):
