@@ -127,3 +127,20 @@ def test_a_book_layout_with_common_helpers_and_rank_1_labels():
     assert {("functions.py", 11, "outer-broadcast"), ("logistic_regression.py", 26, "outer-broadcast")} <= warned
     assert report.error["kind"] == "inplace-broadcast" and report.error["line"] == 28
     assert "and this run was warned before, at logistic_regression.py:26 [outer-broadcast]" in report.error_text
+
+
+def test_the_xor_class_example_is_offered_only_the_fix_that_fits_the_next_line():
+    """examples/trace/xor_class_checked_fix.py: the (4, 4) fix, checked on the run; the (1, 1) one refused."""
+    error = trace_script(str(EXAMPLES / "xor_class_checked_fix.py"), ()).error
+    assert error["line"] == 31 and error["kind"] == "matmul"
+    assert error["fixes"][0].startswith("`d_output @ self.weights_hidden_output.T` gives (4, 4); checked on this run")
+    assert any(f.startswith("not offered: `d_output.T @ self.weights_hidden_output` gives (1, 1)")
+               for f in error["fixes"])
+
+
+def test_the_growing_bias_example_is_warned_at_its_update():
+    """examples/trace/growing_bias.py runs to the end with b1 grown to (3, 7): one parameter-grows warning."""
+    report = trace_script(str(EXAMPLES / "growing_bias.py"), ())
+    assert report.error is None
+    grows = [w for w in report.warnings if w.kind == "parameter-grows"]
+    assert [(w.line, "from (3, 1) to (3, 7)" in w.message) for w in grows] == [(24, True)]
