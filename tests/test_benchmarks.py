@@ -59,3 +59,10 @@ def test_floor_benchmark_runs_once():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "floor: W1 and W2 copies" in result.stdout and "naive loop / this" in result.stdout
+
+
+def test_property_failure_benchmark_runs_once():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "property_failure.py"), "--quick"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "--hypothesis-profile=shapecheck" in result.stdout and "W1 MISMATCH, b1 MISMATCH" in result.stdout

@@ -4,6 +4,8 @@
   modules traced; a silent shape bug (or a shape error) fails it, with the tracer's report in the output.
 - ``--shapecheck-strict``: the same for every test.
 - fixtures ``gradcheck`` (assert gradients against finite differences) and ``reference_mlp`` (a factory).
+- ``--hypothesis-profile=shapecheck`` loads hypothesis's profile of that name, registered here (see
+  :mod:`shapecheck.testing.profile`): no ``explain`` phase, no deadline.
 
 Import-light: only pytest is imported until a marked test or a fixture is used.
 """
@@ -19,7 +21,26 @@ def pytest_addoption(parser):
                     help="run every test under the shape tracer and fail on shape warnings")
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_configure(config):
+    """Register the ``shapecheck`` hypothesis profile before hypothesis's plugin loads the one asked for
+    (only then is hypothesis imported)."""
+    from shapecheck.testing.profile import PROFILE, register_profile
+
+    if _option(config, "hypothesis_profile") == PROFILE:
+        register_profile()
+    _add_marker(config)
+
+
+def _option(config, name):
+    """A command-line option of another plugin (None when that plugin is not installed or disabled)."""
+    try:
+        return config.getoption(name)
+    except ValueError:
+        return None
+
+
+def _add_marker(config):
     config.addinivalue_line("markers", "shapecheck: run this test under the shape tracer; fail on silent shape "
                                        "bugs (outer-broadcast, inplace-broadcast, rank-1)")
 

@@ -1,5 +1,9 @@
 """Hypothesis strategies for networks, data and parameters, so a test suite can draw them.
 
+Data and parameters are drawn from a seeded generator (``numpy.random.default_rng(seed)``), hypothesis
+drawing the seed: a failing example shrinks toward seed 0 and small sizes, never toward arrays of zeros,
+where most backprop bugs vanish from the weights' gradients, so the shrunk example still shows the bug.
+
 Every architecture from :func:`layer_sizes` has pairwise-distinct sizes (the batch size drawn alongside
 included, when ``distinct=True``), so that a transposed weight or a wrongly oriented bias cannot pass a
 test by coincidence. Arguments are keyword-only and validated up front, and so is an :class:`MLPSpec` built
@@ -11,6 +15,8 @@ would not fit in half the machine's memory are refused before anything is drawn.
 
     @given(sst.mlp_specs(), sst.data())            # or: spec, then sst.batches(spec) with st.data()
     ...
+
+Importing this module registers the hypothesis profile ``shapecheck`` (see :mod:`shapecheck.testing.profile`).
 """
 
 from __future__ import annotations
@@ -19,7 +25,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
 
 from reference_nets.activations import HIDDEN_ACTIVATIONS, KINKED
 from reference_nets.checks import choose
@@ -29,11 +34,16 @@ from reference_nets.params import (
     param_shapes, refuse_batch_beyond_memory, refuse_beyond_memory, validate_layer_sizes,
 )
 from shapecheck.errors import ConfigurationError
+from shapecheck.testing.profile import PROFILE, register_profile
 
 #: (output activation, loss) pairs that are valid together.
 OUTPUT_LOSS = (("sigmoid", "bce"), ("softmax", "softmax-cross-entropy"), ("identity", "mse"),
                ("identity", "half-sse"), ("sigmoid", "mse"), ("tanh", "mse"))
 data = st.data
+#: the seeds of the generators that draw data and parameters; hypothesis shrinks them toward 0
+SEEDS = st.integers(0, 2**32 - 1)
+
+register_profile()
 
 
 @dataclass(frozen=True)
@@ -161,8 +171,9 @@ def _spec(drawn, pair, activation, layout) -> MLPSpec:
 
 
 def batches(spec: MLPSpec, *, min_samples: int | None = None, max_samples: int | None = None):
-    """``(X, Y)`` in the spec's layout: finite inputs in [-2, 2], targets valid for the loss (one-hot for
-    softmax-cross-entropy, 0/1 for bce). Without sample bounds the spec's own ``n`` is used."""
+    """``(X, Y)`` in the spec's layout: inputs in [-2, 2], targets valid for the loss (one-hot for
+    softmax-cross-entropy, 0/1 for bce), drawn by :func:`seeded_batch` from a seed that shrinks toward 0.
+    Without sample bounds the spec's own ``n`` is used."""
     _check_spec(spec)
     if min_samples is None and max_samples is None:
         counts = st.just(spec.n)
@@ -185,22 +196,33 @@ def _check_spec(spec):
 
 @st.composite
 def _batches(draw, spec, counts):
-    n = draw(counts)
+    n, seed = draw(counts), draw(SEEDS)
+    return seeded_batch(spec, n, seed)
+
+
+def seeded_batch(spec: MLPSpec, n: int, seed: int):
+    """``(X, Y)`` of ``n`` samples from ``default_rng(seed)``, in the spec's layout: X (n, d) in [-2, 2],
+    Y (n, t) valid for the loss, never all zeros (one-hot rows; 0/1 for bce with a 1 and, past one entry,
+    a 0 in it; [-2, 2] otherwise). Rows-layout shapes; the layout transposes them."""
+    rng = np.random.default_rng(seed)
     d, t = spec.sizes[0], spec.sizes[-1]
-    X = draw(arrays(np.float64, (n, d), elements=st.floats(-2, 2, allow_nan=False, allow_infinity=False)))
+    X = rng.uniform(-2, 2, (n, d))
     if spec.loss == "softmax-cross-entropy":
-        Y = np.eye(t)[draw(arrays(np.int64, (n,), elements=st.integers(0, t - 1)))]
+        Y = np.eye(t)[rng.integers(0, t, n)]
     elif spec.loss == "bce":
-        Y = draw(arrays(np.float64, (n, t), elements=st.sampled_from([0.0, 1.0])))
+        Y = rng.integers(0, 2, (n, t)).astype(np.float64)
+        Y.flat[0] = 1.0 if not Y.any() else Y.flat[0]           # a batch of all-0 targets teaches nothing
+        Y.flat[-1] = 0.0 if Y.all() and Y.size > 1 else Y.flat[-1]
     else:
-        Y = draw(arrays(np.float64, (n, t), elements=st.floats(-2, 2, allow_nan=False, allow_infinity=False)))
+        Y = rng.uniform(-2, 2, (n, t))
     layout = get_layout(spec.layout)
     return layout.from_rows(X), layout.from_rows(Y)
 
 
 def parameters(spec: MLPSpec, *, away_from_kinks: bool = True):
     """A parameter dict ``W1, b1, ...`` in the spec's layout, entries in [-1, 1]; with ``away_from_kinks``
-    (and a ReLU-like activation) every entry is at least 0.05 away from 0."""
+    (and a ReLU-like activation) every entry is at least 0.05 away from 0. Drawn by
+    :func:`seeded_parameters` from a seed that shrinks toward 0, never toward all-zero weights."""
     _check_spec(spec)
     if not isinstance(away_from_kinks, bool):
         raise ConfigurationError(f"away_from_kinks={away_from_kinks!r} must be True or False",
@@ -210,8 +232,18 @@ def parameters(spec: MLPSpec, *, away_from_kinks: bool = True):
 
 @st.composite
 def _parameters(draw, spec, away_from_kinks):
-    shapes = param_shapes(spec.sizes, spec.layout, bias=spec.bias)
-    elements = st.floats(-1, 1, allow_nan=False, allow_infinity=False)
-    if away_from_kinks and spec.activation in KINKED:      # a sign and a size, never near 0 (no filtering)
-        elements = st.tuples(st.booleans(), st.floats(0.05, 1)).map(lambda pair: pair[1] if pair[0] else -pair[1])
-    return {name: draw(arrays(np.float64, shape, elements=elements)) for name, shape in shapes.items()}
+    return seeded_parameters(spec, draw(SEEDS), away_from_kinks)
+
+
+def seeded_parameters(spec: MLPSpec, seed: int, away_from_kinks: bool = True) -> dict:
+    """``W1, b1, ...`` in the spec's layout from ``default_rng([seed, 1])``, entries in [-1, 1] (at least 0.05
+    from 0 when ``away_from_kinks`` and the activation has a kink)."""
+    rng = np.random.default_rng([seed, 1])                   # not the stream of the batch with this seed
+    kinked = away_from_kinks and spec.activation in KINKED
+    params = {}
+    for name, shape in param_shapes(spec.sizes, spec.layout, bias=spec.bias).items():
+        if kinked:                                           # a sign and a size, never near 0
+            params[name] = rng.choice([-1.0, 1.0], shape) * rng.uniform(0.05, 1, shape)
+        else:
+            params[name] = rng.uniform(-1, 1, shape)
+    return params

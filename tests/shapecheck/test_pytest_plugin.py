@@ -125,3 +125,41 @@ def test_plugin_is_import_light():
             "print(sorted(m for m in ('numpy', 'shapecheck.tracing.runtime', 'IPython') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.stdout.strip() == "[]", result.stdout + result.stderr
+
+
+PROFILE_TESTS = """
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+
+@settings(max_examples=5, deadline=None)          # the README's settings: the profile fills in the rest
+@given(st.integers())
+def test_drawn(x):
+    pass
+
+def test_the_profile_is_loaded():
+    used = test_drawn._hypothesis_internal_use_settings
+    assert settings.get_current_profile_name() == "shapecheck"
+    assert Phase.explain not in used.phases and Phase.shrink in used.phases and used.max_examples == 5
+"""
+
+
+def test_hypothesis_profile_option_loads_the_shapecheck_profile(pytester):
+    """`--hypothesis-profile=shapecheck` works before anything imports shapecheck.strategies (the plugin
+    registers it), and a test's own @settings keep the profile's phases (no explain phase)."""
+    pytester.makepyfile(test_profile=PROFILE_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--hypothesis-profile=shapecheck")
+    result.assert_outcomes(passed=2)
+
+
+def test_shapecheck_strategies_register_the_profile_for_a_conftest(pytester):
+    pytester.makeconftest("import shapecheck.strategies\nfrom hypothesis import settings\n"
+                          "settings.load_profile('shapecheck')\n")
+    pytester.makepyfile(test_profile=PROFILE_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)
+
+
+def test_without_the_option_the_plugin_does_not_import_hypothesis(pytester):
+    pytester.makepyfile(test_plain="import sys\n\ndef test_plain():\n    assert 'hypothesis' not in sys.modules\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+    result.assert_outcomes(passed=1)
