@@ -37,7 +37,7 @@ _LAZY = {
 }
 
 #: public module name -> where it lives (``from shapecheck import strategies as sst``)
-_MODULES = {"strategies": "shapecheck.testing.strategies"}
+_MODULES = {"strategies": "shapecheck.strategies"}
 
 
 __all__ = [
