@@ -18,7 +18,7 @@ from reference_nets.losses import REDUCTIONS, get_loss, get_reduction, output_an
 from reference_nets.params import validate_layer_sizes
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class PlanStep:
     """One quantity: ``name = equation``, with its symbolic shape (``("n", "h1")``) and numeric one."""
 
@@ -31,10 +31,20 @@ class PlanStep:
     def line(self) -> str:
         return f"{self.name} = {self.equation}" if self.equation else self.name
 
+    def __str__(self) -> str:
+        return f"{self.phase}: {self.line()}  ({', '.join(map(str, self.symbolic))}) = {_numeric(self.shape)}"
 
-@dataclass(frozen=True)
+    def __repr__(self) -> str:
+        return f"<PlanStep {self}>"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        printer.text(str(self))
+
+
+@dataclass(frozen=True, repr=False)
 class ShapePlan:
-    """The ordered steps of the forward and backward pass, printable as a table."""
+    """The ordered steps of the forward and backward pass, printable as a table (``print(plan)``; terminal
+    IPython shows the table too; ``repr`` is one line)."""
 
     layer_sizes: tuple
     layout: str
@@ -47,12 +57,27 @@ class ShapePlan:
                 return step
         raise KeyError(name)
 
+    @property
+    def summary(self) -> str:
+        """The first line of ``str(plan)``."""
+        sizes = ", ".join(f"{s}={v}" for s, v in zip(size_symbols(self.layer_sizes), self.layer_sizes))
+        batch = f", n={self.batch_size}" if self.batch_size is not None else ""
+        return f"Shape plan for layer_sizes {list(self.layer_sizes)} ({sizes}{batch}), layout {self.layout!r}"
+
+    def __repr__(self) -> str:
+        return f"<ShapePlan {self.summary}: {len(self.steps)} steps>"
+
+    def _repr_pretty_(self, printer, cycle: bool) -> None:
+        """IPython's pretty printer (terminal IPython): the whole table, as ``print(plan)``."""
+        for i, line in enumerate((repr(self) if cycle else str(self)).split("\n")):
+            if i:
+                printer.break_()
+            printer.text(line)
+
     def __str__(self) -> str:
         from tabulate import tabulate      # only for printing: the network itself needs numpy alone
 
-        sizes = ", ".join(f"{s}={v}" for s, v in zip(size_symbols(self.layer_sizes), self.layer_sizes))
-        batch = f", n={self.batch_size}" if self.batch_size is not None else ""
-        head = f"Shape plan for layer_sizes {list(self.layer_sizes)} ({sizes}{batch}), layout {self.layout!r}"
+        head = self.summary
         table = [[s.phase, s.line(), "(" + ", ".join(map(str, s.symbolic)) + ")", _numeric(s.shape)] for s in self.steps]
         text = head + "\n" + tabulate(table, headers=["phase", "step", "symbolic", "shape"])
         note = self.equal_sizes_note()

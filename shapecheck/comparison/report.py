@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
-from shapecheck._report import Report
+from shapecheck._report import Pretty, Report
 
 #: How a claim in a report was established (rustc's MachineApplicable / MaybeIncorrect): checked against the
 #: learner's own run (their values, their code, their loss_fn), or only a possibility, said with "possibly".
@@ -81,8 +81,8 @@ def causes_text(causes) -> str:
     return f" (usual causes, none found in your code: {'; or '.join(cause.possible for cause in causes)})"
 
 
-@dataclass(frozen=True)
-class Diagnosis:
+@dataclass(frozen=True, repr=False)
+class Diagnosis(Pretty):
     """One explanation of the learner's gradients: the bug id(s), a plain message with the fix, and how
     closely the hypothesis reproduces the gradients (``score``: the relative residual, 0 is exact)."""
 
@@ -93,6 +93,13 @@ class Diagnosis:
     locations: tuple = ()    # Location(s) in the learner's code where the mistake is (empty: not pinned down)
     causes: tuple = ()       # Cause(s) of a factor, as the message words them (see audit.py)
     established: str = CHECKED   # the mistake's gradients reproduce the learner's at every point compare ran
+
+    def __str__(self) -> str:
+        located = ["  " + line for location in self.locations for line in str(location).splitlines()]
+        return "\n".join([f"{self.bug}: {self.message}", *located])
+
+    def _repr_line(self) -> str:
+        return f"{self.bug}: {self.message}"
 
     @property
     def explained(self) -> bool:
@@ -106,8 +113,12 @@ class Diagnosis:
                 "locations": [location.to_dict() for location in self.locations]}
 
 
-@dataclass(frozen=True)
-class TensorRow:
+#: the columns of a comparison's table
+HEADERS = ["your tensor", "reference", "shape", "rel error", "scale", "status"]
+
+
+@dataclass(frozen=True, repr=False)
+class TensorRow(Pretty):
     """One parameter: the learner's name, the reference name, shape, relative error, best scale."""
 
     name: str
@@ -124,6 +135,13 @@ class TensorRow:
         return [self.name, self.reference, format_shape(self.shape), f"{self.rel_error:.1e}", f"{self.scale:.4g}",
                 self.status]
 
+    def __str__(self) -> str:
+        return tabulate([self.cells()], headers=HEADERS, disable_numparse=True)
+
+    def _repr_line(self) -> str:
+        name, reference, shape, error, scale, status = self.cells()
+        return f"{name} (reference {reference}) {shape} {status}: rel error {error}, scale {scale}"
+
     def to_dict(self) -> dict:
         shape = self.status == "shape"          # no error or scale between arrays of different shapes
         return {"name": self.name, "reference": self.reference, "shape": list(self.shape),
@@ -131,7 +149,7 @@ class TensorRow:
                 "status": self.status}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ComparisonReport(Report):
     """The learner's gradients against the reference's: ``verdict`` ``"match"`` or ``"mismatch"``, the
     diagnoses (the best first, with the lines it names), one row per tensor (see :mod:`shapecheck._report`)."""
@@ -157,8 +175,7 @@ class ComparisonReport(Report):
         head = self.summary
         table = [r.cells() for r in self.rows]
         located = ["  " + line for location in self.diagnoses[0].locations for line in str(location).splitlines()]
-        lines = [head, *located, tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale",
-                                                          "status"], disable_numparse=True)]
+        lines = [head, *located, tabulate(table, headers=HEADERS, disable_numparse=True)]
         for other in self.diagnoses[1:]:
             lines.append(f"also consistent: {other.bug} (residual {other.score:.1e}): {other.message}")
         lines += [f"{aspect}: {what} ({source})" if source else f"{aspect}: {what}"
@@ -175,8 +192,7 @@ class ComparisonReport(Report):
                           f"{'<br>' + html.escape(location.hint) if location.hint else ''}</li>"
                           for location in self.diagnoses[0].locations)
         table = [r.cells() for r in self.rows]
-        table = tabulate(table, headers=["your tensor", "reference", "shape", "rel error", "scale", "status"],
-                         tablefmt="html", disable_numparse=True)          # tabulate's "html" escapes the cells
+        table = tabulate(table, headers=HEADERS, tablefmt="html", disable_numparse=True)          # tabulate's "html" escapes the cells
         others = "".join(f"<p>also consistent: {html.escape(other.bug)} (residual {other.score:.1e}): "
                          f"{html.escape(other.message)}</p>" for other in self.diagnoses[1:])
         conventions = "".join(f"<p>{html.escape(aspect)}: {html.escape(what)}"

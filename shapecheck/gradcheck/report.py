@@ -9,7 +9,7 @@ from typing import Callable
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
-from shapecheck._report import Report
+from shapecheck._report import Pretty, Report
 
 #: Row statuses: ``ok``; ``FAIL`` (analytic and numeric disagree); ``kink`` (one-sided differences
 #: disagree, as at ReLU(0), so the entry cannot be judged); ``noisy`` (a disagreement that moved with the
@@ -18,9 +18,9 @@ from shapecheck._report import Report
 STATUSES = ("ok", "FAIL", "kink", "noisy", "nan", "shape")
 
 
-@dataclass(frozen=True)
-class GradientRow:
-    """The verdict on one tensor, with the worst entry's index and values."""
+@dataclass(frozen=True, repr=False)
+class GradientRow(Pretty):
+    """The verdict on one tensor, with the worst entry's index and values (``str``: its row of the table)."""
 
     name: str
     shape: tuple
@@ -42,6 +42,15 @@ class GradientRow:
     def ok(self) -> bool:
         return self.status in ("ok", "kink", "noisy")
 
+    def __str__(self) -> str:
+        table = tabulate([_cells(self)], headers=_HEADERS, disable_numparse=True)
+        return table + (f"\n{self.name}: {self.detail}" if self.detail else "")
+
+    def _repr_line(self) -> str:
+        name, shape, status, _, rel, where, analytic, numeric = _cells(self)
+        at = f" at {where}, analytic {analytic} vs numeric {numeric}" if where else ""
+        return f"{name} {shape} {status}: max rel error {rel}{at}" + (f"; {self.detail}" if self.detail else "")
+
     def to_dict(self) -> dict:
         return {
             "name": self.name, "shape": list(self.shape), "status": self.status,
@@ -53,7 +62,7 @@ class GradientRow:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class GradientReport(Report):
     """The checker's result: ``ok``, one row per tensor, and how many loss evaluations it took. ``verdict``
     is ``"ok"`` or ``"wrong"``; ``summary`` the one-line verdict (see :mod:`shapecheck._report`)."""
@@ -127,8 +136,7 @@ class GradientReport(Report):
         return "\n".join([self.summary, table, *self._after_table()])
 
     def _table(self) -> list:
-        return [[row.name, format_shape(row.shape), row.status, _fmt(row.max_abs_error), _fmt(row.max_rel_error),
-                 _where(row), _fmt(row.analytic), _fmt(row.numeric)] for row in self.rows]
+        return [_cells(row) for row in self.rows]
 
     def _after_table(self) -> list:
         """The lines under the table: other tensors' details, suspect entries, notes."""
@@ -172,6 +180,12 @@ _HEADERS = ["tensor", "shape", "status", "max abs err", "max rel err", "worst in
 
 #: what the worst-index column shows for a row measured along random directions (fast mode)
 _DIRECTION = "(a direction)"
+
+
+def _cells(row: GradientRow) -> list:
+    """The row's cells in the report's table (``_HEADERS``)."""
+    return [row.name, format_shape(row.shape), row.status, _fmt(row.max_abs_error), _fmt(row.max_rel_error),
+            _where(row), _fmt(row.analytic), _fmt(row.numeric)]
 
 
 def _where(row: GradientRow) -> str:

@@ -19,7 +19,7 @@ from shapecheck.errors import MissingDependencyError
 DEFAULT_EPS_VALUES = tuple(10.0 ** -k for k in range(1, 13))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SweepReport(Report):
     """``rows``: (eps, numeric, absolute error, relative error) at ``name[index]``. ``verdict`` is ``"noise"``
     or ``"bug"``, ``ok`` True for noise (see :mod:`shapecheck._report`)."""

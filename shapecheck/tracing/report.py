@@ -55,7 +55,7 @@ from dataclasses import dataclass, field, replace
 from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
-from shapecheck._report import Report
+from shapecheck._report import Pretty, Report
 from shapecheck.tracing.explain import looks_like_a_shape_error
 from shapecheck.tracing.frameworks import framework_kind
 from shapecheck.tracing.faults import could_not_trace, describe, escaped_fault
@@ -67,8 +67,10 @@ from shapecheck.tracing.warning_groups import message as group_message
 from shapecheck.tracing.warnings import coinciding_sizes, sizes_note
 
 
-@dataclass(frozen=True)
-class SiteReport:
+@dataclass(frozen=True, repr=False)
+class SiteReport(Pretty):
+    """One traced operation site, with the shapes it saw (``str``: its row of the report's table)."""
+
     file: str
     line: int
     op: str
@@ -84,13 +86,21 @@ class SiteReport:
     def is_matrix_product(self) -> bool:
         return self.op in MATRIX_PRODUCTS
 
+    def __str__(self) -> str:
+        return _site_table([self])
+
+    def _repr_line(self) -> str:
+        return f"{location(self.file, self.line, self.cell)} {self.op} `{self.expr}`: {self.calls} call(s)"
+
     def to_dict(self) -> dict:
         return {**place_dict(self.file, self.line, self.cell), "op": self.op, "expr": self.expr,
                 "calls": self.calls, "signatures": [dict(s) for s in self.signatures]}
 
 
-@dataclass(frozen=True)
-class WarningReport:
+@dataclass(frozen=True, repr=False)
+class WarningReport(Pretty):
+    """A warning of the trace (``str``: the line the report prints for it)."""
+
     file: str
     line: int
     kind: str
@@ -98,12 +108,15 @@ class WarningReport:
     lines: tuple = ()       # a group's warned lines: ({"file", "line", "kinds"}, ...) (warning_groups)
     cell: int | None = None      # in a notebook: the code cell (from 1), ``line`` then counts in it
 
+    def __str__(self) -> str:
+        return f"{location(self.file, self.line, self.cell)} [{self.kind}] {self.message}"
+
     def to_dict(self) -> dict:
         found = {**place_dict(self.file, self.line, self.cell), "kind": self.kind, "message": self.message}
         return {**found, "lines": [dict(line) for line in self.lines]} if self.lines else found
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class TraceReport(Report):
     """What the tracer saw: the exit code, the failure (if any), the sites, the warnings and the notes
     (facts worth knowing that are not problems: they never make the report not ``ok``). ``verdict`` is
@@ -174,7 +187,7 @@ class TraceReport(Report):
             parts.append(f"\n{title}:\n" + _site_table(shown))
         if self.warnings:
             parts.append("\nwarnings (operations that ran but are probably wrong):")
-            parts += [f"  {location(w.file, w.line, w.cell)} [{w.kind}] {w.message}" for w in self.warnings]
+            parts += [f"  {w}" for w in self.warnings]
         if self.caught:
             parts.append("\nshape errors your program caught and went on after:")
             parts += [f"  {location(c['file'], c['line'], c.get('cell'))} [{c['kind']}] {_times(c['count'])}: "
