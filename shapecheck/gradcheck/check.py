@@ -42,7 +42,7 @@ from shapecheck.gradcheck.progress import stack_level_outside_shapecheck
 from shapecheck.gradcheck.targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
 )
-from shapecheck.gradcheck.tree import float_leaves, leaves
+from shapecheck.gradcheck.tree import float_leaves, leaves, structure_hint
 from shapecheck.errors import ParameterError, ShapeError, interrupted
 from shapecheck.gradcheck.report import GradientReport, GradientRow
 from shapecheck.gradcheck.sweep import DEFAULT_EPS_VALUES, SweepReport
@@ -349,6 +349,7 @@ def _complex_disagreement(target, counter, params, arrays) -> str:
 
 def _analytic_leaves(grads, params, names, arrays) -> list:
     """The analytic gradient of every tensor as float64, or a string saying why it cannot be compared."""
+    label = "grads(params)" if callable(grads) else "grads"
     if callable(grads):
         grads = grads(params)
         if grads is None:
@@ -361,8 +362,9 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
     found = dict(leaves(grads))
     extra = [name for name in found if name not in names]
     if extra:
-        raise ShapeError(f"grads has entries that are not parameters: {', '.join(extra)}; parameters are "
-                         f"{', '.join(names)}", name="grads", expected=names, got=list(found))
+        message = structure_hint(params, grads, label) or (f"{label} has entries that are not parameters: "
+                                                          f"{', '.join(extra)}; parameters are {', '.join(names)}")
+        raise ShapeError(message, name="grads", expected=names, got=list(found))
     out = []
     for name, array in zip(names, arrays):
         if name not in found:

@@ -25,7 +25,7 @@ from shapecheck.errors import ShapecheckError
 from shapecheck.gradcheck.check import MODES, check_gradients
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.report import GradientReport
-from shapecheck.gradcheck.tree import float_leaves, leaves
+from shapecheck.gradcheck.tree import float_leaves, leaves, structure_hint
 
 _MISSING = object()
 REQUIRED = "params (its arrays), loss(X, Y) -> float and gradients(X, Y) -> the structure of params"
@@ -66,7 +66,7 @@ def check_network(net, X, Y, *, mode: str = "full", method: str = "central", eps
     grads = gradients(X, Y)
     _check_unchanged(found, before)
     _check_same_arrays(net, found)
-    _check_structure(grads, names)
+    _check_structure(grads, names, params)
 
     def loss_fn(_params):
         # the value already computed is the checker's first call (the loss where nothing has moved yet: every
@@ -214,7 +214,7 @@ def _rebind(net, new, old) -> bool:
     return found
 
 
-def _check_structure(grads, names: list[str]) -> None:
+def _check_structure(grads, names: list[str], params) -> None:
     """The gradients name the same tensors as the parameters (shapes are judged in the report)."""
     got = [name for name, _ in leaves(grads)]
     if sorted(got) == sorted(names):
@@ -224,6 +224,9 @@ def _check_structure(grads, names: list[str]) -> None:
         matching = [i for i, part in enumerate(grads) if sorted(n for n, _ in leaves(part)) == sorted(names)]
         if matching:
             hint = f"; element {matching[0]} of the tuple it returned is: return only that"
+    structure = "" if hint else structure_hint(params, grads, "net.gradients(X, Y)", "net.params")
+    if structure:                   # a list against a dict: say so, and how to give them
+        raise NetworkError(structure, name="gradients", expected=names, got=got)
     renamed = {name: _without_gradient_prefix(name) for name in got}
     if not hint and sorted(renamed.values()) == sorted(names):
         pairs = ", ".join(f"{old} -> {new}" for old, new in renamed.items() if old != new)

@@ -38,6 +38,37 @@ def _is_number_list(value) -> bool:
                                   and (not isinstance(v, (list, tuple)) or _is_number_list(v)) for v in value)
 
 
+def container(tree: Any) -> str:
+    """What kind of structure ``tree`` is, in words: ``a dict (W1, b1)``, ``a list of 2``, ``one array``."""
+    if isinstance(tree, dict):
+        return f"a dict ({', '.join(map(str, tree)) or 'empty'})"
+    if isinstance(tree, (list, tuple)) and not _is_number_list(tree):
+        return f"a {type(tree).__name__} of {len(tree)}"
+    return "one array" if isinstance(tree, np.ndarray) else f"a {type(tree).__name__}"
+
+
+def structure_hint(params: Any, grads: Any, grads_label: str = "grads", params_label: str = "params") -> str:
+    """When the gradients come in another kind of structure than the parameters (a list against a dict, a
+    dict against a list, a list of one against one array), what was given and how to pass it; else ""."""
+    kinds = [container(tree).split(" ")[1] for tree in (params, grads)]
+    if kinds[0] == kinds[1] or {"list", "tuple"} >= set(kinds):
+        return ""
+    verb = "returned" if grads_label.endswith(")") else "is"
+    given = f"{grads_label} {verb} {container(grads)} but {params_label} is {container(params)}"
+    if isinstance(params, dict):
+        keys = list(params)[:2]
+        example = ", ".join(f"{key!r}: d{key}" for key in keys) + (", ..." if len(params) > 2 else "")
+        order = (f"; a {type(grads).__name__} in the order of {params_label} becomes that dict with dict(zip({params_label}, "
+                 f"{grads_label}))" if isinstance(grads, (list, tuple)) and len(grads) == len(params) else "")
+        return f"{given}: give the gradients as a dict with the same keys, e.g. {{{example}}}{order}"
+    if isinstance(params, (list, tuple)):
+        order = (f"; if the dict's values are in the order of {params_label}: list({grads_label}.values())"
+                 if isinstance(grads, dict) and len(grads) == len(params) else "")
+        return f"{given}: give the gradients as a {type(params).__name__} in the order of {params_label}{order}"
+    one = f" ({grads_label}[0])" if isinstance(grads, (list, tuple)) and len(grads) == 1 else ""
+    return f"{given}: give the gradient as one array of the parameter's shape{one}"
+
+
 def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
     """The leaves of ``tree`` as ndarrays, refusing anything that is not a float array.
 
@@ -46,26 +77,27 @@ def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
     found = list(leaf_paths(tree))
     if not found:
         raise ParameterError(f"{what} is empty: nothing to check", name=what, expected="arrays", got=repr(tree))
-    for name, _path, value in found:
+    for name, path, value in found:
+        subject = f"{what} {name}" if path else what        # params itself is the one array: "params is ..."
         if not isinstance(value, np.ndarray):
             raise DTypeError(
-                f"{what} {name} is {describe(value)}; expected a numpy float array "
+                f"{subject} is {describe(value)}; expected a numpy float array "
                 "(the checker perturbs arrays in place, so they must be ndarrays)",
                 name=name, expected="numpy.ndarray", got=type(value).__name__,
             )
         if value.dtype.kind != "f":
             raise DTypeError(
-                f"{what} {name} has dtype {value.dtype}; expected float64 (or float32). "
-                f"Use {name}.astype(float)",
+                f"{subject} has dtype {value.dtype}; expected float64 (or float32). "
+                f"Use {name if path else what}.astype(float)",
                 name=name, expected="float64", got=str(value.dtype),
             )
         if value.size == 0:
-            raise ParameterError(f"{what} {name} is empty (shape {value.shape}): nothing to check", name=name,
+            raise ParameterError(f"{subject} is empty (shape {value.shape}): nothing to check", name=name,
                                  expected="a non-empty array", got=value.shape)
-        check_finite(f"{what} {name}", value, why=": a gradient check needs finite parameters (a NaN here usually "
+        check_finite(subject, value, why=": a gradient check needs finite parameters (a NaN here usually "
                                                   "comes from a diverged training step; check a fresh network)")
         if not value.flags.writeable:
-            raise DTypeError(f"{what} {name} is read-only; the checker must perturb it in place",
+            raise DTypeError(f"{subject} is read-only; the checker must perturb it in place",
                              name=name, expected="writeable array", got="read-only")
     return found
 
