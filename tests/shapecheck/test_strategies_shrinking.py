@@ -79,3 +79,32 @@ def test_a_correct_backprop_passes_the_same_property_test():
                        **spec.options()).ok
 
     property_test()
+
+
+def test_the_checker_on_the_shrunk_example_fails_every_affected_tensor():
+    """The same with the gradient checker (the README's finite-difference property test): the shrunk example's
+    table has FAIL in W1 and b1, not an ok row at an all-zero batch."""
+    from shapecheck import check_gradients
+    from reference_nets import MLP
+
+    class Failed(Exception):
+        def __init__(self, report):
+            super().__init__(str(report))
+            self.report = report
+
+    @settings(settings.get_profile(sst.PROFILE), max_examples=25, database=None, derandomize=True)
+    @given(spec=SPECS, data=st.data())
+    def property_test(spec, data):
+        params = data.draw(sst.parameters(spec))
+        X, Y = data.draw(sst.batches(spec))
+        net = MLP(spec.sizes, **spec.options())
+        net.params.update({name: array.copy() for name, array in params.items()})
+        report = check_gradients(lambda p: net.loss(X, Y), net.params,
+                                 backward(net.params, X, Y, "derivative-at-activation"))
+        if not report.ok:
+            raise Failed(report)
+
+    with pytest.raises(Failed) as caught:
+        property_test()
+    report = caught.value.report
+    assert {row.name for row in report.rows if row.status == "FAIL"} == {"W1", "b1"}, str(report)
