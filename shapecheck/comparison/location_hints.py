@@ -119,6 +119,10 @@ def _sign(location, others) -> str:
     if first == "error" and parts:
         return (f"this is Y - A, minus the error A - Y that the code after it needs (it subtracts the step, or "
                 f"returns the gradient): write {swapped}")
+    if first.startswith("dL/dA"):
+        out = first[4:]
+        return (f"this is minus {first}, the loss's derivative with respect to the output ({out} - Y) / ({out} * "
+                f"(1 - {out})), the sign the code after it needs: flip it here")
     return (f"this is minus the reference's {first} (A - Y and what follows from it), the sign the code after it "
             "needs: flip it here")
 
