@@ -81,11 +81,15 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
                 break
         else:
             continue
+        sums = {(h.file, h.line) for h in hits if " summed " in name and h.op == "call" and "sum" in h.source}
+        if sums:                           # the line that sums, not those that use the sum (an update) or a
+            hits = [h for h in hits if (h.file, h.line) in sums]   # delta a single unit's sum leaves as it was
         helpers = {}
         places = [_place(s, name, sites, reference, mutant, matcher, factors, helpers) for s in hits]
         if any(p is None for p in places):
             return ()
-        unfinished = any(tag[0] == "missing-hidden-derivative" and name == f"dZ{tag[1]}" for tag in tags)
+        unfinished = any(tag[0] == "missing-hidden-derivative" and name == f"dZ{tag[1]}" for tag in tags) \
+            or ("missing-output-derivative", "loss-derivative") in tags      # dL/dA made, never finished
         if unfinished or _also_reference(mutant[name], name, reference, factors, matcher):
             # the value is also another quantity of the reference's (dZ1 left as dA1), or the error sent back
             # but never finished (a missing derivative; over two layers, dA1 of the mutant's dZ2): the mistake is
@@ -180,7 +184,8 @@ def _roots(tags, L) -> list:
             names += [(f"prime{k}", f"dZ{k}") for k in range(1, L)]
         elif tag[:2] == ("derivative-at-activation", "hidden"):           # in hidden layer tag[2] only
             names.append((f"prime{tag[2]}", f"dZ{tag[2]}"))
-        elif tag == ("derivative-at-activation", "output") or tag == ("missing-output-derivative", "everywhere"):
+        elif tag == ("derivative-at-activation", "output") or tag[:1] == ("missing-output-derivative",) \
+                and tag[1:] in (("everywhere",), ("loss-derivative",)):
             names.append((f"dZ{L}",))
         elif tag == ("missing-output-derivative",):
             names.append((f"dA{L - 1}",))              # A_L - Y itself is the reference's error too
