@@ -138,3 +138,23 @@ def test_ambiguous_extras_are_refused_naming_the_keys():
     assert "could not pair W2 (first and second share its shape" in text
     assert "dW2, grad_W2 or W2_grad, or the only array of its shape" in text
     assert "Not paired: first (3, 4), second (3, 4)" in text
+
+
+def test_the_course_example_shows_the_note_and_the_helper_line():
+    """examples/compare/course_deep_network.py: dA0 left out in a note, the missing relu derivative at the line
+    of linear_activation_backward every hidden layer's dZ comes from, from the command line too."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.shapecheck.test_trace_examples import run_cli
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "compare" / "course_deep_network.py"
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "dA0 (5, 7), shaped like X" in result.stdout
+    line = next(i for i, text in enumerate(script.read_text().splitlines(), 1)
+                if text.strip() == "dZ = relu_backward(dA, activation_cache)")
+    assert f"at course_deep_network.py:{line}" in result.stdout
+    bad = run_cli("compare", f"{script}:factory_buggy")
+    assert bad.returncode == 1 and "missing-hidden-derivative" in bad.stdout
