@@ -46,8 +46,9 @@ def pair_gradients(leaves, slots, wanted, *, x_shape=None) -> Pairing:
     for fitting in (True, False):                                   # 1. by name (a fitting shape first)
         for i in wanted:
             if found[i] is None:
-                j = next((by_name[key] for key in _gradient_names(slots[i]) if by_name.get(key) in free), None)
-                if j is not None and (not fitting or _fits(leaves[j][1], slots[i].get())):
+                j = next((by_name[key] for key in _gradient_names(slots[i]) if by_name.get(key) in free
+                          and (not fitting or _fits(leaves[by_name[key]][1], slots[i].get()))), None)
+                if j is not None:
                     take(i, j, "name")
     for i in wanted:                                                # 2. the only one of its shape, in order
         if found[i] is None:
@@ -68,6 +69,13 @@ def pair_gradients(leaves, slots, wanted, *, x_shape=None) -> Pairing:
         missing = []
     if missing:
         raise _refusal(leaves, slots, wanted, missing, free)
+    others = [k for k in range(len(slots)) if k not in wanted]
+    theirs = [j for j in free for k in others if leaves[j][1].shape == slots[k].get().shape
+              or _plain(leaves[j][0]) in _gradient_names(slots[k])]
+    if theirs:                  # the gradient of an array this reading takes for a cache: not this reading
+        raise ShapeError(f"gradients returned {len(leaves)} arrays ({', '.join(n for n, _ in leaves)}) for "
+                         f"{len(wanted)} parameters ({', '.join(slots[i].name for i in wanted)}); return one "
+                         "gradient per parameter", name="gradients", expected=len(wanted), got=len(leaves))
     return Pairing(found, _left_out_note(leaves, slots, wanted, free, how, x_shape) if free else None)
 
 
