@@ -158,3 +158,24 @@ def test_the_course_example_shows_the_note_and_the_helper_line():
     assert f"at course_deep_network.py:{line}" in result.stdout
     bad = run_cli("compare", f"{script}:factory_buggy")
     assert bad.returncode == 1 and "missing-hidden-derivative" in bad.stdout
+
+
+def test_compare_refuses_an_ambiguous_dict_and_puts_everything_back():
+    """The course's grads with W2's gradient under two names of no parameter: compare refuses, naming the two
+    keys and what it expected for W2, and the learner's dict and arrays are as they were."""
+    kwargs = course.make("correct")
+    parameters, backward = kwargs["params"], kwargs["gradients"]
+
+    def gradients(X, Y):
+        grads = backward(X, Y)
+        grads["first"] = grads.pop("dW2")
+        grads["second"] = 2 * grads["first"]
+        return grads
+
+    snapshot = Snapshot({"params": parameters})
+    with pytest.raises(ShapeError) as caught:
+        shapecheck.compare(kwargs["X"], kwargs["Y"], params=parameters, gradients=gradients,
+                           loss_fn=kwargs["loss_fn"])
+    text = str(caught.value)
+    assert "could not pair W2 (first and second share its shape" in text and "a gradient named dW2" in text
+    assert snapshot.problems() == []
