@@ -107,8 +107,24 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             if source.changed_later(*places[last][:2], run.lines_run):
                 return ()
             hits, places = [hits[last]], [(*places[last][:2], "unfinished")]
+        if places[0][2] != "argument" and _right_for_another_use(hits[0], sites, reference, mutant, matcher, factors):
+            return ()
         found.append((hits[0].order, places[0], name))
     return as_locations(found)
+
+
+def _right_for_another_use(site, sites, reference, mutant, matcher, factors) -> bool:
+    """Another run of the expression at ``site`` (a helper shared by the layers: a course's
+    ``dZ = relu_backward(dA, activation_cache)``) holds a quantity of the reference's that no value of the
+    mistake's changes: the line is right for that use, so it is not where the mistake is."""
+    wrong = [q for name, q in mutant.items() if name not in reference or _differs(q, reference[name], factors)]
+    for other in sites:
+        if other is site or (other.file, other.line, other.source) != (site.file, site.line, site.source):
+            continue
+        if not any(matcher.matches(other.value, q, factors) for q in wrong) \
+                and any(matcher.matches(other.value, q, factors) for q in reference.values()):
+            return True
+    return False
 
 
 def _before_its_use(making, hits, places, uses) -> list:

@@ -179,3 +179,20 @@ def test_compare_refuses_an_ambiguous_dict_and_puts_everything_back():
     text = str(caught.value)
     assert "could not pair W2 (first and second share its shape" in text and "a gradient named dW2" in text
     assert snapshot.problems() == []
+
+
+def test_a_shared_helper_line_right_for_another_layer_is_not_named(monkeypatch):
+    """relu_backward returning dA unchanged for layer 1 only: the mistake is named, but not at the line of
+    linear_activation_backward that every hidden layer runs, which is right for layer 2."""
+    def relu_backward(dA, cache):
+        dZ = np.array(dA, copy=True)
+        if dA.shape[0] == 4:                      # layer 1 only (4 units)
+            return dZ
+        dZ[cache <= 0] = 0
+        return dZ
+
+    monkeypatch.setattr(course, "relu_backward", relu_backward)
+    report = shapecheck.compare(**course.make("correct"))
+    assert report.diagnoses[0].bug == "missing-hidden-derivative", str(report)
+    shared = min(course.LINES["missing-hidden-derivative"])
+    assert shared not in {f.line for f in report.diagnoses[0].locations}, str(report)
