@@ -19,6 +19,7 @@ import numpy as np
 from reference_nets.checks import positive
 from shapecheck._arrays import check_finite
 from shapecheck.comparison.collect import Snapshot, collect
+from shapecheck.comparison.pairing import pair_gradients
 from shapecheck.comparison.update_rule import LR_UNKNOWN, lr_candidates
 from shapecheck.errors import ConfigurationError, DTypeError, ShapecheckError, ShapeError
 
@@ -126,7 +127,7 @@ class Learner:
                 self._load(values)
             if self.gradients is not None:
                 result = _call(self.gradients, "gradients", X, Y)
-                found = self._match(result, wanted)
+                found = self._match(result, wanted, np.shape(X))
                 for i in wanted:
                     if isinstance(found[i], np.ndarray):
                         noise[i] = _rounding(self.slots[i].get().dtype, found[i])
@@ -154,10 +155,10 @@ class Learner:
         finally:
             self.snapshot.restore()
 
-    def _match(self, result, wanted) -> list:
-        """The returned gradients, one per wanted slot: by the learner's names (``dW1`` for ``W1``), else by
-        shape, else by the entries (a ``(1, k)`` for a ``(k,)``), else by order; one flat vector of them all is
-        cut into the parameters' shapes first."""
+    def _match(self, result, wanted, x_shape=None) -> list:
+        """The returned gradients, one per wanted slot (:func:`.pairing.pair_gradients`: by the learner's names,
+        else by shape, else by the entries, else by order); one flat vector of them all is cut into the
+        parameters' shapes first. Arrays that are not gradients (the course's ``dA0``) are left out, in a note."""
         leaves = _unrolled(_gradient_leaves(result), self.slots)
         if not leaves:
             raise ShapeError(f"your gradients(X, Y) returned {result!r:.60}; return one gradient per parameter "
@@ -165,33 +166,10 @@ class Learner:
                              expected="gradients", got=repr(result)[:60])
         for name, value in leaves:
             check_finite(f"your gradient {name}", value)
-        found = [None] * len(self.slots)
-        free = list(range(len(leaves)))
-        by_name = {_plain(name): i for i, (name, _) in enumerate(leaves)}
-        for i in wanted:                                           # 1. by name
-            for key in _gradient_names(self.slots[i]):
-                j = by_name.get(key)
-                if j is not None and j in free and _fits(leaves[j][1], self.slots[i].get()):
-                    found[i], free = leaves[j][1], [f for f in free if f != j]
-                    break
-        for i in wanted:                                           # 2. the only one of its shape, in order
-            if found[i] is None:
-                j = next((j for j in free if leaves[j][1].shape == self.slots[i].get().shape), None)
-                if j is not None:
-                    found[i], free = leaves[j][1], [f for f in free if f != j]
-        for i in wanted:                                           # 3. the only one of its entries: (1, k) for (k,)
-            if found[i] is None:
-                alike = [j for j in free if _squeezed(leaves[j][1]) == _squeezed(self.slots[i].get())]
-                if len(alike) == 1:
-                    found[i], free = leaves[alike[0]][1], [f for f in free if f != alike[0]]
-        missing = [i for i in wanted if found[i] is None]
-        if len(missing) == len(free):                              # 4. what is left, in order (a summed bias)
-            for i, j in zip(missing, free):
-                found[i] = leaves[j][1]
-            return found
-        raise ShapeError(f"gradients returned {len(leaves)} arrays ({', '.join(n for n, _ in leaves)}) for "
-                         f"{len(wanted)} parameters ({', '.join(self.slots[i].name for i in wanted)}); return one "
-                         "gradient per parameter", name="gradients", expected=len(wanted), got=len(leaves))
+        pairing = pair_gradients(leaves, self.slots, wanted, x_shape=x_shape)
+        if pairing.note is not None and pairing.note not in self.notes:
+            self.notes.append(pairing.note)
+        return pairing.found
 
     # -- the learner's loss ------------------------------------------------------------------------------------
     def loss_at(self, X, Y, values=None) -> float | None:
@@ -354,24 +332,3 @@ def _is_number(value) -> bool:
     as ``(dW_list, db_list)`` holds, is not one; np.ndim on it raises)."""
     return isinstance(value, (int, float, np.number)) and not isinstance(value, bool) \
         or isinstance(value, np.ndarray) and value.ndim == 0
-
-
-def _plain(name: str) -> str:
-    return name.split(".")[-1].lower().replace("_", "")
-
-
-def _gradient_names(slot) -> list[str]:
-    """The names a learner gives the gradient of this parameter: W1 -> dW1, grad_W1, W1_grad, W1."""
-    base = _plain(str(slot.key) if isinstance(slot.key, str) else slot.name.split(".")[-1].split("[")[0])
-    return [f"d{base}", f"grad{base}", f"{base}grad", f"delta{base}", base, f"nabla{base}"]
-
-
-def _squeezed(array) -> tuple:
-    """The shape without its axes of size 1: (1, 3), (3, 1) and (3,) are alike."""
-    return tuple(size for size in np.shape(array) if size != 1)
-
-
-def _fits(gradient, parameter) -> bool:
-    """A gradient for this parameter: the same shape, or a bias gradient of the same size or summed to one
-    number (diagnosed later)."""
-    return gradient.shape == parameter.shape or gradient.size in (parameter.size, 1) or parameter.ndim == 1

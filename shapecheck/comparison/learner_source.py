@@ -127,13 +127,26 @@ def changed_later(path, line, lines_run) -> bool:
     bound = bound_names(path, line)
     if not bound:
         return True
+    apart = _other_branches(parsed, line)
     for node in ast.walk(parsed):
         if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign)) and line < node.lineno <= span[1] \
-                and (path, node.lineno) in lines_run:
+                and (path, node.lineno) in lines_run and not any(a <= node.lineno <= b for a, b in apart):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if bound & ({_root_name(t) for t in targets} - {None}):
                 return True
     return False
+
+
+def _other_branches(parsed, line) -> list:
+    """The line spans of the branches that cannot run in the same pass as ``line``: the ``else`` (or ``elif``)
+    of an ``if`` whose body holds it (the course's ``dZ = relu_backward(...)`` and, for the output layer, the
+    ``dZ = sigmoid_backward(...)`` of another call)."""
+    spans = []
+    for node in ast.walk(parsed):
+        if isinstance(node, ast.If) and node.body and node.orelse \
+                and node.body[0].lineno <= line <= node.body[-1].end_lineno:
+            spans.append((node.orelse[0].lineno, node.orelse[-1].end_lineno))
+    return spans
 
 
 def _root_name(target):

@@ -81,11 +81,15 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
                 break
         else:
             continue
+        sums = {(h.file, h.line) for h in hits if " summed " in name and h.op == "call" and "sum" in h.source}
+        if sums:                           # the line that sums, not those that use the sum (an update) or a
+            hits = [h for h in hits if (h.file, h.line) in sums]   # delta a single unit's sum leaves as it was
         helpers = {}
         places = [_place(s, name, sites, reference, mutant, matcher, factors, helpers) for s in hits]
         if any(p is None for p in places):
             return ()
-        unfinished = any(tag[0] == "missing-hidden-derivative" and name == f"dZ{tag[1]}" for tag in tags)
+        unfinished = any(tag[0] == "missing-hidden-derivative" and name == f"dZ{tag[1]}" for tag in tags) \
+            or ("missing-output-derivative", "loss-derivative") in tags      # dL/dA made, never finished
         if unfinished or _also_reference(mutant[name], name, reference, factors, matcher):
             # the value is also another quantity of the reference's (dZ1 left as dA1), or the error sent back
             # but never finished (a missing derivative; over two layers, dA1 of the mutant's dZ2): the mistake is
@@ -103,8 +107,24 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             if source.changed_later(*places[last][:2], run.lines_run):
                 return ()
             hits, places = [hits[last]], [(*places[last][:2], "unfinished")]
+        if places[0][2] != "argument" and _right_for_another_use(hits[0], sites, reference, mutant, matcher, factors):
+            return ()
         found.append((hits[0].order, places[0], name))
     return as_locations(found)
+
+
+def _right_for_another_use(site, sites, reference, mutant, matcher, factors) -> bool:
+    """Another run of the expression at ``site`` (a helper shared by the layers: a course's
+    ``dZ = relu_backward(dA, activation_cache)``) holds a quantity of the reference's that no value of the
+    mistake's changes: the line is right for that use, so it is not where the mistake is."""
+    wrong = [q for name, q in mutant.items() if name not in reference or _differs(q, reference[name], factors)]
+    for other in sites:
+        if other is site or (other.file, other.line, other.source) != (site.file, site.line, site.source):
+            continue
+        if not any(matcher.matches(other.value, q, factors) for q in wrong) \
+                and any(matcher.matches(other.value, q, factors) for q in reference.values()):
+            return True
+    return False
 
 
 def _before_its_use(making, hits, places, uses) -> list:
@@ -180,7 +200,8 @@ def _roots(tags, L) -> list:
             names += [(f"prime{k}", f"dZ{k}") for k in range(1, L)]
         elif tag[:2] == ("derivative-at-activation", "hidden"):           # in hidden layer tag[2] only
             names.append((f"prime{tag[2]}", f"dZ{tag[2]}"))
-        elif tag == ("derivative-at-activation", "output") or tag == ("missing-output-derivative", "everywhere"):
+        elif tag == ("derivative-at-activation", "output") or tag[:1] == ("missing-output-derivative",) \
+                and tag[1:] in (("everywhere",), ("loss-derivative",)):
             names.append((f"dZ{L}",))
         elif tag == ("missing-output-derivative",):
             names.append((f"dA{L - 1}",))              # A_L - Y itself is the reference's error too

@@ -8,7 +8,7 @@ quantities do.
   appears finalises it (``dW1 = 1 / m * np.dot(...)``, or the update ``w - rate * nw``).
 - ``sign-flip``: the values that are ± a quantity of the reference (the error, dZ, dW, ...), in execution
   order, each with its sign. Where the sign last turns is the line that flips it. When it never turns, the
-  first line (the error ``Y - A``) is the one that disagrees with a descending update or a returned gradient;
+  first line (the error ``Y - A``, or a course's ``dAL`` without its minus) is the one that disagrees with a descending update or a returned gradient;
   an error ``A - Y`` that an update *adds* (``W += lr * ...``) disagrees with that update: both are named, as
   either can be changed.
 """
@@ -37,6 +37,7 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         _, reference, _ = widest(setting, frozenset(), lr)
         quantities = {name: q for name, q in reference.items()
                       if not name.startswith(("prime", "sent")) and not name.endswith("sent back through")}
+        quantities.update(_loss_derivative(setting))
     else:
         quantities = {f"gradient {k}": setting.G[0][k] for k in setting.keys}
     run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes(quantities.values()), max_bytes=max_bytes)
@@ -94,6 +95,20 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     if direction == "ascends" and final > 0:              # A - Y, then W += lr * ...: the two disagree
         return as_locations(located + [(u.order, (u.file, u.line, "update"), "update") for u in updates])
     return ()
+
+
+def _loss_derivative(setting) -> dict:
+    """The loss's derivative with respect to a sigmoid output under binary cross-entropy, as a course computes it
+    before the sigmoid's derivative (``dAL = -(Y / AL - (1 - Y) / (1 - AL))``, (t, n) like AL): the reference
+    fuses the two into dZ = A - Y, so without it a sign lost in ``dAL`` was placed on the line after it. Empty
+    for other losses, and where an output is saturated (0 or 1: no finite derivative to compare)."""
+    net, forward = setting.nets[0], setting.forwards[0]
+    if net.loss_fn.requires_output != "sigmoid":
+        return {}
+    A = forward.A[net.n_layers]
+    with np.errstate(all="ignore"):
+        derivative = (A - setting.data.Y) / (A * (1 - A))
+    return {f"dL/dA{net.n_layers}": derivative} if np.all(np.isfinite(derivative)) else {}
 
 
 def _last_run(chain, same) -> int:

@@ -34,6 +34,10 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     act = net.activation.name if q != f"dZ{L}" else net.output.name
     if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
         return _at_activation(location, quantities, act, called, L)
+    if q == f"dZ{L}" and bug == "missing-output-derivative" and net.loss_fn.requires_output == "sigmoid":
+        target = source.assigned_text(location.path, location.line) or f"dZ{L}"
+        return (f"{target} is dL/dA{L}, the loss's derivative with respect to A{L}, without the sigmoid's derivative: "
+                f"multiply it by sigmoid'(Z{L}) (A{L} * (1 - A{L})), which makes it A{L} - Y")
     if q == f"dZ{L}" and bug in ("loss-mismatch", "missing-output-derivative"):
         target = source.assigned_text(location.path, location.line) or f"dZ{L}"
         derivative = FROM_OUTPUT.get(act, "").format(a=f"A{L}")
@@ -44,6 +48,13 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
         k = q[2:]
         target = source.assigned_text(location.path, location.line) or f"dZ{k}"
         derivative = FROM_OUTPUT.get(act, "{a}").format(a=f"Z{k}") if act == "relu" else f"{act}'(Z{k})"
+        shared = sorted(x[2:] for x in quantities if x.startswith("dZ") and x[2:].isdigit())
+        if len(shared) > 1:              # one line for every hidden layer (a course's helper)
+            layers = f"{', '.join(shared[:-1])} and {shared[-1]}"
+            each = FROM_OUTPUT["relu"].format(a="Zk") if act == "relu" else f"{act}'(Zk)"
+            return (f"{target} is the error sent back to layers {layers} (dA{shared[0]}, ...) as it came: it still "
+                    f"needs the activation's derivative at each, {each} for layer k, before it "
+                    "is used")
         return (f"{target} is the error sent back to layer {k} (dA{k}); it still needs the activation's "
                 f"derivative: multiply it by {derivative} before it is used")
     if q.startswith("dA") and bug == "missing-output-derivative":
@@ -119,6 +130,10 @@ def _sign(location, others) -> str:
     if first == "error" and parts:
         return (f"this is Y - A, minus the error A - Y that the code after it needs (it subtracts the step, or "
                 f"returns the gradient): write {swapped}")
+    if first.startswith("dL/dA"):
+        out = first[4:]
+        return (f"this is minus {first}, the loss's derivative with respect to the output ({out} - Y) / ({out} * "
+                f"(1 - {out})), the sign the code after it needs: flip it here")
     return (f"this is minus the reference's {first} (A - Y and what follows from it), the sign the code after it "
             "needs: flip it here")
 

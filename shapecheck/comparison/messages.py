@@ -125,6 +125,11 @@ def _structural(tag, tags, net, names) -> str:
         name = f if places == ["hidden"] else net.output.name if places == ["output"] else "g"
         return (f"{where} activation derivative is evaluated at the activation A instead of the pre-activation Z: "
                 f"{name}'(A) is not {name}'(Z) (for sigmoid use A * (1 - A) or sigmoid'(Z); for tanh 1 - A**2)")
+    if bug == "missing-output-derivative" and tag[1:] == ("loss-derivative",):
+        L = net.n_layers
+        return (f"the output layer's delta is the loss's derivative dL/dA{L} = (A{L} - Y) / (A{L} * (1 - A{L})) without "
+                f"the sigmoid's derivative: dZ{L} = dA{L} * sigmoid'(Z{L}), which is A{L} - Y, for {names[f'W{L}']} "
+                "and for the error sent back")
     if bug == "missing-output-derivative" and tag[1:] == ("everywhere",):
         L = net.n_layers
         return (f"the output activation's derivative is left out everywhere: with a {net.output.name} output and a "

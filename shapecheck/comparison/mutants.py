@@ -8,6 +8,8 @@ layout exactly as a learner would make them.
 A mutant is a frozenset of tags: ``("derivative-at-activation", "hidden" or "output")`` (``("derivative-at-activation",
 "hidden", k)``: in hidden layer k only), ``("missing-output-derivative",)``,
 ``("missing-output-derivative", "everywhere")`` (left out of the output layer's own gradient too),
+``("missing-output-derivative", "loss-derivative")`` (a sigmoid output under cross-entropy whose delta is the
+loss's own derivative dL/dA = (A - Y) / (A * (1 - A)), as a course computes ``dAL``, without sigmoid'(Z)),
 ``("missing-hidden-derivative", k)``, ``("transposed", k)``, ``("stale-weights", k)``,
 ``("bias-wrong-axis", k)`` (layer k's bias gradient summed over every axis).
 """
@@ -50,6 +52,9 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
         dZ = net.output.backward(A[L] - Y, z=z_out, axis=axis)                     # (A_L - Y) * g'(Z_L)
     if ("missing-output-derivative", "everywhere") in tags:
         dZ = A[L] - Y                                   # g'(Z_L) forgotten for W_L as well
+    if ("missing-output-derivative", "loss-derivative") in tags:
+        with np.errstate(all="ignore"):                 # dAL, then sigmoid_backward forgotten
+            dZ = (A[L] - Y) / (A[L] * (1 - A[L]))
     sent_back = (A[L] - Y) if ("missing-output-derivative",) in tags else dZ
     kept = keep if keep is not None else {}
     kept["error"], kept["sent_back"] = A[L] - Y, sent_back
@@ -101,6 +106,8 @@ def candidate_mutants(net, *, lr: float | None) -> list[frozenset]:
             and net.output.name not in ("identity", "sigmoid"):
         # (with a sigmoid output this is the cross-entropy's delta: named as loss-mismatch instead)
         singles.append(frozenset({("missing-output-derivative", "everywhere")}))
+    if net.loss_fn.requires_output == "sigmoid" and net.output.name == "sigmoid":
+        singles.append(frozenset({("missing-output-derivative", "loss-derivative")}))   # a course's dZ = dAL
     if L > 1 and net.activation.name != "identity":
         singles.append(frozenset(("missing-hidden-derivative", k) for k in range(1, L)))
         if L > 2:

@@ -22,7 +22,7 @@ from shapecheck.comparison.messages import describe_bugs, interpret_scale, with_
 from shapecheck.comparison.own_loss import check_own_loss, stability_allowance
 from shapecheck.comparison.readings import data_for, optimiser_state
 from shapecheck.comparison.report import ComparisonReport, Diagnosis
-from shapecheck.comparison.unexplained import fallback_report, row, shape_diagnosis
+from shapecheck.comparison.unexplained import fallback_report, row, shape_diagnoses
 from shapecheck.errors import ShapecheckError, ShapeError
 
 #: Probe weights beside the learner's own: where mistakes that vanish at small weights show.
@@ -251,8 +251,7 @@ class Study:
                          "compared on one sample")
         same = [c for c in candidates[1:] if c.setting is setting and c.diagnosis.bug != best.diagnosis.bug]
         diagnoses = [best.diagnosis, *[c.diagnosis for c in same[:2]]]
-        shapes = [shape_diagnosis(k, setting, self._traced(setting)) for k in setting.net.params
-                  if k not in setting.keys]
+        shapes = shape_diagnoses(setting, self._traced(setting))
         if shapes:                  # a gradient of the wrong shape: the values alone do not make a match
             diagnoses = shapes + [d for d in diagnoses if d.bug != "match"]
         verdict = "match" if diagnoses[0].bug == "match" else "mismatch"

@@ -134,6 +134,23 @@ def shape_diagnosis(name, setting, run=None) -> Diagnosis:
                                 f"{format_shape(expected)}", 1.0, ("unknown",))
 
 
+def shape_diagnoses(setting, run=None) -> list:
+    """One diagnosis per gradient whose shape is not its parameter's; biases summed the wrong way in several
+    layers (a course's shared ``linear_backward``) are one diagnosis naming them all, when they return gradients."""
+    found = [(k, shape_diagnosis(k, setting, run)) for k in setting.net.params if k not in setting.keys]
+    biases = [k for k, d in found if d.bug == "bias-wrong-axis"]
+    if len(biases) < 2 or setting.update_scale is not None:
+        return [d for _, d in found]
+    names = [setting.learner_names[k] for k in biases]
+    shapes = [format_shape(getattr(setting.G[0][k], "shape", ())) for k in biases]
+    owns = [format_shape(setting.learner_shape(k)) for k in biases]
+    first = next(d for _, d in found if d.bug == "bias-wrong-axis")
+    how = first.message.split(": sum dZ", 1)[1]
+    merged = Diagnosis("bias-wrong-axis", f"the gradients of {', '.join(names)} have shapes {', '.join(shapes)} but "
+                                          f"the biases are {', '.join(owns)}: sum dZ{how}", 0.0, ("bias-wrong-axis",))
+    return [merged if d is first else d for _, d in found if d is first or d.bug != "bias-wrong-axis"]
+
+
 def _update_words(run, own, grown) -> str:
     """What the step did to a bias that grew from ``own`` to ``grown``: the line of the run whose ``-`` or ``+``
     made an array of the grown shape from a product of another shape (``self.b1 - self.lr * db1``), with that
