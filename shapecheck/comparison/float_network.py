@@ -19,6 +19,7 @@ import io
 import numpy as np
 
 from shapecheck.comparison.collect import Snapshot
+from shapecheck.comparison.float_locate import locate_floats
 from shapecheck.comparison.scalars import Graph, is_number, marked, read_layout
 from shapecheck.comparison.update_rule import LR_NAMES
 from shapecheck.errors import ConfigurationError, ParameterError
@@ -86,18 +87,40 @@ class FloatNetwork:
     def learner_y(self, Y):
         return Y.ravel() if self.one_d_y else Y
 
-    def step(self, user_step):
-        """The learner's step on compare's arrays, cut after one update of every float."""
+    def step(self, user_step, whole=None):
+        """The learner's step on compare's arrays, cut after one update of every float; ``whole``: the data
+        (X, Y) to hand the learner whatever compare passes (a per-sample train's first update is its first
+        sample's, with what it computes from the whole data, ``/ len(data)``, kept)."""
         def step(X, Y):
             self.push()
             self.counting.seen.clear()
+            X, Y = whole if whole is not None else (X, self.learner_y(Y))
             with self._counting(), contextlib.redirect_stdout(io.StringIO()):
                 try:
-                    user_step(X, self.learner_y(Y))
+                    user_step(X, Y)
                 except _Enough:
                     pass
             self.pull()
         return step
+
+    def per_sample(self, user_step, X, Y) -> bool:
+        """Whether the step's (cut) update reads only the first sample: other values in the other rows of X
+        leave it unchanged, to the bit."""
+        if len(X) < 2:
+            return False
+        other = X.copy()
+        other[1:] = X[1:] * 1.5 + 0.5
+        moves, arrays = [], {k: v for k, v in self.proxy.items() if isinstance(v, np.ndarray)}
+        before = {k: v.copy() for k, v in arrays.items()}
+        for data in (X, other):
+            try:
+                self.step(user_step, (data, Y))(data[:1], None)
+                moves.append({k: v.copy() for k, v in arrays.items()})
+            finally:
+                self.snapshot.restore()
+                for k, v in arrays.items():
+                    np.copyto(v, before[k])
+        return all(np.array_equal(moves[0][k], moves[1][k]) for k in moves[0])
 
     def loss(self, user_loss):
         """The learner's loss_fn, called as they wrote it, at compare's arrays."""
@@ -215,17 +238,29 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
                                  "train, which updates self.w1 ... in place)", name="step",
                                  expected="step=", got="gradients=" if gradients is not None else "neither")
     net = FloatNetwork(params, X, Y)
-    Y2 = np.asarray(Y, dtype=float)
+    X2, Y2 = np.asarray(X, dtype=float), np.asarray(Y, dtype=float)
     Y2 = Y2.reshape(-1, 1) if Y2.ndim == 1 else Y2
     try:
-        report = compare(np.asarray(X, dtype=float), Y2, params=net.proxy, step=net.step(step), lr=lr,
+        one = net.per_sample(step, X, Y)
+        whole = (X, Y) if one else None
+        report = compare(X2[:1] if one else X2, Y2[:1] if one else Y2, params=net.proxy, step=net.step(step, whole),
+                         lr=lr,
                          loss_fn=None if loss_fn is None else net.loss(loss_fn),
                          **{**options, "layout": options.get("layout") or "rows",
                             "bias": options.get("bias", None) if options.get("bias") is not None
                             else net.layout.biases[0] is not None})
     finally:
         net.snapshot.restore()
+    if one and not report.diagnoses[0].locations:
+        located = locate_floats(net, report, net.step(step, whole), X2[:1], Y2[:1])
+        if located:
+            first = dataclasses.replace(report.diagnoses[0], locations=located)
+            report = dataclasses.replace(report, diagnoses=(first, *report.diagnoses[1:]))
     conventions = tuple((aspect, what, "read from your forward pass" if aspect == "network" else source)
                         for aspect, what, source in report.conventions)
     notes = tuple(note for note in report.notes if not note.startswith("the arrays' shapes also fit"))
+    if one:
+        notes += ("your step updates the floats after each sample: it was compared on its first update, on the "
+                  "first sample, with your data handed to it whole (what it computes from all of it, len(data), "
+                  "is kept); a loss_fn(X, Y) is read on that sample",)
     return dataclasses.replace(report, conventions=(*conventions, net.mapping()), notes=notes)

@@ -48,7 +48,7 @@ class TinyNet:
                 d_ypred_d_w6 = h2 * deriv_sigmoid(sum_o1)
                 d_ypred_d_b3 = deriv_sigmoid(sum_o1)
                 d_ypred_d_h1 = self.w5 * deriv_sigmoid(sum_o1)          # PLANT:back-h1
-                d_ypred_d_h2 = self.w6 * deriv_sigmoid(sum_o1)
+                d_ypred_d_h2 = self.w6 * deriv_sigmoid(sum_o1)          # PLANT:back-h2
 
                 d_h1_d_w1 = x[0] * deriv_sigmoid(sum_h1)                # PLANT:h1-w1
                 d_h1_d_w2 = x[1] * deriv_sigmoid(sum_h1)                # PLANT:h1-w2

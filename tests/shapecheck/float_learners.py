@@ -1,0 +1,65 @@
+"""Float-network learners (a blog's first network, its habits in our own code) with planted mistakes.
+
+Each mistake rewrites the lines marked ``# PLANT:<mark>`` in a corpus file; the variant is written to a file
+of its own (compare names its lines) and imported. ``MISTAKES`` maps a mistake to (the bug id compare must
+name, {mark: the new right-hand side or statement}).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+import re
+
+import numpy as np
+
+CORPUS = pathlib.Path(__file__).parent / "float_corpus"
+
+#: mistake -> (bug id, {mark: replacement of the marked line's code})
+MISTAKES = {
+    "derivative-at-activation": ("derivative-at-activation", {
+        "h1-w1": "d_h1_d_w1 = x[0] * deriv_sigmoid(h1)", "h1-w2": "d_h1_d_w2 = x[1] * deriv_sigmoid(h1)",
+        "h1-b1": "d_h1_d_b1 = deriv_sigmoid(h1)", "h2-w3": "d_h2_d_w3 = x[0] * deriv_sigmoid(h2)",
+        "h2-w4": "d_h2_d_w4 = x[1] * deriv_sigmoid(h2)", "h2-b2": "d_h2_d_b2 = deriv_sigmoid(h2)"}),
+    "sign-flip": ("sign-flip", {"output-error": "d_L_d_ypred = 2 * (y_true - y_pred)"}),
+    "missing-output-derivative": ("missing-output-derivative", {
+        "back-h1": "d_ypred_d_h1 = self.w5", "back-h2": "d_ypred_d_h2 = self.w6"}),
+    "missing-2": ("wrong-scale", {"output-error": "d_L_d_ypred = -(y_true - y_pred)"}),
+    "one-over-n": ("wrong-scale", {"output-error": "d_L_d_ypred = -2 * (y_true - y_pred) / len(all_y_trues)"}),
+    "wrong-unit": ("wrong-unit", {"update-w3": "self.w3 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h2_d_w3"}),
+}
+
+
+def variant(name: str, mistake: str | None, directory) -> tuple:
+    """The corpus file ``name`` with ``mistake`` planted, written under ``directory`` and imported: (module,
+    {mark: line number of the planted line})."""
+    text = (CORPUS / f"{name}.py").read_text()
+    lines, planted = text.splitlines(), {}
+    for number, line in enumerate(lines, start=1):
+        mark = re.search(r"# PLANT:([\w-]+)", line)
+        if mark and mistake is not None and mark.group(1) in MISTAKES[mistake][1]:
+            indent = line[:len(line) - len(line.lstrip())]
+            lines[number - 1] = indent + MISTAKES[mistake][1][mark.group(1)]
+            planted[mark.group(1)] = number
+    path = pathlib.Path(directory) / f"{name}_{(mistake or 'correct').replace('-', '_')}.py"
+    path.write_text("\n".join(lines) + "\n")
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module, planted
+
+
+DATA = np.array([[-2.0, -1.0], [25.0, 6.0], [17.0, 4.0], [-15.0, -6.0], [3.0, 0.5]]) / 10
+TARGETS = np.array([1.0, 0.0, 0.0, 1.0, 0.0])
+
+
+def arguments(module, *, hints: bool, data=DATA, targets=TARGETS, lr=0.1, **net_options) -> tuple:
+    """(the network, compare's keyword arguments): with the activations declared, or with only the
+    learner's own loss over the data."""
+    net = module.TinyNet(**net_options)
+    kwargs = dict(X=data, Y=targets, params=net, step=net.train, lr=lr)
+    if hints:
+        kwargs.update(activation="sigmoid", output="sigmoid")
+    else:
+        kwargs["loss_fn"] = lambda X, Y: module.mse_loss(Y, np.apply_along_axis(net.feedforward, 1, X))
+    return net, kwargs
