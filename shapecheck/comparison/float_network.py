@@ -15,11 +15,13 @@ import contextlib
 import dataclasses
 import inspect
 import io
+import sys
 
 import numpy as np
 
 from shapecheck.comparison.collect import Snapshot
 from shapecheck.comparison.float_locate import locate_floats
+from shapecheck.comparison.float_units import wrong_units
 from shapecheck.comparison.scalars import Graph, is_number, marked, read_layout
 from shapecheck.comparison.update_rule import LR_NAMES
 from shapecheck.errors import ConfigurationError, ParameterError
@@ -55,7 +57,8 @@ class FloatNetwork:
         for name in LR_NAMES:          # a learning rate on the object, for compare to find and check
             if is_number(vars(owner).get(name)):
                 self.proxy[name] = vars(owner)[name]
-        self.counting = _counting_class(type(owner), set(self.places), set())
+        self.update_lines = {}         # self.w1 -> (file, line) of its update in the last step
+        self.counting = _counting_class(type(owner), set(self.places), set(), self.update_lines)
 
     def _add(self, reference, names) -> None:
         """One array of floats: ``names`` holds the learner's names of its entries."""
@@ -206,13 +209,16 @@ def _takes(function) -> int:
         return 2
 
 
-def _counting_class(cls, names, seen):
-    """A subclass of the learner's class whose second assignment to one of ``names`` ends the step."""
+def _counting_class(cls, names, seen, lines):
+    """A subclass of the learner's class whose second assignment to one of ``names`` ends the step; the
+    line of each first assignment is kept in ``lines``."""
     def __setattr__(self, name, value):
         if name in names:
             if name in seen:
                 raise _Enough
             seen.add(name)
+            caller = sys._getframe(1)
+            lines[f"self.{name}"] = (caller.f_code.co_filename, caller.f_lineno)
         cls.__setattr__(self, name, value)
     made = type(cls.__name__, (cls,), {"__setattr__": __setattr__, "__qualname__": cls.__qualname__,
                                        "__module__": cls.__module__})
@@ -251,6 +257,10 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
                             else net.layout.biases[0] is not None})
     finally:
         net.snapshot.restore()
+    if one and report.diagnoses[0].bug == "unknown":
+        unit = wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1])
+        if unit is not None:
+            report = dataclasses.replace(report, diagnoses=(unit, *report.diagnoses[1:]))
     if one and not report.diagnoses[0].locations:
         located = locate_floats(net, report, net.step(step, whole), X2[:1], Y2[:1])
         if located:

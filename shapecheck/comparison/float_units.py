@@ -1,0 +1,119 @@
+"""A float network's partial that uses the wrong unit: ``self.w3``'s update built from ``h1``'s error.
+
+Arrays cannot make this mistake, so no mutant of the reference has it: a learner of floats writes one partial
+per float, and a copied line keeps the unit it was copied from (``self.w3 -= lr * d_L_d_ypred * d_ypred_d_h1 *
+d_h2_d_w3``). When compare finds no known mistake, each float's update on the one sample is compared with
+the reference's gradient of that float, and of the same weight with another unit or another input in its
+place: the floats that are off, each reproduced exactly by one such swap, are the diagnosis, placed on the
+line that updated each (recorded while the step ran). A float whose gradient no swap explains leaves the
+report as it was.
+"""
+
+from __future__ import annotations
+
+import linecache
+
+import numpy as np
+
+from shapecheck.comparison.float_locate import _common_scale, _functions, _loss_scale, _quantities
+from shapecheck.comparison.report import Diagnosis, Location
+
+_RTOL = 1e-7
+
+
+def wrong_units(net, report, step, X1, Y1):
+    """A ``wrong-unit`` :class:`Diagnosis` for the report's unexplained mismatch, or None."""
+    functions = _functions(report)
+    if functions is None or len(net.layout.weights) != 2 or "squared error" not in _functions_text(report):
+        return None
+    q = _quantities(net, functions, X1, Y1)
+    if q is None:
+        return None
+    moved, lines = _moves(net, step, X1, Y1)
+    reference = _gradients(q, np.asarray(X1, dtype=float)[0], _loss_scale(report), net)
+    ratios = [moved[name] / -g for name, (g, _) in reference.items() if abs(g) > 1e-12]
+    if not ratios:
+        return None
+    lr = float(np.median(ratios))               # the learning rate times the loss's scale, read on the floats
+    off = {name: (g, swaps) for name, (g, swaps) in reference.items() if not _close(moved[name], -lr * g)}
+    if not off or len(off) * 2 >= len(reference):
+        return None
+    found = []
+    for name, (_, swaps) in off.items():
+        fits = [words for value, words in swaps if _close(moved[name], -lr * value)]
+        if len(fits) != 1 or name not in lines:
+            return None
+        found.append((name, fits[0]))
+    what = "; ".join(f"the gradient of {name} is {words}" for name, words in found)
+    locations = tuple(Location(path, line, linecache.getline(path, line).strip(), "float", "update",
+                               f"{name} is updated here with {words}: this line, or a partial it reads, uses "
+                               "the wrong unit")
+                      for name, words in found for path, line in [lines[name]])
+    return Diagnosis("wrong-unit", f"{what}; every other float's update is -{lr:.4g} times the reference's "
+                     "gradient of it", 0.0,
+                     bugs=("wrong-unit",), locations=locations)
+
+
+def _functions_text(report) -> str:
+    return next((what for aspect, what, _ in report.conventions if aspect == "functions"), "")
+
+
+def _gradients(q, x, c, net) -> dict:
+    """Per float: (the reference's gradient, [(the gradient with one unit or input swapped, its words)])."""
+    prime2 = q["g2"].derivative(z=q["Z2"])
+    dZ2 = c * (q["A2"] - q["Y"]) * prime2
+    dZ1 = (q["W2"] @ dZ2) * q["g1"].derivative(z=q["Z1"])
+    sent, prime1 = q["W2"] @ dZ2, q["g1"].derivative(z=q["Z1"])
+    out = {}
+
+    def mixed(j):
+        """A hidden unit's error built from another unit's part: the error sent back to u_k with u_j's
+        derivative, or the other way round (only for the hidden layer: ``layer`` is 0)."""
+        if layer:
+            return []
+        return [(sent[k] * prime1[j], f"the error sent back to u{k + 1} times u{j + 1}'s derivative (u{j + 1}'s "
+                 f"error is the error sent back to u{j + 1} times its derivative)") for k in range(len(sent))
+                if k != j] + [(sent[j] * prime1[k], f"the error sent back to u{j + 1} times u{k + 1}'s derivative "
+                              f"(u{j + 1}'s error uses its own derivative)") for k in range(len(sent)) if k != j]
+
+    for layer, (inputs, delta, what) in enumerate(((x, dZ1, "x"), (q["A1"], dZ2, "u"))):
+        units = [f"x[{i}]" for i in range(len(x))] if what == "x" else [f"u{i + 1}" for i in range(len(inputs))]
+        errors = [f"u{j + 1 + (len(dZ1) if layer else 0)}" for j in range(len(delta))]
+        for i, row in enumerate(net.layout.weights[layer]):
+            for j, name in enumerate(row):
+                swaps = [(delta[k] * inputs[i], f"{errors[k]}'s error times {units[i]} (its own unit is "
+                          f"{errors[j]})") for k in range(len(delta)) if k != j]
+                swaps += [(delta[j] * inputs[m], f"{errors[j]}'s error times {units[m]} (its own input is "
+                           f"{units[i]})") for m in range(len(inputs)) if m != i]
+                swaps += [(value * inputs[i], f"{words} times {units[i]}") for value, words in mixed(j)]
+                out[name] = (delta[j] * inputs[i], swaps)
+        for j, name in enumerate(net.layout.biases[layer] or ()):
+            out[name] = (delta[j], [(delta[k], f"{errors[k]}'s error (its own unit is {errors[j]})")
+                                    for k in range(len(delta)) if k != j] + mixed(j))
+    return out
+
+
+def _moves(net, step, X1, Y1):
+    """How far the step moves each float on the sample, and the line that updated it; all put back."""
+    arrays = {k: v for k, v in net.proxy.items() if isinstance(v, np.ndarray)}
+    before = {k: v.copy() for k, v in arrays.items()}
+    try:
+        net.update_lines.clear()
+        step(X1, Y1)
+        moved = {name: float(arrays[label][index] - before[label][index])
+                 for name, (label, index) in _entries(net).items()}
+        lines = dict(net.update_lines)
+    finally:
+        net.snapshot.restore()
+        for k, v in arrays.items():
+            np.copyto(v, before[k])
+    return moved, lines
+
+
+def _entries(net) -> dict:
+    """``{self.w1: (label, index)}``."""
+    return {f"self.{attr}": place for attr, place in net.places.items()}
+
+
+def _close(a, b) -> bool:
+    return abs(a - b) <= _RTOL * max(abs(a), abs(b), 1e-300)
