@@ -60,7 +60,7 @@ def _functions(report):
     for aspect, what, _ in report.conventions:
         if aspect == "functions":
             found = re.match(r"(\w+) hidden, (\w+) output", what)
-            return found.groups() if found else None
+            return (*found.groups(), "squared error" in what) if found else None
     return None
 
 
@@ -91,7 +91,7 @@ def _quantities(net, functions, X1, Y1):
     A1 = g1(Z1)
     Z2 = A1 @ W2 + b2
     A2 = g2(Z2)
-    return dict(g1=g1, g2=g2, Z1=Z1[0], A1=A1[0], Z2=Z2[0], A2=A2[0], Y=y[0], W2=W2)
+    return dict(squared=functions[2], g1=g1, g2=g2, Z1=Z1[0], A1=A1[0], Z2=Z2[0], A2=A2[0], Y=y[0], W2=W2)
 
 
 def _signatures(bugs, q, c, f, net) -> list:
@@ -102,10 +102,13 @@ def _signatures(bugs, q, c, f, net) -> list:
     units = net.layout.wiring
     if "derivative-at-activation" in bugs:
         at_a, at_z = q["g1"].derivative(z=q["A1"]), q["g1"].derivative(z=q["Z1"])
+        dZ2 = error * (q["g2"].derivative(z=q["Z2"]) if q["squared"] else 1.0)
+        sent = q["W2"] @ dZ2
         for j in range(len(at_a)):
-            out.append((at_a[j], at_z[j], f"this derivative is taken at u{j + 1}'s activation; it needs its weighted "
-                                          f"sum ({units[j].split(' = ', 1)[1]}): {q['g1'].name}'(sum), not "
-                                          f"{q['g1'].name}'({q['g1'].name}(sum))"))
+            hint = (f"this derivative is taken at u{j + 1}'s activation; it needs its weighted sum "
+                    f"({units[j].split(' = ', 1)[1]}): {q['g1'].name}'(sum), not {q['g1'].name}'({q['g1'].name}(sum))")
+            out.append((at_a[j], at_z[j], hint))
+            out.append((sent[j] * at_a[j], sent[j] * at_z[j], hint))     # the hidden delta, written inline
     if "missing-output-derivative" in bugs:
         prime = q["g2"].derivative(z=q["Z2"])
         for j, row in enumerate(names):

@@ -260,7 +260,9 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     if one and report.diagnoses[0].bug == "unknown":
         unit = wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1])
         if unit is not None:
-            report = dataclasses.replace(report, diagnoses=(unit, *report.diagnoses[1:]))
+            functions = tuple(unit[1] if aspect == "functions" else (aspect, what, source)
+                              for aspect, what, source in report.conventions)
+            report = dataclasses.replace(report, diagnoses=(unit[0], *report.diagnoses[1:]), conventions=functions)
     if one and not report.diagnoses[0].locations:
         located = locate_floats(net, report, net.step(step, whole), X2[:1], Y2[:1])
         if located:

@@ -15,53 +15,79 @@ import linecache
 
 import numpy as np
 
-from shapecheck.comparison.float_locate import _common_scale, _functions, _loss_scale, _quantities
+from shapecheck.comparison.float_locate import _functions, _quantities
 from shapecheck.comparison.report import Diagnosis, Location
 
 _RTOL = 1e-7
 
 
 def wrong_units(net, report, step, X1, Y1):
-    """A ``wrong-unit`` :class:`Diagnosis` for the report's unexplained mismatch, or None."""
+    """A ``wrong-unit`` :class:`Diagnosis` for the report's unexplained mismatch, or None; with it, the report's
+    ``functions`` line when the loss it names was only assumed (under that loss no swap fits)."""
     functions = _functions(report)
-    if functions is None or len(net.layout.weights) != 2 or "squared error" not in _functions_text(report):
+    if functions is None or len(net.layout.weights) != 2:
         return None
     q = _quantities(net, functions, X1, Y1)
     if q is None:
         return None
     moved, lines = _moves(net, step, X1, Y1)
-    reference = _gradients(q, np.asarray(X1, dtype=float)[0], _loss_scale(report), net)
+    x = np.asarray(X1, dtype=float)[0]
+    for loss, dZ2 in _output_errors(q, _functions_text(report)):
+        found = _swaps(moved, _gradients(q, x, dZ2, net), lines)
+        if found is not None:
+            return _diagnosis(*found), (
+                "functions", f"{functions[0]} hidden, {functions[1]} output, {loss}",
+                "the only loss under which every float but those named agrees with the reference")
+    return None
+
+
+def _output_errors(q, text):
+    """(loss, dL/dZ2 up to a constant) to try: the loss the report read or was told, else each one the output
+    activation takes (the report's guess first)."""
+    errors = {"squared error": (q["A2"] - q["Y"]) * q["g2"].derivative(z=q["Z2"])}
+    if q["g2"].name == "sigmoid":
+        errors["binary cross-entropy"] = q["A2"] - q["Y"]
+    settled = "assumed" not in text and "inferred" not in text.split("loss", 1)[-1][:12]
+    named = [loss for loss in errors if loss in text]
+    order = named if settled and named else named + [loss for loss in errors if loss not in named]
+    return [(loss, errors[loss]) for loss in order]
+
+
+def _swaps(moved, reference, lines):
+    """The floats off the reference, each with the one swap that reproduces it, and the common factor; None
+    when the floats off are not fewer than half, or one of them fits no swap or several."""
     ratios = [moved[name] / -g for name, (g, _) in reference.items() if abs(g) > 1e-12]
     if not ratios:
         return None
     lr = float(np.median(ratios))               # the learning rate times the loss's scale, read on the floats
-    off = {name: (g, swaps) for name, (g, swaps) in reference.items() if not _close(moved[name], -lr * g)}
+    off = {name: swaps for name, (g, swaps) in reference.items() if not _close(moved[name], -lr * g)}
     if not off or len(off) * 2 >= len(reference):
         return None
     found = []
-    for name, (_, swaps) in off.items():
+    for name, swaps in off.items():
         fits = [words for value, words in swaps if _close(moved[name], -lr * value)]
         if len(fits) != 1 or name not in lines:
             return None
-        found.append((name, fits[0]))
-    what = "; ".join(f"the gradient of {name} is {words}" for name, words in found)
+        found.append((name, fits[0], lines[name]))
+    return found, lr
+
+
+def _diagnosis(found, lr) -> Diagnosis:
+    what = "; ".join(f"the gradient of {name} is {words}" for name, words, _ in found)
     locations = tuple(Location(path, line, linecache.getline(path, line).strip(), "float", "update",
                                f"{name} is updated here with {words}: this line, or a partial it reads, uses "
                                "the wrong unit")
-                      for name, words in found for path, line in [lines[name]])
+                      for name, words, (path, line) in found)
     return Diagnosis("wrong-unit", f"{what}; every other float's update is -{lr:.4g} times the reference's "
-                     "gradient of it", 0.0,
-                     bugs=("wrong-unit",), locations=locations)
+                     "gradient of it", 0.0, bugs=("wrong-unit",), locations=locations)
 
 
 def _functions_text(report) -> str:
     return next((what for aspect, what, _ in report.conventions if aspect == "functions"), "")
 
 
-def _gradients(q, x, c, net) -> dict:
+def _gradients(q, x, dZ2, net) -> dict:
     """Per float: (the reference's gradient, [(the gradient with one unit or input swapped, its words)])."""
-    prime2 = q["g2"].derivative(z=q["Z2"])
-    dZ2 = c * (q["A2"] - q["Y"]) * prime2
     dZ1 = (q["W2"] @ dZ2) * q["g1"].derivative(z=q["Z1"])
     sent, prime1 = q["W2"] @ dZ2, q["g1"].derivative(z=q["Z1"])
     out = {}

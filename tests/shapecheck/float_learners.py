@@ -15,19 +15,38 @@ import numpy as np
 
 CORPUS = pathlib.Path(__file__).parent / "float_corpus"
 
-#: mistake -> (bug id, {mark: replacement of the marked line's code})
+#: corpus file -> {mistake: (bug id, {mark: replacement of the marked line's code})}
 MISTAKES = {
-    "derivative-at-activation": ("derivative-at-activation", {
-        "h1-w1": "d_h1_d_w1 = x[0] * deriv_sigmoid(h1)", "h1-w2": "d_h1_d_w2 = x[1] * deriv_sigmoid(h1)",
-        "h1-b1": "d_h1_d_b1 = deriv_sigmoid(h1)", "h2-w3": "d_h2_d_w3 = x[0] * deriv_sigmoid(h2)",
-        "h2-w4": "d_h2_d_w4 = x[1] * deriv_sigmoid(h2)", "h2-b2": "d_h2_d_b2 = deriv_sigmoid(h2)"}),
-    "sign-flip": ("sign-flip", {"output-error": "d_L_d_ypred = 2 * (y_true - y_pred)"}),
-    "missing-output-derivative": ("missing-output-derivative", {
-        "back-h1": "d_ypred_d_h1 = self.w5", "back-h2": "d_ypred_d_h2 = self.w6"}),
-    "missing-2": ("wrong-scale", {"output-error": "d_L_d_ypred = -(y_true - y_pred)"}),
-    "one-over-n": ("wrong-scale", {"output-error": "d_L_d_ypred = -2 * (y_true - y_pred) / len(all_y_trues)"}),
-    "wrong-unit": ("wrong-unit", {"update-w3": "self.w3 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h2_d_w3"}),
+    "blog_floats": {
+        "derivative-at-activation": ("derivative-at-activation", {
+            "h1-w1": "d_h1_d_w1 = x[0] * deriv_sigmoid(h1)", "h1-w2": "d_h1_d_w2 = x[1] * deriv_sigmoid(h1)",
+            "h1-b1": "d_h1_d_b1 = deriv_sigmoid(h1)", "h2-w3": "d_h2_d_w3 = x[0] * deriv_sigmoid(h2)",
+            "h2-w4": "d_h2_d_w4 = x[1] * deriv_sigmoid(h2)", "h2-b2": "d_h2_d_b2 = deriv_sigmoid(h2)"}),
+        "sign-flip": ("sign-flip", {"output-error": "d_L_d_ypred = 2 * (y_true - y_pred)"}),
+        "missing-output-derivative": ("missing-output-derivative", {
+            "back-h1": "d_ypred_d_h1 = self.w5", "back-h2": "d_ypred_d_h2 = self.w6"}),
+        "missing-2": ("wrong-scale", {"output-error": "d_L_d_ypred = -(y_true - y_pred)"}),
+        "one-over-n": ("wrong-scale", {"output-error": "d_L_d_ypred = -2 * (y_true - y_pred) / len(all_y_trues)"}),
+        "wrong-unit": ("wrong-unit", {
+            "update-w3": "self.w3 -= learn_rate * d_L_d_ypred * d_ypred_d_h1 * d_h2_d_w3"}),
+    },
+    "lesson_floats": {
+        "derivative-at-activation": ("derivative-at-activation", {
+            "delta-h1": "delta_h1 = delta_out * self.v1 * sigmoid(h1) * (1 - sigmoid(h1))",
+            "delta-h2": "delta_h2 = delta_out * self.v2 * sigmoid(h2) * (1 - sigmoid(h2))"}),
+        "sign-flip": ("sign-flip", {"error": "error = target - out"}),
+        "missing-output-derivative": ("missing-output-derivative", {
+            "delta-h1": "delta_h1 = error * self.v1 * h1 * (1 - h1)",
+            "delta-h2": "delta_h2 = error * self.v2 * h2 * (1 - h2)"}),
+        "factor-2": ("wrong-scale", {"error": "error = 2 * (out - target)"}),
+        "one-over-n": ("wrong-scale", {"error": "error = (out - target) / len(X)"}),
+        "wrong-unit": ("wrong-unit", {"update-v2": "self.v2 -= self.learn_rate * delta_out * h1"}),
+    },
 }
+
+#: corpus file -> (the class, its forward method, its loss over the data)
+NETWORKS = {"blog_floats": ("TinyNet", "feedforward", "mse_loss"),
+            "lesson_floats": ("ThreeInputNet", "predict", "half_mse")}
 
 
 def variant(name: str, mistake: str | None, directory) -> tuple:
@@ -37,9 +56,10 @@ def variant(name: str, mistake: str | None, directory) -> tuple:
     lines, planted = text.splitlines(), {}
     for number, line in enumerate(lines, start=1):
         mark = re.search(r"# PLANT:([\w-]+)", line)
-        if mark and mistake is not None and mark.group(1) in MISTAKES[mistake][1]:
+        planting = MISTAKES[name][mistake][1] if mistake is not None else {}
+        if mark and mark.group(1) in planting:
             indent = line[:len(line) - len(line.lstrip())]
-            lines[number - 1] = indent + MISTAKES[mistake][1][mark.group(1)]
+            lines[number - 1] = indent + planting[mark.group(1)]
             planted[mark.group(1)] = number
     path = pathlib.Path(directory) / f"{name}_{(mistake or 'correct').replace('-', '_')}.py"
     path.write_text("\n".join(lines) + "\n")
@@ -49,17 +69,24 @@ def variant(name: str, mistake: str | None, directory) -> tuple:
     return module, planted
 
 
-DATA = np.array([[-2.0, -1.0], [25.0, 6.0], [17.0, 4.0], [-15.0, -6.0], [3.0, 0.5]]) / 10
-TARGETS = np.array([1.0, 0.0, 0.0, 1.0, 0.0])
+#: (weight, height) style data, as the blog centres it, and a 3-input set (pairwise-distinct sizes: 5 and 7)
+DATA = {"blog_floats": (np.array([[-2.0, -1.0], [25.0, 6.0], [17.0, 4.0], [-15.0, -6.0], [3.0, 0.5]]) / 10,
+                        np.array([1.0, 0.0, 0.0, 1.0, 0.0])),
+        "lesson_floats": (np.random.default_rng(11).normal(size=(7, 3)),
+                          np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0]))}
 
 
-def arguments(module, *, hints: bool, data=DATA, targets=TARGETS, lr=0.1, **net_options) -> tuple:
+def arguments(name, module, *, hints: bool, lr=None) -> tuple:
     """(the network, compare's keyword arguments): with the activations declared, or with only the
-    learner's own loss over the data."""
-    net = module.TinyNet(**net_options)
-    kwargs = dict(X=data, Y=targets, params=net, step=net.train, lr=lr)
+    learner's own loss over the data. The blog's train keeps its learning rate local: ``lr`` is given."""
+    cls, forward, loss = NETWORKS[name]
+    net = getattr(module, cls)()
+    X, Y = DATA[name]
+    kwargs = dict(X=X, Y=Y, params=net, step=net.train)
+    if name == "blog_floats":
+        kwargs["lr"] = 0.1
     if hints:
         kwargs.update(activation="sigmoid", output="sigmoid")
     else:
-        kwargs["loss_fn"] = lambda X, Y: module.mse_loss(Y, np.apply_along_axis(net.feedforward, 1, X))
+        kwargs["loss_fn"] = lambda X, Y: getattr(module, loss)(Y, np.apply_along_axis(getattr(net, forward), 1, X))
     return net, kwargs
