@@ -22,6 +22,7 @@ import numpy as np
 from shapecheck.comparison.collect import Snapshot
 from shapecheck.comparison.float_locate import locate_floats
 from shapecheck.comparison.float_units import wrong_units
+from shapecheck.comparison.learner import LearnerCodeError
 from shapecheck.comparison.scalars import Graph, is_number, marked, read_layout
 from shapecheck.comparison.update_rule import LR_NAMES
 from shapecheck.errors import ConfigurationError, ParameterError
@@ -119,6 +120,9 @@ class FloatNetwork:
             try:
                 self.step(user_step, (data, Y))(data[:1], None)
                 moves.append({k: v.copy() for k, v in arrays.items()})
+            except Exception as exc:  # noqa: BLE001 - the learner's own step failed: say so, keep their traceback
+                raise LearnerCodeError(f"your step(X, Y) raised {type(exc).__name__}: {exc}", name="step",
+                                       exit_code=1) from exc
             finally:
                 self.snapshot.restore()
                 for k, v in arrays.items():

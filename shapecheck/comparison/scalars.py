@@ -180,7 +180,7 @@ def read_layout(graph, result) -> FloatLayout:
             out_nodes.append(graph.node_of(value))
         elif isinstance(value, Sym) and value.kind == "unit":
             out_nodes.append(value.data)
-        else:
+        elif not graph.problems:
             _refuse(graph, "its result was not made from the floats by weighted sums (a math.exp or float() "
                     "on the way hides them)")
     if graph.problems:
