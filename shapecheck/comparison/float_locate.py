@@ -106,7 +106,8 @@ def _signatures(bugs, q, c, f, net) -> list:
         sent = q["W2"] @ dZ2
         for j in range(len(at_a)):
             hint = (f"this derivative is taken at u{j + 1}'s activation; it needs its weighted sum "
-                    f"({units[j].split(' = ', 1)[1]}): {q['g1'].name}'(sum), not {q['g1'].name}'({q['g1'].name}(sum))")
+                    f"({units[j].split(' = f(', 1)[1][:-1]}): {q['g1'].name}'(sum), not "
+                    f"{q['g1'].name}'({q['g1'].name}(sum))")
             out.append((at_a[j], at_z[j], hint))
             out.append((sent[j] * at_a[j], sent[j] * at_z[j], hint))     # the hidden delta, written inline
     if "missing-output-derivative" in bugs:

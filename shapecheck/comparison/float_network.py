@@ -279,4 +279,17 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
         notes += ("your step updates the floats after each sample: it was compared on its first update, on the "
                   "first sample, with your data handed to it whole (what it computes from all of it, len(data), "
                   "is kept); a loss_fn(X, Y) is read on that sample",)
-    return dataclasses.replace(report, conventions=(*conventions, net.mapping()), notes=notes)
+    report = dataclasses.replace(report, conventions=(*conventions, net.mapping()), notes=notes)
+    return _entries_named(report, net)
+
+
+def _entries_named(report, net):
+    """An entry of a float array in the report's words (``(self.w1, ..., self.w4)[1, 0]``) said as the float."""
+    def named(text):
+        for label, _, names in net.labels:
+            for index in np.ndindex(names.shape):
+                text = text.replace(f"{label}[{', '.join(map(str, index))}]", names[index])
+        return text
+    diagnoses = tuple(dataclasses.replace(d, message=named(d.message), locations=tuple(
+        dataclasses.replace(loc, hint=named(loc.hint)) for loc in d.locations)) for d in report.diagnoses)
+    return dataclasses.replace(report, diagnoses=diagnoses, notes=tuple(named(note) for note in report.notes))

@@ -156,3 +156,24 @@ def test_a_float_network_needs_its_step():
     net = NoForward()
     with pytest.raises(ConfigurationError, match="pass step="):
         shapecheck.compare(np.ones((3, 2)), np.ones(3), params=net, gradients=lambda X, Y: {})
+
+
+# -- the example: examples/compare/blog_floats.py -------------------------------------------------------------
+def test_the_blog_floats_example_and_its_command_line():
+    """Each of the example's mistakes named and placed; its factories through the command line (exit 0 / 1)."""
+    import importlib.util
+    from pathlib import Path
+
+    from tests.shapecheck.test_trace_examples import run_cli
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "compare" / "blog_floats.py"
+    spec = importlib.util.spec_from_file_location("blog_floats_example", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for bug, expected in module.BUGS.items():
+        report = shapecheck.compare(**module.make(bug))
+        assert report.diagnoses[0].bug == expected, str(report)
+        assert (bug is None) == (not report.diagnoses[0].locations), str(report)
+    assert run_cli("compare", f"{path}:factory").returncode == 0
+    buggy = run_cli("compare", f"{path}:factory_buggy")
+    assert buggy.returncode == 1 and "derivative-at-activation" in buggy.stdout and "slope_h1 =" in buggy.stdout
