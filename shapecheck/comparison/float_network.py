@@ -19,13 +19,13 @@ import sys
 
 import numpy as np
 
-from shapecheck.comparison.collect import Snapshot
+from shapecheck.comparison.collect import Snapshot, collect
 from shapecheck.comparison.float_locate import locate_floats
 from shapecheck.comparison.float_units import wrong_units
 from shapecheck.comparison.learner import LearnerCodeError
 from shapecheck.comparison.scalars import Graph, is_number, marked, read_layout
 from shapecheck.comparison.update_rule import LR_NAMES
-from shapecheck.errors import ConfigurationError, ParameterError
+from shapecheck.errors import ConfigurationError, ParameterError, ShapecheckError
 
 #: The method a float network's forward pass is read from: one sample in, its output(s) out.
 FORWARD_NAMES = ("feedforward", "feed_forward", "forward", "predict", "__call__")
@@ -35,8 +35,15 @@ def is_float_network(params) -> bool:
     """A network object holding numbers and no arrays (``self.w1 = np.random.normal()``)."""
     if isinstance(params, (dict, list, tuple, np.ndarray)) or not hasattr(params, "__dict__"):
         return False
-    values = list(vars(params).values())
-    return any(is_number(v) for v in values) and not any(isinstance(v, np.ndarray) for v in values)
+    if not any(is_number(v) and name not in LR_NAMES for name, v in vars(params).items()):
+        return False
+    try:
+        collect(params)
+    except ParameterError:              # no float arrays anywhere on it (lists, layers, dicts included)
+        return True
+    except ShapecheckError:             # integer arrays ...: the arrays' own error is the one to see
+        return False
+    return False
 
 
 class _Enough(BaseException):
