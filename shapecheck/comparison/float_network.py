@@ -15,6 +15,7 @@ import contextlib
 import dataclasses
 import inspect
 import io
+import re
 import sys
 
 import numpy as np
@@ -23,7 +24,8 @@ from shapecheck.comparison.collect import Snapshot, collect
 from shapecheck.comparison.float_locate import locate_floats
 from shapecheck.comparison.float_units import wrong_units
 from shapecheck.comparison.learner import LearnerCodeError
-from shapecheck.comparison.scalars import Graph, is_number, marked, read_layout
+from shapecheck._arrays import is_number
+from shapecheck.comparison.scalars import Graph, marked, read_layout
 from shapecheck.comparison.update_rule import LR_NAMES
 from shapecheck.errors import ConfigurationError, ParameterError, ShapecheckError
 
@@ -239,7 +241,6 @@ def _counting_class(cls, names, seen, lines):
 
 def _natural(name):
     """``self.w10`` after ``self.w9``."""
-    import re
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
 

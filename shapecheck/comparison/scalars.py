@@ -16,14 +16,13 @@ The result, :class:`FloatLayout`, holds per layer the learner's names in the ref
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from shapecheck.errors import ParameterError
 
-__all__ = ["FloatLayout", "Graph", "Sym", "is_number", "marked", "read_layout"]
+__all__ = ["FloatLayout", "Graph", "Sym", "marked", "read_layout"]
 
 
 class Graph:
@@ -247,8 +246,3 @@ def _refuse(graph, why):
     text = "; ".join(t for t in (why, problems) if t)
     raise ParameterError(f"could not read your floats as a network from your forward pass: {text}",
                          name="params", expected="weights times inputs or units, plus biases", got=text)
-
-
-def is_number(value) -> bool:
-    """A real Python or numpy number (not a bool): a float parameter, or a learning rate."""
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))

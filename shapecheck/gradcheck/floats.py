@@ -12,16 +12,10 @@ returning such a dict), so a learning rate on the object is never taken for a pa
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 
-from shapecheck._arrays import describe
+from shapecheck._arrays import describe, is_number
 from shapecheck.errors import ParameterError, ShapeError
-
-
-def is_number(value) -> bool:
-    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def holds_floats(params) -> bool:
