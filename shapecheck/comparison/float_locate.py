@@ -134,14 +134,8 @@ def _run(net, step, X1, Y1) -> list:
     """The values the learner's step computes on the sample, its floats and compare's arrays put back."""
     from shapecheck.tracing.values import trace_values
 
-    arrays = {k: v for k, v in net.proxy.items() if isinstance(v, np.ndarray)}
-    before = {k: v.copy() for k, v in arrays.items()}
-    try:
+    with net.kept():
         run = trace_values(step, X1, Y1, sizes={1})
-    finally:
-        net.snapshot.restore()
-        for k, v in arrays.items():
-            np.copyto(v, before[k])
     if run.exception is not None or run.truncated:
         return []
     return [s for s in run.sites if np.size(s.value) == 1 and os.path.exists(s.file)]

@@ -22,6 +22,7 @@ import numpy as np
 
 from shapecheck.comparison.collect import Snapshot, collect
 from shapecheck.comparison.float_locate import locate_floats
+from shapecheck.comparison.float_rate import local_rate
 from shapecheck.comparison.float_units import wrong_units
 from shapecheck.comparison.learner import LearnerCodeError
 from shapecheck._arrays import is_number
@@ -123,19 +124,15 @@ class FloatNetwork:
             return False
         other = X.copy()
         other[1:] = X[1:] * 1.5 + 0.5
-        moves, arrays = [], {k: v for k, v in self.proxy.items() if isinstance(v, np.ndarray)}
-        before = {k: v.copy() for k, v in arrays.items()}
+        moves = []
         for data in (X, other):
-            try:
-                self.step(user_step, (data, Y))(data[:1], None)
+            with self.kept() as arrays:
+                try:
+                    self.step(user_step, (data, Y))(data[:1], None)
+                except Exception as exc:  # noqa: BLE001 - the learner's own step failed: say so, keep their traceback
+                    raise LearnerCodeError(f"your step(X, Y) raised {type(exc).__name__}: {exc}", name="step",
+                                           exit_code=1) from exc
                 moves.append({k: v.copy() for k, v in arrays.items()})
-            except Exception as exc:  # noqa: BLE001 - the learner's own step failed: say so, keep their traceback
-                raise LearnerCodeError(f"your step(X, Y) raised {type(exc).__name__}: {exc}", name="step",
-                                       exit_code=1) from exc
-            finally:
-                self.snapshot.restore()
-                for k, v in arrays.items():
-                    np.copyto(v, before[k])
         return all(np.array_equal(moves[0][k], moves[1][k]) for k in moves[0])
 
     def loss(self, user_loss):
@@ -150,6 +147,18 @@ class FloatNetwork:
             with contextlib.redirect_stdout(io.StringIO()):
                 return user_loss()
         return loss_of_nothing if _takes(user_loss) == 0 else loss_of_data
+
+    @contextlib.contextmanager
+    def kept(self):
+        """Everything as it was afterwards: the learner's object and compare's arrays."""
+        arrays = {k: v for k, v in self.proxy.items() if isinstance(v, np.ndarray)}
+        before = {k: v.copy() for k, v in arrays.items()}
+        try:
+            yield arrays
+        finally:
+            self.snapshot.restore()
+            for k, v in arrays.items():
+                np.copyto(v, before[k])
 
     @contextlib.contextmanager
     def _counting(self):
@@ -261,6 +270,10 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     try:
         one = net.per_sample(step, X, Y)
         whole = (X, Y) if one else None
+        X1, Y1 = (X2[:1], Y2[:1]) if one else (X2, Y2)
+        rate = None if lr is not None or any(name in net.proxy for name in LR_NAMES) else \
+            local_rate(net, step, whole, X1, Y1)
+        lr = rate[0] if rate else lr
         report = compare(X2[:1] if one else X2, Y2[:1] if one else Y2, params=net.proxy, step=net.step(step, whole),
                          lr=lr,
                          loss_fn=None if loss_fn is None else net.loss(loss_fn),
@@ -283,6 +296,8 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     conventions = tuple((aspect, what, "read from your forward pass" if aspect == "network" else source)
                         for aspect, what, source in report.conventions)
     notes = tuple(note for note in report.notes if not note.startswith("the arrays' shapes also fit"))
+    if rate:
+        notes = tuple(note for note in notes if not note.startswith("learning rate unknown")) + (rate[1],)
     if one:
         notes += ("your step updates the floats after each sample: it was compared on its first update, on the "
                   "first sample, with your data handed to it whole (what it computes from all of it, len(data), "

@@ -121,18 +121,13 @@ def _gradients(q, x, dZ2, net) -> dict:
 
 def _moves(net, step, X1, Y1):
     """How far the step moves each float on the sample, and the line that updated it; all put back."""
-    arrays = {k: v for k, v in net.proxy.items() if isinstance(v, np.ndarray)}
-    before = {k: v.copy() for k, v in arrays.items()}
-    try:
+    with net.kept() as arrays:
+        before = {k: v.copy() for k, v in arrays.items()}
         net.update_lines.clear()
         step(X1, Y1)
         moved = {name: float(arrays[label][index] - before[label][index])
                  for name, (label, index) in _entries(net).items()}
         lines = dict(net.update_lines)
-    finally:
-        net.snapshot.restore()
-        for k, v in arrays.items():
-            np.copyto(v, before[k])
     return moved, lines
 
 

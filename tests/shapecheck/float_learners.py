@@ -76,15 +76,14 @@ DATA = {"blog_floats": (np.array([[-2.0, -1.0], [25.0, 6.0], [17.0, 4.0], [-15.0
                           np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0]))}
 
 
-def arguments(name, module, *, hints: bool, lr=None) -> tuple:
+def arguments(name, module, *, hints: bool) -> tuple:
     """(the network, compare's keyword arguments): with the activations declared, or with only the
-    learner's own loss over the data. The blog's train keeps its learning rate local: ``lr`` is given."""
+    learner's own loss over the data. Nothing else: the blog's train keeps its learning rate local, the
+    lesson's is on the object."""
     cls, forward, loss = NETWORKS[name]
     net = getattr(module, cls)()
     X, Y = DATA[name]
     kwargs = dict(X=X, Y=Y, params=net, step=net.train)
-    if name == "blog_floats":
-        kwargs["lr"] = 0.1
     if hints:
         kwargs.update(activation="sigmoid", output="sigmoid")
     else:

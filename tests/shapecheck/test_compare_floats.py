@@ -55,6 +55,21 @@ def test_the_report_speaks_the_learners_floats(tmp_path):
     assert "W1 = [[self.w1, self.w3], [self.w2, self.w4]]" in text
     assert "u2 = f(self.w3 * x[0] + self.w4 * x[1] + self.b2)" in text
     assert "W1[" not in text
+    assert "learning rate 0.1 read from your step's `learn_rate = 0.1` (line 33)" in text
+
+
+def test_a_local_learning_rate_is_kept_only_when_it_is_one(tmp_path):
+    """A local named like a learning rate that does not scale the step is not taken for one."""
+    module, _ = fl.variant("blog_floats", None, tmp_path)
+    net = module.TinyNet()
+
+    def train(data, all_y_trues):
+        lr = 0.5                                          # named like a rate, used as a threshold
+        if lr > 0:
+            net.train(data, all_y_trues)
+
+    report = shapecheck.compare(*fl.DATA["blog_floats"], params=net, step=train)
+    assert report.ok and not any("read from your step" in note for note in report.notes), str(report)
 
 
 @pytest.mark.parametrize("mistake", [None, "sign-flip", "wrong-unit"])
