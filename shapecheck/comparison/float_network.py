@@ -283,11 +283,7 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     finally:
         net.snapshot.restore()
     if one and report.diagnoses[0].bug == "unknown":
-        unit = wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1])
-        if unit is not None:
-            functions = tuple(unit[1] if aspect == "functions" else (aspect, what, source)
-                              for aspect, what, source in report.conventions)
-            report = dataclasses.replace(report, diagnoses=(unit[0], *report.diagnoses[1:]), conventions=functions)
+        report = _with_units(report, wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1]))
     if one and not report.diagnoses[0].locations:
         located = locate_floats(net, report, net.step(step, whole), X2[:1], Y2[:1])
         if located:
@@ -304,6 +300,18 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
                   "is kept); a loss_fn(X, Y) is read on that sample",)
     report = dataclasses.replace(report, conventions=(*conventions, net.mapping()), notes=notes)
     return _entries_named(report, net)
+
+
+def _with_units(report, found):
+    """The report with float_units' reading: its wrong-unit diagnosis, or its note on the floats that disagree."""
+    if found is None:
+        return report
+    diagnosis, functions, note = found
+    if diagnosis is None:
+        return dataclasses.replace(report, notes=(*report.notes, note))
+    conventions = tuple(functions if aspect == "functions" else (aspect, what, source)
+                        for aspect, what, source in report.conventions)
+    return dataclasses.replace(report, diagnoses=(diagnosis, *report.diagnoses[1:]), conventions=conventions)
 
 
 def _entries_named(report, net):

@@ -22,8 +22,8 @@ _RTOL = 1e-7
 
 
 def wrong_units(net, report, step, X1, Y1):
-    """A ``wrong-unit`` :class:`Diagnosis` for the report's unexplained mismatch, or None; with it, the report's
-    ``functions`` line when the loss it names was only assumed (under that loss no swap fits)."""
+    """For the report's unexplained mismatch: (a ``wrong-unit`` :class:`Diagnosis` or None, the report's new
+    ``functions`` line or None, a note naming the floats that disagree or None); None when nothing is read."""
     functions = _functions(report)
     if functions is None or len(net.layout.weights) != 2:
         return None
@@ -32,13 +32,37 @@ def wrong_units(net, report, step, X1, Y1):
         return None
     moved, lines = _moves(net, step, X1, Y1)
     x = np.asarray(X1, dtype=float)[0]
+    first = None
     for loss, dZ2 in _output_errors(q, _functions_text(report)):
-        found = _swaps(moved, _gradients(q, x, dZ2, net), lines)
+        reference = _gradients(q, x, dZ2, net)
+        off = _off(moved, reference)
+        if off is None:
+            continue
+        found = _swaps(moved, reference, lines, *off)
         if found is not None:
             return _diagnosis(*found), (
                 "functions", f"{functions[0]} hidden, {functions[1]} output, {loss}",
-                "the only loss under which every float but those named agrees with the reference")
-    return None
+                "the only loss under which every float but those named agrees with the reference"), None
+        first = first or (loss, *off)
+    if first is None:
+        return None
+    loss, names, lr = first
+    where = sorted({lines[name][1] for name in names if name in lines})
+    return None, None, (f"with a {loss}, every float's update is -{lr:.4g} times the reference's gradient of it "
+                        f"except those of {', '.join(names)}: look at the partials their updates read (line"
+                        f"{'s' if len(where) > 1 else ''} {', '.join(map(str, where))}; checked on your run, on "
+                        "the first sample)")
+
+
+def _off(moved, reference):
+    """(the floats whose update is not the common factor times the reference's gradient, the factor), when they
+    are fewer than half; else None."""
+    ratios = [moved[name] / -g for name, (g, _) in reference.items() if abs(g) > 1e-12]
+    if not ratios:
+        return None
+    lr = float(np.median(ratios))               # the learning rate times the loss's scale, read on the floats
+    off = [name for name, (g, _) in reference.items() if not _close(moved[name], -lr * g)]
+    return (off, lr) if off and len(off) * 2 < len(reference) else None
 
 
 def _output_errors(q, text):
@@ -53,19 +77,11 @@ def _output_errors(q, text):
     return [(loss, errors[loss]) for loss in order]
 
 
-def _swaps(moved, reference, lines):
-    """The floats off the reference, each with the one swap that reproduces it, and the common factor; None
-    when the floats off are not fewer than half, or one of them fits no swap or several."""
-    ratios = [moved[name] / -g for name, (g, _) in reference.items() if abs(g) > 1e-12]
-    if not ratios:
-        return None
-    lr = float(np.median(ratios))               # the learning rate times the loss's scale, read on the floats
-    off = {name: swaps for name, (g, swaps) in reference.items() if not _close(moved[name], -lr * g)}
-    if not off or len(off) * 2 >= len(reference):
-        return None
+def _swaps(moved, reference, lines, off, lr):
+    """Each float in ``off`` with the one swap that reproduces its update; None when one fits none or several."""
     found = []
-    for name, swaps in off.items():
-        fits = [words for value, words in swaps if _close(moved[name], -lr * value)]
+    for name in off:
+        fits = [words for value, words in reference[name][1] if _close(moved[name], -lr * value)]
         if len(fits) != 1 or name not in lines:
             return None
         found.append((name, fits[0], lines[name]))

@@ -233,7 +233,10 @@ def _layout(graph, layers, out_nodes) -> FloatLayout:
         previous = [("unit", n) for n in layer]
         sizes.append(len(layer))
     if len({b is None for b in biases}) > 1:
-        _refuse(graph, "some layers add a bias and others do not")
+        said = [f"layer {k + 1} adds {', '.join(b)}" if b else f"layer {k + 1} adds no bias"
+                for k, b in enumerate(biases)]
+        _refuse(graph, f"some layers add a bias and others do not ({'; '.join(said)}); the reference has a bias "
+                "in every layer or in none")
     return FloatLayout(tuple(sizes), tuple(weights), tuple(biases), tuple(wiring))
 
 

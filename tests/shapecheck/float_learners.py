@@ -63,10 +63,16 @@ def variant(name: str, mistake: str | None, directory) -> tuple:
             planted[mark.group(1)] = number
     path = pathlib.Path(directory) / f"{name}_{(mistake or 'correct').replace('-', '_')}.py"
     path.write_text("\n".join(lines) + "\n")
+    return load(path), planted
+
+
+def load(path):
+    """The learner's file imported as a module of its own."""
+    path = pathlib.Path(path)
     spec = importlib.util.spec_from_file_location(path.stem, path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module, planted
+    return module
 
 
 #: (weight, height) style data, as the blog centres it, and a 3-input set (pairwise-distinct sizes: 5 and 7)

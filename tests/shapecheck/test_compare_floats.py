@@ -6,6 +6,7 @@ the floats must come back bit for bit; what cannot be read is refused in the lea
 from __future__ import annotations
 
 import math
+import pathlib
 import struct
 
 import numpy as np
@@ -56,6 +57,22 @@ def test_the_report_speaks_the_learners_floats(tmp_path):
     assert "u2 = f(self.w3 * x[0] + self.w4 * x[1] + self.b2)" in text
     assert "W1[" not in text
     assert "learning rate 0.1 read from your step's `learn_rate = 0.1` (line 33)" in text
+
+
+@pytest.mark.parametrize("hints", [True, False], ids=["declared", "own-loss"])
+def test_a_mistake_in_one_units_partials_names_its_floats(tmp_path, hints):
+    """One hidden unit's delta without its derivative is no known mistake (arrays make it for every unit):
+    the report names the floats that disagree and the lines that update them."""
+    module, _ = fl.variant("lesson_floats", None, tmp_path)
+    path = tmp_path / "one_unit.py"
+    path.write_text(pathlib.Path(module.__file__).read_text().replace("delta_h2 = delta_out * self.v2 * h2 * (1 - h2)",
+                                                         "delta_h2 = delta_out * self.v2"))
+    _, kwargs = fl.arguments("lesson_floats", fl.load(path), hints=hints)
+    report = shapecheck.compare(**kwargs)
+    assert report.diagnoses[0].bug == "unknown"
+    assert ("with a squared error, every float's update is -0.05 times the reference's gradient of it except those "
+            "of self.w4, self.w5, self.w6, self.b2: look at the partials their updates read (lines 50, 51, 52, 53; "
+            "checked on your run, on the first sample)") in report.notes, str(report)
 
 
 def test_a_local_learning_rate_is_kept_only_when_it_is_one(tmp_path):
