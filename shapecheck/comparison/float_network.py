@@ -36,6 +36,8 @@ FORWARD_NAMES = ("feedforward", "feed_forward", "forward", "predict", "__call__"
 
 def is_float_network(params) -> bool:
     """A network object holding numbers and no arrays (``self.w1 = np.random.normal()``)."""
+    if isinstance(params, dict) and params and all(is_number(v) for v in params.values()):
+        return True                     # refused by compare_floats, in the learner's names
     if isinstance(params, (dict, list, tuple, np.ndarray)) or not hasattr(params, "__dict__"):
         return False
     if not any(is_number(v) and name not in LR_NAMES for name, v in vars(params).items()):
@@ -260,6 +262,11 @@ def _matrix(names) -> str:
 
 def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, options):
     """``compare`` on the learner's float network ``params``; the report names the floats."""
+    if isinstance(params, dict):
+        raise ParameterError(f"params is a dict of floats ({', '.join(map(str, params))}): compare reads which float "
+                             "multiplies which input from a forward method taking one sample (feedforward(x)); pass "
+                             "the network object that holds the floats and that method", name="params",
+                             expected="a network object with feedforward(x)", got="dict of floats")
     if gradients is not None or step is None:
         raise ConfigurationError("a network of floats is compared through its training step: pass step= (your "
                                  "train, which updates self.w1 ... in place)", name="step",

@@ -184,6 +184,11 @@ def test_what_is_not_understood_is_named(cls, words):
     assert _bits(net) == before
 
 
+def test_a_dict_of_floats_is_refused_naming_them():
+    with pytest.raises(ParameterError, match=r"params is a dict of floats \(w1, b1\): compare reads which float"):
+        shapecheck.compare(np.ones((3, 2)), np.ones(3), params={"w1": 0.5, "b1": 0.25}, step=lambda X, Y: None)
+
+
 def test_a_float_network_needs_its_step():
     net = NoForward()
     with pytest.raises(ConfigurationError, match="pass step="):
