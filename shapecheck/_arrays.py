@@ -29,3 +29,12 @@ def signature_of(fn):
             _SIGNATURES.clear()
         found = _SIGNATURES[key] = inspect.signature(fn)
     return found
+
+
+def is_number(value) -> bool:
+    """A real Python or numpy number, not a bool: a float parameter (``self.w1``), a learning rate."""
+    import numbers
+
+    import numpy as np
+
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))

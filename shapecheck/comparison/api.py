@@ -24,6 +24,7 @@ from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
 from shapecheck.comparison import update_rule
 from shapecheck.comparison.collect import left_out, set_aside
+from shapecheck.comparison.float_network import compare_floats, is_float_network
 from shapecheck.comparison.learner import Learner
 from shapecheck.comparison.readings import readings
 from shapecheck.comparison.report import ComparisonReport
@@ -55,6 +56,10 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
         raise ConfigurationError(f"bias must be None (read from the shapes), True or False, got {bias!r}",
                                  name="bias", expected="None, True or False", got=repr(bias))
     X, Y = _data("X", X), _data("Y", Y)
+    if is_float_network(params):        # self.w1 ... self.b3 floats: read as arrays from their forward pass
+        return compare_floats(compare, X, Y, params=params, step=step, gradients=gradients, lr=lr, loss_fn=loss_fn,
+                              options=dict(activation=activation, output=output, loss=loss, reduction=reduction,
+                                           bias=bias, layout=layout, reg=reg))
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
         update_rule.settle(learner, X, Y)

@@ -13,7 +13,7 @@ import numpy as np
 from shapecheck.comparison.readings import named_as_state
 from shapecheck.errors import ConfigurationError
 
-LR_NAMES = ("lr", "learning_rate", "learningRate", "learnrate", "eta", "alpha", "LR", "learning_rate_")
+LR_NAMES = ("lr", "learning_rate", "learningRate", "learnrate", "learn_rate", "eta", "alpha", "LR", "learning_rate_")
 #: Names of a momentum coefficient (the beta of v = beta * v + (1 - beta) * g).
 MOMENTUM_NAMES = ("beta", "beta1", "momentum", "mu", "gamma")
 LR_UNKNOWN = ("learning rate unknown: the gradients are recovered up to one common factor (the learning rate); "

@@ -46,6 +46,7 @@ from shapecheck.gradcheck.tree import float_leaves, leaves, structure_hint
 from shapecheck.errors import ParameterError, ShapeError, interrupted
 from shapecheck.gradcheck.report import GradientReport, GradientRow
 from shapecheck.gradcheck.sweep import DEFAULT_EPS_VALUES, SweepReport
+from shapecheck.gradcheck.floats import check_floats, holds_floats
 
 MODES = ("full", "sample", "fast")
 
@@ -153,6 +154,9 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     if progress not in (None, True, False):
         raise ParameterError(f"progress must be None (shown where a person watches), True or False, got "
                              f"{progress!r}", name="progress", expected="None, True or False", got=repr(progress))
+    if holds_floats(params):            # a dict of floats, an object's self.w1 ...: each as a 0-d array
+        return check_floats(check_gradients, loss_fn, params, grads, mode=mode, method=method, eps=eps, rtol=rtol,
+                            atol=atol, samples=samples, seed=seed, progress=progress)
     found = float_leaves(params, "params")
     names, paths, arrays = [f[0] for f in found], [f[1] for f in found], [f[2] for f in found]
     analytic = _analytic_leaves(grads, params, names, arrays)

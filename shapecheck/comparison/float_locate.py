@@ -1,0 +1,146 @@
+"""Where a float network's mistake is: one traced run of the learner's step, its floats matched entry by entry.
+
+A learner of floats never forms ``dZ1`` or ``sigmoid'(Z1)`` as arrays: each partial is a float on a line of
+its own (``d_h1_d_w1 = x[0] * deriv_sigmoid(h1)``). So the values their step computes (kept by the tracer's
+values mode, tracing/values.py) are compared one by one with the entries of what the diagnosed mistake
+computes and what the reference computes instead, on the one sample the step was compared on:
+
+- a derivative at the activation: ``g'(A1[j])`` (the reference's is ``g'(Z1[j])``);
+- a missing output derivative: the weight sent back bare, ``W2[j, k]`` or ``e[k] * W2[j, k]`` (the
+  reference multiplies by ``g'(Z2[k])``);
+- a flipped sign: the output error ``-c * (A2 - Y)`` (``c``: the loss's own scale);
+- a wrong factor: the output error ``f * c * (A2 - Y)`` where the loss needs ``c * (A2 - Y)``.
+
+A line is named only when a value computed on it (or inside a helper it calls) is the mistake's entry and
+differs from the reference's; nothing is named otherwise.
+"""
+
+from __future__ import annotations
+
+import linecache
+import os
+import re
+
+import numpy as np
+
+from reference_nets.activations import hidden_activation, output_activation
+from shapecheck.comparison.report import Location
+
+_RTOL = 1e-9
+
+
+def locate_floats(net, report, step, X1, Y1) -> tuple:
+    """The :class:`Location` s of the report's diagnosis in the learner's float code (empty: not pinned down).
+    ``step``: compare's step on the floats (``FloatNetwork.step``); ``X1``, ``Y1``: the sample it used."""
+    diagnosis = report.diagnoses[0]
+    functions = _functions(report)
+    if report.verdict != "mismatch" or functions is None or len(net.layout.weights) != 2:
+        return ()
+    q = _quantities(net, functions, X1, Y1)
+    if q is None:
+        return ()
+    scale = _loss_scale(report)
+    wanted = _signatures(set(diagnosis.bug.split(" + ")), q, scale, _common_scale(report), net)
+    if not wanted:
+        return ()
+    sites = _run(net, step, X1, Y1)
+    found = {}
+    for site in sites:
+        value = float(site.value)
+        for mutant, reference, hint in wanted:
+            if _close(value, mutant) and not _close(mutant, reference):
+                path, line = site.frames[-1] if site.frames else (site.file, site.line)
+                found.setdefault((path, line), hint)
+    return tuple(Location(path, line, linecache.getline(path, line).strip(), "float", "computed", hint)
+                 for (path, line), hint in sorted(found.items(), key=lambda item: item[0][1]))
+
+
+def _functions(report):
+    """(hidden, output) activation names from the report's ``functions`` line."""
+    for aspect, what, _ in report.conventions:
+        if aspect == "functions":
+            found = re.match(r"(\w+) hidden, (\w+) output", what)
+            return (*found.groups(), "squared error" in what) if found else None
+    return None
+
+
+def _loss_scale(report) -> float:
+    """``c`` in ``dL/dA2 = c * (A2 - Y)`` on one sample: 2 for a squared error without the 1/2, else 1."""
+    for aspect, what, _ in report.conventions:
+        if aspect == "loss scale":
+            return 2.0 if "without the 1/2" in what else 1.0
+    return 1.0
+
+
+def _common_scale(report) -> float | None:
+    scales = {round(row.scale, 6) for row in report.rows}
+    return report.rows[0].scale if len(scales) == 1 else None
+
+
+def _quantities(net, functions, X1, Y1):
+    """The forward pass on the sample, from the floats as compare holds them."""
+    try:
+        g1, g2 = hidden_activation(functions[0]), output_activation(functions[1])
+    except Exception:  # noqa: BLE001 - a softmax or a name we do not read: no line
+        return None
+    arrays = {reference: net.proxy[label] for label, reference, _ in net.labels}
+    W1, W2 = arrays["W1"], arrays["W2"]
+    b1, b2 = arrays.get("b1", 0.0), arrays.get("b2", 0.0)
+    x, y = np.asarray(X1, dtype=float)[:1], np.asarray(Y1, dtype=float).reshape(1, -1)
+    Z1 = x @ W1 + b1
+    A1 = g1(Z1)
+    Z2 = A1 @ W2 + b2
+    A2 = g2(Z2)
+    return dict(squared=functions[2], g1=g1, g2=g2, Z1=Z1[0], A1=A1[0], Z2=Z2[0], A2=A2[0], Y=y[0], W2=W2)
+
+
+def _signatures(bugs, q, c, f, net) -> list:
+    """(mutant's value, reference's value, hint) per entry, for the diagnosed mistakes."""
+    out = []
+    error = c * (q["A2"] - q["Y"])
+    names = net.layout.weights[1]
+    units = net.layout.wiring
+    if "derivative-at-activation" in bugs:
+        at_a, at_z = q["g1"].derivative(z=q["A1"]), q["g1"].derivative(z=q["Z1"])
+        dZ2 = error * (q["g2"].derivative(z=q["Z2"]) if q["squared"] else 1.0)
+        sent = q["W2"] @ dZ2
+        for j in range(len(at_a)):
+            hint = (f"this derivative is taken at u{j + 1}'s activation; it needs its weighted sum "
+                    f"({units[j].split(' = f(', 1)[1][:-1]}): {q['g1'].name}'(sum), not "
+                    f"{q['g1'].name}'({q['g1'].name}(sum))")
+            out.append((at_a[j], at_z[j], hint))
+            out.append((sent[j] * at_a[j], sent[j] * at_z[j], hint))     # the hidden delta, written inline
+    if "missing-output-derivative" in bugs:
+        prime = q["g2"].derivative(z=q["Z2"])
+        for j, row in enumerate(names):
+            for k, name in enumerate(row):
+                hint = (f"this sends back {name} without the output activation's derivative: multiply by "
+                        f"{q['g2'].name}'(the output's weighted sum)")
+                out.append((q["W2"][j, k], q["W2"][j, k] * prime[k], hint))
+                out.append((error[k] * q["W2"][j, k], error[k] * q["W2"][j, k] * prime[k], hint))
+    if "sign-flip" in bugs:
+        for k in range(len(error)):
+            out.append((-error[k], error[k], f"the output error's sign turns here: your loss's derivative is "
+                                             f"{c:g} * (y_pred - y), this is {c:g} * (y - y_pred)"))
+    if ("wrong-scale" in bugs or "missing-mean" in bugs) and f is not None and f > 0:
+        for k in range(len(error)):
+            out.append((f * error[k], error[k], f"the factor {f:.4g} enters here: this output error is "
+                                                f"{f * c:.4g} * (y_pred - y); your loss's derivative is "
+                                                f"{c:g} * (y_pred - y)"))
+    return out
+
+
+def _run(net, step, X1, Y1) -> list:
+    """The values the learner's step computes on the sample, its floats and compare's arrays put back."""
+    from shapecheck.tracing.values import trace_values
+
+    with net.kept():
+        run = trace_values(step, X1, Y1, sizes={1})
+    if run.exception is not None or run.truncated:
+        return []
+    return [s for s in run.sites if np.size(s.value) == 1 and os.path.exists(s.file)]
+
+
+def _close(a, b) -> bool:
+    a, b = float(a), float(b)
+    return abs(a - b) <= _RTOL * max(abs(a), abs(b)) and max(abs(a), abs(b)) > 1e-300
