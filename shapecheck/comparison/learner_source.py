@@ -36,6 +36,19 @@ def function_at(path, line):
     return None
 
 
+@functools.lru_cache(maxsize=4096)
+def in_loop(path, line) -> bool:
+    """``line`` lies in a ``for`` or ``while`` loop of its own function (a comprehension counts too)."""
+    parsed, function = tree(path), function_at(path, line)
+    if parsed is None:
+        return False
+    first, last = (function[0], function[1]) if function else (1, float("inf"))
+    loops = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
+    return any(isinstance(node, loops) and first <= node.lineno and node.end_lineno <= last
+               and node.lineno <= line <= node.end_lineno and function_at(path, node.lineno) == function
+               for node in ast.walk(parsed))
+
+
 def statements_at(path, line) -> list:
     """The simple statements that start on ``line`` (an assignment, a return, an expression)."""
     parsed = tree(path)

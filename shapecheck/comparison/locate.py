@@ -21,7 +21,7 @@ import linecache
 
 import numpy as np
 
-from shapecheck.comparison import learner_source as source
+from shapecheck.comparison import learner_source as source, located_calls
 from shapecheck.comparison.located_run import (Matcher, allowed, factors as allowed_factors, fitted_factor,
                                                run_learner)
 from shapecheck.comparison.mutants import mutant_gradients
@@ -102,9 +102,43 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             last = max(making, key=lambda i: hits[i].order)
             if source.changed_later(*places[last][:2], run.lines_run):
                 return ()
-            hits, places = [hits[last]], [(*places[last][:2], "unfinished")]
+            place = _unfinished_place(hits[last], name, sites, mutant, net, holding)
+            if place is None:
+                return ()
+            hits, places = [place[0]], [place[1]]
         found.append((hits[0].order, places[0], name))
     return as_locations(found)
+
+
+def _unfinished_place(maker, name, sites, mutant, net, holding):
+    """(site, (path, line, kind[, called])) where an unfinished value (``name``, made last at ``maker``) is the
+    mistake: the maker's line, unless it is shared code right for another layer (one ``Layer.backward``);
+    then a later line that holds the value and is wrong in every call (an activation's backward that never
+    masks it), or the call that hands it on where the finished value belongs. None when neither is seen."""
+    roots = [mutant[k] for k in mutant if k.startswith("dZ") and k[2:].isdigit()]
+
+    def wrong(value):
+        return any(holding_value(value, q) for q in roots)
+
+    def holding_value(value, q):
+        return any(s.value is value for s in holding(q))
+
+    if located_calls.wrong_in_every_call(maker, sites, wrong):
+        return maker, (maker.file, maker.line, "unfinished")
+    k = name[2:]
+    if not k.isdigit() or int(k) >= net.n_layers or f"gradient W{k}" not in mutant:
+        return None
+    uses = [s for s in holding(mutant[f"gradient W{k}"]) if s.order > maker.order]
+    if not uses:
+        return None
+    consumer = min(uses, key=lambda s: s.order)
+    between = [s for s in holding(mutant[name]) if maker.order < s.order < consumer.order
+               and (s.file, s.line) != (maker.file, maker.line)]
+    last = max(between, key=lambda s: s.order, default=maker)
+    if last is not maker and located_calls.wrong_in_every_call(last, sites, wrong):
+        return last, (last.file, last.line, "unfinished")
+    place = located_calls.handed_on(last, consumer)
+    return None if place is None else (consumer, place)
 
 
 def _before_its_use(making, hits, places, uses) -> list:

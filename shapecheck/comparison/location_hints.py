@@ -32,6 +32,8 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     if kind == "finalised":
         return _finalised(quantities, names, n, bug)
     act = net.activation.name if q != f"dZ{L}" else net.output.name
+    if kind == "argument" and q.startswith("dZ") and bug == "missing-hidden-derivative":
+        return _handed_on(location, q[2:], act, called)
     if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
         return _at_activation(location, quantities, act, called, L)
     if q == f"dZ{L}" and bug in ("loss-mismatch", "missing-output-derivative"):
@@ -87,6 +89,16 @@ def _at_activation(location, quantities, act, called, L) -> str:
     rewrite = FROM_OUTPUT.get(act)
     alternative = f" (or write {rewrite.format(a=arg)})" if rewrite and act != "relu" else ""
     return f"{name}(...) is given {arg}, the activation A{k}; it needs the pre-activation Z{k}{alternative}"
+
+
+def _handed_on(location, k, act, called) -> str:
+    """The call that passes the error sent back to layer ``k`` (dA) where its dZ belongs."""
+    call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
+                 if name.rsplit(".", 1)[-1] == called and len(args) == 1), None)
+    given = f"{call[0]}(...) is given {call[1][0]}, " if call else "this call is given "
+    derivative = FROM_OUTPUT[act].format(a=f"Z{k}") if act == "relu" else f"{act}'(Z{k})"
+    return (f"{given}the error sent back to layer {k} (dA{k}), where dZ{k} belongs: pass it through the "
+            f"activation's backward first (dZ{k} = dA{k} * {derivative})")
 
 
 def _stale(location, q, names, others) -> str:
