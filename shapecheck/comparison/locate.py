@@ -163,7 +163,8 @@ def as_locations(found) -> tuple:
     by_line = {}                 # one location per line; a line shared by layers holds each one's quantity
     for _, (path, line, kind, *called), name in found:
         if (path, line) in by_line:
-            by_line[path, line][2].append(name)
+            if name not in by_line[path, line][2]:
+                by_line[path, line][2].append(name)
         else:
             by_line[path, line] = (kind, "".join(called), [name])
     return tuple(Location(path, line, linecache.getline(path, line).strip(), ", ".join(names), kind, called=called)

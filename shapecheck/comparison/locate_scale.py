@@ -79,6 +79,10 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     final = chain[-1][1]
     start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
+    if start > 0 and olds is not None:    # turned (weight_updates = -lr * dW), then subtracted: the updates
+        turned = _subtracting(sites, chain[start:], olds)
+        if turned:
+            return as_locations([(u.order, (u.file, u.line, "update"), "turned update") for u in turned])
     if start > 0:                     # the sign turns here
         return as_locations([(first.order, (first.file, first.line, "sign"), f"turn {names[id(first)]}")])
     located = [(first.order, (first.file, first.line, "sign"), names[id(first)])]
@@ -119,6 +123,26 @@ def _updates(sites, chain, olds) -> list:
         if any(c.order < s.order and c.value.size == value.size and fitted_factor(step, np.ravel(c.value))
                for c in held.get((s.file, s.line), ()) for step in steps):
             found.append(s)
+    return found
+
+
+def _subtracting(sites, final, olds) -> list:
+    """The updates that subtract a value of ``final`` (the run of sites after the sign turned, ``(site,
+    sign)`` pairs), each moving its parameter by exactly minus that value (``layer.weights -= weight_updates``
+    where ``weight_updates = -lr * layer.dweights``); empty unless every update seen does so."""
+    found = []
+    for s in sites:
+        if s.op not in UPDATES:
+            continue
+        value = np.ravel(np.asarray(s.value, dtype=float))
+        steps = [value - np.ravel(old) for old in olds if np.size(old) == value.size]
+        applies = any(c.order < s.order and c.value.size == value.size
+                      and _same(fitted_factor(step, np.ravel(c.value)) or 0.0, -1.0)
+                      for c, _ in final for step in steps)
+        if applies and s.op in ("-=", "-"):
+            found.append(s)
+        elif applies:
+            return []
     return found
 
 

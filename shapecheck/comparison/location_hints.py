@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 
 from shapecheck.comparison import learner_source as source
@@ -27,6 +28,8 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     L = net.n_layers
     if kind == "sign":                   # the kinds of the scale mistakes first: their quantity is any of
         return _sign(location, others)   # the reference's (the sign turns on a dZ line too)
+    if kind == "update" and q == "turned update":
+        return _turned_update(location)
     if kind == "update":
         return "this update adds the step: with the error A - Y it must subtract (`-=`), or the error be Y - A"
     if kind == "finalised":
@@ -99,6 +102,17 @@ def _handed_on(location, k, act, called) -> str:
     derivative = FROM_OUTPUT[act].format(a=f"Z{k}") if act == "relu" else f"{act}'(Z{k})"
     return (f"{given}the error sent back to layer {k} (dA{k}), where dZ{k} belongs: pass it through the "
             f"activation's backward first (dZ{k} = dA{k} * {derivative})")
+
+
+def _turned_update(location) -> str:
+    """An update that subtracts a step already made negative (``weight_updates = -lr * dweights``)."""
+    statement = next((node for node in source.statements_at(location.path, location.line)
+                      if isinstance(node, ast.AugAssign)), None)
+    if statement is None:
+        return "this subtracts a step that already holds minus the learning rate times the gradient: add it"
+    target, value = ast.unparse(statement.target), ast.unparse(statement.value)
+    return (f"this subtracts {value}, which already holds minus the learning rate times the gradient, so the "
+            f"step climbs the loss: add it (`{target} += {value}`)")
 
 
 def _stale(location, q, names, others) -> str:
