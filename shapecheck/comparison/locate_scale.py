@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from shapecheck.comparison import located_calls
 from shapecheck.comparison.locate import as_locations, widest
 from shapecheck.comparison.located_run import Matcher, factors as allowed_factors, fitted_factor, run_learner
 
+INPLACE = ("-=", "+=", "*=", "/=")
 UPDATES = {"-=": "descends", "-": "descends", "+=": "ascends", "+": "ascends"}
 
 
@@ -39,7 +41,7 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
                       if not name.startswith(("prime", "sent")) and not name.endswith("sent back through")}
     else:
         quantities = {f"gradient {k}": setting.G[0][k] for k in setting.keys}
-    run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes(quantities.values()), max_bytes=max_bytes)
+    run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes(quantities.values()) | {n}, max_bytes=max_bytes)
     if run is None:
         return ()
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
@@ -47,7 +49,56 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
-    return _finalised(sites, quantities, matcher)
+    found = _finalised(sites, quantities, matcher)
+    if bug == "missing-mean" and any(_in_shared_code(location, sites) for location in found):
+        return _too_large_from(sites, widest(setting, frozenset(), lr)[1], matcher, n, lr, net)
+    return found
+
+
+def _in_shared_code(location, sites) -> bool:
+    """``location`` lies in a function its layers share (``update_params(layer)``, ``Layer.backward``)."""
+    return any(located_calls.calls_of(s, sites) > 1 for s in sites
+               if (s.file, s.line) == (location.path, location.line))
+
+
+def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
+    """A missing 1/n in code built from layer objects: the line where the first value n times too large is
+    made, along the data flow (the loss layer's backward that never divides by n), not the shared lines that
+    carry it on (each layer's ``dW``, the optimizer's update). Empty when that line is not seen."""
+    backward = {name: q for name, q in reference.items() if name.startswith(("dZ", "dA", "dW", "db", "gradient"))}
+    right = {1.0 / n, (lr or 1.0) / n}                # at the summed loss's scale: a mean's quantities carry 1/n
+    wrong = {1.0, lr or 1.0}                          # ... the mistake's carry 1 (or the learning rate)
+    chain = []
+    for s in sites:
+        found = {abs(f) for q in backward.values() for f in matcher.factors_of(s.value, q)}
+        if any(_same(f, r) for f in found for r in right):
+            chain.append((s, "right"))
+        elif any(_same(f, w) for f in found for w in wrong):
+            chain.append((s, "wrong"))
+    if not chain or chain[-1][1] != "wrong" or net.reduction != "mean":
+        return ()
+    start = _last_run(chain, lambda a, b: a == b)
+    first = chain[start][0]
+    if located_calls.calls_of(first, sites) == 1:
+        return as_locations([(first.order, (first.file, first.line, "too large"), "n times too large")])
+    after = chain[start - 1][0].order if start > 0 else -1
+    error = reference[f"dZ{net.n_layers}"]
+    writers = [s for s in sites if after < s.order < first.order and s.value.ndim == 1 and s.op in INPLACE
+               and _entries_of(s.value, error, net.layout.sample_axis)]
+    if not writers:
+        return ()
+    last = max(writers, key=lambda s: s.order)
+    return as_locations([(last.order, (last.file, last.line, "too large"), "n times too large")])
+
+
+def _entries_of(value, q, axis) -> bool:
+    """``value`` (one number per sample) holds, for each sample, one of that sample's entries of ``q``: what
+    an in-place line such as ``dinputs[range(n), y] -= 1`` leaves (the tracer keeps the entries it wrote)."""
+    q = np.moveaxis(np.asarray(q, dtype=float), axis, 0)
+    if q.ndim != 2 or value.shape != (q.shape[0],):
+        return False
+    scale = max(float(np.max(np.abs(q))), 1e-300)
+    return bool(np.all(np.min(np.abs(q - value[:, None]), axis=1) <= 1e-9 * scale))
 
 
 def _finalised(sites, gradients, matcher) -> tuple:

@@ -32,6 +32,9 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
         return _turned_update(location)
     if kind == "update":
         return "this update adds the step: with the error A - Y it must subtract (`-=`), or the error be Y - A"
+    if kind == "too large":
+        return (f"the first value n = {n} times too large is made here (a sum over the samples where the mean "
+                "needs 1/n), and no line after it divides by n: divide by n here or right after")
     if kind == "finalised":
         return _finalised(quantities, names, n, bug)
     act = net.activation.name if q != f"dZ{L}" else net.output.name
