@@ -93,8 +93,8 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             # not one that keeps it (``self.delta1 = d1``, ``nabla_b[-l] = delta``) or merely uses it; and only
             # when nothing run later in its function changes the name that line binds (a derivative applied
             # later)
-            making = [i for i, s in enumerate(hits)
-                      if s.op != "T" and source.binding_kind(*places[i][:2]) in ("computes", "alias")]
+            making = [i for i, s in enumerate(hits) if s.op != "T" and not located_calls.handover(s, sites)
+                      and source.binding_kind(*places[i][:2]) in ("computes", "alias")]
             if ("missing-output-derivative", "everywhere") in tags and name == f"dZ{net.n_layers}":
                 making = _before_its_use(making, hits, places, holding(mutant[f"gradient W{net.n_layers}"]))
             if not making:
@@ -133,7 +133,7 @@ def _unfinished_place(maker, name, sites, mutant, net, holding):
         return None
     consumer = min(uses, key=lambda s: s.order)
     between = [s for s in holding(mutant[name]) if maker.order < s.order < consumer.order
-               and (s.file, s.line) != (maker.file, maker.line)]
+               and (s.file, s.line) != (maker.file, maker.line) and not located_calls.handover(s, sites)]
     last = max(between, key=lambda s: s.order, default=maker)
     if last is not maker and located_calls.wrong_in_every_call(last, sites, wrong):
         return last, (last.file, last.line, "unfinished")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from shapecheck.comparison import located_calls
+from shapecheck.comparison import learner_source as source, located_calls
 from shapecheck.comparison.locate import as_locations, widest
 from shapecheck.comparison.located_run import Matcher, factors as allowed_factors, fitted_factor, run_learner
 
@@ -41,7 +41,11 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
                       if not name.startswith(("prime", "sent")) and not name.endswith("sent back through")}
     else:
         quantities = {f"gradient {k}": setting.G[0][k] for k in setting.keys}
-    run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes(quantities.values()) | {n}, max_bytes=max_bytes)
+    sizes = matcher.sizes(quantities.values())
+    if bug == "missing-mean":                 # where the first value n times too large is made (layer objects)
+        reference = widest(setting, frozenset(), lr)[1]
+        sizes |= matcher.sizes(_backward(reference).values()) | {n}
+    run = run_learner(learner, X, Y, setting, 0, sizes=sizes, max_bytes=max_bytes)
     if run is None:
         return ()
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
@@ -49,23 +53,17 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
-    found = _finalised(sites, quantities, matcher)
-    if bug == "missing-mean" and any(_in_shared_code(location, sites) for location in found):
-        return _too_large_from(sites, widest(setting, frozenset(), lr)[1], matcher, n, lr, net)
-    return found
-
-
-def _in_shared_code(location, sites) -> bool:
-    """``location`` lies in a function its layers share (``update_params(layer)``, ``Layer.backward``)."""
-    return any(located_calls.calls_of(s, sites) > 1 for s in sites
-               if (s.file, s.line) == (location.path, location.line))
+    origin = _too_large_from(sites, reference, matcher, n, lr, net) if bug == "missing-mean" else None
+    return _finalised(sites, quantities, matcher) if origin is None else origin
 
 
 def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     """A missing 1/n in code built from layer objects: the line where the first value n times too large is
-    made, along the data flow (the loss layer's backward that never divides by n), not the shared lines that
-    carry it on (each layer's ``dW``, the optimizer's update). Empty when that line is not seen."""
-    backward = {name: q for name, q in reference.items() if name.startswith(("dZ", "dA", "dW", "db", "gradient"))}
+    made, along the data flow (the loss layer's backward that never divides by n), not the lines that carry
+    it on (each layer's shared ``dW``, the optimizer's update). Code is taken as built from layers when that
+    first value is made in shared code or in another function than the first weight gradient made from it;
+    otherwise None (the lines that finalise the gradients are named). Empty when the line is not seen."""
+    backward = _backward(reference)
     right = {1.0 / n, (lr or 1.0) / n}                # at the summed loss's scale: a mean's quantities carry 1/n
     wrong = {1.0, lr or 1.0}                          # ... the mistake's carry 1 (or the learning rate)
     chain = []
@@ -76,10 +74,16 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
         elif any(_same(f, w) for f in found for w in wrong):
             chain.append((s, "wrong"))
     if not chain or chain[-1][1] != "wrong" or net.reduction != "mean":
-        return ()
+        return None
     start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
-    if located_calls.calls_of(first, sites) == 1:
+    gradients = [s for s, _ in chain[start:] if any(matcher.factors_of(s.value, q) for name, q in backward.items()
+                                                    if name.startswith(("dW", "gradient W")))]
+    shared = located_calls.calls_of(first, sites) > 1
+    if not gradients or not shared and source.function_at(first.file, first.line) == source.function_at(
+            gradients[0].file, gradients[0].line):
+        return None
+    if not shared:
         return as_locations([(first.order, (first.file, first.line, "too large"), "n times too large")])
     after = chain[start - 1][0].order if start > 0 else -1
     error = reference[f"dZ{net.n_layers}"]
@@ -89,6 +93,11 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
         return ()
     last = max(writers, key=lambda s: s.order)
     return as_locations([(last.order, (last.file, last.line, "too large"), "n times too large")])
+
+
+def _backward(reference) -> dict:
+    """The reference's quantities of the backward pass (errors, deltas, gradients)."""
+    return {name: q for name, q in reference.items() if name.startswith(("dZ", "dA", "dW", "db", "gradient"))}
 
 
 def _entries_of(value, q, axis) -> bool:

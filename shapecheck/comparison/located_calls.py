@@ -10,6 +10,8 @@ A site's ``frames`` are ``((file, line), ...)``, its own first, up to the traced
 
 from __future__ import annotations
 
+import numpy as np
+
 from shapecheck.comparison import learner_source as source
 
 
@@ -33,6 +35,15 @@ def wrong_in_every_call(site, sites, holds) -> bool:
     runs = [s for s in sites if (s.file, s.line, s.op, s.source) == (site.file, site.line, site.op, site.source)]
     wrong = sum(1 for s in runs if holds(s.value))
     return wrong >= calls_of(site, sites)
+
+
+def handover(site, sites) -> bool:
+    """``site`` only passes on a value made in a call: a ``return``, or a line that binds what the call on it
+    returned (``dout = layer.backward(dout)``), the value the callee made on a line of its own."""
+    if site.op == "return":
+        return True
+    return any(r.op == "return" and r.order < site.order and len(r.frames) > 1 and r.frames[1:] == site.frames
+               and np.array_equal(r.value, site.value) for r in sites)
 
 
 def handed_on(maker, consumer):
