@@ -79,9 +79,9 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     first = chain[start][0]
     gradients = [s for s, _ in chain[start:] if any(matcher.factors_of(s.value, q) for name, q in backward.items()
                                                     if name.startswith(("dW", "gradient W")))]
-    shared = located_calls.calls_of(first, sites) > 1
-    if not gradients or not shared and source.function_at(first.file, first.line) == source.function_at(
-            gradients[0].file, gradients[0].line):
+    shared = located_calls.shared_by_layers(first, sites)
+    if not gradients or not shared and (not located_calls.shared_by_layers(gradients[0], sites) or source.function_at(
+            first.file, first.line) == source.function_at(gradients[0].file, gradients[0].line)):
         return None
     if not shared:
         return as_locations([(first.order, (first.file, first.line, "too large"), "n times too large")])

@@ -29,6 +29,15 @@ def calls_of(site, sites) -> int:
     return max(counts.values(), default=1)
 
 
+def shared_by_layers(site, sites) -> bool:
+    """The operation of ``site`` ran on arrays of more than one shape, and no loop of its own function
+    repeats it: its function serves several layers (one ``Layer.backward``), not one layer many times (a
+    per-sample helper), and it is no layer loop."""
+    return not source.in_loop(site.file, site.line) and len(
+        {s.value.shape for s in sites if (s.file, s.line, s.op, s.source)
+         == (site.file, site.line, site.op, site.source)}) > 1
+
+
 def wrong_in_every_call(site, sites, holds) -> bool:
     """The operation of ``site`` holds a value of the mistake (``holds(value)``) in every call of its
     function: unshared code, or shared code wrong for each layer that uses it."""
