@@ -156,7 +156,10 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     if direction == "descends" and final < 0:
         return as_locations(located)                      # Y - A, then W -= lr * ...: the error line
     if direction == "ascends" and final > 0:              # A - Y, then W += lr * ...: the two disagree
-        return as_locations(located + [(u.order, (u.file, u.line, "update"), "update") for u in updates])
+        adding = [(u.order, (u.file, u.line, "update"), "update") for u in updates]
+        if all(source.function_at(u.file, u.line) != source.function_at(first.file, first.line) for u in updates):
+            return as_locations(adding)         # an optimizer given right gradients (SGD.update): its update
+        return as_locations(located + adding)
     return ()
 
 

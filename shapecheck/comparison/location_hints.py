@@ -30,6 +30,8 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
         return _sign(location, others)   # the reference's (the sign turns on a dZ line too)
     if kind == "update" and q == "turned update":
         return _turned_update(location)
+    if kind == "update" and not any(o.kind == "sign" for o in others):
+        return "this update adds the learning rate times your gradient, which climbs the loss: subtract it (`-=`)"
     if kind == "update":
         return "this update adds the step: with the error A - Y it must subtract (`-=`), or the error be Y - A"
     if kind == "too large":
