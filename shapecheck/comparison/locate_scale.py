@@ -139,10 +139,12 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     final = chain[-1][1]
     start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
-    if start > 0 and olds is not None:    # turned (weight_updates = -lr * dW), then subtracted: the updates
-        turned = _subtracting(sites, chain[start:], olds)
-        if turned:
-            return as_locations([(u.order, (u.file, u.line, "update"), "turned update") for u in turned])
+    if start > 0 and olds is not None:    # turned (weight_updates = -lr * dW), then applied by updates
+        applying = _applying(sites, chain[start:], olds)
+        if applying and all(u.op in ("+=", "+") for u in applying):
+            return ()                         # added: the step descends, the turn is the update's own sign
+        if applying and all(u.op in ("-=", "-") for u in applying):     # subtracted: those updates climb
+            return as_locations([(u.order, (u.file, u.line, "update"), "turned update") for u in applying])
     if start > 0:                     # the sign turns here
         return as_locations([(first.order, (first.file, first.line, "sign"), f"turn {names[id(first)]}")])
     located = [(first.order, (first.file, first.line, "sign"), names[id(first)])]
@@ -189,23 +191,20 @@ def _updates(sites, chain, olds) -> list:
     return found
 
 
-def _subtracting(sites, final, olds) -> list:
-    """The updates that subtract a value of ``final`` (the run of sites after the sign turned, ``(site,
-    sign)`` pairs), each moving its parameter by exactly minus that value (``layer.weights -= weight_updates``
-    where ``weight_updates = -lr * layer.dweights``); empty unless every update seen does so."""
+def _applying(sites, final, olds) -> list:
+    """The updates that apply a value of ``final`` (the run of sites after the sign turned, ``(site, sign)``
+    pairs) whole: each moves its parameter by exactly that value, added (``layer.weights += weight_updates``)
+    or subtracted (``-=``), where ``weight_updates = -lr * layer.dweights``."""
     found = []
     for s in sites:
         if s.op not in UPDATES:
             continue
         value = np.ravel(np.asarray(s.value, dtype=float))
         steps = [value - np.ravel(old) for old in olds if np.size(old) == value.size]
-        applies = any(c.order < s.order and c.value.size == value.size
-                      and _same(fitted_factor(step, np.ravel(c.value)) or 0.0, -1.0)
-                      for c, _ in final for step in steps)
-        if applies and s.op in ("-=", "-"):
+        sign = 1.0 if s.op in ("+=", "+") else -1.0
+        if any(c.order < s.order and c.value.size == value.size
+               and _same(fitted_factor(step, np.ravel(c.value)) or 0.0, sign) for c, _ in final for step in steps):
             found.append(s)
-        elif applies:
-            return []
     return found
 
 

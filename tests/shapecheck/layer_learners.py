@@ -332,6 +332,9 @@ BUG = {"skipped-activation-backward": "missing-hidden-derivative", "missing-hidd
        "bias-wrong-axis": "bias-wrong-axis", "derivative-at-activation": "derivative-at-activation",
        "transposed": "transposed"}
 
+#: Mistakes planted in the ReLU layer's backward: their learner keeps the ReLU.
+RELU_ONLY = {"missing-hidden-derivative"}
+
 _counter = itertools.count()
 
 
@@ -339,7 +342,7 @@ def planted(style: str, mistake: str | None, *, sigmoid: bool = False) -> str:
     """The source of ``style`` with ``mistake`` planted (None: the correct program)."""
     text = SOURCES[style]
     changes = list(PLANTS[style][mistake]) if mistake else []
-    if sigmoid and SIGMOID not in changes:
+    if sigmoid and SIGMOID not in changes and mistake not in RELU_ONLY:
         changes.insert(0, SIGMOID)
     for old, new in changes:
         assert text.count(old) == 1, (style, mistake, old)
