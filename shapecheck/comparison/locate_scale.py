@@ -140,7 +140,9 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
     if start > 0 and olds is not None:    # turned (weight_updates = -lr * dW), then applied by updates
-        applying = _applying(sites, chain[start:], olds)
+        applying, applied = _applying(sites, chain[start:], olds)
+        if not applying or len(applied) < len(chain) - start:
+            applying = []                     # the sign turned before the step was made: not the update's
         if applying and all(u.op in ("+=", "+") for u in applying):
             return ()                         # added: the step descends, the turn is the update's own sign
         if applying and all(u.op in ("-=", "-") for u in applying):     # subtracted: those updates climb
@@ -194,18 +196,21 @@ def _updates(sites, chain, olds) -> list:
 def _applying(sites, final, olds) -> list:
     """The updates that apply a value of ``final`` (the run of sites after the sign turned, ``(site, sign)``
     pairs) whole: each moves its parameter by exactly that value, added (``layer.weights += weight_updates``)
-    or subtracted (``-=``), where ``weight_updates = -lr * layer.dweights``."""
-    found = []
+    or subtracted (``-=``), where ``weight_updates = -lr * layer.dweights``; and the ids of the sites of
+    ``final`` they apply."""
+    found, applied = [], set()
     for s in sites:
         if s.op not in UPDATES:
             continue
         value = np.ravel(np.asarray(s.value, dtype=float))
         steps = [value - np.ravel(old) for old in olds if np.size(old) == value.size]
         sign = 1.0 if s.op in ("+=", "+") else -1.0
-        if any(c.order < s.order and c.value.size == value.size
-               and _same(fitted_factor(step, np.ravel(c.value)) or 0.0, sign) for c, _ in final for step in steps):
+        used = [c for c, _ in final for step in steps if c.order < s.order and c.value.size == value.size
+                and _same(fitted_factor(step, np.ravel(c.value)) or 0.0, sign)]
+        if used:
             found.append(s)
-    return found
+            applied.add(id(used[-1]))
+    return found, applied
 
 
 def _same(a, b) -> bool:
