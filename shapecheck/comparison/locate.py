@@ -53,10 +53,11 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
     if not groups:
         return ()
     matcher = Matcher(n, net.layout.sample_axis, transposable=not any(tag[0] == "transposed" for tag in tags))
-    run = run_learner(learner, X, Y, setting, index, sizes=matcher.sizes([*reference.values(), *mutant.values()]),
-                      max_bytes=max_bytes)
+    run = run_learner(learner, X, Y, setting, index, max_bytes=max_bytes,
+                      sizes=matcher.sizes([*reference.values(), *mutant.values()]) | {setting.data.X.size})
     if run is None:
         return ()
+    matcher.follow(run, setting.data.X)
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray)]
 
     def holding(quantity):

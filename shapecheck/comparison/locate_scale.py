@@ -45,9 +45,10 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     if bug == "missing-mean":                 # where the first value n times too large is made (layer objects)
         reference = widest(setting, frozenset(), lr)[1]
         sizes |= matcher.sizes(_backward(reference).values()) | {n}
-    run = run_learner(learner, X, Y, setting, 0, sizes=sizes, max_bytes=max_bytes)
+    run = run_learner(learner, X, Y, setting, 0, sizes=sizes | {setting.data.X.size}, max_bytes=max_bytes)
     if run is None:
         return ()
+    matcher.follow(run, setting.data.X)
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
     if bug == "sign-flip":
         factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
@@ -87,6 +88,8 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
         return as_locations([(first.order, (first.file, first.line, "too large"), "n times too large")])
     after = chain[start - 1][0].order if start > 0 else -1
     error = reference[f"dZ{net.n_layers}"]
+    if matcher.order is not None:
+        error = np.take(error, matcher.order, axis=net.layout.sample_axis)
     writers = [s for s in sites if after < s.order < first.order and s.value.ndim == 1 and s.op in INPLACE
                and _entries_of(s.value, error, net.layout.sample_axis)]
     if not writers:
