@@ -269,6 +269,64 @@ def factory(n=7, d=5, h=3, t=2, hints=True, step=True, seed=0):
     return kwargs
 '''
 
+#: A whole ``fit()`` for each style, appended to its source: epochs, minibatches, a shuffle, helpers. Called
+#: as compare's step with its defaults, it is one epoch of one minibatch of every sample, shuffled.
+FITS = {"nnfs": '''
+
+class Trainer:
+    def __init__(self, model):
+        self.model = model
+
+    def fit(self, X, y, epochs=1, batch_size=None, shuffle=True, seed=0):
+        rng = np.random.default_rng(seed)
+        n = len(X)
+        size = batch_size or n
+        for epoch in range(epochs):
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            for start in range(0, n, size):
+                batch = order[start:start + size]
+                self._train_on(X[batch], y[batch])
+
+    def _train_on(self, X, y):
+        self.model.forward(X, y)
+        self.model.backward(y)
+        for layer in (self.model.dense1, self.model.dense2):
+            self.model.optimizer.update_params(layer)
+''', "saito": '''
+
+class Trainer:
+    def __init__(self, network, optimizer):
+        self.network, self.optimizer = network, optimizer
+
+    def _get_gradient(self, x_batch, t_batch):
+        return self.network.gradient(x_batch, t_batch)
+
+    def fit(self, x_train, t_train, epochs=1, batch_size=None, shuffle=True, seed=0):
+        rng = np.random.default_rng(seed)
+        train_size = x_train.shape[0]
+        batch_size = batch_size or train_size
+        iter_per_epoch = max(train_size // batch_size, 1)
+        for epoch in range(epochs):
+            mask = rng.permutation(train_size) if shuffle else np.arange(train_size)
+            for i in range(iter_per_epoch):
+                batch_mask = mask[i * batch_size:(i + 1) * batch_size]
+                grads = self._get_gradient(x_train[batch_mask], t_train[batch_mask])
+                self.optimizer.update(self.network.params, grads)
+'''}
+
+
+def fit_factory(module, **options):
+    """compare's keyword arguments with the step a whole ``Trainer.fit`` (of a source with its FITS)."""
+    kwargs = module.factory(step=True, **options)
+    owner = kwargs["step"].__self__
+    if hasattr(owner, "dense1"):
+        trainer = module.Trainer(owner)
+    else:
+        trainer = module.Trainer(owner, owner.optimizer)
+    kwargs["step"] = trainer.fit
+    return kwargs
+
+
 SOURCES = {"nnfs": NNFS, "saito": SAITO}
 SIGMOID = ('HIDDEN = "relu"\n', 'HIDDEN = "sigmoid"\n')
 
@@ -338,9 +396,10 @@ RELU_ONLY = {"missing-hidden-derivative"}
 _counter = itertools.count()
 
 
-def planted(style: str, mistake: str | None, *, sigmoid: bool = False) -> str:
-    """The source of ``style`` with ``mistake`` planted (None: the correct program)."""
-    text = SOURCES[style]
+def planted(style: str, mistake: str | None, *, sigmoid: bool = False, fit: bool = False) -> str:
+    """The source of ``style`` with ``mistake`` planted (None: the correct program); ``fit``: with its
+    ``Trainer.fit`` appended."""
+    text = SOURCES[style] + (FITS[style] if fit else "")
     changes = list(PLANTS[style][mistake]) if mistake else []
     if sigmoid and SIGMOID not in changes and mistake not in RELU_ONLY:
         changes.insert(0, SIGMOID)

@@ -127,6 +127,27 @@ def test_any_planted_mistake_at_any_size_is_named_at_its_line_or_none(case, size
     assert named == layers.planted_lines(text), str(report)       # and here, every one of them is placed
 
 
+FIT_CASES = [(style, mistake) for style in layers.SOURCES for mistake in [None, *layers.PLANTS[style]]
+             if mistake is None or True in MODES[mistake]]
+
+
+@pytest.mark.parametrize("style, mistake", FIT_CASES, ids=[f"{s}-{m or 'correct'}" for s, m in FIT_CASES])
+def test_a_step_that_is_a_whole_fit_still_gets_its_line(style, mistake, tmp_path):
+    """``step=trainer.fit``: epochs, minibatches, a shuffle of the samples and helpers (``_train_on``,
+    ``_get_gradient``) around the step; the planted line is named as for the bare step, a correct one is
+    not, and the learner's arrays are put back exactly."""
+    text = layers.planted(style, mistake, fit=True)
+    module = layers.load(text, tmp_path)
+    kwargs = layers.fit_factory(module)
+    snapshot = Snapshot({"learner": kwargs["step"].__self__})
+    report = shapecheck.compare(**kwargs)
+    assert snapshot.problems() == []
+    assert report.diagnoses[0].bug == (layers.BUG[mistake] if mistake else "match"), str(report)
+    named = {(location.path, location.line) for location in report.diagnoses[0].locations}
+    assert named == {(str(tmp_path / f"{module.__name__}.py"), line) for line in layers.planted_lines(text)}, \
+        str(report)
+
+
 def test_the_learners_data_is_not_changed(tmp_path):
     """compare leaves X and the integer labels as they were."""
     module = layers.load(layers.planted("nnfs", "skipped-activation-backward"), tmp_path)
