@@ -155,3 +155,20 @@ def test_the_learners_data_is_not_changed(tmp_path):
     X, y = kwargs["X"].copy(), kwargs["Y"].copy()
     shapecheck.compare(**kwargs)
     assert np.array_equal(kwargs["X"], X) and np.array_equal(kwargs["Y"], y)
+
+
+@pytest.mark.parametrize("mistake", ["skipped-activation-backward", "missing-mean", "sign-flip"])
+def test_the_layer_objects_example_names_its_marked_lines(mistake):
+    """examples/compare/layer_objects.py: each mistake is named at the lines marked ``# mistake: <it>``."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "examples" / "compare" / "layer_objects.py"
+    spec = importlib.util.spec_from_file_location("layer_objects_example", path)
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    report = shapecheck.compare(**example.make(mistake))
+    assert report.diagnoses[0].bug == example.BUGS[mistake]
+    marked = {i for i, line in enumerate(path.read_text().splitlines(), 1) if f"# mistake: {mistake}" in line}
+    assert {(location.path, location.line) for location in report.diagnoses[0].locations} == \
+        {(str(path), line) for line in marked}, str(report)
