@@ -11,6 +11,11 @@ last line that makes the unfinished value or renames it, not on one that keeps i
 found, a run cut at the byte cap, an exception, the reference's quantity computed too, a later line that
 finishes the value after all) gives no location: never a guess.
 
+Code built from layer objects (one ``Layer.backward`` for every layer) is followed across calls
+(located_calls.py): a shared line right for another layer is not named; the line that holds the unfinished
+value in every call, or the call that hands it on where the finished value belongs, is. A learner's ``fit()``
+that shuffles its samples is matched in its own sample order (located_run.py).
+
 Scale mistakes (a missing 1/n, a flipped sign) are no mutant: locate_scale.py places them.
 """
 

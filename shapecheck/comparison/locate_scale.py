@@ -10,7 +10,12 @@ quantities do.
   order, each with its sign. Where the sign last turns is the line that flips it. When it never turns, the
   first line (the error ``Y - A``) is the one that disagrees with a descending update or a returned gradient;
   an error ``A - Y`` that an update *adds* (``W += lr * ...``) disagrees with that update: both are named, as
-  either can be changed.
+  either can be changed. In code built from layer objects: a step made negative where it is made
+  (``weight_updates = -lr * dweights``) and then subtracted names those updates; an optimizer that adds
+  right gradients (``params[key] += lr * grads[key]``) is named alone.
+- ``missing-mean`` in code built from layer objects (the first value n times too large made in shared code,
+  or in another function than the shared code that makes the weight gradients from it): the line where that
+  first value is made (the loss layer's backward), not the lines that carry it on.
 """
 
 from __future__ import annotations
