@@ -11,6 +11,11 @@ last line that makes the unfinished value or renames it, not on one that keeps i
 found, a run cut at the byte cap, an exception, the reference's quantity computed too, a later line that
 finishes the value after all) gives no location: never a guess.
 
+Code built from layer objects (one ``Layer.backward`` for every layer) is followed across calls
+(located_calls.py): a shared line right for another layer is not named; the line that holds the unfinished
+value in every call, or the call that hands it on where the finished value belongs, is. A learner's ``fit()``
+that shuffles its samples is matched in its own sample order (located_run.py).
+
 Scale mistakes (a missing 1/n, a flipped sign) are no mutant: locate_scale.py places them.
 """
 
@@ -21,7 +26,7 @@ import linecache
 
 import numpy as np
 
-from shapecheck.comparison import learner_source as source
+from shapecheck.comparison import learner_source as source, located_calls
 from shapecheck.comparison.located_run import (Matcher, allowed, factors as allowed_factors, fitted_factor,
                                                run_learner)
 from shapecheck.comparison.mutants import mutant_gradients
@@ -53,10 +58,11 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
     if not groups:
         return ()
     matcher = Matcher(n, net.layout.sample_axis, transposable=not any(tag[0] == "transposed" for tag in tags))
-    run = run_learner(learner, X, Y, setting, index, sizes=matcher.sizes([*reference.values(), *mutant.values()]),
-                      max_bytes=max_bytes)
+    run = run_learner(learner, X, Y, setting, index, max_bytes=max_bytes,
+                      sizes=matcher.sizes([*reference.values(), *mutant.values()]) | {setting.data.X.size})
     if run is None:
         return ()
+    matcher.follow(run, setting.data.X)
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray)]
 
     def holding(quantity):
@@ -97,8 +103,8 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             # not one that keeps it (``self.delta1 = d1``, ``nabla_b[-l] = delta``) or merely uses it; and only
             # when nothing run later in its function changes the name that line binds (a derivative applied
             # later)
-            making = [i for i, s in enumerate(hits)
-                      if s.op != "T" and source.binding_kind(*places[i][:2]) in ("computes", "alias")]
+            making = [i for i, s in enumerate(hits) if s.op != "T" and not located_calls.handover(s, sites)
+                      and source.binding_kind(*places[i][:2]) in ("computes", "alias")]
             if ("missing-output-derivative", "everywhere") in tags and name == f"dZ{net.n_layers}":
                 making = _before_its_use(making, hits, places, holding(mutant[f"gradient W{net.n_layers}"]))
             if not making:
@@ -106,7 +112,13 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             last = max(making, key=lambda i: hits[i].order)
             if source.changed_later(*places[last][:2], run.lines_run):
                 return ()
-            hits, places = [hits[last]], [(*places[last][:2], "unfinished")]
+            if unfinished:
+                place = _unfinished_place(hits[last], name, sites, mutant, net, holding)
+                if place is None:
+                    return ()
+                hits, places = [place[0]], [place[1]]
+            else:
+                hits, places = [hits[last]], [(*places[last][:2], "unfinished")]
         if places[0][2] != "argument" and _right_for_another_use(hits[0], sites, reference, mutant, matcher, factors):
             return ()
         found.append((hits[0].order, places[0], name))
@@ -125,6 +137,37 @@ def _right_for_another_use(site, sites, reference, mutant, matcher, factors) -> 
                 and any(matcher.matches(other.value, q, factors) for q in reference.values()):
             return True
     return False
+
+
+def _unfinished_place(maker, name, sites, mutant, net, holding):
+    """(site, (path, line, kind[, called])) where an unfinished value (``name``, made last at ``maker``) is the
+    mistake: the maker's line, unless it is shared code right for another layer (one ``Layer.backward``);
+    then a later line that holds the value and is wrong in every call (an activation's backward that never
+    masks it), or the call that hands it on where the finished value belongs. None when neither is seen."""
+    roots = [mutant[k] for k in mutant if k.startswith("dZ") and k[2:].isdigit()]
+
+    def wrong(value):
+        return any(holding_value(value, q) for q in roots)
+
+    def holding_value(value, q):
+        return any(s.value is value for s in holding(q))
+
+    if located_calls.wrong_in_every_call(maker, sites, wrong):
+        return maker, (maker.file, maker.line, "unfinished")
+    k = name[2:]
+    if not k.isdigit() or int(k) >= net.n_layers or f"gradient W{k}" not in mutant:
+        return None
+    uses = [s for s in holding(mutant[f"gradient W{k}"]) if s.order > maker.order]
+    if not uses:
+        return None
+    consumer = min(uses, key=lambda s: s.order)
+    between = [s for s in holding(mutant[name]) if maker.order < s.order < consumer.order
+               and (s.file, s.line) != (maker.file, maker.line) and not located_calls.handover(s, sites)]
+    last = max(between, key=lambda s: s.order, default=maker)
+    if last is not maker and located_calls.wrong_in_every_call(last, sites, wrong):
+        return last, (last.file, last.line, "unfinished")
+    place = located_calls.handed_on(last, consumer)
+    return None if place is None else (consumer, place)
 
 
 def _before_its_use(making, hits, places, uses) -> list:
@@ -149,7 +192,8 @@ def as_locations(found) -> tuple:
     by_line = {}                 # one location per line; a line shared by layers holds each one's quantity
     for _, (path, line, kind, *called), name in found:
         if (path, line) in by_line:
-            by_line[path, line][2].append(name)
+            if name not in by_line[path, line][2]:
+                by_line[path, line][2].append(name)
         else:
             by_line[path, line] = (kind, "".join(called), [name])
     return tuple(Location(path, line, linecache.getline(path, line).strip(), ", ".join(names), kind, called=called)

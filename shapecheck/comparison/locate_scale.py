@@ -10,16 +10,23 @@ quantities do.
   order, each with its sign. Where the sign last turns is the line that flips it. When it never turns, the
   first line (the error ``Y - A``, or a course's ``dAL`` without its minus) is the one that disagrees with a descending update or a returned gradient;
   an error ``A - Y`` that an update *adds* (``W += lr * ...``) disagrees with that update: both are named, as
-  either can be changed.
+  either can be changed. In code built from layer objects: a step made negative where it is made
+  (``weight_updates = -lr * dweights``) and then subtracted names those updates; an optimizer that adds
+  right gradients (``params[key] += lr * grads[key]``) is named alone.
+- ``missing-mean`` in code built from layer objects (the first value n times too large made in shared code,
+  or in another function than the shared code that makes the weight gradients from it): the line where that
+  first value is made (the loss layer's backward), not the lines that carry it on.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from shapecheck.comparison import learner_source as source, located_calls
 from shapecheck.comparison.locate import as_locations, widest
 from shapecheck.comparison.located_run import Matcher, factors as allowed_factors, fitted_factor, run_learner
 
+INPLACE = ("-=", "+=", "*=", "/=")
 UPDATES = {"-=": "descends", "-": "descends", "+=": "ascends", "+": "ascends"}
 
 
@@ -40,15 +47,81 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         quantities.update(_loss_derivative(setting))
     else:
         quantities = {f"gradient {k}": setting.G[0][k] for k in setting.keys}
-    run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes(quantities.values()), max_bytes=max_bytes)
+    sizes = matcher.sizes(quantities.values())
+    if bug == "missing-mean":                 # where the first value n times too large is made (layer objects)
+        reference = widest(setting, frozenset(), lr)[1]
+        sizes |= matcher.sizes(_backward(reference).values()) | {n}
+    run = run_learner(learner, X, Y, setting, 0, sizes=sizes | {setting.data.X.size}, max_bytes=max_bytes)
     if run is None:
         return ()
+    matcher.follow(run, setting.data.X)
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
     if bug == "sign-flip":
         factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
-    return _finalised(sites, quantities, matcher)
+    origin = _too_large_from(sites, reference, matcher, n, lr, net) if bug == "missing-mean" else None
+    return _finalised(sites, quantities, matcher) if origin is None else origin
+
+
+def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
+    """A missing 1/n in code built from layer objects: the line where the first value n times too large is
+    made, along the data flow (the loss layer's backward that never divides by n), not the lines that carry
+    it on (each layer's shared ``dW``, the optimizer's update). Code is taken as built from layers when that
+    first value is made in shared code or in another function than the first weight gradient made from it,
+    and the function that makes that gradient does not compute n itself (a course's ``linear_backward`` binds
+    ``m = A_prev.shape[1]``: its 1/m was forgotten there); otherwise None (the lines that finalise the
+    gradients are named). Empty when the line is not seen."""
+    backward = _backward(reference)
+    right = {1.0 / n, (lr or 1.0) / n}                # at the summed loss's scale: a mean's quantities carry 1/n
+    wrong = {1.0, lr or 1.0}                          # ... the mistake's carry 1 (or the learning rate)
+    chain = []
+    for s in sites:
+        found = {abs(f) for q in backward.values() for f in matcher.factors_of(s.value, q)}
+        if any(_same(f, r) for f in found for r in right):
+            chain.append((s, "right"))
+        elif any(_same(f, w) for f in found for w in wrong):
+            chain.append((s, "wrong"))
+    if not chain or chain[-1][1] != "wrong" or net.reduction != "mean":
+        return None
+    start = _last_run(chain, lambda a, b: a == b)
+    first = chain[start][0]
+    gradients = [s for s, _ in chain[start:] if any(matcher.factors_of(s.value, q) for name, q in backward.items()
+                                                    if name.startswith(("dW", "gradient W")))]
+    if source.counts_samples(gradients[0].file, gradients[0].line) \
+            and not source.counts_samples(first.file, first.line):
+        return None               # the n is computed where the gradients are made (a course's linear_backward)
+    shared = located_calls.shared_by_layers(first, sites)
+    if not gradients or not shared and (not located_calls.shared_by_layers(gradients[0], sites) or source.function_at(
+            first.file, first.line) == source.function_at(gradients[0].file, gradients[0].line)):
+        return None
+    if not shared:
+        return as_locations([(first.order, (first.file, first.line, "too large"), "n times too large")])
+    after = chain[start - 1][0].order if start > 0 else -1
+    error = reference[f"dZ{net.n_layers}"]
+    if matcher.order is not None:
+        error = np.take(error, matcher.order, axis=net.layout.sample_axis)
+    writers = [s for s in sites if after < s.order < first.order and s.value.ndim == 1 and s.op in INPLACE
+               and _entries_of(s.value, error, net.layout.sample_axis)]
+    if not writers:
+        return ()
+    last = max(writers, key=lambda s: s.order)
+    return as_locations([(last.order, (last.file, last.line, "too large"), "n times too large")])
+
+
+def _backward(reference) -> dict:
+    """The reference's quantities of the backward pass (errors, deltas, gradients)."""
+    return {name: q for name, q in reference.items() if name.startswith(("dZ", "dA", "dW", "db", "gradient"))}
+
+
+def _entries_of(value, q, axis) -> bool:
+    """``value`` (one number per sample) holds, for each sample, one of that sample's entries of ``q``: what
+    an in-place line such as ``dinputs[range(n), y] -= 1`` leaves (the tracer keeps the entries it wrote)."""
+    q = np.moveaxis(np.asarray(q, dtype=float), axis, 0)
+    if q.ndim != 2 or value.shape != (q.shape[0],):
+        return False
+    scale = max(float(np.max(np.abs(q))), 1e-300)
+    return bool(np.all(np.min(np.abs(q - value[:, None]), axis=1) <= 1e-9 * scale))
 
 
 def _finalised(sites, gradients, matcher) -> tuple:
@@ -80,6 +153,14 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     final = chain[-1][1]
     start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
+    if start > 0 and olds is not None:    # turned (weight_updates = -lr * dW), then applied by updates
+        applying, applied = _applying(sites, chain[start:], olds)
+        if not applying or len(applied) < len(chain) - start:
+            applying = []                     # the sign turned before the step was made: not the update's
+        if applying and all(u.op in ("+=", "+") for u in applying):
+            return ()                         # added: the step descends, the turn is the update's own sign
+        if applying and all(u.op in ("-=", "-") for u in applying):     # subtracted: those updates climb
+            return as_locations([(u.order, (u.file, u.line, "update"), "turned update") for u in applying])
     if start > 0:                     # the sign turns here
         return as_locations([(first.order, (first.file, first.line, "sign"), f"turn {names[id(first)]}")])
     located = [(first.order, (first.file, first.line, "sign"), names[id(first)])]
@@ -93,7 +174,10 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     if direction == "descends" and final < 0:
         return as_locations(located)                      # Y - A, then W -= lr * ...: the error line
     if direction == "ascends" and final > 0:              # A - Y, then W += lr * ...: the two disagree
-        return as_locations(located + [(u.order, (u.file, u.line, "update"), "update") for u in updates])
+        adding = [(u.order, (u.file, u.line, "update"), "update") for u in updates]
+        if all(source.function_at(u.file, u.line) != source.function_at(first.file, first.line) for u in updates):
+            return as_locations(adding)         # an optimizer given right gradients (SGD.update): its update
+        return as_locations(located + adding)
     return ()
 
 
@@ -135,6 +219,26 @@ def _updates(sites, chain, olds) -> list:
                for c in held.get((s.file, s.line), ()) for step in steps):
             found.append(s)
     return found
+
+
+def _applying(sites, final, olds) -> list:
+    """The updates that apply a value of ``final`` (the run of sites after the sign turned, ``(site, sign)``
+    pairs) whole: each moves its parameter by exactly that value, added (``layer.weights += weight_updates``)
+    or subtracted (``-=``), where ``weight_updates = -lr * layer.dweights``; and the ids of the sites of
+    ``final`` they apply."""
+    found, applied = [], set()
+    for s in sites:
+        if s.op not in UPDATES:
+            continue
+        value = np.ravel(np.asarray(s.value, dtype=float))
+        steps = [value - np.ravel(old) for old in olds if np.size(old) == value.size]
+        sign = 1.0 if s.op in ("+=", "+") else -1.0
+        used = [c for c, _ in final for step in steps if c.order < s.order and c.value.size == value.size
+                and _same(fitted_factor(step, np.ravel(c.value)) or 0.0, sign)]
+        if used:
+            found.append(s)
+            applied.add(id(used[-1]))
+    return found, applied
 
 
 def _same(a, b) -> bool:

@@ -42,14 +42,24 @@ class Matcher:
 
     def __init__(self, n: int, axis: int, transposable: bool = True):
         self.n, self.axis, self.transposable = n, axis, transposable
+        self.order = None             # the samples as the learner's run shuffled them (``X[order]``), if it did
         self._by_quantity = {}        # id(quantity) -> (quantity, {size: [forms]}); quantities live for the call
 
+    def follow(self, run, X) -> None:
+        """Take the samples in the order the learner's run put them (a ``fit()`` that shuffles): a value of the
+        run that is ``X`` with its samples permuted (``X[order]``, the first such) sets it."""
+        self.order = sample_order(run, X, self.axis)
+        self._by_quantity = {}
+
     def forms(self, q) -> list:
-        """``q``, its transpose, and its per-sample slices (the sample axis kept, of size 1)."""
+        """``q``, its transpose, its samples in the run's order (when shuffled), and its per-sample slices
+        (the sample axis kept, of size 1)."""
         q = np.asarray(q, dtype=float)
         forms = [q]
+        if self.order is not None and q.ndim == 2 and q.shape[self.axis] == self.n:
+            forms.append(q.take(self.order, axis=self.axis))
         if self.transposable and q.ndim == 2:
-            forms.append(q.T)
+            forms += [form.T for form in forms]
         n, axis = self.n, self.axis
         if q.ndim == 2 and q.shape[axis] == n and n > 1:
             for j in range(n):
@@ -81,6 +91,25 @@ class Matcher:
     def matches(self, value, quantity, factors) -> bool:
         """``value`` is ``s * quantity`` (in one of its forms) for an ``s`` in ``factors``."""
         return any(allowed(s, factors) for s in self.factors_of(value, quantity))
+
+
+def sample_order(run, X, axis):
+    """The permutation ``order`` with a value of ``run`` equal to ``X.take(order, axis)`` (not the identity),
+    or None: the samples as a learner's ``fit()`` shuffled them before its step."""
+    X = np.asarray(X)
+    if X.ndim != 2 or X.shape[axis] < 2:
+        return None
+    rows = {np.moveaxis(X, axis, 0)[i].tobytes(): i for i in range(X.shape[axis])}
+    if len(rows) < X.shape[axis]:
+        return None                       # repeated samples: no one order
+    for site in run.sites:
+        value = site.value
+        if not isinstance(value, np.ndarray) or value.shape != X.shape or value.dtype != X.dtype:
+            continue
+        order = [rows.get(row.tobytes()) for row in np.moveaxis(value, axis, 0)]
+        if None not in order and sorted(order) == list(range(len(order))) and order != sorted(order):
+            return np.asarray(order)
+    return None
 
 
 def fitted_factor(value, quantity, tolerance=RESIDUAL):

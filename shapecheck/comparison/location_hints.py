@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import replace
 
 from shapecheck.comparison import learner_source as source
@@ -27,11 +28,20 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     L = net.n_layers
     if kind == "sign":                   # the kinds of the scale mistakes first: their quantity is any of
         return _sign(location, others)   # the reference's (the sign turns on a dZ line too)
+    if kind == "update" and q == "turned update":
+        return _turned_update(location)
+    if kind == "update" and not any(o.kind == "sign" for o in others):
+        return "this update adds the learning rate times your gradient, which climbs the loss: subtract it (`-=`)"
     if kind == "update":
         return "this update adds the step: with the error A - Y it must subtract (`-=`), or the error be Y - A"
+    if kind == "too large":
+        return (f"the first value n = {n} times too large is made here (a sum over the samples where the mean "
+                "needs 1/n), and no line after it divides by n: divide by n here or right after")
     if kind == "finalised":
         return _finalised(quantities, names, n, bug)
     act = net.activation.name if q != f"dZ{L}" else net.output.name
+    if kind == "argument" and q.startswith("dZ") and bug == "missing-hidden-derivative":
+        return _handed_on(location, q[2:], act, called)
     if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
         return _at_activation(location, quantities, act, called, L)
     if q == f"dZ{L}" and bug == "missing-output-derivative" and net.loss_fn.requires_output == "sigmoid":
@@ -98,6 +108,27 @@ def _at_activation(location, quantities, act, called, L) -> str:
     rewrite = FROM_OUTPUT.get(act)
     alternative = f" (or write {rewrite.format(a=arg)})" if rewrite and act != "relu" else ""
     return f"{name}(...) is given {arg}, the activation A{k}; it needs the pre-activation Z{k}{alternative}"
+
+
+def _handed_on(location, k, act, called) -> str:
+    """The call that passes the error sent back to layer ``k`` (dA) where its dZ belongs."""
+    call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
+                 if name.rsplit(".", 1)[-1] == called and len(args) == 1), None)
+    given = f"{call[0]}(...) is given {call[1][0]}, " if call else "this call is given "
+    derivative = FROM_OUTPUT[act].format(a=f"Z{k}") if act == "relu" else f"{act}'(Z{k})"
+    return (f"{given}the error sent back to layer {k} (dA{k}), where dZ{k} belongs: pass it through the "
+            f"activation's backward first (dZ{k} = dA{k} * {derivative})")
+
+
+def _turned_update(location) -> str:
+    """An update that subtracts a step already made negative (``weight_updates = -lr * dweights``)."""
+    statement = next((node for node in source.statements_at(location.path, location.line)
+                      if isinstance(node, ast.AugAssign)), None)
+    if statement is None:
+        return "this subtracts a step that already holds minus the learning rate times the gradient: add it"
+    target, value = ast.unparse(statement.target), ast.unparse(statement.value)
+    return (f"this subtracts {value}, which already holds minus the learning rate times the gradient, so the "
+            f"step climbs the loss: add it (`{target} += {value}`)")
 
 
 def _stale(location, q, names, others) -> str:

@@ -7,6 +7,7 @@ named and placed at its line in the course's helpers, and the learner's arrays a
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -142,7 +143,7 @@ def test_ambiguous_extras_are_refused_naming_the_keys():
 
 def test_the_course_example_shows_the_note_and_the_helper_line():
     """examples/compare/course_deep_network.py: dA0 left out in a note, the missing relu derivative at the line
-    of linear_activation_backward every hidden layer's dZ comes from, from the command line too."""
+    of relu_backward that copies dA and never masks it (every hidden layer's dZ), from the command line too."""
     import subprocess
     import sys
     from pathlib import Path
@@ -154,7 +155,7 @@ def test_the_course_example_shows_the_note_and_the_helper_line():
     assert result.returncode == 0, result.stderr
     assert "dA0 (5, 7), shaped like X" in result.stdout
     line = next(i for i, text in enumerate(script.read_text().splitlines(), 1)
-                if text.strip() == "dZ = relu_backward(dA, activation_cache)")
+                if text.strip() == "dZ = np.array(dA, copy=True)")
     assert f"at course_deep_network.py:{line}" in result.stdout
     bad = run_cli("compare", f"{script}:factory_buggy")
     assert bad.returncode == 1 and "missing-hidden-derivative" in bad.stdout
@@ -194,5 +195,9 @@ def test_a_shared_helper_line_right_for_another_layer_is_not_named(monkeypatch):
     monkeypatch.setattr(course, "relu_backward", relu_backward)
     report = shapecheck.compare(**course.make("correct"))
     assert report.diagnoses[0].bug == "missing-hidden-derivative", str(report)
-    shared = min(course.LINES["missing-hidden-derivative"])
-    assert shared not in {f.line for f in report.diagnoses[0].locations}, str(report)
+    source = Path(course.__file__).read_text().splitlines()
+    shared = next(i for i, text in enumerate(source, 1) if text.strip() == "dZ = relu_backward(dA, activation_cache)")
+    copy = relu_backward.__code__.co_firstlineno + 1           # the helper's own copy line, right for layer 2 too
+    named = {(os.path.abspath(f.path), f.line) for f in report.diagnoses[0].locations}
+    assert (os.path.abspath(course.__file__), shared) not in named, str(report)
+    assert (os.path.abspath(__file__), copy) not in named, str(report)

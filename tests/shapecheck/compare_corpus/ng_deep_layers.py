@@ -14,8 +14,8 @@ Written for this corpus (not copied). ``make(bug, dims=...)``: [5, 4, 3, 1] (m=7
 Planted bugs (the ``# locate:`` comments are the lines compare must name):
 - relu-at-activation: ``relu_backward`` masks with the activation A (``dZ[A <= 0] = 0``): relu'(A) is relu'(Z),
   the same mask, so this is a correct program (the catalogue's derivative-at-activation cannot show with relu);
-- missing-hidden-derivative: ``relu_backward`` returns dA unchanged (named where every hidden layer's dZ is
-  made, ``dZ = relu_backward(dA, activation_cache)``);
+- missing-hidden-derivative: ``relu_backward`` returns dA unchanged (named at its copy of dA, the line every
+  hidden layer's dZ is made on and never masked, ``dZ = np.array(dA, copy=True)``);
 - missing-mean: ``dW = np.dot(dZ, A_prev.T)`` and ``db`` without ``1 / m``;
 - bias-wrong-axis: ``db = 1 / m * np.sum(dZ, axis=0, keepdims=True)``;
 - sign-flip: ``dAL = (np.divide(Y, AL) - np.divide(1 - Y, 1 - AL))``, the course's line with its minus lost;
@@ -57,7 +57,7 @@ def relu(Z):
 
 def relu_backward(dA, cache):
     Z = cache
-    dZ = np.array(dA, copy=True)
+    dZ = np.array(dA, copy=True)  # locate: missing-hidden-derivative
     if BUG == "relu-at-activation":
         A = np.maximum(0, Z)
         dZ[A <= 0] = 0          # relu'(A) is relu'(Z): the same mask, a correct program
@@ -138,7 +138,7 @@ def linear_backward(dZ, cache):
 def linear_activation_backward(dA, cache, activation):
     linear_cache, activation_cache = cache
     if activation == "relu":
-        dZ = relu_backward(dA, activation_cache)  # locate: missing-hidden-derivative
+        dZ = relu_backward(dA, activation_cache)
     elif BUG == "missing-output-derivative":
         dZ = dA  # locate: missing-output-derivative
     else:
