@@ -68,7 +68,7 @@ def _cell(step, shape: tuple, scale: Scale) -> Cell:
     numeric = "(" + ", ".join(map(str, shape)) + (",)" if len(shape) == 1 else ")")
     lines = [f"{symbolic} = {numeric}"] + ([f"= {step.equation}"] if step.equation else [])
     drawn = operand(0, 0, step.name, shape, scale, css=_CSS.get(step.phase, "sc-box"), caption="\n".join(lines))
-    return Cell(drawn, name=step.name)
+    return Cell(drawn, name=step.name, new_row=step.name[:1] == "W" and step.name != "W1" or step.name[:2] == "dZ")
 
 
 class PicturedPlan(ShapePlan):

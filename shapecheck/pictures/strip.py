@@ -26,6 +26,7 @@ class Cell:
     note: str = ""
     state: str = ""
     name: str = ""          # what the cell stands for (``W1``, ``line 9``), for a reader of the DOM
+    new_row: bool = False   # start a row with this cell (a layer's first quantity)
 
 
 def strip(cells: list, *, width: float = WIDTH) -> Drawn:
@@ -35,7 +36,7 @@ def strip(cells: list, *, width: float = WIDTH) -> Drawn:
     for cell in cells:
         cell_w = cell.drawn.width + 2 * GAP
         cell_h = cell.drawn.height + (22 if cell.note else 0) + GAP
-        if x > GAP and x + cell_w > width:
+        if x > GAP and (x + cell_w > width or cell.new_row):
             x, y, row_height = GAP, y + row_height + GAP, 0.0
         frame = element("rect", {"x": 0, "y": 0, "width": cell_w, "height": cell_h, "rx": 6,
                                  "class": _FRAMES[cell.state]})

@@ -231,7 +231,18 @@ class TraceReport(Report):
         error = f"<pre>{html.escape(self.error_text or self.stopped_text())}</pre>" \
             if self.error_text or self.stopped else ""
         notes = "".join(f"<p><i>note:</i> {html.escape(n['message'])}</p>" for n in self.notes)
-        return f"{table}{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}"
+        return f"{table}{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}{self._pictures()}"
+
+    def _pictures(self) -> str:
+        """The drawings of ``shapecheck trace --html`` for a notebook cell ('' if drawing them failed: a bug of
+        ours must not cost the learner the report)."""
+        from shapecheck.pictures.page import fragment
+        from shapecheck.pictures.trace_view import trace_html
+
+        try:
+            return fragment(trace_html(self))
+        except Exception:  # noqa: BLE001 - the text above already says everything the drawings show
+            return ""
 
 
 _HEADERS = ["location", "expression", "shapes", "result", "calls"]
