@@ -27,8 +27,8 @@ def drawing_batch(plan: ShapePlan) -> int:
     return next(k for k in range(2, 10_000) if k not in plan.layer_sizes)
 
 
-def plan_html(plan: ShapePlan) -> str:
-    """The plan's two strips (forward, backward) as HTML sections of figures."""
+def plan_html(plan: ShapePlan, *, level: int = 2) -> str:
+    """The plan's two strips (forward, backward) as HTML sections of figures, headed ``<h{level}>``."""
     n = drawing_batch(plan)
     numeric = {step.name: tuple(n if s == "n" else s for s in step.shape) for step in plan.steps}
     scale = Scale.for_sizes(size for shape in numeric.values() for size in shape)
@@ -39,7 +39,7 @@ def plan_html(plan: ShapePlan) -> str:
         cells = [_cell(step, numeric[step.name], scale) for step in steps]
         drawn = strip(cells)
         names = " ".join(step.name for step in steps)
-        parts.append(f"<section class='sc-plan' data-phase='{title.split(',')[0]}'><h2>{escape(title)}{escape(said)}</h2>"
+        parts.append(f"<section class='sc-plan' data-phase='{title.split(',')[0]}'><h{level}>{escape(title)}{escape(said)}</h{level}>"
                      f"<figure>{figure(drawn.width, drawn.height, drawn.svg, title=f'{title}: {names}')}</figure></section>")
     return "".join(parts)
 

@@ -9,6 +9,7 @@ the tracer does not depend on this package's internals, and this package not on 
 from __future__ import annotations
 
 import ast
+import re
 from html import escape
 
 from shapecheck.pictures import agreement
@@ -17,6 +18,7 @@ from shapecheck.pictures.failure import failure_html, operands_of
 from shapecheck.pictures.known_shapes import from_report, operator_of, two_sides
 from shapecheck.pictures.operation import operation, sizes_of
 from shapecheck.pictures.page import text_block, write_page
+from shapecheck.pictures.plan_view import plan_html, shape_plan
 from shapecheck.pictures.strip import Cell, strip
 from shapecheck.pictures.svg import CONFLICT, WARNED, figure, text
 from shapecheck.tracing.locations import location
@@ -33,8 +35,29 @@ def trace_html(report) -> str:
         where = location(error["file"], error["line"], error.get("cell"))
         parts.append("<section class='sc-failing'><h2>the failing operation</h2>"
                      f"{failure_html(error, from_report(error, report.sites), where=where)}</section>")
+        parts.append(suggested_plan_html(error))
     parts.append(run_html(report))
     return "".join(parts)
+
+
+#: The plan command an explanation suggests with the run's own sizes (``shapecheck plan 4 2 3 --layout rows -n 2``).
+_PLAN_COMMAND = re.compile(r"`shapecheck plan ((?:\d+ )+)--layout (rows|columns) -n (\d+)`")
+
+
+def suggested_plan_html(error: dict) -> str:
+    """When no rewrite fits and the explanation names ``shapecheck plan`` with the run's sizes, that plan drawn
+    (the shapes the operands should have had), else ''."""
+    found = next((m for m in map(_PLAN_COMMAND.search, error.get("fixes", ())) if m), None)
+    if found is None:
+        return ""
+    sizes = [int(size) for size in found[1].split()]
+    try:
+        plan = shape_plan(sizes, layout=found[2], batch_size=int(found[3]))
+    except Exception:  # noqa: BLE001 - sizes the plan refuses: the advice above still names the command
+        return ""
+    command = f"shapecheck plan {found[1]}--layout {found[2]} -n {found[3]}"
+    return (f"<section class='sc-suggested'><h2>what {escape(command)} lists: the shapes each quantity should "
+            f"have with this run's sizes</h2>{plan_html(plan, level=3)}</section>")
 
 
 def write_trace_page(path: str, report, target: str) -> str:
