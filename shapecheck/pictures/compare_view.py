@@ -28,7 +28,7 @@ def located_html(report) -> str:
         symbolic = "(" + ", ".join(map(str, step.symbolic)) + ")"
         numeric = "(" + ", ".join(map(str, step.shape)) + ")"
         place = f"{location.path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{location.line}"
-        rows.append(f"<tr><td><code>{escape(place)}</code><br><mark><code>{escape(location.source)}</code></mark></td>"
+        rows.append(f"<tr><td><code>{escape(place)}</code><br><code class='sc-your-line'>{escape(location.source)}</code></td>"
                     f"<td><code>{escape(step.line())}</code></td><td>{escape(symbolic)} = {escape(numeric)}</td></tr>")
     if not rows:
         return ""
