@@ -89,9 +89,12 @@ def run_html(report) -> str:
         return "<section class='sc-run'><h2>the run</h2><p>no matrix product or warned operation was recorded</p></section>"
     drawn = strip(cells)
     title = "the operations this run recorded, in the order they first ran" + said
+    warnings = "".join(f"<li>{WARNED} {escape(location(w.file, w.line, w.cell))} [{escape(w.kind)}] "
+                       f"{escape(w.message)}</li>" for w in report.warnings)
     return (f"<section class='sc-run'><h2>{escape(title)}</h2><p>every matrix product, and each operation a "
             f"warning is about ({WARNED}), drawn to one scale</p>"
-            f"<figure>{figure(drawn.width, drawn.height, drawn.svg, title=title)}</figure></section>")
+            f"<figure>{figure(drawn.width, drawn.height, drawn.svg, title=title)}"
+            f"{f'<figcaption><ul class=sc-rules>{warnings}</ul></figcaption>' if warnings else ''}</figure></section>")
 
 
 def _entries(report) -> list:
@@ -103,8 +106,11 @@ def _entries(report) -> list:
         for place in places:
             warned.setdefault(place, []).append(warning.kind)
     found = []
+    elementwise = {(site.file, site.line, site.cell) for site in report.sites if not site.is_matrix_product}
     for site in report.sites:
-        kinds = warned.get((site.file, site.line, site.cell), [])
+        place = (site.file, site.line, site.cell)
+        # no warning is about a product: on a line with another operation, that one carries the mark
+        kinds = warned.get(place, []) if not (site.is_matrix_product and place in elementwise) else []
         if not site.is_matrix_product and not kinds:
             continue
         order = site.first_seen or tuple(range(len(site.signatures)))
