@@ -16,6 +16,9 @@ from shapecheck.pictures.page import fragment, text_block, write_page
 from shapecheck.pictures.strip import Cell, strip
 from shapecheck.pictures.svg import figure
 
+#: What the fills mean; the names say it too (W and b parameters, a d in front for a gradient).
+_LEGEND = ("each array is a box whose sides follow its sizes, columns across and rows down; fills: "
+           "tan for parameters (W, b), blue for data and activations (X, Z, A, Y), purple for gradients (dZ, dW, db, dA)")
 _CSS = {"input": "sc-box", "parameter": "sc-box sc-param", "forward": "sc-box", "backward": "sc-box sc-grad"}
 
 
@@ -33,7 +36,7 @@ def plan_html(plan: ShapePlan, *, level: int = 2) -> str:
     numeric = {step.name: tuple(n if s == "n" else s for s in step.shape) for step in plan.steps}
     scale = Scale.for_sizes(size for shape in numeric.values() for size in shape)
     said = "" if plan.batch_size is not None else f" (n was not given: drawn with n = {n})"
-    parts = []
+    parts = [f"<p class='sc-legend'>{_LEGEND}</p>"]
     for title, steps in (("forward, in layer order", forward_order(plan)),
                          ("backward, in the order the plan computes it", [s for s in plan.steps if s.phase == "backward"])):
         cells = [_cell(step, numeric[step.name], scale) for step in steps]
