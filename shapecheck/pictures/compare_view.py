@@ -32,7 +32,7 @@ def located_html(report) -> str:
                     f"<td><code>{escape(step.line())}</code></td><td>{escape(symbolic)} = {escape(numeric)}</td></tr>")
     if not rows:
         return ""
-    return ("<table class='sc-beside'><thead><tr><th>your line</th><th>the plan's equation it should match "
+    return ("<table class='sc-beside' style='margin: 0.6em 0 1em 0'><thead><tr><th>your line</th><th>the plan's equation it should match "
             f"(shapecheck plan {' '.join(map(str, report.sizes))} --layout {escape(report.layout)})</th>"
             f"<th>shape</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
