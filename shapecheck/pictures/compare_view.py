@@ -28,11 +28,13 @@ def located_html(report) -> str:
         symbolic = "(" + ", ".join(map(str, step.symbolic)) + ")"
         numeric = "(" + ", ".join(map(str, step.shape)) + ")"
         place = f"{location.path.replace(chr(92), '/').rsplit('/', 1)[-1]}:{location.line}"
-        rows.append(f"<tr><td><code>{escape(place)}</code><br><code class='sc-your-line'>{escape(location.source)}</code></td>"
+        rows.append(f"<tr><td><code>{escape(place)}</code><br>"
+                    f"<code class='sc-your-line'>{escape(location.source)}</code></td>"
                     f"<td><code>{escape(step.line())}</code></td><td>{escape(symbolic)} = {escape(numeric)}</td></tr>")
     if not rows:
         return ""
-    return ("<table class='sc-beside' style='margin: 0.6em 0 1em 0'><thead><tr><th>your line</th><th>the plan's equation it should match "
+    return ("<table class='sc-beside' style='margin: 0.6em 0 1em 0'><thead><tr><th>your line</th>"
+            "<th>the plan's equation it should match "
             f"(shapecheck plan {' '.join(map(str, report.sizes))} --layout {escape(report.layout)})</th>"
             f"<th>shape</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 

@@ -20,7 +20,8 @@ from shapecheck.pictures.operation import operation
 from shapecheck.pictures.known_shapes import combined, operator_of, shape_of, two_sides
 from shapecheck.pictures.svg import AGREE, CONFLICT, figure
 
-_SHOWN_STATUS = {"fits": f"{AGREE} checked on this run", "line-only": "possible (its result's use could not be followed)"}
+_SHOWN_STATUS = {"fits": f"{AGREE} checked on this run",
+                 "line-only": "possible (its result's use could not be followed)"}
 
 
 def operands_of(error: dict) -> list:

@@ -85,7 +85,8 @@ def check_path(path: str) -> None:
     exist (a ConfigurationError naming it and what is expected)."""
     folder = os.path.dirname(os.path.abspath(path))
     if os.path.isdir(path):
-        raise ConfigurationError(f"--html {path}: is a folder; give a file name such as {os.path.join(path, 'shapes.html')}",
+        example = os.path.join(path, "shapes.html")
+        raise ConfigurationError(f"--html {path}: is a folder; give a file name such as {example}",
                                  name="html", expected="a file path whose folder exists", got=path)
     if not os.path.isdir(folder):
         raise ConfigurationError(f"--html {path}: the folder {folder} does not exist", name="html",

@@ -18,7 +18,8 @@ from shapecheck.pictures.svg import figure
 
 #: What the fills mean; the names say it too (W and b parameters, a d in front for a gradient).
 _LEGEND = ("each array is a box whose sides follow its sizes, columns across and rows down; fills: "
-           "tan for parameters (W, b), blue for data and activations (X, Z, A, Y), purple for gradients (dZ, dW, db, dA)")
+           "tan for parameters (W, b), blue for data and activations (X, Z, A, Y), "
+           "purple for gradients (dZ, dW, db, dA)")
 _CSS = {"input": "sc-box", "parameter": "sc-box sc-param", "forward": "sc-box", "backward": "sc-box sc-grad"}
 
 
@@ -37,13 +38,15 @@ def plan_html(plan: ShapePlan, *, level: int = 2) -> str:
     scale = Scale.for_sizes(size for shape in numeric.values() for size in shape)
     said = "" if plan.batch_size is not None else f" (n was not given: drawn with n = {n})"
     parts = [f"<p class='sc-legend'>{_LEGEND}</p>"]
+    backward = [step for step in plan.steps if step.phase == "backward"]
     for title, steps in (("forward, in layer order", forward_order(plan)),
-                         ("backward, in the order the plan computes it", [s for s in plan.steps if s.phase == "backward"])):
+                         ("backward, in the order the plan computes it", backward)):
         cells = [_cell(step, numeric[step.name], scale) for step in steps]
         drawn = strip(cells)
         names = " ".join(step.name for step in steps)
-        parts.append(f"<section class='sc-plan' data-phase='{title.split(',')[0]}'><h{level}>{escape(title)}{escape(said)}</h{level}>"
-                     f"<figure>{figure(drawn.width, drawn.height, drawn.svg, title=f'{title}: {names}')}</figure></section>")
+        picture = figure(drawn.width, drawn.height, drawn.svg, title=f"{title}: {names}")
+        parts.append(f"<section class='sc-plan' data-phase='{title.split(',')[0]}'>"
+                     f"<h{level}>{escape(title)}{escape(said)}</h{level}><figure>{picture}</figure></section>")
     return "".join(parts)
 
 

@@ -43,8 +43,9 @@ def strip(cells: list, *, width: float = WIDTH) -> Drawn:
         note = text(cell_w / 2, cell.drawn.height + 16, cell.note,
                     css="sc-warned-text" if cell.state == "warned" else "sc-size sc-failed") if cell.note else ""
         inner = element("g", {"transform": f"translate({GAP:g},0)"}, cell.drawn.svg)
-        pieces.append(element("g", {"class": "sc-cell", "data-name": cell.name or None, "data-state": cell.state or None,
-                                    "transform": f"translate({x:.1f},{y:.1f})"}, frame + inner + note))
+        placed = {"class": "sc-cell", "data-name": cell.name or None, "data-state": cell.state or None,
+                  "transform": f"translate({x:.1f},{y:.1f})"}
+        pieces.append(element("g", placed, frame + inner + note))
         x += cell_w + GAP
         row_height = max(row_height, cell_h)
         widest = max(widest, x)

@@ -86,7 +86,8 @@ def run_html(report) -> str:
     left_out = len(entries) - len(shown)
     said = f" (the first {MOST_CELLS}; {left_out} more not drawn)" if left_out else ""
     if not cells:
-        return "<section class='sc-run'><h2>the run</h2><p>no matrix product or warned operation was recorded</p></section>"
+        return ("<section class='sc-run'><h2>the run</h2><p>no matrix product or warned operation was recorded</p>"
+                "</section>")
     drawn = strip(cells)
     title = "the operations this run recorded, in the order they first ran" + said
     warnings = "".join(f"<li>{WARNED} {escape(location(w.file, w.line, w.cell))} [{escape(w.kind)}] "
@@ -116,7 +117,8 @@ def _entries(report) -> list:
         order = site.first_seen or tuple(range(len(site.signatures)))
         for seen, signature in zip(order, site.signatures):
             labels = _operand_texts(site.expr, len(signature["shapes"]))
-            parts = [(label, tuple(shape) if shape is not None else ()) for label, shape in zip(labels, signature["shapes"])]
+            parts = [(label, tuple(shape) if shape is not None else ())
+                     for label, shape in zip(labels, signature["shapes"])]
             result = tuple(signature["result"]) if signature.get("result") is not None else None
             calls = signature["count"]
             header = f"{location(site.file, site.line, site.cell)}" + (f"  ({calls} calls)" if calls > 1 else "")
