@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import shapecheck
@@ -39,6 +39,7 @@ def _attributes(svg: str, tag: str) -> list:
 
 # -- boxes -------------------------------------------------------------------------------------------------
 
+@settings(deadline=None)          # no test depends on time: a loaded machine is not a failure
 @given(sizes)
 def test_sides_grow_strictly_with_the_size_within_one_drawing(drawn):
     """One scale per drawing: a larger size is always a longer side, and every side is within bounds."""
@@ -49,6 +50,7 @@ def test_sides_grow_strictly_with_the_size_within_one_drawing(drawn):
     assert all(SHORTEST - 1e-9 <= side <= LONGEST + 1e-9 for side in sides)
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(1, 40), min_size=2, max_size=6, unique=True))
 def test_sizes_within_a_small_ratio_are_drawn_in_proportion(drawn):
     """Sizes within 8x of each other keep their ratios (a 6 is drawn twice a 3); beyond that, the log scale."""
@@ -60,6 +62,7 @@ def test_sizes_within_a_small_ratio_are_drawn_in_proportion(drawn):
         assert scale.logarithmic
 
 
+@settings(deadline=None)
 @given(st.integers(1, 300), st.integers(1, 300), st.integers(1, 300), st.integers(1, 300))
 def test_drawn_box_sides_are_monotone_in_the_shape(rows_a, cols_a, rows_b, cols_b):
     """Two matrices drawn to one scale: the one with more columns is wider, more rows taller, equal equal."""
@@ -69,6 +72,7 @@ def test_drawn_box_sides_are_monotone_in_the_shape(rows_a, cols_a, rows_b, cols_
     assert (ha < hb) == (rows_a < rows_b) and (ha == hb) == (rows_a == rows_b)
 
 
+@settings(deadline=None)
 @given(st.integers(1, 500))
 def test_rank_one_is_a_bar_and_a_scalar_a_dot(k):
     """A (k,) vector is a bar as long as a k-column box is wide; () is a circle; both say their shape."""
