@@ -58,6 +58,11 @@ class Scale:
         return self.unit * size
 
 
+def scale_words(scale: Scale) -> str:
+    """What a reader must know of the scale: '' when linear, else that sides grow with the log of the size."""
+    return "; sides on a log scale: the sizes differ more than 8 times" if scale.logarithmic else ""
+
+
 @dataclass(frozen=True)
 class Drawn:
     """An SVG fragment and the rectangle it takes, from its top-left corner: ``width`` x ``height``."""

@@ -15,8 +15,9 @@ import re
 from html import escape
 
 from shapecheck.pictures import agreement
+from shapecheck.pictures.boxes import Scale
 from shapecheck.pictures.boxes import shape_text as _shape
-from shapecheck.pictures.operation import operation
+from shapecheck.pictures.operation import operation, sizes_of
 from shapecheck.pictures.known_shapes import combined, operator_of, shape_of, two_sides
 from shapecheck.pictures.svg import AGREE, CONFLICT, figure
 
@@ -45,6 +46,8 @@ def failure_html(error: dict, known: dict, *, where: str) -> str:
     shapes = [shape for _, shape in parts]
     drawn = operation(parts, symbol, agreement.marks(kind, shapes), result=None)
     rules = agreement.rule_lines(kind, shapes) or [error.get("message", "")]
+    if Scale.for_sizes(sizes_of(shapes)).logarithmic:
+        rules.append("the sides are drawn on a log scale: the sizes differ more than 8 times")
     caption = (f"<figcaption><b>{CONFLICT} {escape(kind)} error at {escape(where)}</b>: "
                f"<code>{escape(error.get('expr', ''))}</code>"
                f"<ul class='sc-rules'>{''.join(f'<li>{escape(r)}</li>' for r in rules)}</ul></figcaption>")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from html import escape
 
 from reference_nets.plan import ShapePlan, shape_plan as _reference_plan
-from shapecheck.pictures.boxes import Scale, operand
+from shapecheck.pictures.boxes import Scale, operand, scale_words
 from shapecheck.pictures.page import fragment, text_block, write_page
 from shapecheck.pictures.strip import Cell, strip
 from shapecheck.pictures.svg import figure
@@ -37,6 +37,7 @@ def plan_html(plan: ShapePlan, *, level: int = 2) -> str:
     numeric = {step.name: tuple(n if s == "n" else s for s in step.shape) for step in plan.steps}
     scale = Scale.for_sizes(size for shape in numeric.values() for size in shape)
     said = "" if plan.batch_size is not None else f" (n was not given: drawn with n = {n})"
+    said += f" ({scale_words(scale)[2:]})" if scale.logarithmic else ""
     parts = [f"<p class='sc-legend'>{_LEGEND}</p>"]
     backward = [step for step in plan.steps if step.phase == "backward"]
     for title, steps in (("forward, in layer order", forward_order(plan)),

@@ -13,7 +13,7 @@ import re
 from html import escape
 
 from shapecheck.pictures import agreement
-from shapecheck.pictures.boxes import Drawn, Scale
+from shapecheck.pictures.boxes import Drawn, Scale, scale_words
 from shapecheck.pictures.failure import failure_html, operands_of
 from shapecheck.pictures.known_shapes import from_report, operator_of, two_sides
 from shapecheck.pictures.operation import operation, sizes_of
@@ -93,7 +93,7 @@ def run_html(report) -> str:
     warnings = "".join(f"<li>{WARNED} {escape(location(w.file, w.line, w.cell))} [{escape(w.kind)}] "
                        f"{escape(w.message)}</li>" for w in report.warnings)
     return (f"<section class='sc-run'><h2>{escape(title)}</h2><p>every matrix product, and each operation a "
-            f"warning is about ({WARNED}), drawn to one scale</p>"
+            f"warning is about ({WARNED}), drawn to one scale{scale_words(scale)}</p>"
             f"<figure>{figure(drawn.width, drawn.height, drawn.svg, title=title)}"
             f"{f'<figcaption><ul class=sc-rules>{warnings}</ul></figcaption>' if warnings else ''}</figure></section>")
 

@@ -231,3 +231,10 @@ def test_compare_html_puts_the_located_line_beside_the_plans_equation(tmp_path):
     html = shapecheck.compare(X, Y, params=params, gradients=learner.backprop(params, True))._repr_html_()
     row = html.split("class='sc-beside'", 1)[1]
     assert "dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)" in row and "dZ1 = dA1 * sigmoid_prime(Z1)" in row
+
+
+def test_a_log_scale_is_said_where_it_is_used():
+    """784 inputs beside 10 outputs: the plan says its sides are on a log scale; 2 to 7 are not."""
+    assert "sides on a log scale: the sizes differ more than 8 times" in plan_html(shape_plan([784, 100, 10],
+                                                                                              batch_size=64))
+    assert "log scale" not in plan_html(shape_plan([5, 4, 3, 2], batch_size=7))
