@@ -29,7 +29,7 @@ SEEDS = Path(__file__).resolve().parent / "picture_seeds"
 PAGES = {"seed-broadcast-4x3-2x4": "s000a_first.py", "seed-update-2x3-2x2": "s000b_update.py",
          "seed-ragged-np-array": "s001_xor_class.py", "plan-two-hidden-layers": None, "demo": None}
 #: The window each page is photographed in (width, height): the whole page, or the demo's failure and run.
-WINDOWS = {"seed-broadcast-4x3-2x4": (1200, 1150), "seed-update-2x3-2x2": (1200, 2000),
+WINDOWS = {"seed-broadcast-4x3-2x4": (1200, 1400), "seed-update-2x3-2x2": (1200, 2000),
            "seed-ragged-np-array": (1200, 1000), "plan-two-hidden-layers": (1200, 1760), "demo": (1200, 1480)}
 
 
