@@ -34,6 +34,7 @@ _LAZY = {
     "TraceReport": "shapecheck.tracing.report", "explain_errors": "shapecheck.tracing.excepthook",
     "compare": "shapecheck.comparison.api", "ComparisonReport": "shapecheck.comparison.report",
     "Diagnosis": "shapecheck.comparison.report",
+    "shape_plan": "shapecheck.pictures.plan_view", "PicturedPlan": "shapecheck.pictures.plan_view",
 }
 
 #: public module name -> where it lives (``from shapecheck import strategies as sst``)

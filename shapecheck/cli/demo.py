@@ -12,20 +12,34 @@ NAME = "demo"
 SEED = 0
 
 
+#: Where the demo writes its page, in the folder it is run from (``--html FILE`` to choose another).
+PAGE = "shapecheck-demo.html"
+
+
 def add_parser(subparsers) -> None:
-    subparsers.add_parser(NAME, help="a tour of what shapecheck does, on the XOR network")
+    parser = subparsers.add_parser(NAME, help="a tour of what shapecheck does, on the XOR network")
+    parser.add_argument("--html", metavar="FILE", default=PAGE,
+                        help=f"where to write the tour's pictures (default: {PAGE} in the current folder)")
 
 
 def run(args, out: TextIO) -> int:
-    """Print the tour to ``out``; EXIT_OK. The learner's code of sections 4 to 7 is written to files of a
-    temporary folder, as a learner's would be: the tracer and compare name lines only in a learner's files."""
+    """Print the tour to ``out`` and write its pictures to ``args.html``; EXIT_OK. The learner's code of
+    sections 4 to 7 is written to files of a temporary folder, as a learner's would be: the tracer and
+    compare name lines only in a learner's files."""
+    import os
     import tempfile
 
+    from shapecheck.pictures.page import check_path
+
+    page = args.html
+    if page == PAGE and not os.access(os.getcwd(), os.W_OK):       # a read-only folder: the temporary one
+        page = os.path.join(tempfile.gettempdir(), PAGE)
+    check_path(page)                # a page that cannot be written is said before the tour, not after it
     with tempfile.TemporaryDirectory() as folder:
-        return _tour(out, folder)
+        return _tour(out, folder, page)
 
 
-def _tour(out: TextIO, folder: str) -> int:
+def _tour(out: TextIO, folder: str, page: str = PAGE) -> int:
     from reference_nets import MLP, datasets
     from shapecheck.gradcheck import check_network
 
@@ -60,11 +74,29 @@ def _tour(out: TextIO, folder: str) -> int:
     _fast_mode_localisation(out)
 
     _section(out, "6. The shape tracer on a learner's script (shapecheck trace script.py)")
-    _trace_learner_script(_write(folder, "trace", LEARNER_SCRIPT), out)
+    traced = _trace_learner_script(_write(folder, "trace", LEARNER_SCRIPT), out)
 
     _section(out, "7. A learner's backprop compared with the reference: which bug is it?")
     _compare_learner(learner, net, X_check, Y_check, out)
+
+    _section(out, "8. The same, drawn (shapecheck trace --html FILE, shapecheck plan --html FILE)")
+    _write_pictures(page, traced, net.shape_plan(batch_size=4))
+    print(f"picture: {page}: section 6's failure and its fix, that run's products in the order they ran, and "
+          "section 2's plan, each array a box sized by its shape; open it in a browser", file=out)
     return EXIT_OK
+
+
+def _write_pictures(path: str, traced, plan) -> None:
+    """One page: the traced script's drawings, then the plan's."""
+    from html import escape
+
+    from shapecheck.pictures.page import text_block, write_page
+    from shapecheck.pictures.plan_view import plan_html, plan_title
+    from shapecheck.pictures.trace_view import trace_html
+
+    body = (f"<h2>6. shapecheck trace learner.py</h2><p class='sc-summary'><b>{escape(traced.summary)}</b></p>"
+            f"{trace_html(traced)}{text_block(str(traced))}<h2>2. {escape(plan_title(plan))}</h2>{plan_html(plan)}")
+    write_page(path, "shapecheck demo: the pictures", body)
 
 
 def _write(folder: str, subfolder: str, text: str) -> str:
@@ -153,7 +185,7 @@ net.backward(X, rng.normal(size=(7, 2)))
 '''
 
 
-def _trace_learner_script(path: str, out: TextIO) -> None:
+def _trace_learner_script(path: str, out: TextIO):
     import io
 
     from shapecheck.tracing.runner import trace_script
@@ -163,6 +195,7 @@ def _trace_learner_script(path: str, out: TextIO) -> None:
         print(f"  {number:>2}  {line}", file=out)
     report = trace_script(path, stderr=io.StringIO())     # the traceback itself is not shown here
     print(f"\n{report.render()}", file=out)
+    return report
 
 
 def _correct_and_broken(learner, net, X, Y, out: TextIO) -> None:

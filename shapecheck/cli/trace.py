@@ -12,7 +12,7 @@ import sys
 from typing import TextIO
 
 from shapecheck.cli.colour import painted
-from shapecheck.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report_error, write_json
+from shapecheck.cli.common import EXIT_INTERNAL, EXIT_OK, EXIT_USAGE, report_error, report_os_error, write_json
 from shapecheck.errors import ConfigurationError, ShapecheckError
 
 NAME = "trace"
@@ -21,6 +21,9 @@ NAME = "trace"
 _TRACE_OPTIONS = (
     (("--all",), dict(action="store_true", help="list every elementwise operation too")),
     (("--json",), dict(metavar="FILE", default=None, help="also write the report as JSON to FILE")),
+    (("--html",), dict(metavar="FILE", default=None,
+                       help="also write one self-contained HTML page to FILE: the failing operation and its fixes "
+                            "drawn as boxes sized by their shapes, and the run's matrix products in order")),
     (("--strict",), dict(action="store_true", help="exit 2 when there are warnings (for CI)")),
 )
 
@@ -59,6 +62,10 @@ def run(args, out: TextIO) -> int:
     is_function = ":" in target and not os.path.isfile(target)
     misplaced = _options_after_script(args, is_function)
     try:
+        if args.html:
+            from shapecheck.pictures.page import check_path
+
+            check_path(args.html)           # before the script runs: a page that cannot be written is said first
         if is_function and is_notebook(target.rpartition(":")[0]):
             raise ConfigurationError(f"{target}: a notebook's function cannot be traced alone; trace the whole "
                                      f"notebook: shapecheck trace {target.rpartition(':')[0]}", name="target",
@@ -80,11 +87,29 @@ def run(args, out: TextIO) -> int:
     print(painted(report, sys.stderr, report.render(show_all=args.all)), file=sys.stderr)
     if args.json:
         write_json(args.json, report.to_dict())
+    if args.html:
+        code = _write_page(args.html, report, target)
+        if code != EXIT_OK:
+            return code
     if report.exit_code == EXIT_OK and report.internal_errors:
         return EXIT_INTERNAL            # the program ran, but shapecheck could not trace all of it
     if args.strict and report.warnings and report.exit_code == EXIT_OK:
         return EXIT_USAGE
     return report.exit_code
+
+
+def _write_page(path: str, report, target: str) -> int:
+    """``--html FILE``: the page written and its path said on stderr (EXIT_OK), or one line why not (EXIT_USAGE)."""
+    from shapecheck.pictures.trace_view import write_trace_page
+
+    try:
+        write_trace_page(path, report, target)
+    except ShapecheckError as exc:
+        return report_error(NAME, exc)
+    except OSError as exc:
+        return report_os_error(NAME, exc)
+    print(f"picture: {path}", file=sys.stderr)
+    return EXIT_OK
 
 
 def _options_after_script(args, is_function: bool) -> dict | None:
@@ -124,4 +149,5 @@ def _options_before(args) -> list:
     """The trace options given before the script, as words (for the corrected command)."""
     words = ["--all"] if args.all else []
     words += ["--json", args.json] if args.json else []
+    words += ["--html", args.html] if args.html else []
     return words + (["--strict"] if args.strict else [])

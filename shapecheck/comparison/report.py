@@ -199,7 +199,7 @@ class ComparisonReport(Report):
                               f"{f' ({html.escape(source)})' if source else ''}</p>"
                               for aspect, what, source in self.conventions)
         notes = "".join(f"<p><i>note:</i> {html.escape(note)}</p>" for note in self.notes)
-        located = f"<ul>{located}</ul>" if located else ""
+        located = f"<ul>{located}</ul>{_beside_plan(self)}" if located else ""
         return f"{located}{table}{others}{conventions}{notes}"
 
     def _details(self) -> dict:
@@ -207,3 +207,13 @@ class ComparisonReport(Report):
                 "diagnoses": [d.to_dict() for d in self.diagnoses], "rows": [r.to_dict() for r in self.rows],
                 "conventions": [{"aspect": a, "used": w, "source": s} for a, w, s in self.conventions],
                 "notes": list(self.notes)}
+
+
+def _beside_plan(report) -> str:
+    """The located lines beside the plan's equations (shapecheck.pictures.compare_view); '' if that fails."""
+    from shapecheck.pictures.compare_view import located_html
+
+    try:
+        return located_html(report)
+    except Exception:  # noqa: BLE001 - the located lines above already say where the mistake is
+        return ""

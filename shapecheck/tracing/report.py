@@ -77,6 +77,7 @@ class SiteReport(Pretty):
     expr: str
     signatures: tuple            # ({"shapes": [...], "result": [...], "count": int, "options": str}, ...)
     cell: int | None = None      # in a notebook: the code cell (from 1), ``line`` then counts in it
+    first_seen: tuple = field(default=(), compare=False)     # per signature: its place in the run's order
 
     @property
     def calls(self) -> int:
@@ -243,7 +244,18 @@ class TraceReport(Report):
         error = f"<pre>{html.escape(self.error_text or self.stopped_text())}</pre>" \
             if self.error_text or self.stopped else ""
         notes = "".join(f"<p><i>note:</i> {html.escape(n['message'])}</p>" for n in self.notes)
-        return f"{table}{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}"
+        return f"{table}{'<ul>' + warnings + '</ul>' if warnings else ''}{error}{notes}{self._pictures()}"
+
+    def _pictures(self) -> str:
+        """The drawings of ``shapecheck trace --html`` for a notebook cell ('' if drawing them failed: a bug of
+        ours must not cost the learner the report)."""
+        from shapecheck.pictures.page import fragment
+        from shapecheck.pictures.trace_view import trace_html
+
+        try:
+            return fragment(trace_html(self))
+        except Exception:  # noqa: BLE001 - the text above already says everything the drawings show
+            return ""
 
 
 _HEADERS = ["location", "expression", "shapes", "result", "calls"]
@@ -279,18 +291,21 @@ def build_report(tracer, exit_code: int, base_dir: str, *, raised: BaseException
     relative = lambda path: _relative(path, base_dir, local=_local_file(tracer, path))  # noqa: E731
     by_site: dict[int, list] = {}
     hidden = getattr(tracer, "wrapped_sites", ())      # inside a package's np.dot: the learner's call stands for them
+    seen = {id(record): index for index, record in enumerate(tracer.records.values())}    # the order they ran
     for record in tracer.records.values():
         if record.site not in hidden:
             by_site.setdefault(record.site, []).append(record)
     sites = []
     for site_id in sorted(by_site, key=lambda i: (tracer.registry.sites[i].file, tracer.registry.sites[i].line, i)):
         site = tracer.registry.sites[site_id]
+        records = sorted(by_site[site_id], key=lambda r: -r.count)
         signatures = tuple({"shapes": [list(s) if s is not None else None for s in r.shapes],
                             "result": list(r.result) if r.result is not None else None, "count": r.count,
                             **({"options": r.options} if r.options else {})}
-                           for r in sorted(by_site[site_id], key=lambda r: -r.count))
+                           for r in records)
         op = site.op if site.op != "call" else _call_name(by_site[site_id])
-        sites.append(SiteReport(relative(site.file), site.line, op, site.expr, signatures))
+        sites.append(SiteReport(relative(site.file), site.line, op, site.expr, signatures,
+                                first_seen=tuple(seen[id(r)] for r in records)))
     grouped = groups(tracer, by_site)
     warnings = _warning_reports(tracer, grouped, relative)
     error, text = None, ""

@@ -10,14 +10,14 @@ import pytest
 from shapecheck.cli import main
 
 
-def run(*args):
+def run(*args, cwd=None):
     exe = shutil.which("shapecheck")
     command = [exe, *args] if exe else [sys.executable, "-m", "shapecheck", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120)
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=cwd)
 
 
-def test_demo_trains_xor_and_shows_plan_and_gradients():
-    result = run("demo")
+def test_demo_trains_xor_and_shows_plan_and_gradients(tmp_path):
+    result = run("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert "accuracy 100%" in out
@@ -31,7 +31,17 @@ def test_demo_trains_xor_and_shows_plan_and_gradients():
     assert "`(dZ2 @ self.W2.T) * (1 - self.A1 ** 2)` gives (7, 3)" in out
     assert "MISMATCH: network [2, 4, 1], layout 'rows'; derivative-at-activation" in out
     assert "at learner.py:17   dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)" in out     # the line, in the learner's file
+    assert "\npicture: shapecheck-demo.html: section 6's failure and its fix" in out      # where the page is
+    page = (tmp_path / "shapecheck-demo.html").read_text()
+    assert page.count("<svg") >= 4 and "<script" not in page and "learner.py:14" in page
     assert result.stderr == ""
+
+
+def test_demo_html_into_a_missing_folder_is_one_line_before_the_tour(tmp_path):
+    """--html into a folder that does not exist: one line naming it, exit 2, no tour and no traceback."""
+    result = run("demo", "--html", str(tmp_path / "nowhere" / "demo.html"), cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert f"the folder {tmp_path / 'nowhere'} does not exist" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_python_dash_m_works():
@@ -69,10 +79,11 @@ def test_main_returns_exit_code(capsys):
     assert "(n, d)" in capsys.readouterr().out
 
 
-def test_demo_piped_into_head_ends_quietly():
+def test_demo_piped_into_head_ends_quietly(tmp_path):
     """`shapecheck demo | head -2` must not print a broken-pipe error."""
     exe = shutil.which("shapecheck") or f"{sys.executable} -m shapecheck"
-    result = subprocess.run(f"{exe} demo | head -2", shell=True, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(f"{exe} demo | head -2", shell=True, capture_output=True, text=True, timeout=120,
+                            cwd=tmp_path)
     assert "XOR" in result.stdout and "Broken pipe" not in result.stderr and "Traceback" not in result.stderr
 
 
