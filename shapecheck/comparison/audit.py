@@ -185,4 +185,5 @@ def _held(location, rows):
         return location
     names = [quantity.split()[-1] for quantity in location.quantity.split(", ")]
     wrong = {row.reference for row in rows if row.status != "ok"}
+    wrong |= {row.name.split("[")[0] for row in rows if row.status != "ok"}     # a folded W: the learner's whole array
     return location if any(name in wrong for name in names) else None

@@ -123,8 +123,9 @@ class Setting:
         reading, names, found = self.reading, self.names, {}
         for k, i in enumerate(reading.weights):
             if reading.folded:
-                found[f"W{k + 1}"] = f"{names[i]} (weights)"
-                found[f"b{k + 1}"] = f"{names[i]} (bias {reading.folded})"
+                weights, bias = _folded_parts(reading)
+                found[f"W{k + 1}"] = f"{names[i]}{weights}"
+                found[f"b{k + 1}"] = f"{names[i]}{bias} (bias)"
             else:
                 found[f"W{k + 1}"] = names[i]
                 if reading.biases:
@@ -307,3 +308,13 @@ def loss_mismatch_alternatives(convention: Convention, candidates) -> list[Conve
     return [c for c in candidates if c != convention and c.hidden == convention.hidden
             and c.hidden_slope == convention.hidden_slope and c.output == convention.output
             and (required_output(c.family) in (None, c.output))]
+
+
+def _folded_parts(reading) -> tuple:
+    """The indexes that cut a folded W into its weights and its bias, as the learner would write them:
+    ``[:, 1:]`` and ``[:, 0]`` for a first column (``(out, in)`` weights), ``[1:]`` and ``[0]`` for a first row."""
+    first = reading.folded == "first"
+    weights, bias = ("1:", "0") if first else (":-1", "-1")
+    if get_layout(reading.layout).weight_is_in_out:
+        return f"[{weights}]", f"[{bias}]"
+    return f"[:, {weights}]", f"[:, {bias}]"

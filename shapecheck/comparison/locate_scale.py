@@ -17,29 +17,35 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference_nets.layouts import get_layout
 from shapecheck.comparison.locate import as_locations, widest
 from shapecheck.comparison.located_run import Matcher, factors as allowed_factors, fitted_factor, run_learner
 
 UPDATES = {"-=": "descends", "-": "descends", "+=": "ascends", "+": "ascends"}
 
 
-def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None,
+def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None, l2: float = 0.0,
                  max_bytes: int | None = None) -> tuple:
     """The lines of the learner's code where the scale mistake ``bug`` ("missing-mean", "wrong-scale" or
-    "sign-flip") is made, as Locations (empty when they cannot be pinned down)."""
+    "sign-flip") is made, as Locations (empty when they cannot be pinned down). ``l2``: the L2 coefficient
+    of the learner's gradients; when their final gradients are made in pieces (``Theta1_grad[:, 1:] += ...``),
+    the line that finalises the data term (the gradient less ``l2`` times the weights) is named."""
     if bug not in ("missing-mean", "wrong-scale", "sign-flip"):
         return ()
     net = setting.nets[0]
     n = setting.data.Y.shape[net.layout.sample_axis]
     matcher = Matcher(n, net.layout.sample_axis)
     lr = learner.lr if learner.step is not None and learner.lr_known else None
+    data_terms = {}
     if bug == "sign-flip":
         _, reference, _ = widest(setting, frozenset(), lr)
         quantities = {name: q for name, q in reference.items()
                       if not name.startswith(("prime", "sent")) and not name.endswith("sent back through")}
     else:
-        quantities = {f"gradient {k}": setting.G[0][k] for k in setting.keys}
-    run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes(quantities.values()), max_bytes=max_bytes)
+        quantities = _gradients(setting, 0.0)
+        data_terms = _gradients(setting, l2) if l2 else {}
+    run = run_learner(learner, X, Y, setting, 0, sizes=matcher.sizes([*quantities.values(), *data_terms.values()])
+                      if bug != "sign-flip" else matcher.sizes(quantities.values()), max_bytes=max_bytes)
     if run is None:
         return ()
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
@@ -47,7 +53,29 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
-    return _finalised(sites, quantities, matcher)
+    return _finalised(sites, quantities, matcher) or (_finalised(sites, data_terms, matcher) if l2 else ())
+
+
+def _gradients(setting, l2: float) -> dict:
+    """The learner's gradients less ``l2`` times the weights, by name: a folded W's as the learner holds it
+    (weights and bias in one array: their code makes it whole), the others by reference name."""
+    reading, obs = setting.reading, setting.observations[0]
+    if reading.folded:
+        return {f"gradient {setting.names[i]}": obs.grads[i] - l2 * weights_only(obs.values[i], reading)
+                for i in reading.weights if isinstance(obs.grads[i], np.ndarray)}
+    return {f"gradient {k}": setting.G[0][k] - (l2 * setting.net.params[k] if k.startswith("W") else 0.0)
+            for k in setting.keys}
+
+
+def weights_only(value, reading) -> np.ndarray:
+    """A folded W with its bias row or column set to zero (what an L2 term over the weights covers)."""
+    value = np.array(value, dtype=float)
+    index = 0 if reading.folded == "first" else -1
+    if get_layout(reading.layout).weight_is_in_out:
+        value[index] = 0.0
+    else:
+        value[:, index] = 0.0
+    return value
 
 
 def _finalised(sites, gradients, matcher) -> tuple:

@@ -303,7 +303,8 @@ class Study:
             if tags:
                 found = locate(self.learner, self.X, self.Y, setting, tags, scale=scale)
             elif scale_bug and diagnosis is best.diagnosis:
-                found = locate_scale(self.learner, self.X, self.Y, setting, scale_bug, scale=scale)
+                found = locate_scale(self.learner, self.X, self.Y, setting, scale_bug, scale=scale,
+                                     l2=best.hypothesis.l2)
             else:
                 found = ()
         except Exception as exc:  # noqa: BLE001 - the diagnosis stands without its lines: say why they are missing
