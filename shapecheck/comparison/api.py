@@ -22,7 +22,7 @@ import numpy as np
 from reference_nets.layouts import get_layout
 from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
-from shapecheck.comparison import unrolled, update_rule
+from shapecheck.comparison import l2, unrolled, update_rule
 from shapecheck.comparison.collect import left_out, set_aside
 from shapecheck.comparison.learner import Learner
 from shapecheck.comparison.readings import readings
@@ -41,14 +41,19 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     or ``(loss, grads)``) and ``step`` (callable ``(X, Y)`` doing one update; ``lr`` given, found on the
     object, or left unknown). ``loss_fn``: their own loss, ``loss_fn()`` or ``loss_fn(X, Y)``. The other
     options declare what the code does not show (each is inferred when left out); ``reg``: the L2
-    coefficient of a loss with ``reg / 2 * sum(W**2)`` (its gradient adds ``reg * W``).
+    coefficient of a loss with ``reg / 2 * sum(W**2)`` (its gradient adds ``reg * W``), or the L2 term as the
+    learner's loss adds it, ``reg="1.5/(2*m) * sum(W**2)"``, ``"1.5 * sum(W**2)"``, ``"1.5/2 * sum(W**2)"``
+    (m: the number of samples; the sum is over the weights, not the biases). ``params`` may be the course
+    exercise's one flat ``nn_params`` (Theta1 and Theta2 unrolled, either order): see :mod:`.unrolled`.
     """
     conv.validate_names(activation=activation, output=output, loss=loss)
     if reduction is not None and reduction not in ("mean", "sum"):
         raise ConfigurationError(f"reduction must be 'mean' or 'sum', got {reduction!r}", name="reduction",
                                  expected=["mean", "sum"], got=reduction)
-    if reg is not None and (isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating))
-                            or not np.isfinite(reg) or reg < 0):
+    reg = l2.parse(reg) or reg
+    if reg is not None and not isinstance(reg, l2.L2Form) and (
+            isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating))
+            or not np.isfinite(reg) or reg < 0):
         raise ConfigurationError(f"reg must be a non-negative, finite number (the L2 coefficient), got {reg!r}",
                                  name="reg", expected="reg >= 0", got=repr(reg))
     if bias not in (None, True, False):

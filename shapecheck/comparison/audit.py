@@ -60,7 +60,7 @@ def audit(report, evidence: Evidence):
                      "smaller than that, as the one found above may be, is not seen by that check")
     if (own is not None and own.status == AGREE and not own.loose and verdict == "mismatch" and from_loss_fn
             and first.explained
-            and not set(first.bugs) & {"loss-mismatch", "l2-mismatch"}):
+            and not set(first.bugs) & {"loss-mismatch", "l2-mismatch", "l2-on-bias"}):
         first = replace(first, message=f"possibly {first.message}", established=POSSIBLE)
         notes.append("your gradients are those of your own loss_fn, and compare read your loss_fn as the loss "
                      "above: one of the two readings is wrong, so the diagnosis is only a possibility")

@@ -46,6 +46,7 @@ class Hypothesis:
     l2: float
     residual: float
     alternative: Convention | None = None      # the gradients are this other convention's (loss-mismatch)
+    l2_bias: bool = False                      # the L2 term covers the biases too (l2-on-bias)
 
     @property
     def explains(self) -> bool:
@@ -172,7 +173,7 @@ class Setting:
         """(scale c, L2 coefficient mu, relative residual) of G ~ c H (+ mu W) over every observation."""
         return self._fit_on(self.keys, H, l2=l2)
 
-    def _fit_on(self, keys, H, *, l2: bool) -> tuple[float, float, float]:
+    def _fit_on(self, keys, H, *, l2: bool, on_bias: bool = False) -> tuple[float, float, float]:
         g = np.concatenate([G[k].ravel() for G in self.G for k in keys]) if keys else np.zeros(1)
         h = np.concatenate([Hi[k].ravel() for Hi in H for k in keys]) if keys else np.zeros(1)
         tiny = 1e-13 * max(1.0, float(np.abs(h).max(initial=0.0)))
@@ -187,7 +188,7 @@ class Setting:
         residual = float(np.linalg.norm(g - scale * h) / size)
         if not l2 or residual < TOLERANCE:
             return scale, 0.0, residual
-        w = np.concatenate([(net.params[k] if k.startswith("W") else np.zeros_like(net.params[k])).ravel()
+        w = np.concatenate([(net.params[k] if k.startswith("W") or on_bias else np.zeros_like(net.params[k])).ravel()
                             for net in self.nets for k in keys])
         design = np.stack([h, w], axis=1)
         (c, mu), *_ = np.linalg.lstsq(design, g, rcond=None)
@@ -214,6 +215,10 @@ class Setting:
             c, mu, residual = self.fit(self.mutant(tags, stale_lr), l2=True)
             if residual < TOLERANCE:
                 accepted.append(Hypothesis(tags, c, mu, residual))
+            elif any(k.startswith("b") for k in self.keys):       # an L2 term over the biases too
+                c, mu, residual = self._fit_on(self.keys, self.mutant(tags, stale_lr), l2=True, on_bias=True)
+                if residual < TOLERANCE and mu > 0:
+                    accepted.append(Hypothesis(tags, c, mu, residual, l2_bias=True))
         if not accepted:
             for first, second in itertools.combinations(singles, 2):
                 c, mu, residual = self.fit(self.mutant(first | second, stale_lr), l2=True)
@@ -225,7 +230,7 @@ class Setting:
                 c, mu, residual = self.fit(H, l2=True)
                 if residual < TOLERANCE:
                     accepted.append(Hypothesis(frozenset(), c, mu, residual, alternative=other))
-        return sorted(accepted, key=lambda h: (len(h.tags), h.alternative is not None, h.l2 != 0.0,
+        return sorted(accepted, key=lambda h: (len(h.tags) + h.l2_bias, h.alternative is not None, h.l2 != 0.0,
                                                h.residual if h.residual > 1e-9 else 0.0))
 
     def fit_keys_differ(self, H, reference) -> bool:

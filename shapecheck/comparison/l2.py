@@ -15,6 +15,7 @@ learner's code that makes the term (:func:`locate_l2`), checked on their run.
 from __future__ import annotations
 
 import ast
+import linecache
 import re
 from dataclasses import dataclass
 
@@ -46,8 +47,8 @@ class L2Form:
         return 2.0 * self.term(m)
 
     def said(self, m: int) -> str:
-        return (f"your reg={self.text!r} (with m = {m}: {self.term(m):.6g} * sum(W**2), whose gradient is "
-                f"{self.gradient(m):.6g} * W)")
+        return (f"reg={self.text!r} you declared (with m = {m}: {self.term(m):.6g} * sum(W**2), whose gradient "
+                f"is {self.gradient(m):.6g} * W)")
 
 
 def parse(reg) -> L2Form | None:
@@ -96,6 +97,20 @@ def declared_coefficient(reg, m: int, loss_factor: float | None):
     return reg
 
 
+def ratio_text(got: float, expected: float, m: int) -> str:
+    """What a learner's L2 gradient ``got`` times W, against ``expected`` times W, usually means; "" otherwise."""
+    if not expected:
+        return ""
+    ratio = got / expected
+    for value, words in ((m, f"{m} = m times too large: the 1/m of lambda_/m * W is missing"),
+                         (0.5, "half of it: the 2 that sum(W**2) differentiates to is missing"),
+                         (2.0, "twice it: a 2 too many, or the loss's term has a 1/2 your gradient does not"),
+                         (1.0 / m, f"1/m = 1/{m} of it: divided by m once more than the loss's term")):
+        if abs(ratio - value) <= 1e-6 * value:
+            return f" ({words})"
+    return ""
+
+
 def learner_terms(term: float, m: int) -> str:
     """A loss term ``term * sum(W**2)`` in the three forms learners write, each with the lambda it means."""
     return (f"lambda_/(2m) * sum(W**2) with lambda_ = {term * 2 * m:.6g} (m = {m}), lambda_/2 * sum(W**2) with "
@@ -104,9 +119,10 @@ def learner_terms(term: float, m: int) -> str:
 
 def with_l2_on_bias(diagnosis: Diagnosis, mu: float, names: dict) -> Diagnosis:
     """The diagnosis with ``l2-on-bias``: the gradients add ``mu`` times the biases too."""
-    biases = ", ".join(name for key, name in names.items() if key.startswith("b"))
+    biases = ", ".join(name.replace(" (bias)", "") for key, name in names.items() if key.startswith("b"))
+    weights = ", ".join(name for key, name in names.items() if key.startswith("W"))
     message = (f"your gradients add {mu:.6g} times the biases too ({biases}): the L2 term sums the squares of the "
-               f"weights only, so a bias gradient gets no lambda term (regularise Theta[:, 1:], not Theta)")
+               f"weights only ({weights}), so a bias's gradient gets no lambda term")
     if diagnosis.bug == "match":
         return Diagnosis("l2-on-bias", message, diagnosis.score, ("l2-on-bias",))
     return Diagnosis(f"{diagnosis.bug} + l2-on-bias", f"{diagnosis.message}; {message}", diagnosis.score,
@@ -120,29 +136,31 @@ def locate_l2(learner, X, Y, setting, mu: float, *, on_bias: bool) -> tuple:
         return ()
     reading, obs = setting.reading, setting.observations[0]
     wanted = {}
-    for k, i in enumerate(reading.weights):
-        if reading.folded and on_bias:
+    for k, i in enumerate(reading.weights):         # the term of the mistake: a folded W whole, a separate b,
+        if reading.folded and on_bias:                # else the weights'
             wanted[setting.names[i]] = np.asarray(obs.values[i], dtype=float)
-        else:
-            wanted[setting.learner_names[f"W{k + 1}"]] = setting.net.params[f"W{k + 1}"]
-        if reading.biases and on_bias:
+        elif reading.biases and on_bias:
             wanted[setting.learner_names[f"b{k + 1}"]] = setting.net.params[f"b{k + 1}"]
+        elif not on_bias:
+            wanted[setting.learner_names[f"W{k + 1}"]] = setting.net.params[f"W{k + 1}"]
     sizes = {q.size for q in wanted.values()}
     run = run_learner(learner, X, Y, setting, 0, sizes=sizes, max_bytes=None)
     if run is None:
         return ()
-    found = []
+    by_line = {}                           # (file, line) -> the names whose term the line makes
     for name, weight in wanted.items():
         site = next((s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size == weight.size
                      and _times(s.value, weight, mu)), None)
         if site is None:
             return ()                      # a term whose making is not seen: say nothing rather than half
-        what = "the weights and the bias" if on_bias else "the weights"
-        hint = (f"this is your L2 term, {mu:.6g} * {name}: it covers {what}"
-                + ("; leave the bias out (its [:, 0] column, or its b)" if on_bias else
-                   f"; its factor {mu:.6g} is not the one your loss's L2 term differentiates to (see the diagnosis)"))
-        found.append(Location(site.file, site.line, site.source, f"L2 {name}", "computed", hint))
-    return tuple(dict.fromkeys(found))
+        by_line.setdefault((site.file, site.line), []).append(name)
+    what = ("the bias" if reading.biases else "the weights and the bias") if on_bias else "the weights"
+    tail = ("; leave the bias out (its [:, 0] column, or its b)" if on_bias else
+            f"; its factor {mu:.6g} is not the one your loss's L2 term differentiates to (see the diagnosis)")
+    return tuple(Location(path, line, linecache.getline(path, line).strip(), ", ".join(f"L2 {n}" for n in names),
+                          "computed", f"this is your L2 term, {' and '.join(f'{mu:.6g} * {n}' for n in names)}: "
+                                      f"it covers {what}{tail}")
+                 for (path, line), names in by_line.items())
 
 
 def _times(value, weight, mu) -> bool:
