@@ -105,8 +105,8 @@ class Unrolling:
                                  expected=f"({size},)", got=format_shape(arrays[0].shape))
         return result
 
-    def describe(self) -> tuple:
-        """The report's line on how nn_params was read."""
+    def describe(self, explained: bool = True) -> tuple:
+        """The report's line on how nn_params was read (``explained``: this order explains the gradients)."""
         (h, d1), (t, h1) = self.shapes
         size = self.vector.size
         what = (f"nn_params {format_shape(self.vector.shape)} unrolled {ORDERS[self.order]}: Theta1 = the first "
@@ -114,7 +114,8 @@ class Unrolling:
                 "each with its bias as the first column (Theta1[:, 0], Theta2[:, 0])")
         labels = {None: "", 0: f", y's labels 0..{self.t - 1}", 1: f", y's labels 1..{self.t} (Octave's)"}[self.base]
         source = (f"read from X's {self.d} inputs{labels} and the vector's length, {size} = {h}*({self.d}+1) + "
-                  f"{t}*({h}+1); the order is the one that explains your gradients")
+                  f"{t}*({h}+1); " + ("the order is the one that explains your gradients" if explained else
+                                      "no order explains your gradients: this one is shown"))
         return ("parameters", what, source)
 
 
@@ -153,7 +154,8 @@ def unrollings(X, Y, vector) -> list[Unrolling]:
     raise ShapeError(f"params is one flat vector of {size} numbers, read as the course exercise's nn_params: Theta1 "
                      f"(h, d+1) and Theta2 (t, h+1) unrolled into P = h*(d+1) + t*(h+1) numbers, with d = {d} from X "
                      f"{format_shape(np.shape(X))} (without its ones column) and t from y {format_shape(np.shape(Y))}; "
-                     f"no whole h fits: {tried}. Check that nn_params, X and y belong together, or pass the matrices "
+                     f"no whole h fits: {tried} (t is read from y's largest label: a class absent from this batch makes it "
+                     "smaller). Check that nn_params, X and y belong together, or pass the matrices "
                      "as params={'Theta1': Theta1, 'Theta2': Theta2}", name="params",
                      expected="P = h*(d+1) + t*(h+1)", got=str(size))
 
@@ -183,4 +185,4 @@ def annotated(report, unrolling: Unrolling, note: str = ""):
     orientation are left out (the exercise fixes both: X (n, d) times Theta1.T)."""
     notes = tuple(text for text in report.notes if not text.startswith("the arrays' shapes also fit"))
     kept = tuple(line for line in report.conventions if line[0] != "data")
-    return replace(report, conventions=(unrolling.describe(),) + kept, notes=notes + ((note,) if note else ()))
+    return replace(report, conventions=(unrolling.describe(not note),) + kept, notes=notes + ((note,) if note else ()))

@@ -215,3 +215,43 @@ def test_the_example_shows_the_exercise():
     assert "MATCH: network [4, 5, 3]" in result.stdout
     assert "l2-on-bias" in result.stdout and "l2-mismatch" in result.stdout
     assert "unrolled column-major" in result.stdout
+
+
+# -- the other ways learners hold y, and a gradient-descent step on the vector ---------------------------------
+
+def test_octave_column_labels_and_one_hot_rows_are_read():
+    kwargs = ex4.make("correct", order="F", base=1)
+    full = kwargs["gradients"]
+    report = shapecheck.compare(kwargs["X"], kwargs["Y"].reshape(-1, 1), params=kwargs["params"],
+                                gradients=lambda X, y: full(X, y.ravel()))
+    assert report.ok and "labels 1..4" in str(report), str(report)
+    kwargs = ex4.make("missing-hidden-derivative", order="C", base=0)
+    full = kwargs["gradients"]
+    report = shapecheck.compare(kwargs["X"], np.eye(4)[kwargs["Y"]], params=kwargs["params"],
+                                gradients=lambda X, Y: full(X, Y.argmax(axis=1)))
+    assert report.diagnoses[0].bug == "missing-hidden-derivative", str(report)
+    assert [f.line for f in report.diagnoses[0].locations] == sorted(ex4.LINES["missing-hidden-derivative"])
+
+
+def test_a_step_on_the_flat_vector_is_compared_and_put_back():
+    kwargs = ex4.make("derivative-at-activation", order="F", base=0)
+    vector, before = kwargs["params"], kwargs["params"].copy()
+    full = kwargs.pop("gradients")
+
+    def step(X, y):
+        J, grad = full(X, y)
+        vector[:] = vector - 0.5 * grad
+
+    report = shapecheck.compare(**kwargs, step=step, lr=0.5)
+    assert report.diagnoses[0].bug == "derivative-at-activation", str(report)
+    assert {f.line for f in report.diagnoses[0].locations} == ex4.LINES["derivative-at-activation"]
+    assert vector.tobytes() == before.tobytes()
+
+
+def test_when_no_order_explains_the_report_says_so():
+    kwargs = ex4.make("correct")
+    full = kwargs.pop("gradients")
+    report = shapecheck.compare(**kwargs, gradients=lambda X, y: np.sin(full(X, y)[1]) * 3)
+    assert report.verdict == "mismatch"
+    assert "no order explains your gradients: this one is shown" in str(report)
+    assert any("no order of nn_params explains your gradients" in note for note in report.notes)
