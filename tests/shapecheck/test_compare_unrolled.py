@@ -255,3 +255,16 @@ def test_when_no_order_explains_the_report_says_so():
     assert report.verdict == "mismatch"
     assert "no order explains your gradients: this one is shown" in str(report)
     assert any("no order of nn_params explains your gradients" in note for note in report.notes)
+
+
+def test_a_loss_fn_that_regularises_the_biases_too_makes_it_a_possibility():
+    """Gradients that are those of the learner's own loss_fn, which adds reg/2 * b**2 too: no mistake in the
+    backprop, so l2-on-bias is said as a possibility, with why."""
+    kwargs = _dict_net(True)
+    params, full = kwargs["params"], kwargs["loss_fn"]
+    kwargs["loss_fn"] = lambda X, y: full(X, y) + 0.5 * 0.05 * (np.sum(params["b1"] ** 2) + np.sum(params["b2"] ** 2))
+    report = shapecheck.compare(**kwargs)
+    assert report.diagnoses[0].bug == "l2-on-bias"
+    assert "a mistake only if you did not mean to regularise the biases" in report.diagnoses[0].message
+    assert report.diagnoses[0].established == "possibility"
+    assert any("your loss_fn regularises the biases too" in note for note in report.notes), str(report)
