@@ -22,7 +22,7 @@ import numpy as np
 from reference_nets.layouts import get_layout
 from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
-from shapecheck.comparison import update_rule
+from shapecheck.comparison import l2, unrolled, update_rule
 from shapecheck.comparison.collect import left_out, set_aside
 from shapecheck.comparison.float_network import compare_floats, is_float_network
 from shapecheck.comparison.learner import Learner
@@ -42,14 +42,19 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
     or ``(loss, grads)``) and ``step`` (callable ``(X, Y)`` doing one update; ``lr`` given, found on the
     object, or left unknown). ``loss_fn``: their own loss, ``loss_fn()`` or ``loss_fn(X, Y)``. The other
     options declare what the code does not show (each is inferred when left out); ``reg``: the L2
-    coefficient of a loss with ``reg / 2 * sum(W**2)`` (its gradient adds ``reg * W``).
+    coefficient of a loss with ``reg / 2 * sum(W**2)`` (its gradient adds ``reg * W``), or the L2 term as the
+    learner's loss adds it, ``reg="1.5/(2*m) * sum(W**2)"``, ``"1.5 * sum(W**2)"``, ``"1.5/2 * sum(W**2)"``
+    (m: the number of samples; the sum is over the weights, not the biases). ``params`` may be the course
+    exercise's one flat ``nn_params`` (Theta1 and Theta2 unrolled, either order): see :mod:`.unrolled`.
     """
     conv.validate_names(activation=activation, output=output, loss=loss)
     if reduction is not None and reduction not in ("mean", "sum"):
         raise ConfigurationError(f"reduction must be 'mean' or 'sum', got {reduction!r}", name="reduction",
                                  expected=["mean", "sum"], got=reduction)
-    if reg is not None and (isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating))
-                            or not np.isfinite(reg) or reg < 0):
+    reg = l2.parse(reg) or reg
+    if reg is not None and not isinstance(reg, l2.L2Form) and (
+            isinstance(reg, bool) or not isinstance(reg, (int, float, np.integer, np.floating))
+            or not np.isfinite(reg) or reg < 0):
         raise ConfigurationError(f"reg must be a non-negative, finite number (the L2 coefficient), got {reg!r}",
                                  name="reg", expected="reg >= 0", got=repr(reg))
     if bias not in (None, True, False):
@@ -60,12 +65,20 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
         return compare_floats(compare, X, Y, params=params, step=step, gradients=gradients, lr=lr, loss_fn=loss_fn,
                               options=dict(activation=activation, output=output, loss=loss, reduction=reduction,
                                            bias=bias, layout=layout, reg=reg))
+    declared = dict(activation=activation, output=output, loss=loss, reduction=reduction, reg=reg)
+    if unrolled.is_flat(params, X):
+        return _unrolled(X, Y, params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn, declared=declared)
+    return _compare(X, Y, params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn, bias=bias, layout=layout,
+                    declared=declared)
+
+
+def _compare(X, Y, params, *, gradients, step, lr, loss_fn, bias, layout, declared) -> ComparisonReport:
+    """compare, its arguments checked."""
     learner = Learner(params, gradients=gradients, step=step, lr=lr, loss_fn=loss_fn)
     try:
         update_rule.settle(learner, X, Y)
         found = _readings(learner, X, Y, bias, layout)
-        study = Study(learner, X, Y, found, dict(activation=activation, output=output, loss=loss,
-                                                  reduction=reduction, reg=reg))
+        study = Study(learner, X, Y, found, declared)
         report = study.run()
         if not report.diagnoses[0].explained and step is not None and found[0].n > 1:
             report = _per_sample(learner, X, Y, found, study.declared) or report
@@ -74,6 +87,37 @@ def compare(X, Y, *, params, gradients=None, step=None, lr=None, loss_fn=None, a
         raise interrupted("compare") from None
     finally:
         learner.restore()
+
+
+def _unrolled(X, Y, vector, *, gradients, step, lr, loss_fn, declared):
+    """The course exercise's one flat nn_params: compared under each order (and label base) that fits, the
+    first that matches kept, else the first that a known mistake explains; the vector is put back exactly."""
+    saved, reports, refused = vector.copy(), [], []
+    try:
+        for way in unrolled.unrollings(X, Y, vector):
+            try:
+                report = _compare(X, way.labels(Y), way.params(), loss_fn=way.loss_fn(loss_fn), lr=lr,
+                                  gradients=None if gradients is None else way.gradients(gradients),
+                                  step=None if step is None else way.step(step), bias="first", layout="columns",
+                                  declared=declared)
+            except ShapeError as exc:            # (a learner's own failure is theirs under every order: raised)
+                refused.append(exc)
+                continue
+            if report.ok:
+                return unrolled.annotated(report, way)
+            reports.append((way, report))
+    finally:
+        np.copyto(vector, saved)
+    if not reports:
+        raise refused[0]
+    explained = [(way, report) for way, report in reports if report.diagnoses[0].explained]
+    if explained:
+        way, report = explained[0]
+        return unrolled.annotated(report, way)
+    way, report = reports[0]
+    return unrolled.annotated(report, way, "no order of nn_params explains your gradients (row-major and "
+                              "column-major were tried): the report shows the row-major reading, and the mismatch "
+                              "may come from the order in which your code unrolls nn_params or grad")
 
 
 def _readings(learner, X, Y, bias, layout):

@@ -60,10 +60,17 @@ def audit(report, evidence: Evidence):
                      "smaller than that, as the one found above may be, is not seen by that check")
     if (own is not None and own.status == AGREE and not own.loose and verdict == "mismatch" and from_loss_fn
             and first.explained
-            and not set(first.bugs) & {"loss-mismatch", "l2-mismatch"}):
-        first = replace(first, message=f"possibly {first.message}", established=POSSIBLE)
+            and not set(first.bugs) & {"loss-mismatch", "l2-mismatch", "l2-on-bias"}):
+        first = replace(first, message=f"{first.message}; your loss_fn does the same, so this is a mistake only if "
+                                       "you did not mean to regularise the biases", established=POSSIBLE)
         notes.append("your gradients are those of your own loss_fn, and compare read your loss_fn as the loss "
                      "above: one of the two readings is wrong, so the diagnosis is only a possibility")
+    if own is not None and own.status == AGREE and not own.loose and first.bugs == ("l2-on-bias",):
+        first = replace(first, message=f"{first.message}; your loss_fn does the same, so this is a mistake only if "
+                                       "you did not mean to regularise the biases", established=POSSIBLE)
+        notes.append("your gradients are those of your own loss_fn, so your loss_fn regularises the biases too: if "
+                     "you mean it to, this is no mistake in your backprop; the usual L2 term (the course exercise's "
+                     "non-bias columns, CS231n's W1 and W2) leaves the biases out")
     first = _checked_causes(first, evidence)
     first = replace(first, locations=tuple(_held(location, report.rows) for location in first.locations
                                            if _held(location, report.rows) is not None))
@@ -185,4 +192,5 @@ def _held(location, rows):
         return location
     names = [quantity.split()[-1] for quantity in location.quantity.split(", ")]
     wrong = {row.reference for row in rows if row.status != "ok"}
+    wrong |= {row.name.split("[")[0] for row in rows if row.status != "ok"}     # a folded W: the learner's whole array
     return location if any(name in wrong for name in names) else None

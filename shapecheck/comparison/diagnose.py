@@ -46,6 +46,7 @@ class Hypothesis:
     l2: float
     residual: float
     alternative: Convention | None = None      # the gradients are this other convention's (loss-mismatch)
+    l2_bias: bool = False                      # the L2 term covers the biases too (l2-on-bias)
 
     @property
     def explains(self) -> bool:
@@ -123,8 +124,9 @@ class Setting:
         reading, names, found = self.reading, self.names, {}
         for k, i in enumerate(reading.weights):
             if reading.folded:
-                found[f"W{k + 1}"] = f"{names[i]} (weights)"
-                found[f"b{k + 1}"] = f"{names[i]} (bias {reading.folded})"
+                weights, bias = _folded_parts(reading)
+                found[f"W{k + 1}"] = f"{names[i]}{weights}"
+                found[f"b{k + 1}"] = f"{names[i]}{bias} (bias)"
             else:
                 found[f"W{k + 1}"] = names[i]
                 if reading.biases:
@@ -171,7 +173,7 @@ class Setting:
         """(scale c, L2 coefficient mu, relative residual) of G ~ c H (+ mu W) over every observation."""
         return self._fit_on(self.keys, H, l2=l2)
 
-    def _fit_on(self, keys, H, *, l2: bool) -> tuple[float, float, float]:
+    def _fit_on(self, keys, H, *, l2: bool, on_bias: bool = False) -> tuple[float, float, float]:
         g = np.concatenate([G[k].ravel() for G in self.G for k in keys]) if keys else np.zeros(1)
         h = np.concatenate([Hi[k].ravel() for Hi in H for k in keys]) if keys else np.zeros(1)
         tiny = 1e-13 * max(1.0, float(np.abs(h).max(initial=0.0)))
@@ -186,7 +188,7 @@ class Setting:
         residual = float(np.linalg.norm(g - scale * h) / size)
         if not l2 or residual < TOLERANCE:
             return scale, 0.0, residual
-        w = np.concatenate([(net.params[k] if k.startswith("W") else np.zeros_like(net.params[k])).ravel()
+        w = np.concatenate([(net.params[k] if k.startswith("W") or on_bias else np.zeros_like(net.params[k])).ravel()
                             for net in self.nets for k in keys])
         design = np.stack([h, w], axis=1)
         (c, mu), *_ = np.linalg.lstsq(design, g, rcond=None)
@@ -213,6 +215,10 @@ class Setting:
             c, mu, residual = self.fit(self.mutant(tags, stale_lr), l2=True)
             if residual < TOLERANCE:
                 accepted.append(Hypothesis(tags, c, mu, residual))
+            elif any(k.startswith("b") for k in self.keys):       # an L2 term over the biases too
+                c, mu, residual = self._fit_on(self.keys, self.mutant(tags, stale_lr), l2=True, on_bias=True)
+                if residual < TOLERANCE and mu > 0:
+                    accepted.append(Hypothesis(tags, c, mu, residual, l2_bias=True))
         if not accepted:
             for first, second in itertools.combinations(singles, 2):
                 c, mu, residual = self.fit(self.mutant(first | second, stale_lr), l2=True)
@@ -224,7 +230,7 @@ class Setting:
                 c, mu, residual = self.fit(H, l2=True)
                 if residual < TOLERANCE:
                     accepted.append(Hypothesis(frozenset(), c, mu, residual, alternative=other))
-        return sorted(accepted, key=lambda h: (len(h.tags), h.alternative is not None, h.l2 != 0.0,
+        return sorted(accepted, key=lambda h: (len(h.tags) + h.l2_bias, h.alternative is not None, h.l2 != 0.0,
                                                h.residual if h.residual > 1e-9 else 0.0))
 
     def fit_keys_differ(self, H, reference) -> bool:
@@ -307,3 +313,13 @@ def loss_mismatch_alternatives(convention: Convention, candidates) -> list[Conve
     return [c for c in candidates if c != convention and c.hidden == convention.hidden
             and c.hidden_slope == convention.hidden_slope and c.output == convention.output
             and (required_output(c.family) in (None, c.output))]
+
+
+def _folded_parts(reading) -> tuple:
+    """The indexes that cut a folded W into its weights and its bias, as the learner would write them:
+    ``[:, 1:]`` and ``[:, 0]`` for a first column (``(out, in)`` weights), ``[1:]`` and ``[0]`` for a first row."""
+    first = reading.folded == "first"
+    weights, bias = ("1:", "0") if first else (":-1", "-1")
+    if get_layout(reading.layout).weight_is_in_out:
+        return f"[{weights}]", f"[{bias}]"
+    return f"[:, {weights}]", f"[:, {bias}]"

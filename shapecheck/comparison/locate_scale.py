@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from reference_nets.layouts import get_layout
 from shapecheck.comparison import learner_source as source, located_calls
 from shapecheck.comparison.locate import as_locations, widest
 from shapecheck.comparison.located_run import Matcher, factors as allowed_factors, fitted_factor, run_learner
@@ -30,24 +31,29 @@ INPLACE = ("-=", "+=", "*=", "/=")
 UPDATES = {"-=": "descends", "-": "descends", "+=": "ascends", "+": "ascends"}
 
 
-def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None,
+def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None, l2: float = 0.0,
                  max_bytes: int | None = None) -> tuple:
     """The lines of the learner's code where the scale mistake ``bug`` ("missing-mean", "wrong-scale" or
-    "sign-flip") is made, as Locations (empty when they cannot be pinned down)."""
+    "sign-flip") is made, as Locations (empty when they cannot be pinned down). ``l2``: the L2 coefficient
+    of the learner's gradients; when their final gradients are made in pieces (``Theta1_grad[:, 1:] += ...``),
+    the line that finalises the data term (the gradient less ``l2`` times the weights) is named."""
     if bug not in ("missing-mean", "wrong-scale", "sign-flip"):
         return ()
     net = setting.nets[0]
     n = setting.data.Y.shape[net.layout.sample_axis]
     matcher = Matcher(n, net.layout.sample_axis)
     lr = learner.lr if learner.step is not None and learner.lr_known else None
+    data_terms = {}
     if bug == "sign-flip":
         _, reference, _ = widest(setting, frozenset(), lr)
         quantities = {name: q for name, q in reference.items()
                       if not name.startswith(("prime", "sent")) and not name.endswith("sent back through")}
         quantities.update(_loss_derivative(setting))
     else:
-        quantities = {f"gradient {k}": setting.G[0][k] for k in setting.keys}
-    sizes = matcher.sizes(quantities.values())
+        quantities = _gradients(setting, 0.0)
+        data_terms = _gradients(setting, l2) if l2 else {}
+    sizes = matcher.sizes(quantities.values()) if bug == "sign-flip" \
+        else matcher.sizes([*quantities.values(), *data_terms.values()])
     if bug == "missing-mean":                 # where the first value n times too large is made (layer objects)
         reference = widest(setting, frozenset(), lr)[1]
         sizes |= matcher.sizes(_backward(reference).values()) | {n}
@@ -61,8 +67,9 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
     origin = _too_large_from(sites, reference, matcher, n, lr, net) if bug == "missing-mean" else None
-    return _finalised(sites, quantities, matcher) if origin is None else origin
-
+    if origin is not None:
+        return origin
+    return _finalised(sites, quantities, matcher) or (_finalised(sites, data_terms, matcher) if l2 else ())
 
 def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     """A missing 1/n in code built from layer objects: the line where the first value n times too large is
@@ -88,13 +95,13 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     first = chain[start][0]
     gradients = [s for s, _ in chain[start:] if any(matcher.factors_of(s.value, q) for name, q in backward.items()
                                                     if name.startswith(("dW", "gradient W")))]
-    if source.counts_samples(gradients[0].file, gradients[0].line) \
-            and not source.counts_samples(first.file, first.line):
-        return None               # the n is computed where the gradients are made (a course's linear_backward)
     shared = located_calls.shared_by_layers(first, sites)
     if not gradients or not shared and (not located_calls.shared_by_layers(gradients[0], sites) or source.function_at(
             first.file, first.line) == source.function_at(gradients[0].file, gradients[0].line)):
         return None
+    if source.counts_samples(gradients[0].file, gradients[0].line) \
+            and not source.counts_samples(first.file, first.line):
+        return None               # the n is computed where the gradients are made (a course's linear_backward)
     if not shared:
         return as_locations([(first.order, (first.file, first.line, "too large"), "n times too large")])
     after = chain[start - 1][0].order if start > 0 else -1
@@ -122,6 +129,28 @@ def _entries_of(value, q, axis) -> bool:
         return False
     scale = max(float(np.max(np.abs(q))), 1e-300)
     return bool(np.all(np.min(np.abs(q - value[:, None]), axis=1) <= 1e-9 * scale))
+
+
+def _gradients(setting, l2: float) -> dict:
+    """The learner's gradients less ``l2`` times the weights, by name: a folded W's as the learner holds it
+    (weights and bias in one array: their code makes it whole), the others by reference name."""
+    reading, obs = setting.reading, setting.observations[0]
+    if reading.folded:
+        return {f"gradient {setting.names[i]}": obs.grads[i] - l2 * weights_only(obs.values[i], reading)
+                for i in reading.weights if isinstance(obs.grads[i], np.ndarray)}
+    return {f"gradient {k}": setting.G[0][k] - (l2 * setting.net.params[k] if k.startswith("W") else 0.0)
+            for k in setting.keys}
+
+
+def weights_only(value, reading) -> np.ndarray:
+    """A folded W with its bias row or column set to zero (what an L2 term over the weights covers)."""
+    value = np.array(value, dtype=float)
+    index = 0 if reading.folded == "first" else -1
+    if get_layout(reading.layout).weight_is_in_out:
+        value[index] = 0.0
+    else:
+        value[:, index] = 0.0
+    return value
 
 
 def _finalised(sites, gradients, matcher) -> tuple:

@@ -173,7 +173,7 @@ def with_hints(locations, bugs, setting) -> tuple:
     """``locations`` (of one diagnosis whose bug ids are ``bugs``) each with its hint."""
     net = setting.net
     n = setting.data.Y.shape[net.layout.sample_axis]
-    bug = next((b for b in bugs if b != "l2-mismatch"), "")
+    bug = next((b for b in bugs if b not in ("l2-mismatch", "l2-on-bias")), "")
     shapes = {name: setting.learner_shape(name) for name in net.params}
     return tuple(replace(location, hint=hint(location, net=net, names=setting.learner_names, n=n, bug=bug,
                                              called=location.called, others=locations, shapes=shapes))

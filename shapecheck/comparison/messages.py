@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shapecheck.comparison import conventions as conv
+from shapecheck.comparison.l2 import ratio_text
 from shapecheck.comparison.report import Cause, Diagnosis, causes_text
 
 
@@ -92,15 +93,20 @@ def _step_factor(size: float, context) -> str:
                    f"{size / known.factor:.6g}")
 
 
-def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float, loss_factor: float | None = None) -> Diagnosis:
+def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float, loss_factor: float | None = None, *,
+                     declared: str | None = None, n: int = 0) -> Diagnosis:
     """The diagnosis, with ``l2-mismatch`` added when the gradients' L2 term is not the declared ``reg * W``.
-    ``loss_factor``: the scale of the loss_fn the L2 term was read from (None: ``reg`` was declared)."""
+    ``loss_factor``: the scale of the loss_fn the L2 term was read from, or of the loss a ``declared`` L2 term
+    in the learner's form (its words) is added to (None: ``reg`` was declared as a number)."""
     if abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
         return diagnosis
-    if loss_factor is not None:         # in the loss_fn's own numbers: the coefficient its code multiplies by
+    if declared is not None:
+        message = (f"your gradients add {found * loss_factor:.6g} * W for the L2 term, not the "
+                   f"{reg * loss_factor:.6g} * W of the {declared}{ratio_text(found, reg, n)}")
+    elif loss_factor is not None:         # in the loss_fn's own numbers: the coefficient its code multiplies by
         term, grad, got = reg * loss_factor / 2, reg * loss_factor, found * loss_factor
         message = (f"your gradients add {got:.6g} * W for the L2 term, but your loss_fn adds {term:.6g} * "
-                   f"sum(W**2), whose gradient is 2 * {term:.6g} * W = {grad:.6g} * W")
+                   f"sum(W**2), whose gradient is 2 * {term:.6g} * W = {grad:.6g} * W{ratio_text(found, reg, n)}")
     else:
         message = (f"your gradients add {found:.6g} * W for the L2 term, not reg * W = {reg:g} * W for the "
                    f"reg={reg:g} you declared: compare's L2 term is reg / 2 * sum(W**2), whose gradient is reg * W "

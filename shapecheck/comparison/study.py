@@ -12,6 +12,7 @@ import numpy as np
 from reference_nets.layouts import get_layout
 from shapecheck._arrays import format_shape
 from shapecheck.comparison import conventions as conv
+from shapecheck.comparison import l2 as l2_terms
 from shapecheck.comparison.audit import Evidence, audit
 from shapecheck.comparison.diagnose import Observation, Setting, loss_mismatch_alternatives, reference_params
 from shapecheck.comparison.locate import locate
@@ -137,7 +138,7 @@ class Study:
         for convention in found:
             known = next((s for s in conv.scales(convention.family, n, t) if s.name == scale_name), None)
             results.append((convention.with_sources(scale="declared") if known else convention, known,
-                            declared["reg"]))
+                            l2_terms.declared_coefficient(declared["reg"], n, known and known.factor)))
         if self.learner.loss_fn is None:
             return results
         values = [self.learner.loss_at(self.X, self.Y, obs.values) for obs in observations]
@@ -150,7 +151,7 @@ class Study:
             scale, l2 = match
             entry = (convention.with_sources(activations="loss_fn", output="loss_fn", loss="loss_fn",
                                              scale="loss_fn", l2="loss_fn"), scale,
-                     l2 / scale.factor if l2 else declared["reg"])
+                     l2 / scale.factor if l2 else l2_terms.declared_coefficient(declared["reg"], n, scale.factor))
             if known is None or scale.name == known.name:
                 revealed.append(entry)
             else:
@@ -183,10 +184,14 @@ class Study:
                        loss_scale=scale_known, family=convention.family)
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
+        form = self.declared["reg"] if isinstance(self.declared["reg"], l2_terms.L2Form) else None
         if l2_known is not None and learner.lr_known:
             read = convention.sources.get("l2") == "loss_fn" and scale_known is not None
             diagnosis = with_declared_l2(diagnosis, _l2_term(hypothesis, scale_bugs, l2_known), l2_known,
-                                         scale_known.factor if read else None)
+                                         (scale_known.factor if scale_known else 1.0) if read or form else None,
+                                         declared=form.said(n) if form and not read else None, n=n)
+        if hypothesis.l2_bias:
+            diagnosis = l2_terms.with_l2_on_bias(diagnosis, hypothesis.l2, setting.learner_names)
         if scale_used is None and scale_known is not None:      # a step hides the learning rate, not the loss
             scale_used = scale_known
         conventions = self._convention_lines(setting, hypothesis, scale_used, scale_source, l2_known,
@@ -219,9 +224,12 @@ class Study:
             read = convention.sources.get("l2") == "loss_fn" and reg is not None
             factor = scale.factor if read and scale is not None else 1.0      # in the loss_fn's own numbers
             text = (f"your gradients add {found * factor:.6g} * W to the weights' gradients (a loss term "
-                    f"{found * factor / 2:.6g} * sum(W**2))")
+                    f"{found * factor / 2:.6g} * sum(W**2): "
+                    f"{l2_terms.learner_terms(found * factor / 2, reading.n)})")
+            form = self.declared["reg"] if isinstance(self.declared["reg"], l2_terms.L2Form) else None
             said = (f"your loss_fn adds {reg * factor / 2:.6g} * sum(W**2), whose gradient is {reg * factor:.6g} * W"
-                    if read else f"you declared reg={reg:g}" if reg is not None else "")
+                    if read else f"the {form.said(reading.n)}" if form and reg is not None
+                    else f"you declared reg={reg:g}" if reg is not None else "")
             if reg is None:
                 source = "found in the gradients"
             elif abs(found - reg) <= 1e-6 * max(abs(reg), 1e-12):
@@ -302,15 +310,18 @@ class Study:
             if tags:
                 found = locate(self.learner, self.X, self.Y, setting, tags, scale=scale)
             elif scale_bug and diagnosis is best.diagnosis:
-                found = locate_scale(self.learner, self.X, self.Y, setting, scale_bug, scale=scale)
+                found = locate_scale(self.learner, self.X, self.Y, setting, scale_bug, scale=scale,
+                                     l2=best.hypothesis.l2)
             else:
                 found = ()
         except Exception as exc:  # noqa: BLE001 - the diagnosis stands without its lines: say why they are missing
             return diagnosis, (f"shapecheck could not look for the line of this mistake ({type(exc).__name__}: "
                                f"{exc}); the diagnosis above stands. This is a bug in shapecheck: please report it")
-        if not found:
-            return diagnosis, ""
-        return replace(diagnosis, locations=with_hints(found, diagnosis.bugs or (diagnosis.bug,), setting)), ""
+        found = with_hints(found, diagnosis.bugs or (diagnosis.bug,), setting) if found else ()
+        if diagnosis is best.diagnosis and set(diagnosis.bugs) & {"l2-mismatch", "l2-on-bias"}:
+            found += l2_terms.locate_l2(self.learner, self.X, self.Y, setting, best.hypothesis.l2,
+                                        on_bias=best.hypothesis.l2_bias)
+        return (replace(diagnosis, locations=found), "") if found else (diagnosis, "")
 
     def _unexplained(self, fallbacks) -> ComparisonReport:
         distinct = {setting.reading for setting, *_ in fallbacks}

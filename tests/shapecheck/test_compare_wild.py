@@ -499,13 +499,14 @@ def test_the_update_rule_is_read_at_any_sizes(drawn, rate, beta, form, alpha, bu
     assert np.array_equal(net.W1, before[0]) and np.array_equal(net.W2, before[1])
 
 
-def test_a_tie_between_folded_readings_does_not_ask_for_a_layout():
-    """Regularising the folded bias column (a classic mistake in a course's nnCostFunction) leaves two readings
-    that differ only in where the bias is folded; 'pass layout=' could not settle that."""
+def test_regularising_the_folded_bias_column_is_named_not_a_tie():
+    """Regularising the folded bias column (a classic mistake in a course's nnCostFunction) left two readings
+    that differ only in where the bias is folded, refused as a tie; it is l2-on-bias (issue 25), at its line."""
     X, labels, Theta1, Theta2, cost = _nn_cost_function(41, lambd=0.9)
-    with pytest.raises(shapecheck.ShapeError, match="differ only in where the bias is folded in") as caught:
-        shapecheck.compare(X, labels, params=[Theta1, Theta2], gradients=lambda X, y: cost(X, y)[1])
-    assert "pass layout=" not in str(caught.value)
+    report = shapecheck.compare(X, labels, params=[Theta1, Theta2], gradients=lambda X, y: cost(X, y)[1])
+    assert report.diagnoses[0].bug == "l2-on-bias", str(report)
+    assert [f.line for f in report.diagnoses[0].locations] == [306], str(report)
+    assert "pass layout=" not in str(report)
 
 
 # -- the example of these habits: examples/compare/course_notebook.py ---------------------------------------
