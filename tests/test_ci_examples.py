@@ -1,4 +1,4 @@
-"""The README's two test files (a learner's own network, a teacher's grading run) run as written."""
+"""The two test files of docs/testing-in-ci.md (a learner's own network, a teacher's grading run) run as written."""
 
 import subprocess
 import sys
@@ -30,7 +30,7 @@ def test_grading_run_names_each_bug(parallel):
     assert "[eva_columns]" in result.stdout and "missing-mean" in result.stdout
 
 
-def test_readme_shows_both_files_verbatim():
-    readme = (ROOT / "README.md").read_text()
+def test_the_guide_shows_both_files_verbatim():
+    readme = (ROOT / "docs" / "testing-in-ci.md").read_text()
     for path in ("examples/ci/test_my_network.py", "examples/grading/test_submissions.py"):
         assert (ROOT / path).read_text().strip() in readme, path

@@ -12,6 +12,7 @@ EXPECTED = {
     "three_layouts.py": "folded bias gives the same Z1: True",
     "check_my_backprop.py": "W1[3, 2]: a floor",
     "check_my_network.py": "gradients WRONG in W1, b1: W1[2, 0]",
+    "compare_my_backprop.py": "at compare_my_backprop.py:13",
 }
 
 

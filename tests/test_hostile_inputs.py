@@ -15,10 +15,10 @@ What is asserted for each (entry point, input) case:
 Where "raise" is not the sensible answer, the tables say so:
 
 * The gradient checkers' job is to judge gradients: an analytic gradient that is NaN, of the wrong
-  shape or dtype, or missing is a finding, reported in a report that is not ok (README: statuses
+  shape or dtype, or missing is a finding, reported in a report that is not ok (docs/checker.md: statuses
   ``nan``, ``shape``). For those inputs (the ``..._REPORTS`` tables) a ShapecheckError or a not-ok report
   whose text shows the offending value both pass; an ok report, or another exception, fails.
-* Conversions the README documents as accepted (Python lists, ints, bools and float16 as *data* for the
+* Conversions the guide documents as accepted (Python lists, ints, bools and float16 as *data* for the
   reference MLP and compare; float16 and 3-d parameters for check_gradients) are not bad inputs.
 * Huge sizes run in a subprocess under RLIMIT_AS = 2 GiB, so that an attempt to allocate becomes a
   MemoryError instead of exhausting the machine: the refusal must come before any allocation. A shape

@@ -1,5 +1,5 @@
 """Where in the learner's code the diagnosed mistake is: one traced run of their code, matched against the
-reference's and the mutant's intermediate quantities (docs/issue-15-plan.md).
+reference's and the mutant's intermediate quantities (ARCHITECTURE.md, "How compare finds the line").
 
 The learner's gradients (or step) run once more under a values tracer, at the observation where the mutant
 and the reference differ most, with their state loaded and put back exactly as compare does. The mistake's

@@ -73,17 +73,21 @@ def is_framework_array(value) -> bool:
 _BY_NAME = {name: name for name in _RECORDED.values()}
 
 
+_OPERAND_TYPES = (np.ndarray, np.generic, int, float, complex)
+
+
 def replaced(function, callee: str, args) -> str | None:
     """The report name of a watched numpy function that a package replaced with a wrapper of its own
     (``np.dot = dot`` at its ``init()``, a function casting every argument to float32), for a call site that
     wrote that name (``np.dot(a, b)``, ``numpy.dot``, ``dot`` imported from numpy after the replacement) and
-    reaches exactly what numpy holds under it now, with arrays (or numpy scalars) for operands; None for anything else (a
-    learner's own ``dot``, ``self.dot``, a wrapper called on lists)."""
+    reaches exactly what numpy holds under it now, with arrays, numpy scalars or Python numbers for operands (as
+    numpy's own function is recorded: ``np.matmul(a, 0.0)`` fails the same through the wrapper); None for
+    anything else (a learner's own ``dot``, ``self.dot``, a wrapper called on lists)."""
     name = _BY_NAME.get(callee)
     if name is None or function is None or getattr(np, callee, None) is not function or not args:
         return None
     found = operands(name, None, args)
-    return name if found and all(isinstance(o, (np.ndarray, np.generic)) for o in found) else None
+    return name if found and all(isinstance(o, _OPERAND_TYPES) for o in found) else None
 
 
 def nameable(text: str) -> bool:

@@ -345,14 +345,14 @@ def test_check_network_agrees_with_check_gradients_on_a_closure():
     assert network.to_dict() == closure.to_dict()
 
 
-def test_the_readme_example_of_a_learners_class_runs(capsys):
-    """The README's check_network snippet (a learner's MyNet, then the reference MLP) runs and passes."""
+def test_the_guides_example_of_a_learners_class_runs(capsys):
+    """docs/checker.md's check_network snippet (a learner's MyNet, then the reference MLP) runs and passes."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parent.parent.parent / "docs" / "checker.md").read_text()
     at = readme.index("class MyNet:")
     start, end = readme.rindex("```python", 0, at) + len("```python"), readme.index("```", at)
-    exec(compile(readme[start:end], "README.md", "exec"), {})  # noqa: S102 - our own README
+    exec(compile(readme[start:end], "docs/checker.md", "exec"), {})  # noqa: S102 - our own guide
     printed = capsys.readouterr().out
     assert printed.startswith("True\ngradients OK: 4 tensors"), printed
 

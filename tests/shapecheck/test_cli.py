@@ -117,7 +117,7 @@ def test_grad_usage_errors(args, message):
 
 def test_each_command_is_one_module_over_the_shared_exit_codes():
     """shapecheck/cli/ has one module per command, each with NAME, add_parser and run; the exit codes are the
-    README's (0 ok, 1 a check found something wrong, 2 a usage error, 3 trace could not trace everything)."""
+    guide's (docs/command-line.md: 0 ok, 1 found something wrong, 2 a usage error, 3 trace could not trace all)."""
     import shapecheck.cli as cli
     from shapecheck.cli import common
 

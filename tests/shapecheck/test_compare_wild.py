@@ -1,5 +1,5 @@
 """compare on learner habits found in public code after the corpus was written (a survey of blog posts, course
-notebooks and repositories, 2026-11-30; docs/wild-code-findings.md). Each program is our own, in the habit's
+notebooks and repositories, 2026-11-30; ARCHITECTURE.md, "Known limits"). Each program is our own, in the habit's
 style, with pairwise-distinct sizes: gradients as ``(dW_list, db_list)`` built backwards; the learning rate on
 an optimizer object, or an ``alpha`` that is not one; a loss named "mse" and computed as torch does; a declared
 leaky ReLU with its own slope; Adam; momentum in both forms; L2 in the course form; an unrolled ``(J, grad)``;

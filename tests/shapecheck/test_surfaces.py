@@ -83,7 +83,7 @@ def test_mlp_defaults_follow_from_each_other(options, output, loss):
     assert (net.output.name, net.loss_fn.name) == (output, loss)
 
 
-def test_with_one_hidden_layer_works_positionally_as_the_readme_shows():
+def test_with_one_hidden_layer_works_positionally_as_the_guide_shows():
     net = MLP.with_one_hidden_layer(2, 4, 1)
     assert list(net.sizes) == [2, 4, 1] and (net.output.name, net.loss_fn.name) == ("sigmoid", "bce")
     assert list(MLP.with_two_hidden_layers(5, 4, 3, 2).sizes) == [5, 4, 3, 2]

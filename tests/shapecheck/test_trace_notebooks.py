@@ -283,9 +283,9 @@ def test_a_file_that_is_not_a_notebook_is_one_clear_line(tmp_path, name, content
     assert json.loads((tmp_path / "error.json").read_text())["exit_code"] == 2
 
 
-def test_the_readme_transcript_is_what_the_example_notebook_gives(capsys):
+def test_the_guides_transcript_is_what_the_example_notebook_gives(capsys):
     example = Path(__file__).resolve().parents[2] / "examples" / "trace" / "course_notebook.ipynb"
-    readme = (example.parents[2] / "README.md").read_text()
+    readme = (example.parents[2] / "docs" / "tracer.md").read_text()
     block = readme.split("$ shapecheck trace examples/trace/course_notebook.ipynb\n", 1)[1].split("```", 1)[0]
     shown = block[block.index("shapecheck trace: exit code"):].rstrip("\n")
     assert trace_notebook(example).render() == shown
