@@ -31,6 +31,7 @@ def test_grading_run_names_each_bug(parallel):
 
 
 def test_the_guide_shows_both_files_verbatim():
+    """Both test files and the conftest.py that loads the shapecheck profile are shown as they are."""
     readme = (ROOT / "docs" / "testing-in-ci.md").read_text()
-    for path in ("examples/ci/test_my_network.py", "examples/grading/test_submissions.py"):
+    for path in ("examples/ci/test_my_network.py", "examples/grading/test_submissions.py", "examples/ci/conftest.py"):
         assert (ROOT / path).read_text().strip() in readme, path

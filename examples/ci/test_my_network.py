@@ -11,7 +11,7 @@ SPECS = sst.mlp_specs(min_hidden=1, max_hidden=1, activations=["tanh"], output_l
                       layouts=["rows"])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(spec=SPECS, seed=st.integers(0, 999), data=st.data())
 def test_gradients_match_finite_differences(spec, seed, data):
     net = MyNetwork(*spec.sizes, seed=seed)
@@ -19,7 +19,7 @@ def test_gradients_match_finite_differences(spec, seed, data):
     assert_gradients_close(lambda _: net.loss(X, Y), net.params, net.gradients(X, Y))
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=25)
 @given(spec=SPECS, seed=st.integers(0, 999), data=st.data())
 def test_gradients_match_the_reference(spec, seed, data):
     net = MyNetwork(*spec.sizes, seed=seed)
@@ -27,7 +27,6 @@ def test_gradients_match_the_reference(spec, seed, data):
     assert_matches_reference(X, Y, params=net.params, gradients=net.gradients, **spec.options())
 
 
-@settings(deadline=None)                     # the first example loads the tracer
 @given(spec=SPECS, data=st.data())
 def test_no_silent_broadcasts(spec, data):
     net = MyNetwork(*spec.sizes)
