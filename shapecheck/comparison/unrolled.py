@@ -38,6 +38,9 @@ class Unrolling:
     t: int
     order: str
     base: int | None
+    #: the learner's labels as a 2-d column ``(m, 1)`` or row ``(1, m)``: compare reads them 1-d (a column
+    #: of 0/1 labels would otherwise be one output's targets) and hands them back in this shape
+    held: tuple | None = None
 
     @property
     def shapes(self) -> tuple:
@@ -61,12 +64,20 @@ class Unrolling:
         return found
 
     def labels(self, Y):
-        """y as compare reads it: labels from 0."""
-        return Y if not self.base else np.asarray(Y) - self.base
+        """y as compare reads it: labels from 0, 1-d (an (m, 1) column of labels too)."""
+        if self.base is None:
+            return Y
+        Y = np.asarray(Y).reshape(-1)
+        return Y - self.base if self.base else Y
 
     def learners_labels(self, Y):
-        """compare's y back in the learner's own labels and dtype."""
-        return Y if not self.base else (np.asarray(Y) + self.base).astype(np.asarray(Y).dtype)
+        """compare's y back in the learner's own labels, dtype and shape (its (m, 1) column)."""
+        if self.base is None:
+            return Y
+        Y = np.asarray(Y)
+        if self.base:
+            Y = (Y + self.base).astype(Y.dtype)
+        return Y if self.held is None else Y.reshape(self.held)
 
     def gradients(self, fn):
         """The learner's ``gradients(X, y)`` (returning ``(J, grad)`` or ``grad``, flat) as Theta1's and Theta2's."""
@@ -113,6 +124,8 @@ class Unrolling:
                 f"{h * d1} numbers as {format_shape((h, d1))}, Theta2 = the last {t * h1} as {format_shape((t, h1))}, "
                 "each with its bias as the first column (Theta1[:, 0], Theta2[:, 0])")
         labels = {None: "", 0: f", y's labels 0..{self.t - 1}", 1: f", y's labels 1..{self.t} (Octave's)"}[self.base]
+        if labels and self.held is not None:
+            labels += " as an (m, 1) column" if self.held == (-1, 1) else " as a (1, m) row"
         source = (f"read from X's {self.d} inputs{labels} and the vector's length, {size} = {h}*({self.d}+1) + "
                   f"{t}*({h}+1); " + ("the order is the one that explains your gradients" if explained else
                                       "no order explains your gradients: this one is shown"))
@@ -142,11 +155,12 @@ def unrollings(X, Y, vector) -> list[Unrolling]:
     says what was expected when P has no whole-number h."""
     d, size = np.shape(X)[1], vector.size
     outputs = _outputs(np.asarray(Y), np.shape(X)[0])
+    held = None if np.ndim(Y) == 1 else ((-1, 1) if np.shape(Y)[1] == 1 else (1, -1))
     found = []
     for t, base in outputs:
         h, rest = divmod(size - t, d + 1 + t)
         if rest == 0 and h >= 1:
-            found += [Unrolling(vector, d, h, t, order, base) for order in ("C", "F")]
+            found += [Unrolling(vector, d, h, t, order, base, None if base is None else held) for order in ("C", "F")]
     if found:
         return found
     tried = "; ".join(f"t = {t}{_labels_text(t, base)} leaves h = ({size} - {t}) / ({d} + 1 + {t}) = "

@@ -1,0 +1,60 @@
+"""Issue 25's review of the one flat nn_params: the reviewer's learners, copied into compare_unrolled/.
+
+- F5: labels as an (m, 1) column with t = 2 (1..2 or 0..1) were refused with an error blaming the weights:
+  compare read the column of 0/1 labels as one output's targets. They are read 1-d and handed back as the
+  learner's column; a real single output with a (m, 1) 0/1 target and Theta2 (1, h+1) still works.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import shapecheck
+from tests.shapecheck.compare_unrolled import flat_step
+
+LABELS = ("column-1", "column-0", "flat-1", "single")
+
+
+def _run(module, case, hints, **options):
+    kwargs = module.make(case, hints, **options)
+    vector, before = kwargs["params"], kwargs["params"].copy()
+    report = shapecheck.compare(**kwargs)
+    assert vector.tobytes() == before.tobytes() and vector.shape == before.shape
+    return report
+
+
+def _named(report, module):
+    return {(os.path.abspath(f.path), f.line) for f in report.diagnoses[0].locations}
+
+
+def _marked(module, case):
+    return {(os.path.abspath(module.__file__), line) for line in module.LINES.get(case, ())}
+
+
+@pytest.mark.parametrize("hints", [True, False], ids=["hints", "own-loss-only"])
+@pytest.mark.parametrize("labels", LABELS)
+@pytest.mark.parametrize("case", [case for case in flat_step.BUGS if case != "missing-mean"])
+def test_the_flat_step_is_read_with_every_label_form(case, labels, hints):
+    """Every planted mistake is named, at its marked lines or none (l2-mismatch's line is not always found),
+    and the correct program MATCHes with nothing named; the learner's vector is restored bit for bit."""
+    report = _run(flat_step, case, hints, labels=labels)
+    t = 1 if labels == "single" else 2
+    assert f"network [5, 3, {t}]" in report.summary, str(report)
+    if case == "correct":
+        assert report.verdict == "match" and not report.diagnoses[0].locations, str(report)
+        return
+    assert report.diagnoses[0].bug == flat_step.BUGS[case], str(report)
+    named = _named(report, flat_step)
+    assert named <= _marked(flat_step, case), str(report)
+    if case != "l2-mismatch":
+        assert named == _marked(flat_step, case), str(report)
+
+
+@pytest.mark.parametrize("labels, words", [("column-1", "y's labels 1..2 (Octave's) as an (m, 1) column"),
+                                           ("column-0", "y's labels 0..1 as an (m, 1) column")])
+def test_a_label_column_with_two_classes_is_said(labels, words):
+    report = _run(flat_step, "correct", False, labels=labels)
+    assert report.ok and words in str(report), str(report)
+
