@@ -36,7 +36,9 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     """The lines of the learner's code where the scale mistake ``bug`` ("missing-mean", "wrong-scale" or
     "sign-flip") is made, as Locations (empty when they cannot be pinned down). ``l2``: the L2 coefficient
     of the learner's gradients; when their final gradients are made in pieces (``Theta1_grad[:, 1:] += ...``),
-    the line that finalises the data term (the gradient less ``l2`` times the weights) is named."""
+    the line that finalises the data term (the gradient less ``l2`` times the weights) is named; for a missing
+    1/n it is named first (``G1 = D2.T @ A1`` then ``G1 += k * R1``: a 1/n on the second line would scale the
+    L2 term too), the line that finalises the whole gradient only when the data term is not seen alone."""
     if bug not in ("missing-mean", "wrong-scale", "sign-flip"):
         return ()
     net = setting.nets[0]
@@ -51,7 +53,7 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
         quantities.update(_loss_derivative(setting))
     else:
         quantities = _gradients(setting, 0.0)
-        data_terms = _gradients(setting, l2) if l2 else {}
+        data_terms = {f"data term of {k}": q for k, q in _gradients(setting, l2).items()} if l2 else {}
     sizes = matcher.sizes(quantities.values()) if bug == "sign-flip" \
         else matcher.sizes([*quantities.values(), *data_terms.values()])
     if bug == "missing-mean":                 # where the first value n times too large is made (layer objects)
@@ -69,6 +71,8 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     origin = _too_large_from(sites, reference, matcher, n, lr, net) if bug == "missing-mean" else None
     if origin is not None:
         return origin
+    if data_terms and bug == "missing-mean":   # an L2 term added after the data term: a 1/n there would scale
+        return _finalised(sites, data_terms, matcher) or _finalised(sites, quantities, matcher)    # it too
     return _finalised(sites, quantities, matcher) or (_finalised(sites, data_terms, matcher) if l2 else ())
 
 def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:

@@ -90,6 +90,9 @@ def _finalised(quantities, names, n, bug) -> str:
     whose = "their" if many else "its"
     what = f"a mean over the samples needs 1/n here or before (n = {n})" if bug == "missing-mean" else \
         f"{whose} factor is not the reference's (see the diagnosis): fix it here or on a line before"
+    if all(one.startswith("data term") for one in quantities):
+        return (f"this makes the data term of the gradient{'s' * many} of {finalised}, before your L2 term is added "
+                f"(a 1/n there would scale the L2 term too): {what}")
     return f"this finalises the gradient{'s' * many} of {finalised}: {what}"
 
 

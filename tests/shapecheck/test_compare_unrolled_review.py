@@ -3,6 +3,8 @@
 - F5: labels as an (m, 1) column with t = 2 (1..2 or 0..1) were refused with an error blaming the weights:
   compare read the column of 0/1 labels as one output's targets. They are read 1-d and handed back as the
   learner's column; a real single output with a (m, 1) 0/1 target and Theta2 (1, h+1) still works.
+- F9: a missing 1/m with an L2 term added afterwards was placed on the L2 lines (``G1 += k * R1``), where a
+  1/n would scale the L2 term too; the lines that make the data term's unscaled gradient are named.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ def _marked(module, case):
 
 @pytest.mark.parametrize("hints", [True, False], ids=["hints", "own-loss-only"])
 @pytest.mark.parametrize("labels", LABELS)
-@pytest.mark.parametrize("case", [case for case in flat_step.BUGS if case != "missing-mean"])
+@pytest.mark.parametrize("case", list(flat_step.BUGS))
 def test_the_flat_step_is_read_with_every_label_form(case, labels, hints):
     """Every planted mistake is named, at its marked lines or none (l2-mismatch's line is not always found),
     and the correct program MATCHes with nothing named; the learner's vector is restored bit for bit."""
@@ -57,4 +59,14 @@ def test_the_flat_step_is_read_with_every_label_form(case, labels, hints):
 def test_a_label_column_with_two_classes_is_said(labels, words):
     report = _run(flat_step, "correct", False, labels=labels)
     assert report.ok and words in str(report), str(report)
+
+
+def test_a_missing_mean_before_an_l2_term_names_the_data_terms_lines():
+    """F9: G1 = D2.T @ A1 (no 1/m), then G1 += k * R1: the first lines are named, said to make the data term."""
+    for hints in (True, False):
+        report = _run(flat_step, "missing-mean", hints, labels="flat-1")
+        hints_text = [f.hint for f in report.diagnoses[0].locations]
+        assert [f.source.split("  #")[0] for f in report.diagnoses[0].locations] == ["G1 = D2.T @ A1",
+                                                                                      "G2 = D3.T @ A2"]
+        assert all("data term of the gradient" in h and "before your L2 term is added" in h for h in hints_text)
 
