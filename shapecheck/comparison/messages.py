@@ -218,7 +218,12 @@ def factor_causes(size: float, context) -> tuple:
                            "mean over the outputs as well as over the samples", ("divides", t)))
     if t > 1 and _close(size, float(t)):
         found.append(Cause(f"a sum over the {t} outputs where the loss takes their mean (t = {t})"))
-    if _close(size, 1.0 / n):
+    summed = getattr(context.get("loss_scale"), "name", "").startswith("sum")     # a loss known to be a sum
+    if _close(size, 1.0 / n) and summed:          # its gradient takes no 1/n: one division is the factor
+        found.append(Cause(f"a division by n = {n}, the number of samples, where your loss is a sum (1/n)",
+                           f"1/n = 1/{n}: line {{line}} divides by {n}, the number of samples (`{{source}}`): your "
+                           "loss is a sum over the samples, so its gradient takes no 1/n", ("divides", n)))
+    elif _close(size, 1.0 / n):
         found.append(Cause(f"a division by n = {n} twice (1/n)"))
     if d > 1 and _close(size, 1.0 / d):
         found.append(Cause(f"a division by d = {d}, the number of inputs (1/d)",

@@ -5,6 +5,8 @@
   learner's column; a real single output with a (m, 1) 0/1 target and Theta2 (1, h+1) still works.
 - F9: a missing 1/m with an L2 term added afterwards was placed on the L2 lines (``G1 += k * R1``), where a
   1/n would scale the L2 term too; the lines that make the data term's unscaled gradient are named.
+- F8: a ``/ m`` against a summed cost said "possibly a division by n twice (1/n): not found in your code"
+  while naming that single division.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import os
 import pytest
 
 import shapecheck
-from tests.shapecheck.compare_unrolled import flat_step
+from tests.shapecheck.compare_unrolled import flat_step, octave_sum
 
 LABELS = ("column-1", "column-0", "flat-1", "single")
 
@@ -70,3 +72,24 @@ def test_a_missing_mean_before_an_l2_term_names_the_data_terms_lines():
                                                                                       "G2 = D3.T @ A2"]
         assert all("data term of the gradient" in h and "before your L2 term is added" in h for h in hints_text)
 
+
+@pytest.mark.parametrize("hints", [True, False], ids=["hints", "own-loss-only"])
+@pytest.mark.parametrize("case", list(octave_sum.BUGS))
+def test_the_octave_loop_with_a_summed_cost(case, hints):
+    report = _run(octave_sum, case, hints)
+    if case == "correct":
+        assert report.verdict == "match" and not report.diagnoses[0].locations, str(report)
+        return
+    assert report.diagnoses[0].bug == octave_sum.BUGS[case], str(report)
+    assert _named(report, octave_sum) == _marked(octave_sum, case), str(report)
+
+
+@pytest.mark.parametrize("hints", [True, False], ids=["hints", "own-loss-only"])
+def test_a_division_by_n_against_a_summed_cost_is_said_as_one(hints):
+    """F8: the single `/ m` is the cause, found in the code; no division twice is suggested."""
+    report = _run(octave_sum, "wrong-scale", hints)
+    message = report.diagnoses[0].message
+    assert "twice" not in message and "not found in your code" not in message, message
+    line = min(octave_sum.LINES["wrong-scale"])
+    assert f"line {line} divides by 7, the number of samples (`Theta1_grad / m`): your loss is a sum" in message
+    assert [cause.established for cause in report.diagnoses[0].causes] == ["checked on your run"]
