@@ -55,7 +55,7 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     sizes = matcher.sizes(quantities.values()) if bug == "sign-flip" \
         else matcher.sizes([*quantities.values(), *data_terms.values()])
     if bug == "missing-mean":                 # where the first value n times too large is made (layer objects)
-        reference = widest(setting, frozenset(), lr)[1]
+        reference = {**widest(setting, frozenset(), lr)[1], **_loss_derivative(setting, softmax=True)}
         sizes |= matcher.sizes(_backward(reference).values()) | {n}
     run = run_learner(learner, X, Y, setting, 0, sizes=sizes | {setting.data.X.size}, max_bytes=max_bytes)
     if run is None:
@@ -79,7 +79,7 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     and the function that makes that gradient does not compute n itself (a course's ``linear_backward`` binds
     ``m = A_prev.shape[1]``: its 1/m was forgotten there); otherwise None (the lines that finalise the
     gradients are named). Empty when the line is not seen."""
-    backward = _backward(reference)
+    backward = {**_backward(reference), **{k: q for k, q in reference.items() if k.startswith("dL/dA")}}
     right = {1.0 / n, (lr or 1.0) / n}                # at the summed loss's scale: a mean's quantities carry 1/n
     wrong = {1.0, lr or 1.0}                          # ... the mistake's carry 1 (or the learning rate)
     chain = []
@@ -93,6 +93,8 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
         return None
     start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
+    if source.in_loop(first.file, first.line):
+        return None               # one value of a loop (a softmax's per-sample Jacobian row): not where n is missed
     gradients = [s for s, _ in chain[start:] if any(matcher.factors_of(s.value, q) for name, q in backward.items()
                                                     if name.startswith(("dW", "gradient W")))]
     shared = located_calls.shared_by_layers(first, sites)
@@ -210,17 +212,23 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     return ()
 
 
-def _loss_derivative(setting) -> dict:
+def _loss_derivative(setting, softmax: bool = False) -> dict:
     """The loss's derivative with respect to a sigmoid output under binary cross-entropy, as a course computes it
     before the sigmoid's derivative (``dAL = -(Y / AL - (1 - Y) / (1 - AL))``, (t, n) like AL): the reference
-    fuses the two into dZ = A - Y, so without it a sign lost in ``dAL`` was placed on the line after it. Empty
-    for other losses, and where an output is saturated (0 or 1: no finite derivative to compare)."""
+    fuses the two into dZ = A - Y, so without it a sign lost in ``dAL`` was placed on the line after it.
+    ``softmax``: instead, the derivative under a softmax's cross-entropy, ``-Y / A`` (nnfs's separate
+    Loss_CategoricalCrossentropy, whose backward is where a missing 1/n is made; a course's sigmoid ``dAL`` is
+    not: it divides by m in linear_backward). Empty for other losses, and where an output is saturated (0 or
+    1: no finite derivative to compare)."""
     net, forward = setting.nets[0], setting.forwards[0]
-    if net.loss_fn.requires_output != "sigmoid":
-        return {}
-    A = forward.A[net.n_layers]
+    A, Y = forward.A[net.n_layers], setting.data.Y
     with np.errstate(all="ignore"):
-        derivative = (A - setting.data.Y) / (A * (1 - A))
+        if net.loss_fn.requires_output == "sigmoid" and not softmax:
+            derivative = (A - Y) / (A * (1 - A))
+        elif net.loss_fn.requires_output == "softmax" and softmax and np.shape(Y) == np.shape(A):
+            derivative = -Y / A
+        else:
+            return {}
     return {f"dL/dA{net.n_layers}": derivative} if np.all(np.isfinite(derivative)) else {}
 
 
