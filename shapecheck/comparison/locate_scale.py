@@ -7,7 +7,8 @@ quantities do.
   multiples of its final gradient (or step), in execution order; the line where the final multiple first
   appears finalises it (``dW1 = 1 / m * np.dot(...)``, or the update ``w - rate * nw``).
 - ``sign-flip``: the values that are ± a quantity of the reference (the error, dZ, dW, ...), in execution
-  order, each with its sign. Where the sign last turns is the line that flips it. When it never turns, the
+  order, each with its sign (a line's own sub-expressions count as the value the line makes: the inner
+  ``(y / p - ...)`` of ``-(y / p - ...)`` turns nothing). Where the sign last turns is the line that flips it. When it never turns, the
   first line (the error ``Y - A``, or a course's ``dAL`` without its minus) is the one that disagrees with a descending update or a returned gradient;
   an error ``A - Y`` that an update *adds* (``W += lr * ...``) disagrees with that update: both are named, as
   either can be changed. In code built from layer objects: a step made negative where it is made
@@ -63,7 +64,10 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     matcher.follow(run, setting.data.X)
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
     if bug == "sign-flip":
-        factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
+        rate = learner.lr if learner.step is not None else None
+        factors = allowed_factors(n, rate, scale)
+        if rate and scale and np.isfinite(scale):       # a step: the rate times the learner's scaled gradient
+            factors = sorted({*factors, *(sign * rate * abs(scale) / m for sign in (1, -1) for m in (1, n))})
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
     origin = _too_large_from(sites, reference, matcher, n, lr, net) if bug == "missing-mean" else None
@@ -179,6 +183,7 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
         if len({sign for sign, _ in held}) == 1:
             chain.append((s, held[0][0]))
             names[id(s)] = held[0][1]
+    chain = _whole_lines(chain, sites)
     if not chain:
         return ()
     final = chain[-1][1]
@@ -210,6 +215,22 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
             return as_locations(adding)         # an optimizer given right gradients (SGD.update): its update
         return as_locations(located + adding)
     return ()
+
+
+def _whole_lines(chain, sites) -> list:
+    """``chain`` (``(site, sign)`` pairs in execution order) with each run of one line's own sub-expressions
+    (one call of the line: no other line's site between them) kept as its last value only, the value the line
+    makes: ``-(y / p - (1 - y) / (1 - p))`` holds minus dL/dA inside and dL/dA whole, and turns no sign."""
+    def where(s):
+        return s.file, s.line, s.frames
+
+    position = {id(s): i for i, s in enumerate(sites)}
+    kept = []
+    for (s, sign), (after, _) in zip(chain, chain[1:]):
+        if where(after) != where(s) or any(where(o) != where(s) for o in
+                                           sites[position[id(s)] + 1:position[id(after)]]):
+            kept.append((s, sign))
+    return kept + chain[-1:]
 
 
 def _loss_derivative(setting, softmax: bool = False) -> dict:

@@ -19,6 +19,7 @@ FINDINGS = [
     ("c1_course_loop", "missing-hidden-derivative", ("hints", "own")),     # F4: relu_backward never masks
     ("d3_nnfs_bce_loop", "missing-hidden-derivative", ("hints", "own")),   # F4: Activation_Tanh.backward
     ("d1_nnfs_separate_softmax", "missing-mean", ("hints", "own")),        # F2: the loss never divides by n
+    ("d3_nnfs_bce_loop", "sign-flip", ("hints", "own")),                   # F3: the optimizer adds lr * dW
 ]
 CASES = [(program, case, mode) for program, case, modes in FINDINGS for mode in modes]
 CORRECT = sorted({(program, mode) for program, _, mode in CASES} - {("d3_nnfs_bce_loop", "hints")})
