@@ -73,7 +73,8 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     origin = _too_large_from(sites, reference, matcher, n, lr, net) if bug == "missing-mean" else None
     if origin is not None:
         return origin
-    return _finalised(sites, quantities, matcher) or (_finalised(sites, data_terms, matcher) if l2 else ())
+    rate = learner.lr if learner.step is not None and learner.lr_known else None
+    return _finalised(sites, quantities, matcher, rate) or (_finalised(sites, data_terms, matcher, rate) if l2 else ())
 
 def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     """A missing 1/n in code built from layer objects: the line where the first value n times too large is
@@ -159,8 +160,11 @@ def weights_only(value, reading) -> np.ndarray:
     return value
 
 
-def _finalised(sites, gradients, matcher) -> tuple:
-    """Per gradient, the first site of the last run of sites holding one multiple of it."""
+def _finalised(sites, gradients, matcher, rate=None) -> tuple:
+    """Per gradient, the first site of the last run of sites holding one multiple of it. Nothing when that
+    site is shared code (one ``update_params(layer)`` for every layer) that only applies the learning rate
+    ``rate`` to a gradient that had its factor already: the line is right for every layer, and the factor
+    was made before it, where this does not tell."""
     found = []
     for name, gradient in gradients.items():
         if np.size(gradient) == 1:
@@ -168,7 +172,11 @@ def _finalised(sites, gradients, matcher) -> tuple:
         chain = [(s, f) for s in sites for f in matcher.factors_of(s.value, gradient)[:1]]
         if not chain:
             return ()                 # a gradient whose making is not seen: say nothing rather than half
-        site = chain[_last_run(chain, _same)][0]
+        start = _last_run(chain, _same)
+        site = chain[start][0]
+        if start > 0 and rate and _same(abs(chain[start][1] / chain[start - 1][1]), rate) \
+                and located_calls.shared_by_layers(site, sites):
+            return ()                 # layer.weights += -lr * layer.dweights: the step of a gradient made before
         found.append((site.order, (site.file, site.line, "finalised"), name))
     return as_locations(found)
 

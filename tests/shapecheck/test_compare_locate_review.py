@@ -20,9 +20,13 @@ FINDINGS = [
     ("d3_nnfs_bce_loop", "missing-hidden-derivative", ("hints", "own")),   # F4: Activation_Tanh.backward
     ("d1_nnfs_separate_softmax", "missing-mean", ("hints", "own")),        # F2: the loss never divides by n
     ("d3_nnfs_bce_loop", "sign-flip", ("hints", "own")),                   # F3: the optimizer adds lr * dW
+    ("d3_nnfs_bce_loop", "wrong-scale", ("own",)),                         # F7: the loss never divides by t
 ]
+#: Findings where no line is named, honestly: the factor's origin is not established (the shared optimizer
+#: only applies the rate to a gradient that had the factor already), so no line rather than a right one.
+UNPLACED = {("d3_nnfs_bce_loop", "wrong-scale")}
 CASES = [(program, case, mode) for program, case, modes in FINDINGS for mode in modes]
-CORRECT = sorted({(program, mode) for program, _, mode in CASES} - {("d3_nnfs_bce_loop", "hints")})
+CORRECT = sorted({(program, mode) for program, _, mode in CASES})
 
 
 def _module(program):
@@ -50,11 +54,13 @@ def marked(module, case) -> set:
 def test_the_planted_line_is_named(program, case, mode):
     module, report, named = _compare(program, case, mode)
     assert report.diagnoses[0].bug.split(" + ")[0] == module.CASES[case], str(report)
-    assert named == marked(module, case), str(report)
+    assert named == (set() if (program, case) in UNPLACED else marked(module, case)), str(report)
     assert all(f.hint and f.hint in str(report) for f in report.diagnoses[0].locations), str(report)
 
 
 @pytest.mark.parametrize("program, mode", CORRECT, ids=[f"{p}-{m}" for p, m in CORRECT])
 def test_the_correct_version_names_nothing(program, mode):
+    """Under the hints d3's correct loss (a mean over its outputs too) is the reference's / 2: a wrong scale
+    whose origin is not seen, and no line is named (the shared optimizer's updates are right)."""
     _, report, named = _compare(program, "correct", mode)
     assert named == set(), str(report)
