@@ -120,6 +120,15 @@ def binding_kind(path, line) -> str:
     return ""
 
 
+def passes_on(path, line) -> bool:
+    """The assignment on ``line`` binds a plain name to a name or an attribute as it is (``dA = dA_prev``,
+    ``grad = dense.dinputs``): it passes a value on, it makes none."""
+    for node in statements_at(path, line):
+        if isinstance(node, ast.Assign) and all(isinstance(t, ast.Name) for t in node.targets):
+            return isinstance(node.value, (ast.Name, ast.Attribute))
+    return False
+
+
 def _is_copy(value) -> bool:
     """``np.array(x)``, ``np.copy(x)``, ``np.asarray(x)``, ``x.copy()``: the value of a name, copied."""
     if not isinstance(value, ast.Call):

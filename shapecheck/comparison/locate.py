@@ -113,7 +113,7 @@ def locate(learner, X, Y, setting, tags, *, scale: float | None = None, max_byte
             if source.changed_later(*places[last][:2], run.lines_run):
                 return ()
             if unfinished:
-                place = _unfinished_place(hits[last], name, sites, mutant, net, holding)
+                place = _unfinished_place(hits[last], name, sites, mutant, net, holding, run.lines_run)
                 if place is None:
                     return ()
                 hits, places = [place[0]], [place[1]]
@@ -139,11 +139,13 @@ def _right_for_another_use(site, sites, reference, mutant, matcher, factors) -> 
     return False
 
 
-def _unfinished_place(maker, name, sites, mutant, net, holding):
+def _unfinished_place(maker, name, sites, mutant, net, holding, lines_run):
     """(site, (path, line, kind[, called])) where an unfinished value (``name``, made last at ``maker``) is the
-    mistake: the maker's line, unless it is shared code right for another layer (one ``Layer.backward``);
-    then a later line that holds the value and is wrong in every call (an activation's backward that never
-    masks it), or the call that hands it on where the finished value belongs. None when neither is seen."""
+    mistake: the maker's line, unless it only passes the value on (``dA = dA_prev``, ``grad = dense.dinputs``)
+    to a helper that keeps it unfinished in every call (a ``relu_backward`` that copies it and never masks
+    it), or it is shared code right for another layer (one ``Layer.backward``); then a later line that holds
+    the value and is wrong in every call, or the call that hands it on where the finished value belongs.
+    None when neither is seen."""
     roots = [mutant[k] for k in mutant if k.startswith("dZ") and k[2:].isdigit()]
 
     def wrong(value):
@@ -152,6 +154,9 @@ def _unfinished_place(maker, name, sites, mutant, net, holding):
     def holding_value(value, q):
         return any(s.value is value for s in holding(q))
 
+    kept = _kept_by_helper(maker, holding(mutant[name]), sites, lines_run, wrong)
+    if kept is not None:
+        return kept, (kept.file, kept.line, "unfinished")
     if located_calls.wrong_in_every_call(maker, sites, wrong):
         return maker, (maker.file, maker.line, "unfinished")
     k = name[2:]
@@ -168,6 +173,28 @@ def _unfinished_place(maker, name, sites, mutant, net, holding):
         return last, (last.file, last.line, "unfinished")
     place = located_calls.handed_on(last, consumer)
     return None if place is None else (consumer, place)
+
+
+def _kept_by_helper(maker, held, sites, lines_run, wrong):
+    """The site, in a helper called after ``maker`` with its value, that keeps that value as it came in every
+    call and that no later line of the helper finishes (``dZ = np.array(dA, copy=True)`` with no
+    ``dZ[Z <= 0] = 0``, ``self.dinputs = dvalues.copy()``): where the derivative is missing when ``maker``
+    only passes the value on (a name or an attribute, bound as it is). None when there is no such site, or
+    the maker computes the value (it is named itself)."""
+    if not source.passes_on(maker.file, maker.line):
+        return None
+    callee = source.function_at(maker.file, maker.line)
+    for s in sorted(held, key=lambda s: s.order):
+        if s.order <= maker.order or len(s.frames) <= len(maker.frames) or s.frames[-len(maker.frames):][1:] \
+                != maker.frames[1:] or source.function_at(s.file, s.line) == callee:
+            continue
+        if located_calls.handover(s, sites) or source.binding_kind(s.file, s.line) not in ("store", "computes", "alias") \
+                or not np.array_equal(s.value, maker.value):
+            continue
+        if source.changed_later(s.file, s.line, lines_run) or not located_calls.wrong_in_every_call(s, sites, wrong):
+            return None
+        return s
+    return None
 
 
 def _before_its_use(making, hits, places, uses) -> list:

@@ -7,7 +7,8 @@ quantities do.
   multiples of its final gradient (or step), in execution order; the line where the final multiple first
   appears finalises it (``dW1 = 1 / m * np.dot(...)``, or the update ``w - rate * nw``).
 - ``sign-flip``: the values that are ± a quantity of the reference (the error, dZ, dW, ...), in execution
-  order, each with its sign. Where the sign last turns is the line that flips it. When it never turns, the
+  order, each with its sign (a line's own sub-expressions count as the value the line makes: the inner
+  ``(y / p - ...)`` of ``-(y / p - ...)`` turns nothing). Where the sign last turns is the line that flips it. When it never turns, the
   first line (the error ``Y - A``, or a course's ``dAL`` without its minus) is the one that disagrees with a descending update or a returned gradient;
   an error ``A - Y`` that an update *adds* (``W += lr * ...``) disagrees with that update: both are named, as
   either can be changed. In code built from layer objects: a step made negative where it is made
@@ -57,7 +58,7 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     sizes = matcher.sizes(quantities.values()) if bug == "sign-flip" \
         else matcher.sizes([*quantities.values(), *data_terms.values()])
     if bug == "missing-mean":                 # where the first value n times too large is made (layer objects)
-        reference = widest(setting, frozenset(), lr)[1]
+        reference = {**widest(setting, frozenset(), lr)[1], **_loss_derivative(setting, softmax=True)}
         sizes |= matcher.sizes(_backward(reference).values()) | {n}
     run = run_learner(learner, X, Y, setting, 0, sizes=sizes | {setting.data.X.size}, max_bytes=max_bytes)
     if run is None:
@@ -65,15 +66,19 @@ def locate_scale(learner, X, Y, setting, bug: str, *, scale: float | None = None
     matcher.follow(run, setting.data.X)
     sites = [s for s in run.sites if isinstance(s.value, np.ndarray) and s.value.size > 1]
     if bug == "sign-flip":
-        factors = allowed_factors(n, learner.lr if learner.step is not None else None, scale)
+        rate = learner.lr if learner.step is not None else None
+        factors = allowed_factors(n, rate, scale)
+        if rate and scale and np.isfinite(scale):       # a step: the rate times the learner's scaled gradient
+            factors = sorted({*factors, *(sign * rate * abs(scale) / m for sign in (1, -1) for m in (1, n))})
         olds = [np.asarray(v, dtype=float) for v in setting.observations[0].values] if learner.step else None
         return _sign_turn(sites, quantities, matcher, factors, olds)
     origin = _too_large_from(sites, reference, matcher, n, lr, net) if bug == "missing-mean" else None
     if origin is not None:
         return origin
+    rate = learner.lr if learner.step is not None and learner.lr_known else None
     if data_terms and bug == "missing-mean":   # an L2 term added after the data term: a 1/n there would scale
-        return _finalised(sites, data_terms, matcher) or _finalised(sites, quantities, matcher)    # it too
-    return _finalised(sites, quantities, matcher) or (_finalised(sites, data_terms, matcher) if l2 else ())
+        return _finalised(sites, data_terms, matcher, rate) or _finalised(sites, quantities, matcher, rate)  # it too
+    return _finalised(sites, quantities, matcher, rate) or (_finalised(sites, data_terms, matcher, rate) if l2 else ())
 
 def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     """A missing 1/n in code built from layer objects: the line where the first value n times too large is
@@ -83,7 +88,7 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
     and the function that makes that gradient does not compute n itself (a course's ``linear_backward`` binds
     ``m = A_prev.shape[1]``: its 1/m was forgotten there); otherwise None (the lines that finalise the
     gradients are named). Empty when the line is not seen."""
-    backward = _backward(reference)
+    backward = {**_backward(reference), **{k: q for k, q in reference.items() if k.startswith("dL/dA")}}
     right = {1.0 / n, (lr or 1.0) / n}                # at the summed loss's scale: a mean's quantities carry 1/n
     wrong = {1.0, lr or 1.0}                          # ... the mistake's carry 1 (or the learning rate)
     chain = []
@@ -97,6 +102,8 @@ def _too_large_from(sites, reference, matcher, n, lr, net) -> tuple:
         return None
     start = _last_run(chain, lambda a, b: a == b)
     first = chain[start][0]
+    if source.in_loop(first.file, first.line):
+        return None               # one value of a loop (a softmax's per-sample Jacobian row): not where n is missed
     gradients = [s for s, _ in chain[start:] if any(matcher.factors_of(s.value, q) for name, q in backward.items()
                                                     if name.startswith(("dW", "gradient W")))]
     shared = located_calls.shared_by_layers(first, sites)
@@ -157,8 +164,11 @@ def weights_only(value, reading) -> np.ndarray:
     return value
 
 
-def _finalised(sites, gradients, matcher) -> tuple:
-    """Per gradient, the first site of the last run of sites holding one multiple of it."""
+def _finalised(sites, gradients, matcher, rate=None) -> tuple:
+    """Per gradient, the first site of the last run of sites holding one multiple of it. Nothing when that
+    site is shared code (one ``update_params(layer)`` for every layer) that only applies the learning rate
+    ``rate`` to a gradient that had its factor already: the line is right for every layer, and the factor
+    was made before it, where this does not tell."""
     found = []
     for name, gradient in gradients.items():
         if np.size(gradient) == 1:
@@ -166,7 +176,11 @@ def _finalised(sites, gradients, matcher) -> tuple:
         chain = [(s, f) for s in sites for f in matcher.factors_of(s.value, gradient)[:1]]
         if not chain:
             return ()                 # a gradient whose making is not seen: say nothing rather than half
-        site = chain[_last_run(chain, _same)][0]
+        start = _last_run(chain, _same)
+        site = chain[start][0]
+        if start > 0 and rate and _same(abs(chain[start][1] / chain[start - 1][1]), rate) \
+                and located_calls.shared_by_layers(site, sites):
+            return ()                 # layer.weights += -lr * layer.dweights: the step of a gradient made before
         found.append((site.order, (site.file, site.line, "finalised"), name))
     return as_locations(found)
 
@@ -181,6 +195,7 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
         if len({sign for sign, _ in held}) == 1:
             chain.append((s, held[0][0]))
             names[id(s)] = held[0][1]
+    chain = _whole_lines(chain, sites)
     if not chain:
         return ()
     final = chain[-1][1]
@@ -214,17 +229,39 @@ def _sign_turn(sites, quantities, matcher, factors, olds) -> tuple:
     return ()
 
 
-def _loss_derivative(setting) -> dict:
+def _whole_lines(chain, sites) -> list:
+    """``chain`` (``(site, sign)`` pairs in execution order) with each run of one line's own sub-expressions
+    (one call of the line: no other line's site between them) kept as its last value only, the value the line
+    makes: ``-(y / p - (1 - y) / (1 - p))`` holds minus dL/dA inside and dL/dA whole, and turns no sign."""
+    def where(s):
+        return s.file, s.line, s.frames
+
+    position = {id(s): i for i, s in enumerate(sites)}
+    kept = []
+    for (s, sign), (after, _) in zip(chain, chain[1:]):
+        if where(after) != where(s) or any(where(o) != where(s) for o in
+                                           sites[position[id(s)] + 1:position[id(after)]]):
+            kept.append((s, sign))
+    return kept + chain[-1:]
+
+
+def _loss_derivative(setting, softmax: bool = False) -> dict:
     """The loss's derivative with respect to a sigmoid output under binary cross-entropy, as a course computes it
     before the sigmoid's derivative (``dAL = -(Y / AL - (1 - Y) / (1 - AL))``, (t, n) like AL): the reference
-    fuses the two into dZ = A - Y, so without it a sign lost in ``dAL`` was placed on the line after it. Empty
-    for other losses, and where an output is saturated (0 or 1: no finite derivative to compare)."""
+    fuses the two into dZ = A - Y, so without it a sign lost in ``dAL`` was placed on the line after it.
+    ``softmax``: instead, the derivative under a softmax's cross-entropy, ``-Y / A`` (nnfs's separate
+    Loss_CategoricalCrossentropy, whose backward is where a missing 1/n is made; a course's sigmoid ``dAL`` is
+    not: it divides by m in linear_backward). Empty for other losses, and where an output is saturated (0 or
+    1: no finite derivative to compare)."""
     net, forward = setting.nets[0], setting.forwards[0]
-    if net.loss_fn.requires_output != "sigmoid":
-        return {}
-    A = forward.A[net.n_layers]
+    A, Y = forward.A[net.n_layers], setting.data.Y
     with np.errstate(all="ignore"):
-        derivative = (A - setting.data.Y) / (A * (1 - A))
+        if net.loss_fn.requires_output == "sigmoid" and not softmax:
+            derivative = (A - Y) / (A * (1 - A))
+        elif net.loss_fn.requires_output == "softmax" and softmax and np.shape(Y) == np.shape(A):
+            derivative = -Y / A
+        else:
+            return {}
     return {f"dL/dA{net.n_layers}": derivative} if np.all(np.isfinite(derivative)) else {}
 
 
