@@ -18,6 +18,7 @@ differs from the reference's; nothing is named otherwise.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import linecache
 import os
 import re
@@ -25,7 +26,8 @@ import re
 import numpy as np
 
 from reference_nets.activations import hidden_activation, output_activation
-from shapecheck.comparison.report import Location
+from shapecheck.comparison.messages import RIGHT_IF_YOURS
+from shapecheck.comparison.report import CHECKED, Location, causes_text
 
 _RTOL = 1e-9
 
@@ -68,6 +70,32 @@ def _prediction(site, value, group, q) -> bool:
     only on a subtraction, not where the prediction is made (``o = sigmoid(...)``, its helper's return)."""
     return (group[0] == "sign" and site.op in ("=", "return", "call")
             and _close(abs(value), abs(float(q["A2"][group[1]]))))
+
+
+def with_factor_found(diagnosis, located):
+    """The diagnosis with the lines ``located`` on it; a factor found entering on a line that one of the
+    diagnosis's causes names (its 2, its 1/t) is that cause, found on the run: the message states it with the
+    line, in place of the usual causes. When the factor is the one between the declared loss and another usual
+    scaling of it (the learner's code may be right), the line is said once, in the message, and not named as
+    the place of a mistake."""
+    for location in located:
+        found = re.match(r"the factor ([0-9.e+-]+) enters here", location.hint or "")
+        if not found:
+            continue
+        f = float(found.group(1))
+        for cause in diagnosis.causes:
+            kind, k = cause.evidence or (None, None)
+            if (kind == "multiplies" and _near(f, k)) or (kind == "divides" and _near(f, 1.0 / k)):
+                checked = dataclasses.replace(cause, fact=cause.fact.format(line=location.line, source=location.source),
+                                              established=CHECKED)
+                message = diagnosis.message.replace(causes_text(diagnosis.causes), causes_text((checked,)))
+                rest = tuple(other for other in located if other is not location or RIGHT_IF_YOURS not in message)
+                return dataclasses.replace(diagnosis, message=message, causes=(checked,), locations=rest)
+    return dataclasses.replace(diagnosis, locations=located)
+
+
+def _near(a, b) -> bool:
+    return abs(a - b) <= 1e-3 * max(abs(a), abs(b))
 
 
 #: The mistakes whose values this module looks for.

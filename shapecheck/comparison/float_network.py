@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from shapecheck.comparison.collect import Snapshot, collect
-from shapecheck.comparison.float_locate import locate_floats
+from shapecheck.comparison.float_locate import locate_floats, with_factor_found
 from shapecheck.comparison.float_rate import local_rate
 from shapecheck.comparison.float_units import wrong_units
 from shapecheck.comparison.learner import LearnerCodeError
@@ -294,7 +294,7 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     if one and not report.diagnoses[0].locations:
         located = locate_floats(net, report, net.step(step, whole), X2[:1], Y2[:1])
         if located:
-            first = dataclasses.replace(report.diagnoses[0], locations=located)
+            first = with_factor_found(report.diagnoses[0], located)
             report = dataclasses.replace(report, diagnoses=(first, *report.diagnoses[1:]))
     conventions = tuple((aspect, what, "read from your forward pass" if aspect == "network" else source)
                         for aspect, what, source in report.conventions)
