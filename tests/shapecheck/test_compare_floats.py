@@ -214,3 +214,55 @@ def test_the_blog_floats_example_and_its_command_line():
     assert run_cli("compare", f"{path}:factory").returncode == 0
     buggy = run_cli("compare", f"{path}:factory_buggy")
     assert buggy.returncode == 1 and "derivative-at-activation" in buggy.stdout and "slope_h1 =" in buggy.stdout
+
+
+@pytest.mark.parametrize("name", ["review_no_half", "blog_floats"])
+def test_a_declared_loss_that_differs_by_a_usual_factor_is_said_honestly(tmp_path, name):
+    """Review 25, F1: a correct network whose loss is the squared error without the 1/2, declared as compare's
+    'mse' (which has the 1/2): the factor 2 is named with the line that brings it in, once, in the message; the
+    report says the gradients are right if that is the learner's loss and to pass loss_fn= to settle it; it never
+    says 'none found in your code', and names no line as the place of a mistake. With the learner's own loss it
+    is a match. The floats come back bit for bit."""
+    module, _ = fl.variant(name, None, tmp_path)
+    net, kwargs = fl.arguments(name, module, hints=True)
+    before = _bits(net)
+    report = shapecheck.compare(**kwargs, loss="mse")
+    assert _bits(net) == before
+    diagnosis = report.diagnoses[0]
+    assert report.verdict == "mismatch" and diagnosis.bug == "wrong-scale", str(report)
+    assert not diagnosis.locations, str(report)
+    line = next(number for number, text in enumerate((fl.CORPUS / f"{name}.py").read_text().splitlines(), start=1)
+                if "d_L_d_ypred = -2 * (y_true - y_pred)" in text)
+    assert f"line {line} multiplies by 2" in diagnosis.message, str(report)
+    assert "while the declared loss has the 1/2" in diagnosis.message
+    assert "if your loss is that, your gradients are right (pass loss_fn= to settle it)" in diagnosis.message
+    assert "without the 1/2" in diagnosis.message and "none found" not in str(report)
+    assert "your loss's derivative" not in str(report)
+    net, kwargs = fl.arguments(name, module, hints=False)
+    before = _bits(net)
+    assert shapecheck.compare(**kwargs).verdict == "match"
+    assert _bits(net) == before
+
+
+def test_a_flip_under_additive_updates_is_named_at_its_own_line(tmp_path):
+    """Review 25, F3: with updates by += the correct error is y - o; the flip reassigns it to o - y two lines on:
+    only that line is named, never the correct one (whose value is minus the loss's derivative)."""
+    for hints in (True, False):
+        module, planted = fl.variant("review_plus_updates", "sign-flip", tmp_path)
+        net, kwargs = fl.arguments("review_plus_updates", module, hints=hints)
+        before = _bits(net)
+        report = shapecheck.compare(**kwargs)
+        assert _bits(net) == before
+        locations = report.diagnoses[0].locations
+        assert [location.line for location in locations] == [planted["reassign"]], str(report)
+        assert "your updates add (+=)" in locations[0].hint
+
+
+def test_a_derivative_read_by_a_delta_is_named_where_it_is_taken(tmp_path):
+    """Review 25, F6: t1 = 1 - np.tanh(h1) ** 2 is the mistake; d_s1 = d_so * self.we * t1 only reads it and is
+    not named."""
+    for hints in (True, False):
+        module, planted = fl.variant("review_tanh", "derivative-at-activation", tmp_path)
+        net, kwargs = fl.arguments("review_tanh", module, hints=hints)
+        report = shapecheck.compare(**kwargs)
+        assert sorted(location.line for location in report.diagnoses[0].locations) == sorted(planted.values())
