@@ -290,7 +290,7 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     finally:
         net.snapshot.restore()
     if one and report.diagnoses[0].bug == "unknown":
-        report = _with_units(report, wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1]))
+        report = _with_units(report, wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1]), net)
     if one and not report.diagnoses[0].locations:
         located = locate_floats(net, report, net.step(step, whole), X2[:1], Y2[:1])
         if located:
@@ -309,13 +309,23 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     return _entries_named(report, net)
 
 
-def _with_units(report, found):
+def _with_units(report, found, net):
     """The report with float_units' reading: its wrong-unit diagnosis, or its note on the floats that disagree."""
     if found is None:
         return report
-    diagnosis, functions, note = found
+    diagnosis, functions, note, *disagreeing = found
     if diagnosis is None:
-        return dataclasses.replace(report, notes=(*report.notes, note))
+        first = report.diagnoses[0]
+        layers = {int(reference[1:]) for _, reference, names in net.labels for name in (disagreeing or [()])[0]
+                  if name in names}
+        if first.bug == "unknown" and len(layers) == 1 and "the mismatch starts at layer" in first.message:
+            # the table's rows are compared as they are: a factor common to every float (a declared loss's 1/2
+            # that the learner's loss has not) makes a correct layer MISMATCH there; the floats say where it is
+            first = dataclasses.replace(first, message=(
+                f"no known mistake reproduces your gradients: up to one factor common to every other float, only "
+                f"{', '.join(disagreeing[0])} (layer {layers.pop()}) disagree with the reference (see the note); "
+                "compare that layer's backward step with `shapecheck plan`"))
+        return dataclasses.replace(report, diagnoses=(first, *report.diagnoses[1:]), notes=(*report.notes, note))
     conventions = tuple(functions if aspect == "functions" else (aspect, what, source)
                         for aspect, what, source in report.conventions)
     return dataclasses.replace(report, diagnoses=(diagnosis, *report.diagnoses[1:]), conventions=conventions)

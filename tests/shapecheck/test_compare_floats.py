@@ -266,3 +266,20 @@ def test_a_derivative_read_by_a_delta_is_named_where_it_is_taken(tmp_path):
         net, kwargs = fl.arguments("review_tanh", module, hints=hints)
         report = shapecheck.compare(**kwargs)
         assert sorted(location.line for location in report.diagnoses[0].locations) == sorted(planted.values())
+
+
+@pytest.mark.parametrize("loss", [{"loss": "mse"}, {}], ids=["declared-mse", "own-loss"])
+def test_a_mistake_in_one_unit_is_placed_in_its_layer(tmp_path, monkeypatch, loss):
+    """Review 25: a derivative at the activation in u1 alone is no catalogue mistake (unknown); with loss='mse'
+    declared over a loss without the 1/2 every float is off by 2, so the table's correct output layer is
+    MISMATCH too: the report places the mistake in layer 1 from the floats, never at layer 2."""
+    monkeypatch.setitem(fl.MISTAKES["review_one_unit"], "u1-at-activation",
+                        ("unknown", {"ga": "ga = go * self.v1 * dsig(a)"}))
+    module, _ = fl.variant("review_one_unit", "u1-at-activation", tmp_path)
+    net, kwargs = fl.arguments("review_one_unit", module, hints=bool(loss))
+    before = _bits(net)
+    report = shapecheck.compare(**kwargs, **loss)
+    assert _bits(net) == before
+    message = report.diagnoses[0].message
+    assert report.diagnoses[0].bug == "unknown" and "(layer 1)" in message, str(report)
+    assert "layer 2" not in message and "self.w1, self.w2, self.w3, self.c1" in message
