@@ -113,18 +113,41 @@ def _whose(report) -> str:
 def _direction(sites, net) -> int | None:
     """How the learner's step applies what it computes to the floats: -1 for ``self.w1 -= lr * g`` (g is the
     gradient), +1 for ``self.w1 += lr * g`` (g is minus the gradient: ``err = y - o``), None when the updates
-    do not say (plain assignments, mixed signs)."""
+    do not say (an increment that is a sum, mixed signs, no update seen)."""
     names = {name for _, _, found in net.labels for name in np.asarray(found).ravel()}
     signs = set()
     for site in sites:
-        target, op, rest = site.source.partition(f" {site.op} ")
-        if site.op not in ("+=", "-=") or target.strip() not in names:
+        update = _update(site, names)
+        if update is None:
             continue
+        op, rest = update
         sign = _sign(rest)
         if sign is None:
             return None
-        signs.add(sign * (1 if site.op == "+=" else -1))
+        signs.add(sign * (1 if op in ("+=", "+") else -1))
     return signs.pop() if len(signs) == 1 else None
+
+
+def _update(site, names):
+    """(the operator, the increment's text) when the site updates one of the floats: ``self.w1 -= ...``, or
+    ``self.w1 = self.w1 - ...`` (whose line assigns the float the site's own sum); else None."""
+    target, _, rest = site.source.partition(f" {site.op} ")
+    if site.op in ("+=", "-="):
+        return (site.op, rest) if target.strip() in names else None
+    if site.op not in ("+", "-"):
+        return None
+    try:
+        statement = ast.parse(linecache.getline(site.file, site.line).strip()).body[0]
+        expression = ast.parse(site.source.strip(), mode="eval").body
+    except (SyntaxError, ValueError, IndexError):
+        return None
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(expression, ast.BinOp) and ast.dump(statement.value) == ast.dump(expression)):
+        return None
+    name = ast.unparse(statement.targets[0])
+    if name not in names or ast.unparse(expression.left) != name:
+        return None
+    return site.op, ast.unparse(expression.right)
 
 
 def _sign(text: str) -> int | None:

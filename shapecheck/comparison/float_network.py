@@ -296,6 +296,7 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
         if located:
             first = with_factor_found(report.diagnoses[0], located)
             report = dataclasses.replace(report, diagnoses=(first, *report.diagnoses[1:]))
+    report = _causes_not_searched(report)
     conventions = tuple((aspect, what, "read from your forward pass" if aspect == "network" else source)
                         for aspect, what, source in report.conventions)
     notes = tuple(note for note in report.notes if not note.startswith("the arrays' shapes also fit"))
@@ -307,6 +308,18 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
                   "is kept); a loss_fn(X, Y) is read on that sample",)
     report = dataclasses.replace(report, conventions=(*conventions, net.mapping()), notes=notes)
     return _entries_named(report, net)
+
+
+def _causes_not_searched(report):
+    """The report without "none found in your code": the search for a cause's operation (audit.py) reads arrays,
+    and a network of floats makes none, so a cause it did not find may still be on a line (float_locate states
+    the ones it finds)."""
+    first = report.diagnoses[0]
+    message = first.message.replace(" (usual causes, none found in your code: ", " (usual causes: ")
+    message = message.replace(": not found in your code)", ")")
+    if message == first.message:
+        return report
+    return dataclasses.replace(report, diagnoses=(dataclasses.replace(first, message=message), *report.diagnoses[1:]))
 
 
 def _with_units(report, found, net):

@@ -6,6 +6,7 @@ the floats must come back bit for bit; what cannot be read is refused in the lea
 from __future__ import annotations
 
 import math
+import re
 import pathlib
 import struct
 
@@ -283,3 +284,39 @@ def test_a_mistake_in_one_unit_is_placed_in_its_layer(tmp_path, monkeypatch, los
     message = report.diagnoses[0].message
     assert report.diagnoses[0].bug == "unknown" and "(layer 1)" in message, str(report)
     assert "layer 2" not in message and "self.w1, self.w2, self.w3, self.c1" in message
+
+
+def test_a_flip_under_assigned_updates_is_named(tmp_path):
+    """Updates written ``self.w1 = self.w1 - lr * ...`` say the sign as ``-=`` does: the flipped error is named."""
+    text = (fl.CORPUS / "lesson_floats.py").read_text()
+    text = re.sub(r"(?m)^( +)(self\.\w+) -= (.*)$", r"\1\2 = \2 - \3", text)
+    text = text.replace("error = out - target  ", "error = target - out  ")
+    path = tmp_path / "lesson_assigned.py"
+    path.write_text(text)
+    module = fl.load(path)
+    net = module.ThreeInputNet()
+    report = shapecheck.compare(*fl.DATA["lesson_floats"], params=net, step=net.train, activation="sigmoid",
+                                output="sigmoid")
+    line = next(number for number, source in enumerate(text.splitlines(), start=1) if "error = target - out" in source)
+    assert report.diagnoses[0].bug == "sign-flip"
+    assert [location.line for location in report.diagnoses[0].locations] == [line], str(report)
+
+
+def test_a_float_networks_causes_are_not_said_absent(tmp_path):
+    """The search for a cause's operation reads arrays: for floats the usual causes are possibilities, never
+    'none found in your code'."""
+    module, _ = fl.variant("review_no_half", None, tmp_path)
+    net, kwargs = fl.arguments("review_no_half", module, hints=True)
+    kwargs["loss"] = "mse"
+    line = "                d_L_d_ypred = -2 * (y_true - y_pred)"
+    text = (fl.CORPUS / "review_no_half.py").read_text()
+    assert line in text
+    path = tmp_path / "review_no_half_inline.py"          # the 2 moved into the updates: no output error shows it
+    path.write_text(text.replace(line, line.replace("-2 *", "-1 *")).replace("lr = self.learn_rate",
+                                                                            "lr = 2 * self.learn_rate"))
+    module = fl.load(path)
+    net = module.ThreeHidden()
+    report = shapecheck.compare(*fl.DATA["review_no_half"], params=net, step=net.train, activation="sigmoid",
+                                output="sigmoid", loss="mse", lr=net.learn_rate)
+    assert report.diagnoses[0].bug == "wrong-scale", str(report)
+    assert "none found" not in str(report) and "not found in your code" not in str(report)
