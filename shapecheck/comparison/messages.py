@@ -189,13 +189,13 @@ def _scale_message(bug, factor, context) -> tuple:
 
 
 #: The words of a factor that is the learner's convention if their loss is scaled that way (see _declared_usual).
-RIGHT_IF_YOURS = "if your loss is that, your gradients are right"
+RIGHT_IF_YOURS = "if that is your loss, this factor is right"
 
 
 def _declared_usual(size: float, context) -> str:
     """What a factor means when it is the one between the declared loss's scale and another usual way of
-    scaling that loss (a squared error without the 1/2, a mean over the outputs too): the gradients are right
-    if that is the learner's loss, which only their loss_fn can tell."""
+    scaling that loss (a squared error without the 1/2, a mean over the outputs too): the factor is right if
+    that is the learner's loss, which only their loss_fn can tell (other mistakes named beside it stay)."""
     known = context.get("loss_scale")
     if context.get("scale_source") != "declared" or known is None:
         return ""

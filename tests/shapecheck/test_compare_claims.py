@@ -377,4 +377,4 @@ def test_a_division_under_a_unary_minus_is_found_as_the_cause():
     first = report.diagnoses[0]
     assert first.bug == "wrong-scale" and "none found" not in first.message, str(report)
     assert "divides by 2, the number of outputs t" in first.message and first.causes[0].established == CHECKED
-    assert "if your loss is that, your gradients are right" in first.message
+    assert "if that is your loss, this factor is right" in first.message

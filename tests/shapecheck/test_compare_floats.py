@@ -236,7 +236,7 @@ def test_a_declared_loss_that_differs_by_a_usual_factor_is_said_honestly(tmp_pat
                 if "d_L_d_ypred = -2 * (y_true - y_pred)" in text)
     assert f"line {line} multiplies by 2" in diagnosis.message, str(report)
     assert "while the declared loss has the 1/2" in diagnosis.message
-    assert "if your loss is that, your gradients are right (pass loss_fn= to settle it)" in diagnosis.message
+    assert "if that is your loss, this factor is right (pass loss_fn= to settle it)" in diagnosis.message
     assert "without the 1/2" in diagnosis.message and "none found" not in str(report)
     assert "your loss's derivative" not in str(report)
     net, kwargs = fl.arguments(name, module, hints=False)
