@@ -152,7 +152,9 @@ def _operations(sites, kind: str, k: float):
         # the operation's input: the value of the same shape made last before it (any earlier one would let a
         # coincidence of sizes pass for the factor: `dZ2 * (2 / t)` with t = 8 is no 1/2 of anything it reads)
         inputs = [e for e in arrays if e.order < site.order and e.value.shape == site.value.shape]
-        if inputs and _times(site.value, max(inputs, key=lambda e: e.order).value, factor):
+        before = max(inputs, key=lambda e: e.order).value if inputs else None
+        # a minus on the operand is no operation of its own: `-(y / p - (1 - y) / (1 - p)) / outputs`
+        if inputs and (_times(site.value, before, factor) or _negated(site) and _times(site.value, before, -factor)):
             yield site.line, site.source, site.file
 
 
@@ -167,6 +169,15 @@ def _operators(site) -> set:
         return found
     return found | {{ast.Mult: "*", ast.Div: "/"}[type(node.op)] for node in ast.walk(tree)
                     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div))}
+
+
+def _negated(site) -> bool:
+    """The site's expression holds a unary minus (which the run does not show as a value of its own)."""
+    try:
+        tree = ast.parse(site.source, mode="eval")
+    except (SyntaxError, ValueError):
+        return False
+    return any(isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub) for node in ast.walk(tree))
 
 
 def _scaled_division(site) -> bool:

@@ -17,6 +17,8 @@ differs from the reference's; nothing is named otherwise.
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import linecache
 import os
 import re
@@ -24,7 +26,8 @@ import re
 import numpy as np
 
 from reference_nets.activations import hidden_activation, output_activation
-from shapecheck.comparison.report import Location
+from shapecheck.comparison.messages import RIGHT_IF_YOURS
+from shapecheck.comparison.report import CHECKED, Location, causes_text
 
 _RTOL = 1e-9
 
@@ -40,19 +43,132 @@ def locate_floats(net, report, step, X1, Y1) -> tuple:
     if q is None:
         return ()
     scale = _loss_scale(report)
-    wanted = _signatures(set(diagnosis.bug.split(" + ")), q, scale, _common_scale(report), net)
+    bugs = set(diagnosis.bug.split(" + "))
+    sites = _run(net, step, X1, Y1) if bugs & _LOCATED else []
+    wanted = _signatures(bugs, q, scale, _common_scale(report), net, _direction(sites, net), _whose(report))
     if not wanted:
         return ()
-    sites = _run(net, step, X1, Y1)
-    found = {}
+    found, groups = {}, {}
     for site in sites:
         value = float(site.value)
-        for mutant, reference, hint in wanted:
-            if _close(value, mutant) and not _close(mutant, reference):
+        for mutant, reference, hint, group, fallback in wanted:
+            if _close(value, mutant) and not _close(mutant, reference) and not _prediction(site, mutant, group, q):
                 path, line = site.frames[-1] if site.frames else (site.file, site.line)
-                found.setdefault((path, line), hint)
+                if (path, line) not in found:
+                    found[(path, line)] = (hint, group, fallback)
+                    groups.setdefault(group, set()).add(fallback)
+    # a value that only carries the mistake (a delta made from a derivative computed on a line of its own) is
+    # named only when no line computes the mistake itself
+    kept = {where: hint for where, (hint, group, fallback) in found.items()
+            if not (fallback and False in groups.get(group, ()))}
     return tuple(Location(path, line, linecache.getline(path, line).strip(), "float", "computed", hint)
-                 for (path, line), hint in sorted(found.items(), key=lambda item: item[0][1]))
+                 for (path, line), hint in sorted(kept.items(), key=lambda item: item[0][1]))
+
+
+def _prediction(site, value, group, q) -> bool:
+    """A flipped output error that equals the prediction itself (its target is 0: y_pred - y is y_pred) shows
+    only on a subtraction, not where the prediction is made (``o = sigmoid(...)``, its helper's return)."""
+    return (group[0] == "sign" and site.op in ("=", "return", "call")
+            and _close(abs(value), abs(float(q["A2"][group[1]]))))
+
+
+def with_factor_found(diagnosis, located):
+    """The diagnosis with the lines ``located`` on it; a factor found entering on a line that one of the
+    diagnosis's causes names (its 2, its 1/t) is that cause, found on the run: the message states it with the
+    line, in place of the usual causes. When the factor is the one between the declared loss and another usual
+    scaling of it (the learner's code may be right), the line is said once, in the message, and not named as
+    the place of a mistake."""
+    for location in located:
+        found = re.match(r"the factor ([0-9.e+-]+) enters here", location.hint or "")
+        if not found:
+            continue
+        f = float(found.group(1))
+        for cause in diagnosis.causes:
+            kind, k = cause.evidence or (None, None)
+            if (kind == "multiplies" and _near(f, k)) or (kind == "divides" and _near(f, 1.0 / k)):
+                checked = dataclasses.replace(cause, fact=cause.fact.format(line=location.line, source=location.source),
+                                              established=CHECKED)
+                message = diagnosis.message.replace(causes_text(diagnosis.causes), causes_text((checked,)))
+                rest = tuple(other for other in located if other is not location or RIGHT_IF_YOURS not in message)
+                return dataclasses.replace(diagnosis, message=message, causes=(checked,), locations=rest)
+    return dataclasses.replace(diagnosis, locations=located)
+
+
+def _near(a, b) -> bool:
+    return abs(a - b) <= 1e-3 * max(abs(a), abs(b))
+
+
+#: The mistakes whose values this module looks for.
+_LOCATED = {"derivative-at-activation", "missing-output-derivative", "sign-flip", "wrong-scale", "missing-mean"}
+
+
+def _whose(report) -> str:
+    """Whose loss the reference's derivative is: the declared one, or the one compare read or took."""
+    for aspect, _, source in report.conventions:
+        if aspect == "loss scale" and "declared" in source:
+            return "the declared loss's derivative"
+    return "your loss's derivative"
+
+
+def _direction(sites, net) -> int | None:
+    """How the learner's step applies what it computes to the floats: -1 for ``self.w1 -= lr * g`` (g is the
+    gradient), +1 for ``self.w1 += lr * g`` (g is minus the gradient: ``err = y - o``), None when the updates
+    do not say (an increment that is a sum, mixed signs, no update seen)."""
+    names = {name for _, _, found in net.labels for name in np.asarray(found).ravel()}
+    signs = set()
+    for site in sites:
+        update = _update(site, names)
+        if update is None:
+            continue
+        op, rest = update
+        sign = _sign(rest)
+        if sign is None:
+            return None
+        signs.add(sign * (1 if op in ("+=", "+") else -1))
+    return signs.pop() if len(signs) == 1 else None
+
+
+def _update(site, names):
+    """(the operator, the increment's text) when the site updates one of the floats: ``self.w1 -= ...``, or
+    ``self.w1 = self.w1 - ...`` (whose line assigns the float the site's own sum); else None."""
+    target, _, rest = site.source.partition(f" {site.op} ")
+    if site.op in ("+=", "-="):
+        return (site.op, rest) if target.strip() in names else None
+    if site.op not in ("+", "-"):
+        return None
+    try:
+        statement = ast.parse(linecache.getline(site.file, site.line).strip()).body[0]
+        expression = ast.parse(site.source.strip(), mode="eval").body
+    except (SyntaxError, ValueError, IndexError):
+        return None
+    if not (isinstance(statement, ast.Assign) and len(statement.targets) == 1
+            and isinstance(expression, ast.BinOp) and ast.dump(statement.value) == ast.dump(expression)):
+        return None
+    name = ast.unparse(statement.targets[0])
+    if name not in names or ast.unparse(expression.left) != name:
+        return None
+    return site.op, ast.unparse(expression.right)
+
+
+def _sign(text: str) -> int | None:
+    """The sign an update's increment applies: a product of factors, each unary minus turning it (None: a sum
+    or a difference, whose sign the text does not show)."""
+    try:
+        node = ast.parse(text.strip(), mode="eval").body
+    except (SyntaxError, ValueError):
+        return None
+    sign, stack = 1, [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+            sign, stack = -sign, [*stack, node.operand]
+        elif isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Mult, ast.Div)):
+            stack += [node.left, node.right]
+        elif isinstance(node, ast.BinOp):
+            return None
+        elif isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value < 0:
+            sign = -sign
+    return sign
 
 
 def _functions(report):
@@ -94,8 +210,10 @@ def _quantities(net, functions, X1, Y1):
     return dict(squared=functions[2], g1=g1, g2=g2, Z1=Z1[0], A1=A1[0], Z2=Z2[0], A2=A2[0], Y=y[0], W2=W2)
 
 
-def _signatures(bugs, q, c, f, net) -> list:
-    """(mutant's value, reference's value, hint) per entry, for the diagnosed mistakes."""
+def _signatures(bugs, q, c, f, net, direction=None, whose="your loss's derivative") -> list:
+    """(mutant's value, reference's value, hint, group, fallback) per entry, for the diagnosed mistakes: a
+    ``fallback`` entry is named only when no other entry of its ``group`` is. ``direction``: how the step
+    applies its values (see :func:`_direction`); a flipped sign is looked for only when it is known."""
     out = []
     error = c * (q["A2"] - q["Y"])
     names = net.layout.weights[1]
@@ -108,25 +226,31 @@ def _signatures(bugs, q, c, f, net) -> list:
             hint = (f"this derivative is taken at u{j + 1}'s activation; it needs its weighted sum "
                     f"({units[j].split(' = f(', 1)[1][:-1]}): {q['g1'].name}'(sum), not "
                     f"{q['g1'].name}'({q['g1'].name}(sum))")
-            out.append((at_a[j], at_z[j], hint))
-            out.append((sent[j] * at_a[j], sent[j] * at_z[j], hint))     # the hidden delta, written inline
+            out.append((at_a[j], at_z[j], hint, ("at", j), False))
+            out.append((sent[j] * at_a[j], sent[j] * at_z[j], hint, ("at", j), True))   # the hidden delta inline
     if "missing-output-derivative" in bugs:
         prime = q["g2"].derivative(z=q["Z2"])
         for j, row in enumerate(names):
             for k, name in enumerate(row):
                 hint = (f"this sends back {name} without the output activation's derivative: multiply by "
                         f"{q['g2'].name}'(the output's weighted sum)")
-                out.append((q["W2"][j, k], q["W2"][j, k] * prime[k], hint))
-                out.append((error[k] * q["W2"][j, k], error[k] * q["W2"][j, k] * prime[k], hint))
-    if "sign-flip" in bugs:
+                out.append((q["W2"][j, k], q["W2"][j, k] * prime[k], hint, ("sent", j, k), False))
+                out.append((error[k] * q["W2"][j, k], error[k] * q["W2"][j, k] * prime[k], hint, ("sent", j, k),
+                            False))
+    if "sign-flip" in bugs and direction is not None:
+        # a step that adds (self.w1 += lr * err * ...) needs err = y - y_pred: there the flip is y_pred - y
         for k in range(len(error)):
-            out.append((-error[k], error[k], f"the output error's sign turns here: your loss's derivative is "
-                                             f"{c:g} * (y_pred - y), this is {c:g} * (y - y_pred)"))
+            hint = (f"the output error's sign turns here: {whose} is {c:g} * (y_pred - y), this is {c:g} * "
+                    "(y - y_pred)")
+            if direction > 0:
+                hint = (f"the output error's sign turns here: your updates add (+=), so this needs {c:g} * "
+                        f"(y - y_pred), minus {whose} ({c:g} * (y_pred - y)); this is {c:g} * (y_pred - y)")
+            out.append((direction * error[k], -direction * error[k], hint, ("sign", k), False))
     if ("wrong-scale" in bugs or "missing-mean" in bugs) and f is not None and f > 0:
         for k in range(len(error)):
             out.append((f * error[k], error[k], f"the factor {f:.4g} enters here: this output error is "
-                                                f"{f * c:.4g} * (y_pred - y); your loss's derivative is "
-                                                f"{c:g} * (y_pred - y)"))
+                                                f"{f * c:.4g} * (y_pred - y); {whose} is "
+                                                f"{c:g} * (y_pred - y)", ("factor", k), False))
     return out
 
 

@@ -21,7 +21,7 @@ import sys
 import numpy as np
 
 from shapecheck.comparison.collect import Snapshot, collect
-from shapecheck.comparison.float_locate import locate_floats
+from shapecheck.comparison.float_locate import locate_floats, with_factor_found
 from shapecheck.comparison.float_rate import local_rate
 from shapecheck.comparison.float_units import wrong_units
 from shapecheck.comparison.learner import LearnerCodeError
@@ -290,12 +290,13 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     finally:
         net.snapshot.restore()
     if one and report.diagnoses[0].bug == "unknown":
-        report = _with_units(report, wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1]))
+        report = _with_units(report, wrong_units(net, report, net.step(step, whole), X2[:1], Y2[:1]), net)
     if one and not report.diagnoses[0].locations:
         located = locate_floats(net, report, net.step(step, whole), X2[:1], Y2[:1])
         if located:
-            first = dataclasses.replace(report.diagnoses[0], locations=located)
+            first = with_factor_found(report.diagnoses[0], located)
             report = dataclasses.replace(report, diagnoses=(first, *report.diagnoses[1:]))
+    report = _causes_not_searched(report)
     conventions = tuple((aspect, what, "read from your forward pass" if aspect == "network" else source)
                         for aspect, what, source in report.conventions)
     notes = tuple(note for note in report.notes if not note.startswith("the arrays' shapes also fit"))
@@ -309,13 +310,35 @@ def compare_floats(compare, X, Y, *, params, step, gradients, lr, loss_fn, optio
     return _entries_named(report, net)
 
 
-def _with_units(report, found):
+def _causes_not_searched(report):
+    """The report without "none found in your code": the search for a cause's operation (audit.py) reads arrays,
+    and a network of floats makes none, so a cause it did not find may still be on a line (float_locate states
+    the ones it finds)."""
+    first = report.diagnoses[0]
+    message = first.message.replace(" (usual causes, none found in your code: ", " (usual causes: ")
+    message = message.replace(": not found in your code)", ")")
+    if message == first.message:
+        return report
+    return dataclasses.replace(report, diagnoses=(dataclasses.replace(first, message=message), *report.diagnoses[1:]))
+
+
+def _with_units(report, found, net):
     """The report with float_units' reading: its wrong-unit diagnosis, or its note on the floats that disagree."""
     if found is None:
         return report
-    diagnosis, functions, note = found
+    diagnosis, functions, note, *disagreeing = found
     if diagnosis is None:
-        return dataclasses.replace(report, notes=(*report.notes, note))
+        first = report.diagnoses[0]
+        layers = {int(reference[1:]) for _, reference, names in net.labels for name in (disagreeing or [()])[0]
+                  if name in names}
+        if first.bug == "unknown" and len(layers) == 1 and "the mismatch starts at layer" in first.message:
+            # the table's rows are compared as they are: a factor common to every float (a declared loss's 1/2
+            # that the learner's loss has not) makes a correct layer MISMATCH there; the floats say where it is
+            first = dataclasses.replace(first, message=(
+                f"no known mistake reproduces your gradients: up to one factor common to every other float, only "
+                f"{', '.join(disagreeing[0])} (layer {layers.pop()}) disagree with the reference (see the note); "
+                "compare that layer's backward step with `shapecheck plan`"))
+        return dataclasses.replace(report, diagnoses=(first, *report.diagnoses[1:]), notes=(*report.notes, note))
     conventions = tuple(functions if aspect == "functions" else (aspect, what, source)
                         for aspect, what, source in report.conventions)
     return dataclasses.replace(report, diagnoses=(diagnosis, *report.diagnoses[1:]), conventions=conventions)

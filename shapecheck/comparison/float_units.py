@@ -23,7 +23,8 @@ _RTOL = 1e-7
 
 def wrong_units(net, report, step, X1, Y1):
     """For the report's unexplained mismatch: (a ``wrong-unit`` :class:`Diagnosis` or None, the report's new
-    ``functions`` line or None, a note naming the floats that disagree or None); None when nothing is read."""
+    ``functions`` line or None, a note naming the floats that disagree or None[, those floats]); None when
+    nothing is read."""
     functions = _functions(report)
     if functions is None or len(net.layout.weights) != 2:
         return None
@@ -51,7 +52,7 @@ def wrong_units(net, report, step, X1, Y1):
     return None, None, (f"with a {loss}, every float's update is -{lr:.4g} times the reference's gradient of it "
                         f"except those of {', '.join(names)}: look at the partials their updates read (line"
                         f"{'s' if len(where) > 1 else ''} {', '.join(map(str, where))}; checked on your run, on "
-                        "the first sample)")
+                        "the first sample)"), tuple(names)
 
 
 def _off(moved, reference):

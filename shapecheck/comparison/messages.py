@@ -184,7 +184,27 @@ def _scale_message(bug, factor, context) -> tuple:
         return text, ()
     size = abs(factor)
     causes = factor_causes(size, context)
-    return f"your gradients are off by a constant factor {size:.6g}{causes_text(causes)}", causes
+    return f"your gradients are off by a constant factor {size:.6g}{causes_text(causes)}{_declared_usual(size, context)}", \
+        causes
+
+
+#: The words of a factor that is the learner's convention if their loss is scaled that way (see _declared_usual).
+RIGHT_IF_YOURS = "if that is your loss, this factor is right"
+
+
+def _declared_usual(size: float, context) -> str:
+    """What a factor means when it is the one between the declared loss's scale and another usual way of
+    scaling that loss (a squared error without the 1/2, a mean over the outputs too): the factor is right if
+    that is the learner's loss, which only their loss_fn can tell (other mistakes named beside it stay)."""
+    known = context.get("loss_scale")
+    if context.get("scale_source") != "declared" or known is None:
+        return ""
+    usual = [scale for scale in conv.scales(context["family"], context["n"], context["net"].sizes[-1])
+             if scale.name != known.name and _close(size * known.factor, scale.factor)]
+    if not usual:
+        return ""
+    return (f"; that is exactly the factor of {usual[0].text}, where the declared loss is {known.text}: "
+            f"{RIGHT_IF_YOURS} (pass loss_fn= to settle it)")
 
 
 def factor_causes(size: float, context) -> tuple:
@@ -195,6 +215,7 @@ def factor_causes(size: float, context) -> tuple:
     d, t = net.sizes[0], net.sizes[-1]
     squared = net.loss_fn.name in ("mse", "half-sse")
     no_half = "no-half" in (context.get("scale_name") or "")
+    loss = "the declared loss" if context.get("scale_source") == "declared" else "the loss"
     found = []
     if d != n and _close(size, n / d):
         found.append(Cause(f"a division by d = {d}, the number of inputs, instead of by n = {n}, the number of "
@@ -204,11 +225,11 @@ def factor_causes(size: float, context) -> tuple:
     if squared and no_half and n > 2 and _close(size, n / 2):
         found.append(Cause(f"the 1/n and the squared error's 2 both left out (n/2 = {n}/2)"))
     if squared and not no_half and _close(size, 2.0):
-        found.append(Cause("a squared error's derivative with a 2 while the loss has the 1/2",
+        found.append(Cause(f"a squared error's derivative with a 2 while {loss} has the 1/2",
                            "2: line {line} multiplies by 2 (`{source}`), the derivative of a squared error "
-                           "without the 1/2, while the loss has the 1/2", ("multiplies", 2.0)))
-    if squared and not no_half and _close(size, 2.0 * n):
-        found.append(Cause(f"a squared error's 2 while the loss has the 1/2, and the 1/n left out (2n = {2 * n})"))
+                           f"without the 1/2, while {loss} has the 1/2", ("multiplies", 2.0)))
+    if squared and not no_half and n > 1 and _close(size, 2.0 * n):
+        found.append(Cause(f"a squared error's 2 while {loss} has the 1/2, and the 1/n left out (2n = {2 * n})"))
     if _close(size, 0.5):
         found.append(Cause("a 1/2 too many", "1/2: line {line} multiplies by 1/2 (`{source}`), a 1/2 too many",
                            ("multiplies", 0.5)))

@@ -42,11 +42,34 @@ MISTAKES = {
         "one-over-n": ("wrong-scale", {"error": "error = (out - target) / len(X)"}),
         "wrong-unit": ("wrong-unit", {"update-v2": "self.v2 -= self.learn_rate * delta_out * h1"}),
     },
+    # review 25: updates by += (the error is y - o); the flip reassigns the error after the correct line
+    "review_plus_updates": {
+        "sign-flip": ("sign-flip", {"reassign": "err = o - y"}),
+        "wrong-unit": ("wrong-unit", {"update-w4": "self.w4 += self.learning_rate * delta_2 * x[1]"}),
+    },
+    # review 25: tanh hidden units, each derivative on a line of its own that the deltas then read
+    "review_tanh": {
+        "derivative-at-activation": ("derivative-at-activation", {
+            "t1": "t1 = 1 - np.tanh(h1) ** 2", "t2": "t2 = 1 - np.tanh(h2) ** 2"}),
+    },
+    # review 25: a mean squared error without the 1/2, so a correct -2 * (y - p) (test_compare_floats declares
+    # loss="mse" for it too)
+    "review_no_half": {},
+    # review 25: 3 hidden units; test_compare_floats plants a derivative at the activation in u1 alone too
+    "review_one_unit": {
+        "sign-flip": ("sign-flip", {"dL": "dL = 2 * (y - out)"}),
+        "wrong-unit": ("wrong-unit", {"update-w5": "self.w5 -= self.eta * gc * x[1]"}),
+    },
 }
 
 #: corpus file -> (the class, its forward method, its loss over the data)
 NETWORKS = {"blog_floats": ("TinyNet", "feedforward", "mse_loss"),
-            "lesson_floats": ("ThreeInputNet", "predict", "half_mse")}
+            "lesson_floats": ("ThreeInputNet", "predict", "half_mse"),
+            "review_plus_updates": ("Net", "forward", "half_sse"), "review_tanh": ("TinyNet", "predict", "half_sse"),
+            "review_no_half": ("ThreeHidden", "feedforward", "mse_no_half"),
+            "review_one_unit": ("Net3", "feedforward", "mse_no_half")}
+#: corpus file -> its hidden activation, when not sigmoid
+HIDDEN = {"review_tanh": "tanh"}
 
 
 def variant(name: str, mistake: str | None, directory) -> tuple:
@@ -79,7 +102,13 @@ def load(path):
 DATA = {"blog_floats": (np.array([[-2.0, -1.0], [25.0, 6.0], [17.0, 4.0], [-15.0, -6.0], [3.0, 0.5]]) / 10,
                         np.array([1.0, 0.0, 0.0, 1.0, 0.0])),
         "lesson_floats": (np.random.default_rng(11).normal(size=(7, 3)),
-                          np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0]))}
+                          np.array([0.0, 1.0, 1.0, 0.0, 1.0, 0.0, 1.0])),
+        "review_plus_updates": (np.random.default_rng(2).normal(size=(5, 3)), np.array([0.0, 1.0, 1.0, 0.0, 1.0])),
+        "review_tanh": (np.array([[0.5, -1.2], [1.5, 0.3], [-0.7, 0.9], [0.2, 2.0], [-1.1, -0.4]]),
+                        np.array([0.0, 1.0, 1.0, 0.0, 1.0])),
+        "review_no_half": (np.array([[0.3, -0.8], [1.1, 0.4], [-1.4, 0.2], [0.6, 1.7], [-0.2, -1.3], [0.9, -0.1],
+                                     [1.6, 1.0]]), np.array([1.0, 0.0, 1.0, 0.0, 1.0, 0.0, 0.0])),
+        "review_one_unit": (np.random.default_rng(5).normal(size=(6, 3)), np.array([1.0, 0.0, 1.0, 1.0, 0.0, 0.0]))}
 
 
 def arguments(name, module, *, hints: bool) -> tuple:
@@ -91,7 +120,7 @@ def arguments(name, module, *, hints: bool) -> tuple:
     X, Y = DATA[name]
     kwargs = dict(X=X, Y=Y, params=net, step=net.train)
     if hints:
-        kwargs.update(activation="sigmoid", output="sigmoid")
+        kwargs.update(activation=HIDDEN.get(name, "sigmoid"), output="sigmoid")
     else:
         kwargs["loss_fn"] = lambda X, Y: getattr(module, loss)(Y, np.apply_along_axis(getattr(net, forward), 1, X))
     return net, kwargs

@@ -348,3 +348,33 @@ def test_a_factor_is_found_only_in_the_operation_that_makes_it():
     arguments = learner_zoo.make("rows", "sigmoid", "mse", "wrong-scale", seed=0, d=2, h=3, t=8, n=6, style="mean-all")
     report = compare(**arguments)
     assert "multiplies by 1/2" not in str(report)
+
+
+# -- review 25: nnfs's binary cross-entropy backward, averaged over the outputs under a unary minus ----------
+
+def test_a_division_under_a_unary_minus_is_found_as_the_cause():
+    """``-(Y / A - (1 - Y) / (1 - A)) / outputs``: the run holds the bracket, not its negation, so the value the
+    division makes is minus a half of the last one; the cause (a mean over the 2 outputs) is found there, not
+    said to be absent, and being another usual scaling of the declared loss it is said to be right if that is
+    the learner's loss."""
+    rng = np.random.default_rng(4)
+    X, Y = rng.normal(size=(6, 3)), (rng.random((6, 2)) > 0.5).astype(float)
+    params = {"W1": rng.normal(size=(3, 4)), "b1": np.zeros((1, 4)), "W2": rng.normal(size=(4, 2)),
+              "b2": np.zeros((1, 2))}
+
+    def gradients(X, Y):
+        A1 = np.tanh(X @ params["W1"] + params["b1"])
+        A2 = 1 / (1 + np.exp(-(A1 @ params["W2"] + params["b2"])))
+        outputs = len(A2[0])
+        dA2 = -(Y / A2 - (1 - Y) / (1 - A2)) / outputs
+        dZ2 = dA2 * A2 * (1 - A2) / len(X)
+        dZ1 = dZ2 @ params["W2"].T * (1 - A1 ** 2)
+        return {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0, keepdims=True), "W2": A1.T @ dZ2,
+                "b2": dZ2.sum(axis=0, keepdims=True)}
+
+    report = shapecheck.compare(X, Y, params=params, gradients=gradients, activation="tanh", output="sigmoid",
+                                loss="bce")
+    first = report.diagnoses[0]
+    assert first.bug == "wrong-scale" and "none found" not in first.message, str(report)
+    assert "divides by 2, the number of outputs t" in first.message and first.causes[0].established == CHECKED
+    assert "if that is your loss, this factor is right" in first.message
