@@ -240,9 +240,10 @@ def factor_causes(size: float, context) -> tuple:
     if t > 1 and _close(size, float(t)):
         found.append(Cause(f"a sum over the {t} outputs where the loss takes their mean (t = {t})"))
     summed = getattr(context.get("loss_scale"), "name", "").startswith("sum")     # a loss known to be a sum
+    whose = "the declared" if context.get("scale_source") == "declared" else "your"
     if _close(size, 1.0 / n) and summed:          # its gradient takes no 1/n: one division is the factor
-        found.append(Cause(f"a division by n = {n}, the number of samples, where your loss is a sum (1/n)",
-                           f"1/n = 1/{n}: line {{line}} divides by {n}, the number of samples (`{{source}}`): your "
+        found.append(Cause(f"a division by n = {n}, the number of samples, where {whose} loss is a sum (1/n)",
+                           f"1/n = 1/{n}: line {{line}} divides by {n}, the number of samples (`{{source}}`): {whose} "
                            "loss is a sum over the samples, so its gradient takes no 1/n", ("divides", n)))
     elif _close(size, 1.0 / n):
         found.append(Cause(f"a division by n = {n} twice (1/n)"))
