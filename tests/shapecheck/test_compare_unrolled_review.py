@@ -91,5 +91,6 @@ def test_a_division_by_n_against_a_summed_cost_is_said_as_one(hints):
     message = report.diagnoses[0].message
     assert "twice" not in message and "not found in your code" not in message, message
     line = min(octave_sum.LINES["wrong-scale"])
-    assert f"line {line} divides by 7, the number of samples (`Theta1_grad / m`): your loss is a sum" in message
+    whose = "the declared" if hints else "your"           # reduction='sum' declared, or read from the loss_fn
+    assert f"line {line} divides by 7, the number of samples (`Theta1_grad / m`): {whose} loss is a sum" in message
     assert [cause.established for cause in report.diagnoses[0].causes] == ["checked on your run"]
