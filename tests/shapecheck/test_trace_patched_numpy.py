@@ -355,6 +355,15 @@ def _seen(tracer) -> tuple:
     return records, {(*place(f.site), f.kind, f.shapes) for f in tracer.failures}
 
 
+def _float32_dot_of_anything(original):
+    """The book's float32 dot, casting with np.asarray so that a Python number goes through as numpy's own
+    dot takes it: the test below compares the wrapper's records with numpy's, which only holds when the
+    wrapper itself runs (``0.0.astype`` raises an AttributeError inside the book's version)."""
+    def dot(*args, **kwargs):
+        return original(*[np.asarray(a).astype("float32") for a in args], **kwargs)
+    return dot
+
+
 def _passing_on(original):
     def wrapper(*args, **kwargs):
         return original(*args, **kwargs)
@@ -366,12 +375,15 @@ def _passing_on(original):
 # found by this test (2026-12-05): a replaced np.matmul failing on a Python number was not recorded, numpy's was
 @example(({"a": ()}, "class Layer:\n    extra = 0.0\n    def __call__(self):\n        return np.matmul(a, self.extra)\n"
           "r1 = Layer()()\n"))
+# and (2026-12-05) np.dot(a, 0.0) through a wrapper that itself failed on the Python number: not the tracer's
+@example(({"a": ()}, "class Layer:\n    extra = 0.0\n    def __call__(self):\n        return np.dot(a, self.extra)\n"
+          "r1 = Layer()()\n"))
 def test_traced_and_untraced_runs_agree_in_every_scope_with_numpy_functions_replaced(program):
     """The scopes' programs (methods, closures, comprehensions ...) with np.dot, np.matmul, np.sum and np.mean
     replaced by a package's wrappers: the same values and errors traced and untraced, nothing of ours left."""
     shapes, source = program
     saved = np.dot, np.matmul, np.sum, np.mean
-    np.dot = _float32_dot(saved[0])
+    np.dot = _float32_dot_of_anything(saved[0])
     np.matmul, np.sum, np.mean = (_passing_on(f) for f in saved[1:])
     try:
         plain, plain_error = run_scoped(source, shapes)
