@@ -173,7 +173,7 @@ def _scale_message(bug, factor, context) -> tuple:
         return "the update climbs the loss: the gradient has the wrong sign (W += lr * dW, or dZ = Y - A)", ()
     if bug == "missing-mean":
         text = (f"your gradients are n = {n} times too large: the loss is a mean over the samples, so divide dW "
-                f"and db by n (e.g. `dW = A.T @ dZ / n`)")
+                f"and db by n (e.g. `{_mean_weight_gradient(context['net'].layout.name)}`)")
         if context.get("scale_source") == "loss_fn":
             text += " (your loss_fn takes the mean)"
         else:
@@ -190,6 +190,15 @@ def _scale_message(bug, factor, context) -> tuple:
 
 #: The words of a factor that is the learner's convention if their loss is scaled that way (see _declared_usual).
 RIGHT_IF_YOURS = "if that is your loss, this factor is right"
+
+
+#: The weight gradient of a mean loss, written in each layout (rows: X (n, d) @ W (d, h); columns: W (h, d) @ X;
+#: columns-wT: W (d, h) used as W.T @ X).
+MEAN_WEIGHT_GRADIENT = {"rows": "dW = A.T @ dZ / n", "columns": "dW = dZ @ A.T / n", "columns-wT": "dW = A @ dZ.T / n"}
+
+
+def _mean_weight_gradient(layout: str) -> str:
+    return MEAN_WEIGHT_GRADIENT.get(layout, MEAN_WEIGHT_GRADIENT["rows"])
 
 
 def _declared_usual(size: float, context) -> str:

@@ -219,9 +219,10 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
 
 def assert_gradients_close(loss_fn, params, grads, **options) -> GradientReport:
     """:func:`check_gradients`, raising AssertionError with the report's table when it is not ok."""
+    __tracebackhide__ = True            # pytest shows the caller's line, not this one
     report = check_gradients(loss_fn, params, grads, **options)
     if not report.ok:
-        raise AssertionError("\n" + str(report))
+        raise AssertionError(str(report))     # its first line, the verdict, is pytest's summary line
     return report
 
 

@@ -15,9 +15,10 @@ def assert_matches_reference(X, Y, **compare_kwargs):
     unless the learner's gradients match the reference. Returns the report."""
     from shapecheck.comparison.api import compare
 
+    __tracebackhide__ = True            # pytest shows the learner's test line, not this one
     report = compare(X, Y, **compare_kwargs)
     if not report.ok:
-        raise AssertionError("\n" + str(report))
+        raise AssertionError(str(report))     # its first line, the verdict, is pytest's summary line
     return report
 
 
@@ -27,11 +28,12 @@ def assert_no_shape_warnings(fn, *args, **kwargs):
     roles does not fail it. Returns what ``fn`` returned."""
     from shapecheck.tracing.runner import trace
 
+    __tracebackhide__ = True
     report = trace(fn)(*args, **kwargs)
     if report.error is not None:                      # a shape error: the report explains it
-        raise AssertionError("\n" + report.render()) from report.exception
+        raise AssertionError(report.render()) from report.exception
     if report.exception is not None:                  # any other error is fn's own: raised as it was
         raise report.exception
     if report.warnings or report.internal_errors:     # a run shapecheck could not trace cannot be vouched for
-        raise AssertionError("\n" + report.render())
+        raise AssertionError(report.render())
     return report.value

@@ -378,3 +378,19 @@ def test_a_division_under_a_unary_minus_is_found_as_the_cause():
     assert first.bug == "wrong-scale" and "none found" not in first.message, str(report)
     assert "divides by 2, the number of outputs t" in first.message and first.causes[0].established == CHECKED
     assert "if that is your loss, this factor is right" in first.message
+
+
+@pytest.mark.parametrize("layout", ["rows", "columns", "columns-wT"])
+def test_the_missing_mean_fix_is_written_in_the_learners_layout(layout):
+    """The example a missing-mean diagnosis gives (`dW = ... / n`) runs on the layout's A and dZ and makes a
+    gradient of W's shape (n = 7, a layer of 5 inputs and 3 units: a wrong transpose cannot fit)."""
+    from reference_nets.layouts import get_layout
+    from shapecheck.comparison.messages import MEAN_WEIGHT_GRADIENT
+
+    n, d_in, d_out = 7, 5, 3
+    shapes = get_layout(layout)
+    rng = np.random.default_rng(0)
+    A, dZ = rng.normal(size=shapes.data_shape(n, d_in)), rng.normal(size=shapes.data_shape(n, d_out))
+    scope = {"A": A, "dZ": dZ, "n": n}
+    exec(MEAN_WEIGHT_GRADIENT[layout], {}, scope)
+    assert scope["dW"].shape == shapes.weight_shape(d_in, d_out)

@@ -163,3 +163,44 @@ def test_without_the_option_the_plugin_does_not_import_hypothesis(pytester):
     pytester.makepyfile(test_plain="import sys\n\ndef test_plain():\n    assert 'hypothesis' not in sys.modules\n")
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
     result.assert_outcomes(passed=1)
+
+
+FAILING_ASSERTIONS = '''
+import numpy as np
+from shapecheck import assert_gradients_close
+from shapecheck.testing import assert_matches_reference
+
+rng = np.random.default_rng(0)
+X, Y = rng.normal(size=(7, 5)), rng.normal(size=(7, 2))
+P = {"W1": rng.normal(size=(5, 3)), "b1": np.zeros((1, 3)), "W2": rng.normal(size=(3, 2)), "b2": np.zeros((1, 2))}
+
+
+def grads(X, Y):                       # rows layout, tanh, squared error; the 1/n forgotten
+    A1 = np.tanh(X @ P["W1"] + P["b1"])
+    dZ2 = A1 @ P["W2"] + P["b2"] - Y
+    dZ1 = (dZ2 @ P["W2"].T) * (1 - A1 ** 2)
+    return {"W1": X.T @ dZ1, "b1": dZ1.sum(axis=0, keepdims=True),
+            "W2": A1.T @ dZ2, "b2": dZ2.sum(axis=0, keepdims=True)}
+
+
+def test_against_the_reference():
+    assert_matches_reference(X, Y, params=P, gradients=grads, activation="tanh", output="identity", loss="mse")
+
+
+def test_against_finite_differences():
+    w = np.array([1.0, 2.0])
+    assert_gradients_close(lambda w: float(np.sum(w ** 2)), w, 3 * w)
+'''
+
+
+def test_a_failing_assertion_shows_its_verdict_and_the_test_line(pytester):
+    """The report's first line (its verdict) is the AssertionError's first line, so pytest's summary shows
+    it; and the place pytest names is the learner's test, not shapecheck's assertion."""
+    pytester.makepyfile(test_failing=FAILING_ASSERTIONS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--tb=line", "-rf")
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "AssertionError: MISMATCH: network [5, 3, 2], layout 'rows'; missing-mean" in out, out
+    assert "AssertionError: gradients WRONG in" in out, out
+    places = [line for line in out.splitlines() if line.endswith(".py") is False and ": AssertionError: " in line]
+    assert places and all("test_failing.py:" in line and "shapecheck" not in line.split(":")[0] for line in places), out
