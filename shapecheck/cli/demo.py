@@ -66,7 +66,7 @@ def _tour(out: TextIO, folder: str, page: str = PAGE) -> int:
     print("on 5 random samples (n=5 differs from every layer width, so no shape coincides)", file=out)
     print(check_network(net, X_check, Y_check), file=out)
 
-    learner = _import_file(_write(folder, "compare", COMPARE_LEARNER))
+    learner = _import_file(_write(folder, "compare", COMPARE_LEARNER, "learner_of_section_4.py"))
     _section(out, "4. A learner's backprop, correct and with sigmoid'(A1) instead of sigmoid'(Z1)")
     _correct_and_broken(learner, net, X_check, Y_check, out)
 
@@ -99,12 +99,13 @@ def _write_pictures(path: str, traced, plan) -> None:
     write_page(path, "shapecheck demo: the pictures", body)
 
 
-def _write(folder: str, subfolder: str, text: str) -> str:
-    """``text`` written to ``folder/subfolder/learner.py``; returns its path."""
+def _write(folder: str, subfolder: str, text: str, name: str = "learner.py") -> str:
+    """``text`` written to ``folder/subfolder/name``; returns its path (section 4's learner has a name of
+    its own, so that section 7's line is not looked for in section 6's learner.py)."""
     import os
 
     os.makedirs(os.path.join(folder, subfolder))
-    path = os.path.join(folder, subfolder, "learner.py")
+    path = os.path.join(folder, subfolder, name)
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
     return path

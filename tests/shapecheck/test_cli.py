@@ -30,7 +30,7 @@ def test_demo_trains_xor_and_shows_plan_and_gradients(tmp_path):
     assert "learner.py:9   X @ self.W1" in out
     assert "`(dZ2 @ self.W2.T) * (1 - self.A1 ** 2)` gives (7, 3)" in out
     assert "MISMATCH: network [2, 4, 1], layout 'rows'; derivative-at-activation" in out
-    assert "at learner.py:17   dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)" in out     # the line, in the learner's file
+    assert "at learner_of_section_4.py:17   dZ1 = (dZ2 @ W2.T) * sigmoid_prime(A1)" in out     # the line, in the learner's file
     assert "\npicture: shapecheck-demo.html: section 6's failure and its fix" in out      # where the page is
     page = (tmp_path / "shapecheck-demo.html").read_text()
     assert page.count("<svg") >= 4 and "<script" not in page and "learner.py:14" in page
