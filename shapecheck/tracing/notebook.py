@@ -22,12 +22,11 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 
-from shapecheck.errors import InvalidArgumentError
 from shapecheck.tracing.faults import describe, mark_as_learners
 from shapecheck.tracing.notebook_cells import RUN_FILE, python_lines, read_notebook
 from shapecheck.tracing.report import TraceReport, build_report
 from shapecheck.tracing.rewrite import instrument
-from shapecheck.tracing.runner import ScriptNotFoundError, _local_imports, _read_source, _run, _script_environment
+from shapecheck.tracing.runner import existing_file, _local_imports, _read_source, _run, _script_environment
 from shapecheck.tracing.runtime import Tracer
 
 #: the most IPython lines one note lists by place (the rest are counted)
@@ -47,14 +46,7 @@ def trace_notebook(path, argv=(), *, show_all: bool = False, stderr=None) -> Tra
     notebook's run ended with: 0, 1 when a cell raised, a ``sys.exit`` code.
     """
     stderr = stderr or sys.stderr
-    if not isinstance(path, (str, os.PathLike)):
-        raise InvalidArgumentError(f"path must be a file path, got {path!r}", name="path",
-                                   expected="an .ipynb file path", got=repr(path))
-    path = os.path.abspath(path)
-    if not os.path.isfile(path):
-        what = "is a directory, not a notebook" if os.path.isdir(path) else "does not exist"
-        raise ScriptNotFoundError(f"no such notebook: {path} {what}", name="notebook",
-                                  expected="an existing .ipynb file", got=path)
+    path = existing_file(path, argv, "notebook", ".ipynb")
     cells = read_notebook(path)
     places = CellPlaces(path, [cell.lines for cell in cells])
     tracer, base_dir = Tracer(), os.path.dirname(path)

@@ -39,6 +39,27 @@ class ScriptNotFoundError(ShapecheckError, FileNotFoundError):
     """The script (or module) to trace does not exist."""
 
 
+def existing_file(path, argv, kind: str, suffix: str) -> str:
+    """The absolute path of the ``kind`` ("script", "notebook") to run, its ``argv`` checked; an
+    InvalidArgumentError for a path or argv of the wrong type, a ScriptNotFoundError for a missing file."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgumentError(f"path must be a file path, got {path!r}", name="path",
+                                   expected=f"{_article(suffix)} {suffix} file path", got=repr(path))
+    if not isinstance(argv, (list, tuple)) or not all(isinstance(a, (str, int, float)) for a in argv):
+        raise InvalidArgumentError(f"argv must be a list of strings, got {argv!r}", name="argv",
+                                   expected="list of str", got=repr(argv))
+    path = os.path.abspath(path)
+    if not os.path.isfile(path):
+        what = f"is a directory, not a {kind}" if os.path.isdir(path) else "does not exist"
+        raise ScriptNotFoundError(f"no such {kind}: {path} {what}", name=kind,
+                                  expected=f"an existing {suffix} file", got=path)
+    return path
+
+
+def _article(suffix: str) -> str:
+    return "an" if suffix == ".ipynb" else "a"          # "an .ipynb file", "a .py file"
+
+
 def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> TraceReport:
     """Run the script at ``path`` with arguments ``argv`` under the tracer and return its report.
 
@@ -47,17 +68,7 @@ def trace_script(path: str, argv=(), *, show_all: bool = False, stderr=None) -> 
     ``exit_code`` is what ``python path argv...`` would have exited with.
     """
     stderr = stderr or sys.stderr
-    if not isinstance(path, (str, os.PathLike)):
-        raise InvalidArgumentError(f"path must be a file path, got {path!r}", name="path",
-                                   expected="a .py file path", got=repr(path))
-    if not isinstance(argv, (list, tuple)) or not all(isinstance(a, (str, int, float)) for a in argv):
-        raise InvalidArgumentError(f"argv must be a list of strings, got {argv!r}", name="argv",
-                                   expected="list of str", got=repr(argv))
-    path = os.path.abspath(path)
-    if not os.path.isfile(path):
-        what = "is a directory, not a script" if os.path.isdir(path) else "does not exist"
-        raise ScriptNotFoundError(f"no such script: {path} {what}", name="script",
-                                  expected="an existing .py file", got=path)
+    path = existing_file(path, argv, "script", ".py")
     if path.lower().endswith(".ipynb"):         # its JSON is not Python: null, true ... are not defined
         raise ConfigurationError(f"{os.path.basename(path)} is a notebook: shapecheck.trace_notebook(path) runs its "
                                  "code cells", name="path", expected="a .py file", got=path)

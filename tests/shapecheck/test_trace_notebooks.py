@@ -428,3 +428,12 @@ def test_a_run_magic_of_a_missing_file_is_the_learners_failure(tmp_path, capsys)
     assert (report.stopped["cell"], report.stopped["line"]) == (1, 1)
     assert "the notebook failed at gone.ipynb, cell 1, line 1: FileNotFoundError: %run: no file utils.py" \
         in report.render()
+
+
+def test_a_notebooks_argv_is_checked_as_a_scripts_is():
+    """trace_notebook and trace_script share one check of the path and argv: argv=5 is named, not crashed on."""
+    from shapecheck.errors import InvalidArgumentError
+
+    notebook = Path(__file__).resolve().parents[2] / "examples" / "trace" / "course_notebook.ipynb"
+    with pytest.raises(InvalidArgumentError, match="argv must be a list of strings, got 5"):
+        trace_notebook(notebook, argv=5)
