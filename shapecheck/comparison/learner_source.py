@@ -36,47 +36,43 @@ def function_at(path, line):
     return None
 
 
+def _own_nodes(path, line, kinds) -> list:
+    """The nodes of the ``kinds`` that lie in the function around ``line`` (the module when none) and not in a
+    function nested in it."""
+    parsed, function = tree(path), function_at(path, line)
+    if parsed is None:
+        return []
+    first, last = (function[0], function[1]) if function else (1, float("inf"))
+    return [node for node in ast.walk(parsed) if isinstance(node, kinds) and first <= node.lineno
+            and node.end_lineno <= last and function_at(path, node.lineno) == function]
+
+
 @functools.lru_cache(maxsize=4096)
 def in_loop(path, line) -> bool:
     """``line`` lies in a ``for`` or ``while`` loop of its own function (a comprehension counts too)."""
-    parsed, function = tree(path), function_at(path, line)
-    if parsed is None:
-        return False
-    first, last = (function[0], function[1]) if function else (1, float("inf"))
     loops = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-    return any(isinstance(node, loops) and first <= node.lineno and node.end_lineno <= last
-               and node.lineno <= line <= node.end_lineno and function_at(path, node.lineno) == function
-               for node in ast.walk(parsed))
+    return any(node.lineno <= line <= node.end_lineno for node in _own_nodes(path, line, loops))
 
 
 @functools.lru_cache(maxsize=4096)
 def in_branch(path, line) -> bool:
     """``line`` lies in a branch of an ``if`` of its own function: it runs in some calls of it only (the
     output layer's ``dZ = dA`` beside the hidden layers' ``dZ = relu_backward(dA, cache)``)."""
-    parsed, function = tree(path), function_at(path, line)
-    if parsed is None:
-        return False
-    first, last = (function[0], function[1]) if function else (1, float("inf"))
-    return any(isinstance(node, ast.If) and first <= node.lineno and node.end_lineno <= last
-               and node.lineno < line <= node.end_lineno and function_at(path, node.lineno) == function
-               for node in ast.walk(parsed))
+    return any(node.lineno < line <= node.end_lineno for node in _own_nodes(path, line, ast.If))
 
 
 @functools.lru_cache(maxsize=4096)
 def counts_samples(path, line) -> bool:
     """The function around ``line`` binds a name to a size read off an array (``m = A_prev.shape[1]``,
     ``samples = len(dvalues)``): where a learner's code computes the n it divides by."""
-    parsed, function = tree(path), function_at(path, line)
-    if parsed is None or function is None:
-        return False
-
     def sized(value):
         return isinstance(value, ast.Subscript) and isinstance(value.value, ast.Attribute) \
             and value.value.attr == "shape" or isinstance(value, ast.Call) \
             and isinstance(value.func, ast.Name) and value.func.id == "len"
 
-    return any(isinstance(node, ast.Assign) and function[0] <= node.lineno <= function[1]
-               and function_at(path, node.lineno) == function and sized(node.value) for node in ast.walk(parsed))
+    if function_at(path, line) is None:
+        return False
+    return any(sized(node.value) for node in _own_nodes(path, line, ast.Assign))
 
 
 def statements_at(path, line) -> list:
