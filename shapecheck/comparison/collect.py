@@ -58,6 +58,8 @@ def collect(params, root: str = "", *, what: str = "params") -> list[Slot]:
                                  f"{_TRUNCATES if value.dtype.kind in 'iu' else ''}: use .astype(float)",
                                  name=name, expected="float64", got=str(value.dtype))
         also = f"; left out: {left_out(aside)}" if aside else ""
+        if not aside and isinstance(params, (list, tuple, dict)) and params:
+            also = f"; found: {_held(params, what)}"
         raise ParameterError(
             f"no numpy float arrays found in {what} ({type(params).__name__}){also}; pass a dict, a list of 1-d or "
             "2-d float arrays, or the network object whose attributes hold them", name=what, expected="arrays",
@@ -66,6 +68,24 @@ def collect(params, root: str = "", *, what: str = "params") -> list[Slot]:
 
 
 _TRUNCATES = " (an update W -= lr * dW would truncate)"
+
+
+def _held(value, text: str) -> str:
+    """What a container holds, along its first entries, in the learner's own indexing: ``params is a list of
+    2; params[0] is a list of 3; params[0][0] is a dict ('weights', 'output', 'delta'); ... is a float``."""
+    parts = []
+    for _ in range(5):
+        if isinstance(value, (list, tuple)) and value:
+            parts.append(f"{text} is a {type(value).__name__} of {len(value)}")
+            text, value = f"{text}[0]", value[0]
+        elif isinstance(value, dict) and value:
+            keys = list(value)
+            shown = ", ".join(repr(k) for k in keys[:4]) + (", ..." if len(keys) > 4 else "")
+            parts.append(f"{text} is a dict ({shown})")
+            text, value = f"{text}[{keys[0]!r}]", value[keys[0]]
+        else:
+            break
+    return "; ".join([*parts, f"{text} is a {type(value).__name__}"])
 
 
 def _why_not_a_parameter(value: np.ndarray) -> str:

@@ -536,3 +536,16 @@ def test_the_course_notebook_example_and_its_command_line():
     assert run_cli("compare", f"{path}:factory").returncode == 0
     buggy = run_cli("compare", f"{path}:factory_buggy")
     assert buggy.returncode == 1 and "missing-output-derivative" in buggy.stdout
+
+
+def test_a_network_of_neuron_dicts_is_refused_naming_what_it_holds():
+    """A blog's network of layers of neuron dicts holding Python float lists (``neuron['weights']``) is no
+    form compare reads: the refusal says what was found, in the learner's own indexing."""
+    network = [[{"weights": [0.1, 0.2, 0.3], "output": 0.5, "delta": 0.0} for _ in range(3)],
+               [{"weights": [0.4, 0.5, 0.6, 0.7], "output": 0.5, "delta": 0.0} for _ in range(2)]]
+    X, Y = np.ones((5, 2)), np.eye(2)[[0, 1, 0, 1, 1]]
+    with pytest.raises(shapecheck.ShapecheckError) as caught:
+        shapecheck.compare(X, Y, params=network, step=lambda X, Y: None, lr=0.5)
+    assert ("found: params is a list of 2; params[0] is a list of 3; params[0][0] is a dict ('weights', 'output', "
+            "'delta'); params[0][0]['weights'] is a list of 3; params[0][0]['weights'][0] is a float") \
+        in str(caught.value)
