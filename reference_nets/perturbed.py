@@ -62,15 +62,25 @@ def checked_moves(params: dict, names, tensor, flat, delta) -> tuple[list, np.nd
 
 
 class _UnitsFirst:
-    """The network's parameters and cached forward pass, rearranged units-first for the copies."""
+    """The network's parameters and cached forward pass, rearranged units-first for the copies.
+
+    Two sums ride on the copies' matrix products instead of costing a pass over their activations: under
+    its units, each activation array of a block carries constant rows, a row of ones whose weights are the
+    next layer's bias and, before softmax cross-entropy, a row of ``-top`` (the unmoved logits' largest
+    class, per sample) whose weights are ones. The copies' logits come out shifted by ``top``, which keeps
+    ``exp`` finite (a move changes the logits by little), and the loss adds ``top (1 - sum(Y))`` back. A
+    block whose shifted logits still overflow or underflow is computed again, shifted by each copy's own
+    largest class, as the network's own loss is.
+    """
 
     def __init__(self, net, cache, Y):
         layout = net.layout
-        self.net, self.L = net, net.n_layers
+        self.net, self.L, self.sizes = net, net.n_layers, net.sizes
         self.W = {k: layout.weight_as_in_out(net.params[f"W{k}"]) for k in range(1, self.L + 1)}  # (in, out)
-        self.b = {k: net.params[f"b{k}"].reshape(-1, 1, 1) if net.bias else 0.0 for k in self.W}
+        self.W_out_in = {k: np.ascontiguousarray(W.T) for k, W in self.W.items()}                # (out, in)
         self.Z = {k: layout.to_rows(cache.Z[k]).T for k in self.W}                # (size_k, n)
         self.A = {k: layout.to_rows(cache.A[k]).T for k in range(self.L + 1)}     # (size_k, n)
+        self.n = self.A[0].shape[1]
         self.Y = layout.to_rows(Y).T[:, np.newaxis, :]                             # (t, 1, n)
         self.shapes = {k: net.params[f"W{k}"].shape for k in self.W}
         self.in_out = layout.weight_is_in_out
@@ -78,82 +88,134 @@ class _UnitsFirst:
         in_place = getattr(net.activation, "_value", None)
         self.in_place = in_place if isinstance(in_place, np.ufunc) else None      # np.tanh: f(Z, out=Z)
         self.softmax_ce = net.loss_fn.name == "softmax-cross-entropy"
+        top = self.Z[self.L].max(axis=0)                                           # (n,)
+        if self.softmax_ce:
+            self.Z[self.L] = self.Z[self.L] - top                                  # the logits, shifted
+            self.shift_back = top * (1.0 - self.Y[:, 0, :].sum(axis=0))            # (n,)
+            self.labels, self.samples = _labels(self.Y[:, 0, :]), np.arange(self.n)
+        self.constants, self.W_folded = {}, {}
+        for k in range(2, self.L + 1):
+            rows, weights = [], [self.W[k]]
+            if net.bias:
+                rows.append(np.ones(self.n))
+                weights.append(net.params[f"b{k}"].reshape(1, -1))
+            if self.softmax_ce and k == self.L:
+                rows.append(-top)
+                weights.append(np.ones((1, self.sizes[k])))
+            self.constants[k - 1] = rows                   # under the units of A_{k-1}
+            self.W_folded[k] = np.vstack(weights)          # (size_{k-1} + rows, size_k)
 
     def losses(self, names, tensor, flat, delta) -> np.ndarray:
         layer = np.array([int(name[1:]) for name in names], dtype=int)[tensor]
         is_bias = np.array([name.startswith("b") for name in names])[tensor]
-        n, L = self.A[0].shape[1], self.L
         result = np.empty(len(flat))
-        for k in range(1, L + 1):
+        for k in range(1, self.L + 1):
             moved = np.flatnonzero(layer == k)
             if not len(moved):
                 continue
-            unit, dz = self._unit_change(k, is_bias[moved], flat[moved], delta[moved])   # (K_k,), (K_k, n)
-            widest = max(self.net.sizes[k + 1:] or self.net.sizes[k:])     # the arrays a block makes
-            block = max(1, BLOCK_BYTES // (8 * n * widest))
+            unit, source = self._unit_and_source(k, is_bias[moved], flat[moved])        # (K_k,), (K_k,)
+            inputs = np.vstack([self.A[k - 1], np.ones((1, self.n))])    # (size_{k-1} + 1, n): a bias's input is 1
+            widest = max(self.sizes[k + 1:] or self.sizes[k:])     # the arrays a block makes
+            block = max(1, BLOCK_BYTES // (8 * self.n * widest))
             for s in range(0, len(moved), block):
-                result[moved[s:s + block]] = self._downstream(k, unit[s:s + block], dz[s:s + block])
+                # the change of Z_k in each copy's unit, for every sample: (K, n)
+                dz = np.multiply(inputs[source[s:s + block]], delta[moved[s:s + block], np.newaxis])
+                losses = self._downstream(k, unit[s:s + block], dz)
+                if losses is None:             # the shared shift did not keep exp in range: each copy's own
+                    losses = self._downstream(k, unit[s:s + block], dz, own_shift=True)
+                result[moved[s:s + block]] = losses
         return result
 
-    def _downstream(self, k, unit, dz) -> np.ndarray:
-        """Losses ``(K,)`` of K copies whose Z_k moved by ``dz`` ``(K, n)`` in one unit each (``unit``)."""
-        net, L = self.net, self.L
+    def _downstream(self, k, unit, dz, own_shift=False) -> np.ndarray | None:
+        """Losses ``(K,)`` of K copies whose Z_k moved by ``dz`` ``(K, n)`` in one unit each (``unit``); None when
+        the logits, shifted by the unmoved ``top``, overflow or underflow ``exp`` (softmax cross-entropy)."""
+        net, L, K = self.net, self.L, len(unit)
         if k == L:
             Z = self._output_with_change(unit, dz)
         else:
-            da = net.activation(self.Z[k][unit] + dz)
+            da = self.Z[k][unit]
+            da += dz
+            da = net.activation(da)
             da -= self.A[k][unit]                                                        # (K, n)
             # Z_{k+1} of these copies: the cached one plus the change of one input unit
-            W_next = self.W[k + 1]
-            Z = np.multiply(W_next[unit].T[:, :, np.newaxis], da, out=self._buffer(k + 1, len(unit)))
+            rows = self._buffer(k + 1, K)
+            Z = np.multiply(self.W_out_in[k + 1][:, unit, np.newaxis], da, out=rows[:self.sizes[k + 1]])
             Z += self.Z[k + 1][:, np.newaxis, :]                                         # (size_{k+1}, K, n)
             for m in range(k + 1, L):
-                A = self.in_place(Z, out=Z) if self.in_place is not None else net.activation(Z)
-                W = self.W[m + 1]
-                Z = self._buffer(m + 1, len(unit))
-                np.matmul(W.T, A.reshape(len(W), -1), out=Z.reshape(W.shape[1], -1))
-                Z += self.b[m + 1]
+                if self.in_place is not None:
+                    self.in_place(Z, out=Z)
+                else:
+                    np.copyto(Z, net.activation(Z))
+                W = self.W_folded[m + 1]             # the bias (and the shift) ride on the constant rows
+                rows, below = self._buffer(m + 1, K), rows
+                Z = rows[:self.sizes[m + 1]]
+                np.matmul(W.T, below.reshape(len(W), -1), out=Z.reshape(len(Z), -1))
         if self.softmax_ce:
-            per_sample = self._softmax_cross_entropy(Z)                                  # (K, n)
+            per_sample = self._softmax_cross_entropy(Z, own_shift)                       # (K, n)
+            if per_sample is None:
+                return None
         else:
             fused = net.loss_fn.requires_output is not None   # computed from the logits: no output needed
             per_sample = net.loss_fn.per_sample(Z, None if fused else net.output(Z, axis=0), self.Y, 0)
-        return per_sample.mean(axis=-1) if net.reduction == "mean" else per_sample.sum(axis=-1)
+        totals = np.add.reduce(per_sample, axis=-1)
+        return totals / self.n if net.reduction == "mean" else totals
 
     def _buffer(self, layer, K) -> np.ndarray:
-        """The ``(size_layer, K, n)`` array of this layer's copies, reused from block to block (fresh arrays of
-        this size would be mapped from the system, page by page, every time)."""
-        shape = (self.net.sizes[layer], K, self.A[0].shape[1])
+        """The ``(size_layer + constant rows, K, n)`` array of this layer's copies, reused from block to block
+        (fresh arrays of this size would be mapped from the system, page by page, every time); its constant
+        rows are written once, when it is made."""
+        constants = self.constants.get(layer, [])
+        shape = (self.sizes[layer] + len(constants), K, self.n)
         found = self.buffers.get((layer, shape))
         if found is None:
             found = self.buffers[layer, shape] = np.empty(shape)
+            for r, row in enumerate(constants):
+                found[self.sizes[layer] + r] = row
         return found
 
-    def _softmax_cross_entropy(self, Z) -> np.ndarray:
-        """``logsumexp(Z) - sum(Y Z)`` over the classes (axis 0) of each copy and sample, ``Z`` overwritten."""
-        picked = np.einsum("tkn,tn->kn", Z, self.Y[:, 0, :])
-        top = Z.max(axis=0)
-        Z -= top
-        np.exp(Z, out=Z)
+    def _softmax_cross_entropy(self, Z, own_shift) -> np.ndarray | None:
+        """``logsumexp(Z) - sum(Y Z)`` over the classes (axis 0) of each copy and sample of the shifted logits
+        ``Z`` (overwritten), plus the shift's share; None when the shared shift leaves exp out of range."""
+        if self.labels is not None:        # one-hot targets: the target's logit of each copy and sample
+            picked = Z[self.labels, :, self.samples].T
+        else:
+            picked = np.einsum("tkn,tn->kn", Z, self.Y[:, 0, :])
+        if own_shift:
+            top = Z.max(axis=0)
+            Z -= top
+        with np.errstate(over="ignore", under="ignore"):
+            np.exp(Z, out=Z)
         total = Z.sum(axis=0)
+        if not own_shift and not (total.min() > _TINY and total.max() < _HUGE):    # NaN too
+            return None
         np.log(total, out=total)
-        total += top
+        if own_shift:
+            total += top
         total -= picked
+        total += self.shift_back
         return total
 
-    def _unit_change(self, k, is_bias, flat, delta):
-        """Which unit of Z_k each move changes, and by how much for every sample: (K_k,), (K_k, n)."""
-        unit = np.empty(len(flat), dtype=int)
-        dz = np.empty((len(flat), self.A[0].shape[1]))
-        row, col = np.unravel_index(flat[~is_bias], self.shapes[k])
+    def _unit_and_source(self, k, is_bias, flat) -> tuple[np.ndarray, np.ndarray]:
+        """Which unit of Z_k each move changes, and which row of A_{k-1} (with a row of ones under it) that
+        unit's change is the move times: (K_k,), (K_k,). A bias moves its unit as a weight on the ones would."""
+        row, col = np.divmod(flat, self.shapes[k][1])
         i_in, j_out = (row, col) if self.in_out else (col, row)
-        unit[~is_bias], unit[is_bias] = j_out, flat[is_bias]
-        dz[~is_bias] = delta[~is_bias, np.newaxis] * self.A[k - 1][i_in]
-        dz[is_bias] = delta[is_bias, np.newaxis]
-        return unit, dz
+        return np.where(is_bias, flat, j_out), np.where(is_bias, self.sizes[k - 1], i_in)
 
     def _output_with_change(self, unit, dz) -> np.ndarray:
-        """Z_L ``(t, K_L, n)`` of the copies moved in the output layer."""
+        """Z_L ``(t, K_L, n)`` of the copies moved in the output layer (shifted, for softmax cross-entropy)."""
         Z = np.repeat(self.Z[self.L][:, np.newaxis, :], len(unit), axis=1)
         Z[unit, np.arange(len(unit)), :] += dz
         return Z
+
+
+def _labels(Y) -> np.ndarray | None:
+    """The class of each sample ``(n,)`` when the targets ``Y`` ``(t, n)`` are one-hot, else None."""
+    labels = Y.argmax(axis=0)
+    one_hot = np.zeros_like(Y)
+    one_hot[labels, np.arange(Y.shape[1])] = 1.0
+    return labels if np.array_equal(one_hot, Y) else None
+
+
+#: the sums of exp the shared shift may leave, with every digit of their log kept (else the block is redone)
+_TINY, _HUGE = 1e-300, 1e300

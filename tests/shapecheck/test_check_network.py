@@ -177,6 +177,39 @@ def test_perturbed_losses_are_the_losses_of_moved_copies(layout, output_loss, ac
         assert batched[c] == pytest.approx(expected, rel=1e-12, abs=1e-14)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from(LAYOUTS), st.sampled_from(["one-hot", "soft", "sums near 1"]),
+       st.sampled_from([1e-6, 0.5, 2000.0]), st.booleans(), st.integers(0, 2**16))
+def test_softmax_copies_are_exact_for_any_targets_and_any_move(layout, targets, size, bias, seed):
+    """The copies' softmax cross-entropy is computed from logits shifted by the unmoved logits' top class,
+    with the bias and the shift folded into the products: exact for one-hot and soft targets, and rows
+    summing to 1 only within the network's 1e-5 (the shift's share is added back), and for moves so large (2000) that the shared shift overflows exp and
+    the block is redone with each copy's own shift."""
+    rng = np.random.default_rng(seed)
+    net = MLP([D, H, 4, T + 2], activation="tanh", output="softmax", loss="softmax-cross-entropy", layout=layout,
+              bias=bias, seed=seed)
+    X, Y = make_data(rng, [D, H, 4, T + 2], N, "softmax-cross-entropy")
+    if targets != "one-hot":
+        Y = rng.random(Y.shape) + 0.1
+        Y = Y / Y.sum(axis=1, keepdims=True)
+        if targets == "sums near 1":             # the network accepts rows summing to 1 within 1e-5
+            Y *= 1 + rng.uniform(-9e-6, 9e-6, size=(N, 1))
+    lay = get_layout(layout)
+    X, Y = lay.from_rows(X), lay.from_rows(Y)
+    names = list(net.params)
+    tensor = np.repeat(np.arange(len(names)), 3)
+    flat = np.array([rng.integers(0, net.params[names[t]].size) for t in tensor])
+    delta = rng.choice([-1.0, 1.0], size=len(tensor)) * size
+    batched = net.perturbed_losses(X, Y, names, tensor, flat, delta)
+    for c in range(len(tensor)):
+        array = net.params[names[tensor[c]]]
+        original = array.flat[flat[c]]
+        array.flat[flat[c]] = original + delta[c]
+        expected = net.loss(X, Y)
+        array.flat[flat[c]] = original
+        assert batched[c] == pytest.approx(expected, rel=1e-12, abs=1e-12), (names[tensor[c]], delta[c])
+
+
 def test_perturbed_losses_refuses_bad_moves():
     net, X, Y = reference_case("rows")
     with pytest.raises(ShapecheckError, match="W9 is not a parameter; parameters are W1, b1, W2, b2"):
