@@ -7,7 +7,7 @@
                rounding and truncation each estimate carries
 ``entries``    entry-by-entry checks (full and sample modes), re-measurement of failures, the verdict
                of one tensor and its stated power
-``fastmode``   two random directions per tensor, then group testing to find the wrong entries
+``fastmode``   one random direction per tensor, then group testing to find the wrong entries
 ``targets``    where the loss is evaluated: in place, on float64 or complex copies, batched
 ``tree``       walking nested dicts and lists of arrays
 ``report``     ``GradientReport`` and ``GradientRow``

@@ -130,8 +130,8 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     ``params``: an array, a dict or list of arrays, or nested dicts/lists of them (perturbed in place
     and restored bitwise). ``grads``: the same structure, or a callable ``grads(params)`` returning it.
     ``mode``: ``"full"`` checks every entry; ``"sample"`` ``samples`` random entries per tensor
-    (default 10, reproducible with ``seed``); ``"fast"`` two random directions per tensor, then
-    localises the wrong entries of a failing tensor by group testing (``row.suspects``).
+    (default 10, reproducible with ``seed``); ``"fast"`` one random direction per tensor (a second for a
+    failing one), then localises the wrong entries of a failing tensor by group testing (``row.suspects``).
     ``method``: ``"central"``, ``"forward"``, ``"richardson"`` or ``"complex"`` (complex step; falls back
     to central with a ComplexStepWarning when the loss is not complex-safe).
     ``progress``: a full check projected to take over 2 s draws a bar with the time left on stderr where a

@@ -95,13 +95,13 @@ class InPlaceTarget:
         # entries, and the realised steps, which the caller reads before its next call
         original, *realised = buffer((1 + len(perturbations), view.size), "moves", view.dtype)
         np.copyto(original, view)
-        for j, (_, delta) in enumerate(perturbations):
-            try:
+        try:
+            for j, (_, delta) in enumerate(perturbations):      # each move overwrites the one before it
                 np.add(original, delta, out=view, casting="same_kind")
                 np.subtract(view, original, out=realised[j])
                 out[j] = self.counter(self.tree)
-            finally:
-                np.copyto(view, original)
+        finally:
+            np.copyto(view, original)
         return out, realised
 
     def entry_losses(self, t: int, flat: np.ndarray, steps: np.ndarray):

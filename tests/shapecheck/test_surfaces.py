@@ -266,7 +266,7 @@ def test_ctrl_c_in_check_gradients_restores_the_parameters_and_says_so(mode):
 
     def loss(p):
         calls.append(1)
-        if len(calls) == 4:
+        if len(calls) == 3:                   # during a move (fast mode's one tensor makes only 3 calls)
             raise KeyboardInterrupt
         return float(np.sum(np.sin(p["W"])))
 
