@@ -98,8 +98,11 @@ def flat_problem(net, X, Y):
 
 
 def torch_case(net, X, Y):
+    """torch's version of ``plain_loss`` on float64 tensors, and the parameters, for torch's gradcheck: torch
+    runs on 1 thread, as numpy's BLAS does in every benchmark (``run.py``)."""
     import torch
 
+    torch.set_num_threads(1)
     params = [torch.tensor(net.params[k], dtype=torch.float64, requires_grad=True) for k in net.params]
     Xt, Yt = torch.tensor(X), torch.tensor(Y)
     layers = net.n_layers
@@ -180,12 +183,36 @@ def competitors_full(net, X, Y):
             gradcheck(counted_t, tparams, eps=H, atol=1e-6, fast_mode=True)
             return counted_t.calls
 
-        torch.set_num_threads(1)
         out["torch.autograd.gradcheck (float64)"] = torch_full
         out["torch.autograd.gradcheck fast_mode"] = torch_fast
     except ImportError:
         out["torch.autograd.gradcheck"] = None
     return out
+
+
+GENERIC = "shapecheck check_gradients (any loss_fn)"
+BARE_CALLS = "2P+1 bare loss calls (the floor)"
+
+
+def generic_competitors(sizes=(10, 8, 8, 3), n=32, batch=5):
+    """check_gradients on a plain numpy loss against the 2P+1 bare calls of that loss it must make, each
+    callable doing ``batch`` of them (a round long enough for the clock)."""
+    net, X, Y = make_case(list(sizes), n)
+    layers, params, grads = net.n_layers, net.params, net.gradients(X, Y)
+    count = 2 * sum(p.size for p in params.values()) + 1
+
+    def generic():
+        for _ in range(batch):
+            evaluations = check_gradients(lambda p: plain_loss(p, X, Y, layers), params, grads).evaluations
+        return evaluations
+
+    def bare():
+        for _ in range(batch):
+            for _ in range(count):
+                plain_loss(params, X, Y, layers)
+        return count
+
+    return {GENERIC: generic, BARE_CALLS: bare}
 
 
 FULL_CHECK_NETS = (([2, 2, 1], 4), ([10, 8, 8, 3], 32), ([64, 32, 32, 10], 64))
@@ -207,6 +234,28 @@ def full_check_table(repeats, nets=FULL_CHECK_NETS):
             rows.append([label, n, name, f"{result.median * 1e3:.2f} ms", result.extra,
                          f"{pairwise_ratio(result, reference):.1f}x"])
     return rows
+
+
+def mnist_full_competitors(n=64):
+    """The full check of [784, 100, 10] (79,510 parameters, n samples): check_network against torch's gradcheck
+    (two loss calls per entry in torch: about a minute a run)."""
+    net, X, Y = make_case([784, 100, 10], n)
+    competitors = {"shapecheck check_network (batched)": lambda: check_network(net, X, Y).evaluations}
+    try:
+        from torch.autograd import gradcheck
+
+        fn, tparams = torch_case(net, X, Y)
+        counted = Counted(fn)
+
+        def torch_full():
+            counted.calls = 0
+            gradcheck(counted, tparams, eps=H, atol=1e-6)
+            return counted.calls
+
+        competitors["torch.autograd.gradcheck (float64)"] = torch_full
+    except ImportError:
+        competitors["torch.autograd.gradcheck"] = None
+    return competitors
 
 
 def fast_mode_competitors():

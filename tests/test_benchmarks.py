@@ -37,11 +37,13 @@ def test_harness_quick_run(tmp_path):
     result = subprocess.run([sys.executable, str(BENCHMARKS / "run.py"), "--quick", "--json", str(target)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
-    for title in ("1. Full central-difference check", "3. Tracer overhead", "3. Tracer peak memory",
-                  "4. Training on"):
+    for title in ("1. Full central-difference check", "1. The least numpy work", "3. The generic path",
+                  "3. A fresh python -c", "4. Tracer overhead", "4. Tracer peak memory", "5. Training on",
+                  "0. Targets (issue 29)"):
         assert title in result.stdout
     data = json.loads(target.read_text())
-    assert data["facts"]["quick"] is True and len(data["tables"]) >= 5
+    assert data["facts"]["quick"] is True and len(data["tables"]) >= 8
+    assert "generic path vs bare calls" in data["measured"] and "latency added" in data["measured"]
     assert (results.read_text() if results.exists() else None) == before
 
 
