@@ -109,22 +109,29 @@ class _UnitsFirst:
         layer = np.array([int(name[1:]) for name in names], dtype=int)[tensor]
         is_bias = np.array([name.startswith("b") for name in names])[tensor]
         result = np.empty(len(flat))
-        for k in range(1, self.L + 1):
-            moved = np.flatnonzero(layer == k)
-            if not len(moved):
-                continue
-            unit, source = self._unit_and_source(k, is_bias[moved], flat[moved])        # (K_k,), (K_k,)
-            inputs = np.vstack([self.A[k - 1], np.ones((1, self.n))])    # (size_{k-1} + 1, n): a bias's input is 1
-            widest = max(self.sizes[k + 1:] or self.sizes[k:])     # the arrays a block makes
-            block = max(1, BLOCK_BYTES // (8 * self.n * widest))
-            for s in range(0, len(moved), block):
-                # the change of Z_k in each copy's unit, for every sample: (K, n)
-                dz = np.multiply(inputs[source[s:s + block]], delta[moved[s:s + block], np.newaxis])
-                losses = self._downstream(k, unit[s:s + block], dz)
-                if losses is None:             # the shared shift did not keep exp in range: each copy's own
-                    losses = self._downstream(k, unit[s:s + block], dz, own_shift=True)
-                result[moved[s:s + block]] = losses
+        with np.errstate(over="ignore", under="ignore"):     # exp of the shifted logits: redone if out of range
+            for k in range(1, self.L + 1):
+                moved = np.flatnonzero(layer == k)
+                if len(moved):
+                    result[moved] = self._layer_losses(k, is_bias[moved], flat[moved], delta[moved])
         return result
+
+    def _layer_losses(self, k, is_bias, flat, delta) -> np.ndarray:
+        """Losses ``(K_k,)`` of the copies that move a parameter of layer k, a block of copies at a time."""
+        unit, source = self._unit_and_source(k, is_bias, flat)                             # (K_k,), (K_k,)
+        inputs = np.vstack([self.A[k - 1], np.ones((1, self.n))])    # (size_{k-1} + 1, n): a bias's input is 1
+        widest = max(self.sizes[k + 1:] or self.sizes[k:])     # the arrays a block makes
+        block = max(1, BLOCK_BYTES // (8 * self.n * widest))
+        losses = np.empty(len(flat))
+        for s in range(0, len(flat), block):
+            part = slice(s, s + block)
+            dz = inputs[source[part]]                   # the change of Z_k in each copy's unit, per sample: (K, n)
+            dz *= delta[part, np.newaxis]
+            found = self._downstream(k, unit[part], dz)
+            if found is None:                  # the shared shift did not keep exp in range: each copy's own
+                found = self._downstream(k, unit[part], dz, own_shift=True)
+            losses[part] = found
+        return losses
 
     def _downstream(self, k, unit, dz, own_shift=False) -> np.ndarray | None:
         """Losses ``(K,)`` of K copies whose Z_k moved by ``dz`` ``(K, n)`` in one unit each (``unit``); None when
@@ -135,7 +142,10 @@ class _UnitsFirst:
         else:
             da = self.Z[k][unit]
             da += dz
-            da = net.activation(da)
+            if self.in_place is not None:
+                self.in_place(da, out=da)
+            else:
+                da = net.activation(da)
             da -= self.A[k][unit]                                                        # (K, n)
             # Z_{k+1} of these copies: the cached one plus the change of one input unit
             rows = self._buffer(k + 1, K)
@@ -183,8 +193,7 @@ class _UnitsFirst:
         if own_shift:
             top = Z.max(axis=0)
             Z -= top
-        with np.errstate(over="ignore", under="ignore"):
-            np.exp(Z, out=Z)
+        np.exp(Z, out=Z)                  # (overflow and underflow are quiet here: see losses)
         total = Z.sum(axis=0)
         if not own_shift and not (total.min() > _TINY and total.max() < _HUGE):    # NaN too
             return None
