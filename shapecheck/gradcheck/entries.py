@@ -10,6 +10,7 @@ import numpy as np
 from shapecheck.gradcheck.methods import METHODS, entry_errors, entry_estimates, entry_plan, quiet_numerics
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow
+from shapecheck.gradcheck.segments import segment_argmax, segment_max, segment_power, segment_starts, unravel
 
 
 #: An entry fails only when its discrepancy is also this many times the rounding and truncation its
@@ -78,20 +79,26 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
     troubled = ~(gap <= limit) | ~np.isfinite(a) | ~np.isfinite(numeric)
     needed = detectable(a, numeric, forward, backward, limit, rtol, atol)
     rel_err = relative_errors(gap, a, numeric, rtol, atol)
-    rows, start = [], 0
-    for t, name, array, grad, indices in tensors:
-        part = slice(start, start + len(indices))
-        start += len(indices)
-        if troubled[part].any():
+    lengths = [len(indices) for *_, indices in tensors]
+    starts = segment_starts(lengths)
+    # the rows of tensors whose entries are all fine, reduced for every tensor at once (see ``segments``)
+    troubled_tensor = np.logical_or.reduceat(troubled, starts).tolist()
+    picks = segment_argmax(rel_err, starts, lengths)
+    worst = (picks + starts).tolist()
+    max_gap, max_rel = segment_max(gap, starts).tolist(), segment_max(rel_err, starts).tolist()
+    powers = segment_power(needed, a, starts, lengths)
+    a_list, numeric_list = a.tolist(), numeric.tolist()
+    rows = []
+    for k, (t, name, array, grad, indices) in enumerate(tensors):
+        if troubled_tensor[k]:
+            part = slice(starts[k], starts[k] + lengths[k])
             numerics = (numeric[part], forward[part], backward[part], error[part])
             rows.append(_entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol,
                                    eps, confirmations))
             continue
-        pick = int(np.argmax(rel_err[part]))
-        where = tuple(int(i) for i in np.unravel_index(np.asarray(indices)[pick], array.shape))
-        rows.append(GradientRow(name, array.shape, "ok", float(gap[part].max()), float(rel_err[part].max()), where,
-                                float(a[part][pick]), float(numeric[part][pick]), len(indices),
-                                power=power_of(needed[part], a[part])))
+        where = unravel(int(indices[picks[k]]), array.shape)
+        rows.append(GradientRow(name, array.shape, "ok", max_gap[k], max_rel[k], where, a_list[worst[k]],
+                                numeric_list[worst[k]], lengths[k], power=powers[k]))
     return rows
 
 
