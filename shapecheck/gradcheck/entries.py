@@ -53,7 +53,7 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     (a batched target evaluates them all in one vectorised call). Narrow failures are re-measured at two
     more step sizes before they count (see :func:`confirm`). ``progress``: None shows it where a person is
     watching, False never (:mod:`shapecheck.gradcheck.progress`)."""
-    requests = [(t, *entry_plan(method, np.asarray(indices), h)) for t, _, _, _, indices in tensors]
+    requests = _plan_requests(tensors, method, h)
     target.progress = Progress(sum(len(flat) for _, flat, _ in requests), enabled=progress)
     try:
         answers = target.entry_losses_many(requests)
@@ -63,6 +63,18 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     return _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations)
 
 
+def _plan_requests(tensors, method, h) -> list:
+    """The target's requests ``(t, flat, steps)``: :func:`entry_plan` of every tensor's indices, planned once
+    for all tensors and cut into views (a plan per tensor costs a few numpy calls each)."""
+    flat, steps = entry_plan(method, np.concatenate([np.asarray(indices) for *_, indices in tensors]), h)
+    requests, start = [], 0
+    for t, *_, indices in tensors:
+        stop = start + len(indices) * method.calls
+        requests.append((t, flat[start:stop], steps[start:stop]))
+        start = stop
+    return requests
+
+
 @quiet_numerics
 def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations) -> list[GradientRow]:
     """The rows of :func:`check_many` from the target's answers."""
@@ -70,23 +82,25 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
     losses = np.concatenate([np.asarray(losses) for losses, _ in answers])
     realised = np.concatenate([np.asarray(steps) for _, steps in answers])
-    numeric, forward, backward = entry_estimates(method, losses, realised, h, base)
+    # (already quiet here: the helpers' own np.errstate, ~2 us each, is skipped through __wrapped__)
+    numeric, forward, backward = entry_estimates.__wrapped__(method, losses, realised, h, base)
     error = error_estimate(method, losses, realised, base, eps)
-    a = np.concatenate([grad.reshape(-1)[np.asarray(indices)] for _, _, _, grad, indices in tensors])
-    limit = thresholds(a, numeric, rtol, atol, error)
+    a = np.concatenate([_entries_of(grad, indices) for _, _, _, grad, indices in tensors])
+    scale = _scale(a, numeric, rtol, atol)
+    limit = np.maximum(rtol * scale, error)                  # thresholds(a, numeric, rtol, atol, error)
     gap = np.abs(a - numeric)
     # over the threshold, NaN, or infinite (an infinite analytic entry makes its own threshold infinite)
     troubled = ~(gap <= limit) | ~np.isfinite(a) | ~np.isfinite(numeric)
-    needed = detectable(a, numeric, forward, backward, limit, rtol, atol)
-    rel_err = relative_errors(gap, a, numeric, rtol, atol)
+    needed = detectable.__wrapped__(a, numeric, forward, backward, limit, rtol, atol)
+    rel_err = gap / scale                                    # relative_errors(gap, a, numeric, rtol, atol)
     lengths = [len(indices) for *_, indices in tensors]
     starts = segment_starts(lengths)
     # the rows of tensors whose entries are all fine, reduced for every tensor at once (see ``segments``)
     troubled_tensor = np.logical_or.reduceat(troubled, starts).tolist()
-    picks = segment_argmax(rel_err, starts, lengths)
+    picks = segment_argmax(rel_err, starts, lengths, finite=not any(troubled_tensor))
     worst = (picks + starts).tolist()
     max_gap, max_rel = segment_max(gap, starts).tolist(), segment_max(rel_err, starts).tolist()
-    powers = segment_power(needed, a, starts, lengths)
+    powers = segment_power(needed, np.abs(a), starts, lengths)
     a_list, numeric_list = a.tolist(), numeric.tolist()
     rows = []
     for k, (t, name, array, grad, indices) in enumerate(tensors):
@@ -100,6 +114,12 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
         rows.append(GradientRow(name, array.shape, "ok", max_gap[k], max_rel[k], where, a_list[worst[k]],
                                 numeric_list[worst[k]], lengths[k], power=powers[k]))
     return rows
+
+
+def _entries_of(grad: np.ndarray, indices) -> np.ndarray:
+    """``grad``'s entries at the sorted, distinct flat ``indices``: all of them (a flat view) when there are
+    as many as entries (a full check), else a copy of those."""
+    return grad.reshape(-1) if len(indices) == grad.size else grad.reshape(-1)[np.asarray(indices)]
 
 
 def check_entries(target, t, name, array, grad, indices, method, h, base, rtol, atol, eps=0.0,
@@ -128,19 +148,23 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
     return row
 
 
+def _scale(a, n, rtol, atol) -> np.ndarray:
+    """The larger of ``|a|`` and ``|n|``, or ``atol / rtol`` for vanishing ones: what errors are relative to."""
+    return np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+
+
 @quiet_numerics
 def relative_errors(gap, a, n, rtol, atol) -> np.ndarray:
     """``|a - n|`` (given as ``gap``) relative to the larger of the two values, or to ``atol / rtol`` for
     vanishing ones: what a row reports as each entry's relative error."""
-    return gap / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+    return gap / _scale(a, n, rtol, atol)
 
 
 @quiet_numerics
 def thresholds(a, n, rtol, atol, error) -> np.ndarray:
     """The discrepancy each entry may show and still be right: the user's ``rtol`` (relative to the larger
     of the two values, ``atol`` for vanishing ones) or the error its estimate may carry (:func:`error_estimate`)."""
-    scale = np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
-    return np.maximum(rtol * scale, error)
+    return np.maximum(rtol * _scale(a, n, rtol, atol), error)
 
 
 def confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, eps, confirmations):
@@ -293,10 +317,20 @@ def kinked(a, forward, backward, rtol, atol) -> np.ndarray:
     return kink_like & (a >= low - margin) & (a <= high + margin)
 
 
+def _any_kink(forward, backward, rtol, atol) -> bool:
+    """Does :func:`kink_band` find any kink? The same test in fewer steps: where both slopes are finite,
+    ``high - low`` is ``|forward - backward|`` and ``max(|low|, |high|)`` is ``max(|forward|, |backward|)``;
+    where one is not, the difference is not finite and the comparison is False, as ``known`` makes it."""
+    tolerance = np.maximum(rtol * np.maximum(np.abs(forward), np.abs(backward)), atol)
+    return bool(np.any(np.abs(forward - backward) > 10 * tolerance))
+
+
 @quiet_numerics
 def way_out_of_kink(a, forward, backward, rtol, atol) -> np.ndarray:
     """How far ``a`` must move to leave the kink's band (an error inside it passes for the kink); 0 where
     the slopes show no kink."""
+    if not _any_kink(forward, backward, rtol, atol):     # the usual case: no band to leave
+        return np.zeros(np.broadcast(a, forward, backward).shape)
     low, high, margin, kink_like = kink_band(forward, backward, rtol, atol)
     return np.where(kink_like, np.maximum(np.abs(a - low), np.abs(high - a)) + margin, 0.0)
 

@@ -9,13 +9,14 @@ do it for every segment at once, with the same results as the per-tensor code th
 from __future__ import annotations
 
 import math
+from itertools import accumulate
 
 import numpy as np
 
 
 def segment_starts(lengths: list[int]) -> np.ndarray:
     """Where each segment begins (``lengths`` all positive)."""
-    return np.cumsum([0, *lengths[:-1]], dtype=np.intp)
+    return np.array([0, *accumulate(lengths[:-1])], dtype=np.intp)
 
 
 def segment_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
@@ -23,27 +24,26 @@ def segment_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
     return np.maximum.reduceat(values, starts)
 
 
-def segment_argmax(values: np.ndarray, starts: np.ndarray, lengths: list[int]) -> np.ndarray:
+def segment_argmax(values: np.ndarray, starts: np.ndarray, lengths: list[int], finite: bool = False) -> np.ndarray:
     """``np.argmax(values[segment])`` of every segment, as positions within the segment (the first of equal
-    largest values). Only meaningful for segments of finite values (a NaN decides ``np.argmax``)."""
-    finite = np.where(np.isfinite(values), values, -np.inf)
-    top = np.maximum.reduceat(finite, starts)
-    hits = np.flatnonzero(finite == np.repeat(top, lengths))
+    largest values). Only meaningful for segments of finite values (a NaN decides ``np.argmax``); ``finite``:
+    the caller knows every value is."""
+    if not finite:
+        values = np.where(np.isfinite(values), values, -np.inf)
+    top = np.maximum.reduceat(values, starts)
+    hits = np.flatnonzero(values == np.repeat(top, lengths))
     return hits[np.searchsorted(hits, starts)] - starts
 
 
-def segment_power(needed: np.ndarray, a: np.ndarray, starts: np.ndarray, lengths: list[int]) -> list[float]:
-    """``entries.power_of(needed[segment], a[segment])`` of every segment: the largest ``needed`` over the
-    entries of median size ``|a|`` or more (and not zero); NaN where there is none or one is not finite."""
-    size = np.abs(a)
-    segment = np.repeat(np.arange(len(lengths)), lengths)
-    in_order = np.lexsort((size, segment))                   # sizes ascending within each segment
+def segment_power(needed: np.ndarray, size: np.ndarray, starts: np.ndarray, lengths: list[int]) -> list[float]:
+    """``entries.power_of(needed[segment], a[segment])`` of every segment, given ``size = |a|`` and ``needed``
+    >= 0 (or NaN): the largest ``needed`` over the entries of median size or more (and not zero); NaN where
+    there is none or one is not finite (then the largest is -inf, inf or NaN)."""
+    in_order = np.lexsort((size, np.repeat(np.arange(len(lengths)), lengths)))   # ascending in each segment
     median = size[in_order[starts + np.asarray(lengths) // 2]]  # np.partition(size, middle)[middle] of each
     upper = (size >= np.repeat(median, lengths)) & (size > 0)
-    has_upper = np.logical_or.reduceat(upper, starts)
-    not_finite = np.logical_or.reduceat(upper & ~np.isfinite(needed), starts)
     largest = np.maximum.reduceat(np.where(upper, needed, -np.inf), starts)
-    return [value if ok else math.nan for value, ok in zip(largest.tolist(), (has_upper & ~not_finite).tolist())]
+    return np.where(np.isfinite(largest), largest, math.nan).tolist()
 
 
 def unravel(flat: int, shape: tuple) -> tuple:
