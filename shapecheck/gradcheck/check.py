@@ -282,7 +282,7 @@ def _typical_size(analytic) -> float:
     arrays = [g for g in analytic if not isinstance(g, str) and g.size]
     if not arrays:
         return 1.0
-    rms = float(np.sqrt(sum(float(np.sum(g.astype(np.float64, copy=False) ** 2)) for g in arrays)
+    rms = float(np.sqrt(sum(float((g.astype(np.float64, copy=False) ** 2).sum()) for g in arrays)
                         / sum(g.size for g in arrays)))
     return rms if np.isfinite(rms) and rms > 0 else 1.0
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck.gradcheck.methods import METHODS, entry_errors, entry_estimates, entry_plan, quiet_numerics
+from shapecheck.gradcheck.methods import (
+    METHODS, entry_errors, entry_estimates, entry_estimates_and_errors, entry_plan, quiet_numerics,
+)
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow
 from shapecheck.gradcheck.segments import segment_argmax, segment_max, segment_power, segment_starts, unravel
@@ -82,25 +84,29 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
     losses = np.concatenate([np.asarray(losses) for losses, _ in answers])
     realised = np.concatenate([np.asarray(steps) for _, steps in answers])
-    # (already quiet here: the helpers' own np.errstate, ~2 us each, is skipped through __wrapped__)
-    numeric, forward, backward = entry_estimates.__wrapped__(method, losses, realised, h, base)
-    error = error_estimate(method, losses, realised, base, eps)
+    # (already quiet here: the helpers that are quiet_numerics themselves are called through __wrapped__, and
+    # what the per-entry helpers would compute twice, |a| and the scale, is computed once)
+    numeric, forward, backward, errors = entry_estimates_and_errors(method, losses, realised, base, eps)
+    error = SAFETY * errors                                  # error_estimate(method, losses, realised, base, eps)
     a = np.concatenate([_entries_of(grad, indices) for _, _, _, grad, indices in tensors])
-    scale = _scale(a, numeric, rtol, atol)
+    size = np.abs(a)
+    scale = np.maximum(np.maximum(size, np.abs(numeric)), atol / rtol)      # _scale(a, numeric, rtol, atol)
     limit = np.maximum(rtol * scale, error)                  # thresholds(a, numeric, rtol, atol, error)
     gap = np.abs(a - numeric)
-    # over the threshold, NaN, or infinite (an infinite analytic entry makes its own threshold infinite)
-    troubled = ~(gap <= limit) | ~np.isfinite(a) | ~np.isfinite(numeric)
-    needed = detectable.__wrapped__(a, numeric, forward, backward, limit, rtol, atol)
+    # within the threshold and finite (the scale is finite exactly where a and numeric are; an infinite
+    # analytic entry makes its own threshold infinite)
+    finite = np.isfinite(scale) if math.isfinite(atol / rtol) else np.isfinite(a) & np.isfinite(numeric)
+    fine = (gap <= limit) & finite
+    needed = _needed(a, size, gap, forward, backward, limit, rtol, atol)
     rel_err = gap / scale                                    # relative_errors(gap, a, numeric, rtol, atol)
     lengths = [len(indices) for *_, indices in tensors]
     starts = segment_starts(lengths)
     # the rows of tensors whose entries are all fine, reduced for every tensor at once (see ``segments``)
-    troubled_tensor = np.logical_or.reduceat(troubled, starts).tolist()
+    troubled_tensor = (~np.logical_and.reduceat(fine, starts)).tolist()
     picks = segment_argmax(rel_err, starts, lengths, finite=not any(troubled_tensor))
     worst = (picks + starts).tolist()
     max_gap, max_rel = segment_max(gap, starts).tolist(), segment_max(rel_err, starts).tolist()
-    powers = segment_power(needed, np.abs(a), starts, lengths)
+    powers = segment_power(needed, size, starts, lengths)
     a_list, numeric_list = a.tolist(), numeric.tolist()
     rows = []
     for k, (t, name, array, grad, indices) in enumerate(tensors):
@@ -280,9 +286,16 @@ def detectable(a, n, forward, backward, limit, rtol, atol) -> np.ndarray:
     its threshold, plus the discrepancy the entry already shows, plus, where the one-sided slopes disagree
     like at a kink, the distance out of the kink's band (an error inside it passes for the kink). Divided
     by ``1 - rtol`` because the threshold grows with the wrong value itself."""
-    own = np.maximum(np.abs(a), 1e-300)
-    band = way_out_of_kink(a, forward, backward, rtol, atol)
-    return (limit + np.abs(a - n) + band) / own / (1 - min(rtol, 0.5))
+    return _needed(a, np.abs(a), np.abs(a - n), forward, backward, limit, rtol, atol)
+
+
+def _needed(a, size, gap, forward, backward, limit, rtol, atol) -> np.ndarray:
+    """:func:`detectable`, given ``size = |a|`` and ``gap = |a - n|``; without a kink the band is 0 and not
+    added (``limit + gap`` is >= 0 or NaN, so adding 0.0 changes nothing)."""
+    own = np.maximum(size, 1e-300)
+    if _any_kink(forward, backward, rtol, atol):
+        return (limit + gap + way_out_of_kink(a, forward, backward, rtol, atol)) / own / (1 - min(rtol, 0.5))
+    return (limit + gap) / own / (1 - min(rtol, 0.5))
 
 
 @quiet_numerics

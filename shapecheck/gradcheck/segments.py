@@ -13,6 +13,9 @@ from itertools import accumulate
 
 import numpy as np
 
+#: the smallest positive float64 (subnormal): ``x >= _SMALLEST`` is ``x > 0``
+_SMALLEST = float(np.nextafter(0.0, 1.0))
+
 
 def segment_starts(lengths: list[int]) -> np.ndarray:
     """Where each segment begins (``lengths`` all positive)."""
@@ -40,8 +43,10 @@ def segment_power(needed: np.ndarray, size: np.ndarray, starts: np.ndarray, leng
     >= 0 (or NaN): the largest ``needed`` over the entries of median size or more (and not zero); NaN where
     there is none or one is not finite (then the largest is -inf, inf or NaN)."""
     in_order = np.lexsort((size, np.repeat(np.arange(len(lengths)), lengths)))   # ascending in each segment
-    median = size[in_order[starts + np.asarray(lengths) // 2]]  # np.partition(size, middle)[middle] of each
-    upper = (size >= np.repeat(median, lengths)) & (size > 0)
+    middle = [start + length // 2 for start, length in zip(starts.tolist(), lengths)]
+    median = size[in_order[middle]]                  # np.partition(size, middle)[middle] of each segment
+    # size >= median and size > 0: at least the median, and at least the smallest positive float
+    upper = size >= np.repeat(np.maximum(median, _SMALLEST), lengths)
     largest = np.maximum.reduceat(np.where(upper, needed, -np.inf), starts)
     return np.where(np.isfinite(largest), largest, math.nan).tolist()
 
