@@ -26,7 +26,7 @@ def entry_losses_in_place(target, requests):
     writers = []
     for array, length in zip(arrays, lengths):
         writers += [_writer(array)] * length
-    values = _evaluate(target, writers, where, before, after, kind)
+    values = _evaluate(target, list(zip(writers, where, after, before)), kind)
     out, start = [], 0
     for length in lengths:
         out.append((values[start:start + length], realised[start:start + length]))
@@ -72,27 +72,27 @@ def _writer(array: np.ndarray):
     return array.flat
 
 
-def _evaluate(target, writers, where, before, after, kind) -> np.ndarray:
-    """The loss after each move ``writers[j][where[j]] = after[j]``, each undone (``= before[j]``) before the
-    next; the target's counter counts the calls made, its progress hears of them a chunk at a time."""
+def _evaluate(target, moves, kind) -> np.ndarray:
+    """The loss after each move ``(entries, i, moved, original)``: ``entries[i] = moved``, undone
+    (``entries[i] = original``) before the next; the target's counter counts the calls made, its progress
+    hears of them a chunk at a time."""
     counter, tree, progress = target.counter, target.tree, target.progress
     loss_fn, scalar = counter.loss_fn, counter.scalar          # the Counter's work, inlined
     probe = np.empty(1, dtype=kind)       # a complex value where a real one is due raises here, as before
     values, done = [], 0
     keep = values.append
     try:
-        for start, stop in chunks(len(where)):
-            for j in range(start, stop):
-                entries, i = writers[j], where[j]
+        for start, stop in chunks(len(moves)):
+            for entries, i, moved, original in moves[start:stop]:
                 try:
-                    entries[i] = after[j]
+                    entries[i] = moved
                     done += 1
                     value = loss_fn(tree)
                     if type(value) is not float:
                         value = probe[0] = scalar(value)
                     keep(value)
                 finally:
-                    entries[i] = before[j]
+                    entries[i] = original
             progress.advance(stop - start)
     finally:
         counter.calls += done

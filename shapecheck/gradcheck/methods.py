@@ -212,8 +212,10 @@ def entry_plan(method, indices: np.ndarray, h: float) -> tuple[np.ndarray, np.nd
     steps = np.asarray(method.steps) * h
     if len(steps) == 1:
         return indices.copy(), np.full(len(indices), steps[0])
-    # (np.tile costs ~10 us of Python per call; a broadcast copy does the same at once)
-    return np.repeat(indices, len(steps)), np.broadcast_to(steps, (len(indices), len(steps))).reshape(-1)
+    # (np.tile costs ~10 us of Python per call, np.broadcast_to ~4 us; a broadcast assignment does the same)
+    every = np.empty((len(indices), len(steps)), dtype=steps.dtype)
+    every[...] = steps
+    return np.repeat(indices, len(steps)), every.reshape(-1)
 
 
 @quiet_numerics
