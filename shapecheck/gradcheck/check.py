@@ -33,7 +33,7 @@ from typing import Any, Callable
 import numpy as np
 
 from reference_nets.checks import positive
-from shapecheck._arrays import choose, describe, format_shape, signature_of
+from shapecheck._arrays import binds_one_argument, choose, describe, format_shape, signature_of
 from shapecheck.gradcheck.buffers import checking
 from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numerics
 from shapecheck.gradcheck.fastmode import fast_check
@@ -282,7 +282,8 @@ def _typical_size(analytic) -> float:
     arrays = [g for g in analytic if not isinstance(g, str) and g.size]
     if not arrays:
         return 1.0
-    rms = float(np.sqrt(sum(float(np.sum(g.astype(np.float64) ** 2)) for g in arrays) / sum(g.size for g in arrays)))
+    rms = float(np.sqrt(sum(float((g.astype(np.float64, copy=False) ** 2).sum()) for g in arrays)
+                        / sum(g.size for g in arrays)))
     return rms if np.isfinite(rms) and rms > 0 else 1.0
 
 
@@ -411,7 +412,7 @@ def _check_takes_one_argument(loss_fn) -> None:
     import inspect
 
     try:
-        signature_of(loss_fn).bind(None)
+        binds_one_argument(signature_of(loss_fn))
     except TypeError:
         raise ParameterError(f"loss_fn must take one argument (the params, which it may ignore), got "
                              f"{getattr(loss_fn, '__name__', loss_fn)}{inspect.signature(loss_fn)}",

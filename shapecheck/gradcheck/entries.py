@@ -7,9 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from shapecheck.gradcheck.methods import METHODS, entry_errors, entry_estimates, entry_plan, quiet_numerics
+from shapecheck.gradcheck.methods import (
+    METHODS, entry_errors, entry_estimates, entry_estimates_and_errors, entry_plan, quiet_numerics,
+)
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow
+from shapecheck.gradcheck.segments import segment_argmax, segment_max, segment_power, segment_starts, unravel
 
 
 #: An entry fails only when its discrepancy is also this many times the rounding and truncation its
@@ -52,7 +55,7 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     (a batched target evaluates them all in one vectorised call). Narrow failures are re-measured at two
     more step sizes before they count (see :func:`confirm`). ``progress``: None shows it where a person is
     watching, False never (:mod:`shapecheck.gradcheck.progress`)."""
-    requests = [(t, *entry_plan(method, np.asarray(indices), h)) for t, _, _, _, indices in tensors]
+    requests = _plan_requests(tensors, method, h)
     target.progress = Progress(sum(len(flat) for _, flat, _ in requests), enabled=progress)
     try:
         answers = target.entry_losses_many(requests)
@@ -62,6 +65,18 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     return _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations)
 
 
+def _plan_requests(tensors, method, h) -> list:
+    """The target's requests ``(t, flat, steps)``: :func:`entry_plan` of every tensor's indices, planned once
+    for all tensors and cut into views (a plan per tensor costs a few numpy calls each)."""
+    flat, steps = entry_plan(method, np.concatenate([np.asarray(indices) for *_, indices in tensors]), h)
+    requests, start = [], 0
+    for t, *_, indices in tensors:
+        stop = start + len(indices) * method.calls
+        requests.append((t, flat[start:stop], steps[start:stop]))
+        start = stop
+    return requests
+
+
 @quiet_numerics
 def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations) -> list[GradientRow]:
     """The rows of :func:`check_many` from the target's answers."""
@@ -69,30 +84,48 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
     losses = np.concatenate([np.asarray(losses) for losses, _ in answers])
     realised = np.concatenate([np.asarray(steps) for _, steps in answers])
-    numeric, forward, backward = entry_estimates(method, losses, realised, h, base)
-    error = error_estimate(method, losses, realised, base, eps)
-    a = np.concatenate([grad.reshape(-1)[np.asarray(indices)] for _, _, _, grad, indices in tensors])
-    limit = thresholds(a, numeric, rtol, atol, error)
+    # (already quiet here: the helpers that are quiet_numerics themselves are called through __wrapped__, and
+    # what the per-entry helpers would compute twice, |a| and the scale, is computed once)
+    numeric, forward, backward, errors = entry_estimates_and_errors(method, losses, realised, base, eps)
+    error = SAFETY * errors                                  # error_estimate(method, losses, realised, base, eps)
+    a = np.concatenate([_entries_of(grad, indices) for _, _, _, grad, indices in tensors])
+    size = np.abs(a)
+    scale = np.maximum(np.maximum(size, np.abs(numeric)), atol / rtol)      # _scale(a, numeric, rtol, atol)
+    limit = np.maximum(rtol * scale, error)                  # thresholds(a, numeric, rtol, atol, error)
     gap = np.abs(a - numeric)
-    # over the threshold, NaN, or infinite (an infinite analytic entry makes its own threshold infinite)
-    troubled = ~(gap <= limit) | ~np.isfinite(a) | ~np.isfinite(numeric)
-    needed = detectable(a, numeric, forward, backward, limit, rtol, atol)
-    rel_err = relative_errors(gap, a, numeric, rtol, atol)
-    rows, start = [], 0
-    for t, name, array, grad, indices in tensors:
-        part = slice(start, start + len(indices))
-        start += len(indices)
-        if troubled[part].any():
+    # within the threshold and finite (the scale is finite exactly where a and numeric are; an infinite
+    # analytic entry makes its own threshold infinite)
+    finite = np.isfinite(scale) if math.isfinite(atol / rtol) else np.isfinite(a) & np.isfinite(numeric)
+    fine = (gap <= limit) & finite
+    needed = _needed(a, size, gap, forward, backward, limit, rtol, atol)
+    rel_err = gap / scale                                    # relative_errors(gap, a, numeric, rtol, atol)
+    lengths = [len(indices) for *_, indices in tensors]
+    starts = segment_starts(lengths)
+    # the rows of tensors whose entries are all fine, reduced for every tensor at once (see ``segments``)
+    troubled_tensor = (~np.logical_and.reduceat(fine, starts)).tolist()
+    picks = segment_argmax(rel_err, starts, lengths, finite=not any(troubled_tensor))
+    worst = (picks + starts).tolist()
+    max_gap, max_rel = segment_max(gap, starts).tolist(), segment_max(rel_err, starts).tolist()
+    powers = segment_power(needed, size, starts, lengths)
+    a_list, numeric_list = a.tolist(), numeric.tolist()
+    rows = []
+    for k, (t, name, array, grad, indices) in enumerate(tensors):
+        if troubled_tensor[k]:
+            part = slice(starts[k], starts[k] + lengths[k])
             numerics = (numeric[part], forward[part], backward[part], error[part])
             rows.append(_entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol,
                                    eps, confirmations))
             continue
-        pick = int(np.argmax(rel_err[part]))
-        where = tuple(int(i) for i in np.unravel_index(np.asarray(indices)[pick], array.shape))
-        rows.append(GradientRow(name, array.shape, "ok", float(gap[part].max()), float(rel_err[part].max()), where,
-                                float(a[part][pick]), float(numeric[part][pick]), len(indices),
-                                power=power_of(needed[part], a[part])))
+        where = unravel(int(indices[picks[k]]), array.shape)
+        rows.append(GradientRow(name, array.shape, "ok", max_gap[k], max_rel[k], where, a_list[worst[k]],
+                                numeric_list[worst[k]], lengths[k], power=powers[k]))
     return rows
+
+
+def _entries_of(grad: np.ndarray, indices) -> np.ndarray:
+    """``grad``'s entries at the sorted, distinct flat ``indices``: all of them (a flat view) when there are
+    as many as entries (a full check), else a copy of those."""
+    return grad.reshape(-1) if len(indices) == grad.size else grad.reshape(-1)[np.asarray(indices)]
 
 
 def check_entries(target, t, name, array, grad, indices, method, h, base, rtol, atol, eps=0.0,
@@ -121,19 +154,23 @@ def _entry_row(target, t, name, array, grad, indices, numerics, method, h, base,
     return row
 
 
+def _scale(a, n, rtol, atol) -> np.ndarray:
+    """The larger of ``|a|`` and ``|n|``, or ``atol / rtol`` for vanishing ones: what errors are relative to."""
+    return np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+
+
 @quiet_numerics
 def relative_errors(gap, a, n, rtol, atol) -> np.ndarray:
     """``|a - n|`` (given as ``gap``) relative to the larger of the two values, or to ``atol / rtol`` for
     vanishing ones: what a row reports as each entry's relative error."""
-    return gap / np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
+    return gap / _scale(a, n, rtol, atol)
 
 
 @quiet_numerics
 def thresholds(a, n, rtol, atol, error) -> np.ndarray:
     """The discrepancy each entry may show and still be right: the user's ``rtol`` (relative to the larger
     of the two values, ``atol`` for vanishing ones) or the error its estimate may carry (:func:`error_estimate`)."""
-    scale = np.maximum(np.maximum(np.abs(a), np.abs(n)), atol / rtol)
-    return np.maximum(rtol * scale, error)
+    return np.maximum(rtol * _scale(a, n, rtol, atol), error)
 
 
 def confirm(target, t, indices, a, numeric, error, method, h, base, rtol, atol, eps, confirmations):
@@ -249,9 +286,16 @@ def detectable(a, n, forward, backward, limit, rtol, atol) -> np.ndarray:
     its threshold, plus the discrepancy the entry already shows, plus, where the one-sided slopes disagree
     like at a kink, the distance out of the kink's band (an error inside it passes for the kink). Divided
     by ``1 - rtol`` because the threshold grows with the wrong value itself."""
-    own = np.maximum(np.abs(a), 1e-300)
-    band = way_out_of_kink(a, forward, backward, rtol, atol)
-    return (limit + np.abs(a - n) + band) / own / (1 - min(rtol, 0.5))
+    return _needed(a, np.abs(a), np.abs(a - n), forward, backward, limit, rtol, atol)
+
+
+def _needed(a, size, gap, forward, backward, limit, rtol, atol) -> np.ndarray:
+    """:func:`detectable`, given ``size = |a|`` and ``gap = |a - n|``; without a kink the band is 0 and not
+    added (``limit + gap`` is >= 0 or NaN, so adding 0.0 changes nothing)."""
+    own = np.maximum(size, 1e-300)
+    if _any_kink(forward, backward, rtol, atol):
+        return (limit + gap + way_out_of_kink(a, forward, backward, rtol, atol)) / own / (1 - min(rtol, 0.5))
+    return (limit + gap) / own / (1 - min(rtol, 0.5))
 
 
 @quiet_numerics
@@ -286,10 +330,20 @@ def kinked(a, forward, backward, rtol, atol) -> np.ndarray:
     return kink_like & (a >= low - margin) & (a <= high + margin)
 
 
+def _any_kink(forward, backward, rtol, atol) -> bool:
+    """Does :func:`kink_band` find any kink? The same test in fewer steps: where both slopes are finite,
+    ``high - low`` is ``|forward - backward|`` and ``max(|low|, |high|)`` is ``max(|forward|, |backward|)``;
+    where one is not, the difference is not finite and the comparison is False, as ``known`` makes it."""
+    tolerance = np.maximum(rtol * np.maximum(np.abs(forward), np.abs(backward)), atol)
+    return bool(np.any(np.abs(forward - backward) > 10 * tolerance))
+
+
 @quiet_numerics
 def way_out_of_kink(a, forward, backward, rtol, atol) -> np.ndarray:
     """How far ``a`` must move to leave the kink's band (an error inside it passes for the kink); 0 where
     the slopes show no kink."""
+    if not _any_kink(forward, backward, rtol, atol):     # the usual case: no band to leave
+        return np.zeros(np.broadcast(a, forward, backward).shape)
     low, high, margin, kink_like = kink_band(forward, backward, rtol, atol)
     return np.where(kink_like, np.maximum(np.abs(a - low), np.abs(high - a)) + margin, 0.0)
 

@@ -14,7 +14,8 @@ import numpy as np
 
 from shapecheck._arrays import describe
 from shapecheck.gradcheck.buffers import buffer
-from shapecheck.gradcheck.progress import NO_PROGRESS, chunks
+from shapecheck.gradcheck.inplace import entry_losses_in_place
+from shapecheck.gradcheck.progress import NO_PROGRESS
 from shapecheck.errors import ShapecheckError
 
 #: One perturbation: flat indices into the tensor and the amount added to each of those entries.
@@ -106,37 +107,11 @@ class InPlaceTarget:
 
     def entry_losses(self, t: int, flat: np.ndarray, steps: np.ndarray):
         """Loss after moving entry ``flat[j]`` of tensor ``t`` by ``steps[j]``, one at a time; realised steps."""
-        array, call, tree = self.arrays[t], self.counter, self.tree
-        out = np.empty(len(flat), dtype=np.result_type(steps.dtype, float))
-        view = array.reshape(-1) if array.flags.c_contiguous else array.flat
-        # every move and its realised step computed at once, in the array's own dtype (as the entry itself
-        # would round it); the loop only writes Python numbers in and out (a numpy scalar costs ~1 us here)
-        originals = np.asarray(view[flat] if array.flags.c_contiguous else array.flat[flat])
-        kind = np.result_type(originals.dtype, steps.dtype)
-        moved = (originals.astype(kind) + steps).astype(array.dtype)
-        realised = (moved - originals).astype(out.dtype)
-        where, before, after = flat.tolist(), originals.tolist(), moved.tolist()
-        loss_fn, scalar, counter = call.loss_fn, call.scalar, call       # the Counter's work, inlined
-        done, progress = 0, self.progress
-        try:
-            for start, stop in chunks(len(where)):
-                for j in range(start, stop):
-                    i = where[j]
-                    try:
-                        view[i] = after[j]
-                        done += 1
-                        value = loss_fn(tree)
-                        out[j] = value if type(value) is float else scalar(value)
-                    finally:
-                        view[i] = before[j]
-                progress.advance(stop - start)
-        finally:
-            counter.calls += done
-        return out, realised
+        return self.entry_losses_many([(t, flat, steps)])[0]
 
     def entry_losses_many(self, requests):
-        """One :meth:`entry_losses` call per request ``(t, flat, steps)``."""
-        return [self.entry_losses(t, flat, steps) for t, flat, steps in requests]
+        """:meth:`entry_losses` of every request ``(t, flat, steps)``, all in one loop (see ``inplace``)."""
+        return entry_losses_in_place(self, requests) if requests else []
 
 
 class EntryBatchTarget(InPlaceTarget):
@@ -252,6 +227,10 @@ class BatchedTarget(InPlaceTarget):
             realised[start:start + len(idx)] = moved[rows, idx] - original[idx]
             out[start:start + len(idx)] = self._call(t, stack)
         return out, realised
+
+    def entry_losses_many(self, requests):
+        """One vectorised :meth:`entry_losses` call per request ``(t, flat, steps)``."""
+        return [self.entry_losses(t, flat, steps) for t, flat, steps in requests]
 
     def _call(self, t: int, stack: np.ndarray) -> np.ndarray:
         values = np.asarray(self.batched(_replace(self.tree, self.paths[t], stack)), dtype=float)

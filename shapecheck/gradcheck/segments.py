@@ -1,0 +1,60 @@
+"""Per-tensor reductions over the entries of several tensors laid end to end, each in a few numpy calls.
+
+A full check judges every tensor's entries at once (``entries._judge_many``): the entries of all tensors
+sit in one array, tensor after tensor, in segments of the given non-zero lengths. Reducing a tensor at a
+time costs a dozen small numpy calls per tensor (microseconds each, as much as a cheap loss call); these
+do it for every segment at once, with the same results as the per-tensor code they replace.
+"""
+
+from __future__ import annotations
+
+import math
+from itertools import accumulate
+
+import numpy as np
+
+#: the smallest positive float64 (subnormal): ``x >= _SMALLEST`` is ``x > 0``
+_SMALLEST = float(np.nextafter(0.0, 1.0))
+
+
+def segment_starts(lengths: list[int]) -> np.ndarray:
+    """Where each segment begins (``lengths`` all positive)."""
+    return np.array([0, *accumulate(lengths[:-1])], dtype=np.intp)
+
+
+def segment_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """``values[segment].max()`` of every segment (NaN where a segment holds one, as ``ndarray.max``)."""
+    return np.maximum.reduceat(values, starts)
+
+
+def segment_argmax(values: np.ndarray, starts: np.ndarray, lengths: list[int], finite: bool = False) -> np.ndarray:
+    """``np.argmax(values[segment])`` of every segment, as positions within the segment (the first of equal
+    largest values). Only meaningful for segments of finite values (a NaN decides ``np.argmax``); ``finite``:
+    the caller knows every value is."""
+    if not finite:
+        values = np.where(np.isfinite(values), values, -np.inf)
+    top = np.maximum.reduceat(values, starts)
+    hits = np.flatnonzero(values == np.repeat(top, lengths))
+    return hits[np.searchsorted(hits, starts)] - starts
+
+
+def segment_power(needed: np.ndarray, size: np.ndarray, starts: np.ndarray, lengths: list[int]) -> list[float]:
+    """``entries.power_of(needed[segment], a[segment])`` of every segment, given ``size = |a|`` and ``needed``
+    >= 0 (or NaN): the largest ``needed`` over the entries of median size or more (and not zero); NaN where
+    there is none or one is not finite (then the largest is -inf, inf or NaN)."""
+    in_order = np.lexsort((size, np.repeat(np.arange(len(lengths)), lengths)))   # ascending in each segment
+    middle = [start + length // 2 for start, length in zip(starts.tolist(), lengths)]
+    median = size[in_order[middle]]                  # np.partition(size, middle)[middle] of each segment
+    # size >= median and size > 0: at least the median, and at least the smallest positive float
+    upper = size >= np.repeat(np.maximum(median, _SMALLEST), lengths)
+    largest = np.maximum.reduceat(np.where(upper, needed, -np.inf), starts)
+    return np.where(np.isfinite(largest), largest, math.nan).tolist()
+
+
+def unravel(flat: int, shape: tuple) -> tuple:
+    """``np.unravel_index(flat, shape)`` as a tuple of Python ints, without numpy's per-call cost."""
+    index = []
+    for dim in reversed(shape):
+        flat, i = divmod(flat, dim)
+        index.append(i)
+    return tuple(reversed(index))
