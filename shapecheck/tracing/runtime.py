@@ -379,6 +379,9 @@ RECURSION_HEADROOM = 100
 SCALAR_TYPES = frozenset({int, float, bool, complex, np.float64, np.float32, np.float16, np.int64, np.int32,
                           np.int16, np.int8, np.uint8, np.bool_, np.complex128, np.complex64})
 
+#: The operand types a site's latest signature takes for a None shape: they have no ``.shape`` at all.
+PYTHON_NUMBERS = frozenset({int, float, bool, complex})
+
 _TEMPLATE = '''
 def traced(site, left, right):
     try:
@@ -389,9 +392,11 @@ def traced(site, left, right):
         raise
     try:
         # the signature this site had last time (a loop's every iteration after the first): count it and go,
-        # with no key to build and hash (``latest``: site -> (left shape, right shape, record); None for a number)
+        # with no key to build and hash (``latest``: site -> (left shape, right shape, record); None for a Python
+        # number, which has no .shape to ask for)
         left_seen, right_seen, record = latest[site]
-        if left_seen == getattr(left, "shape", None) and right_seen == getattr(right, "shape", None):
+        if (type(left) in python_numbers if left_seen is None else left_seen == left.shape) \
+                and (type(right) in python_numbers if right_seen is None else right_seen == right.shape):
             record.count += 1
             return result
     except Exception:  # noqa: BLE001 - first time here, or another signature than last time: below
@@ -431,7 +436,7 @@ def _make(tracer: Tracer, family: str, symbol: str, expression: str):
     """One traced operator: the template above with the operation written inline (for an in-place
     operator, ``result = left`` then ``result -= right``: in place for arrays, rebinding for numbers)."""
     namespace = {"__name__": OPERATOR_MODULE, "tracer": tracer, "records": tracer.records, "shape": shape_of,
-                 "latest": tracer.latest, "remember": tracer.remember,
+                 "latest": tracer.latest, "remember": tracer.remember, "python_numbers": PYTHON_NUMBERS,
                  "other_shape": _other_shape, "OWN_RULES": OWN_RULES,
                  "kind": symbol, "numbers": SCALAR_TYPES, "ndarray": np.ndarray}
     key = (family, symbol, expression)
@@ -465,8 +470,9 @@ _OPTION_TYPES = frozenset({int, bool, type(None), tuple, str})
 
 
 def _plain(shape) -> bool:
-    """An ndarray's shape (a tuple), or None for a number: ``==`` on these agrees with the record keys'."""
-    return shape is None or type(shape) is tuple
+    """An array's shape (a tuple), or None for a number: ``==`` on these agrees with the record keys'. Not
+    ``()``: a numpy scalar's, which the operators record as None (see ``SCALAR_TYPES``)."""
+    return shape is None or type(shape) is tuple and shape != ()
 
 
 def _numpy_shape_error(exception) -> bool:
