@@ -2,7 +2,7 @@
 
     python benchmarks/trace_bench.py [--quick] [--repeats N]
 
-1. The XOR training loop (tiny arrays, 50,000 iterations) and the same loop with (256, 256) layers:
+1. The XOR training loop (tiny arrays, 20,000 iterations) and the same loop with (256, 256) layers:
    median wall time untraced and traced, and their ratio (targets 1.3x and 1.05x).
 2. Peak memory of the tracer (tracemalloc) for a script with 10 and with 1,000,000 executions of one
    operation: records are per site and shape signature, so the two should be the same.
@@ -52,7 +52,7 @@ def traced(path: Path, argv):
 
 def overhead_cases(quick: bool):
     """(label, argv, competitors) for the XOR loop with tiny arrays and with (256, 256) layers."""
-    cases = [("XOR loop, tiny arrays", ["5000" if quick else "50000"]),
+    cases = [("XOR loop, tiny arrays", ["5000" if quick else "20000"]),
              ("same loop, (256, 256) layers", ["100" if quick else "300", "256"])]
     path = PROGRAMS / "xor_loop.py"
     return [(label, argv, {"untraced": lambda argv=argv: untraced(path, argv),

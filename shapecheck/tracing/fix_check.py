@@ -356,7 +356,7 @@ def _set_aside(tracer):
     finally:
         if tracer is not None:
             records, warned, failures, internal, functions_at = saved
-            tracer.records.clear()
+            tracer.clear_records()
             tracer.records.update(records)
             tracer.warned.clear()
             tracer.warned.update(warned)

@@ -223,7 +223,7 @@ def _switch_on(ipython):
         except Exception as exc:  # noqa: BLE001 - our failure: one line saying so, never our traceback
             print(could_not_trace(None, None, exc).replace("this program", "this cell"), file=sys.stderr)
         finally:
-            tracer.records.clear()
+            tracer.clear_records()
             tracer.warned.clear()
             tracer.failures.clear()
             tracer.internal_errors.clear()

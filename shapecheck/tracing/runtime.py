@@ -68,6 +68,9 @@ class Tracer:
 
     registry: SiteRegistry = field(default_factory=SiteRegistry)
     records: dict = field(default_factory=dict)
+    #: site -> (shapes, record) of the signature the site had last time: the operators' first check (a
+    #: loop's sites repeat theirs), cheaper than building and hashing a key of ``records``
+    latest: dict = field(default_factory=dict, repr=False)
     warned: dict = field(default_factory=dict)       # (site, kind) -> message, first seen first
     failures: list = field(default_factory=list)
     internal_errors: list = field(default_factory=list)   # InternalError: our bugs, never the learner's
@@ -146,6 +149,17 @@ class Tracer:
             self.warned.setdefault((site, warning_kind), message)
         return record
 
+    def remember(self, site, left_shape, right_shape, record) -> None:
+        """Make ``record`` the latest signature at ``site`` (see ``latest``), when its operands' shapes are
+        plain tuples or None: those compare equal exactly when they are the same key of ``records``."""
+        if record is not None and _plain(left_shape) and _plain(right_shape):
+            self.latest[site] = (left_shape, right_shape, record)
+
+    def clear_records(self) -> None:
+        """Forget every record (and so every site's latest signature)."""
+        self.records.clear()
+        self.latest.clear()
+
     def internal(self, site, exception) -> None:
         """Our own machinery failed at ``site``: keep going, and let the report say so (once per site
         and kind of failure, however often a loop repeats it)."""
@@ -195,6 +209,40 @@ class Tracer:
 
     # -- calls and .T --------------------------------------------------------------------------------
     def _call(self, site, function, *args, **kwargs):
+        latest = self.latest.get(site)
+        if latest is None or latest[0] is not function:
+            return self._call_anew(site, function, args, kwargs)
+        # the numpy function this site called last time, a one-array call (np.sum, reshape): see remember_call
+        try:
+            result = function(*args, **kwargs)
+        except Exception as exc:
+            mark_as_learners(exc)
+            self.failed(site, None, exc, latest[1], call=(None, args, kwargs))
+            raise
+        try:
+            if type(args[0]) is np.ndarray and args[0].shape == latest[2] and kwargs == latest[3]:
+                latest[4].count += 1
+                return result
+        except Exception:  # noqa: BLE001 - no arguments now, an option that does not compare: recorded below
+            pass
+        try:
+            self.remember_call(site, function, latest[1], args, kwargs, self._record_call(
+                site, latest[1], calls.operands(latest[1], None, args), kwargs, result, False))
+        except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
+            self.bookkeeping_failed(site, exc, (None, *args))
+        return result
+
+    def remember_call(self, site, function, name, args, kwargs, record) -> None:
+        """Make ``record`` the latest signature at a call site (see ``latest``) for the common case: numpy's
+        function (not a method) of one array and plain options, ``np.sum(dZ, axis=0, keepdims=True)``.
+        Equal shapes and equal options there are the same key of ``records``, so ``_call`` counts the record
+        with two comparisons."""
+        if record is not None and args and type(args[0]) is np.ndarray and name in calls.ONE_OPERAND \
+                and all(type(value) in _OPTION_TYPES for value in kwargs.values()):
+            self.latest[site] = (function, name, args[0].shape, dict(kwargs), record)
+
+    def _call_anew(self, site, function, args, kwargs):
+        """A call at a site whose latest signature does not say which numpy function this is."""
         seen = self._functions_at.get(site)
         if seen is not None and seen[0] is function:     # the same numpy function as last time at this site
             name, owner = seen[1], None
@@ -230,8 +278,11 @@ class Tracer:
                 record = self.records.get((site, args[0].shape, options))
                 if record is not None:
                     record.count += 1
+                    self.remember_call(site, function, name, args, kwargs, record)
                     return result
-            self._record_call(site, name, calls.operands(name, owner, args), kwargs, result, owner is not None)
+            record = self._record_call(site, name, calls.operands(name, owner, args), kwargs, result, owner is not None)
+            if owner is None:
+                self.remember_call(site, function, name, args, kwargs, record)
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
             self.bookkeeping_failed(site, exc, (owner, *args))
         return result
@@ -260,9 +311,9 @@ class Tracer:
             record = self.records.get(key)
         if record is None:
             text = ", ".join(f"{k}={kwargs[k]!r}" for k in calls.OPTION_NAMES if k in kwargs)
-            self.first_time(key, site, tuple(shape_of(o) for o in operands), result, name, text, method)
-        else:
-            record.count += 1
+            return self.first_time(key, site, tuple(shape_of(o) for o in operands), result, name, text, method)
+        record.count += 1
+        return record
 
     def _transpose(self, site, value):
         try:
@@ -328,6 +379,9 @@ RECURSION_HEADROOM = 100
 SCALAR_TYPES = frozenset({int, float, bool, complex, np.float64, np.float32, np.float16, np.int64, np.int32,
                           np.int16, np.int8, np.uint8, np.bool_, np.complex128, np.complex64})
 
+#: The operand types a site's latest signature takes for a None shape: they have no ``.shape`` at all.
+PYTHON_NUMBERS = frozenset({int, float, bool, complex})
+
 _TEMPLATE = '''
 def traced(site, left, right):
     try:
@@ -337,8 +391,22 @@ def traced(site, left, right):
             tracer.failed(site, (left, right), exc, kind)
         raise
     try:
-        # a signature seen before at this site (records hold None for a number): count it and go
-        records[(site, getattr(left, "shape", None), getattr(right, "shape", None))].count += 1
+        # the signature this site had last time (a loop's every iteration after the first): count it and go,
+        # with no key to build and hash (``latest``: site -> (left shape, right shape, record); None for a Python
+        # number, which has no .shape to ask for)
+        left_seen, right_seen, record = latest[site]
+        if (type(left) in python_numbers if left_seen is None else left_seen == left.shape) \
+                and (type(right) in python_numbers if right_seen is None else right_seen == right.shape):
+            record.count += 1
+            return result
+    except Exception:  # noqa: BLE001 - first time here, or another signature than last time: below
+        pass
+    try:
+        # a signature seen before at this site: count it, and it is this site's latest
+        left_shape, right_shape = getattr(left, "shape", None), getattr(right, "shape", None)
+        record = records[(site, left_shape, right_shape)]
+        record.count += 1
+        remember(site, left_shape, right_shape, record)
         return result
     except Exception:  # noqa: BLE001 - new here, a number on both sides, np.matrix, an odd .shape: below
         pass
@@ -353,9 +421,10 @@ def traced(site, left, right):
         key = (site, left_shape, right_shape)
         record = records.get(key)
         if record is None:
-            tracer.first_time(key, site, (shape(left), shape(right)), result, kind)
+            record = tracer.first_time(key, site, (shape(left), shape(right)), result, kind)
         else:
             record.count += 1
+        remember(site, left_shape, right_shape, record)
     except Exception as exc:
         # a bug of ours, or an operand whose .shape is not a shape: the learner's result stands
         tracer.bookkeeping_failed(site, exc, (left, right))
@@ -367,6 +436,7 @@ def _make(tracer: Tracer, family: str, symbol: str, expression: str):
     """One traced operator: the template above with the operation written inline (for an in-place
     operator, ``result = left`` then ``result -= right``: in place for arrays, rebinding for numbers)."""
     namespace = {"__name__": OPERATOR_MODULE, "tracer": tracer, "records": tracer.records, "shape": shape_of,
+                 "latest": tracer.latest, "remember": tracer.remember, "python_numbers": PYTHON_NUMBERS,
                  "other_shape": _other_shape, "OWN_RULES": OWN_RULES,
                  "kind": symbol, "numbers": SCALAR_TYPES, "ndarray": np.ndarray}
     key = (family, symbol, expression)
@@ -395,6 +465,14 @@ def _other_shape(value):
 
 
 _NUMBERS = (int, float, complex, bool, np.generic, np.ndarray)
+#: The option values whose ``==`` agrees with their hash (a call's latest signature compares its options).
+_OPTION_TYPES = frozenset({int, bool, type(None), tuple, str})
+
+
+def _plain(shape) -> bool:
+    """An array's shape (a tuple), or None for a number: ``==`` on these agrees with the record keys'. Not
+    ``()``: a numpy scalar's, which the operators record as None (see ``SCALAR_TYPES``)."""
+    return shape is None or type(shape) is tuple and shape != ()
 
 
 def _numpy_shape_error(exception) -> bool:
