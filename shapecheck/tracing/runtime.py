@@ -17,6 +17,7 @@ import numpy as np
 
 from shapecheck.tracing import calls
 from shapecheck.tracing.calls import shape_of
+from shapecheck.tracing.call_wrapper import make_call
 from shapecheck.tracing.faults import mark_as_learners
 from shapecheck.tracing.numpy_warnings import OPERATOR_MODULE, LearnerLineWarnings
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, COMPARISONS, PREFIX, SiteRegistry
@@ -119,7 +120,7 @@ class Tracer:
 
     def functions(self) -> dict:
         """The ``@sc_*`` functions, bound to this tracer's record table."""
-        made = {PREFIX + "call": self._call, PREFIX + "T": self._transpose, PREFIX + "slice": slice}
+        made = {PREFIX + "call": make_call(self), PREFIX + "T": self._transpose, PREFIX + "slice": slice}
         for name, symbol in BINARY_OPERATORS.values():
             made[f"{PREFIX}binop_{name}"] = _make(self, "binop", symbol, f"left {symbol} right")
             made[f"{PREFIX}inplace_{name}"] = _make(self, "inplace", symbol + "=", f"left\n        result {symbol}= right")
@@ -208,26 +209,12 @@ class Tracer:
             self.internal(site, exc)
 
     # -- calls and .T --------------------------------------------------------------------------------
-    def _call(self, site, function, *args, **kwargs):
-        latest = self.latest.get(site)
-        if latest is None or latest[0] is not function:
-            return self._call_anew(site, function, args, kwargs)
-        # the numpy function this site called last time, a one-array call (np.sum, reshape): see remember_call
+    def recount_call(self, site, function, name, args, kwargs, result):
+        """Record a call of the numpy function ``name`` whose shapes or options differ from its site's latest
+        signature (see :mod:`shapecheck.tracing.call_wrapper`), and make it the latest; returns ``result``."""
         try:
-            result = function(*args, **kwargs)
-        except Exception as exc:
-            mark_as_learners(exc)
-            self.failed(site, None, exc, latest[1], call=(None, args, kwargs))
-            raise
-        try:
-            if type(args[0]) is np.ndarray and args[0].shape == latest[2] and kwargs == latest[3]:
-                latest[4].count += 1
-                return result
-        except Exception:  # noqa: BLE001 - no arguments now, an option that does not compare: recorded below
-            pass
-        try:
-            self.remember_call(site, function, latest[1], args, kwargs, self._record_call(
-                site, latest[1], calls.operands(latest[1], None, args), kwargs, result, False))
+            self.remember_call(site, function, name, args, kwargs, self._record_call(
+                site, name, calls.operands(name, None, args), kwargs, result, False))
         except Exception as exc:  # noqa: BLE001 - a bug of ours must not change the learner's program
             self.bookkeeping_failed(site, exc, (None, *args))
         return result
@@ -241,7 +228,7 @@ class Tracer:
                 and all(type(value) in _OPTION_TYPES for value in kwargs.values()):
             self.latest[site] = (function, name, args[0].shape, dict(kwargs), record)
 
-    def _call_anew(self, site, function, args, kwargs):
+    def call_anew(self, site, function, args, kwargs):
         """A call at a site whose latest signature does not say which numpy function this is."""
         seen = self._functions_at.get(site)
         if seen is not None and seen[0] is function:     # the same numpy function as last time at this site
