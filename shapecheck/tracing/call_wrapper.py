@@ -1,4 +1,4 @@
-"""The traced numpy call, ``@sc_call(site, np.sum, x, axis=0)``: a closure over one tracer's tables.
+"""The traced numpy call, ``@sc_call(site, np.sum, x, axis=0)``, and ``.T``: closures over one tracer's tables.
 
 A learner's loop calls the same numpy function at the same site with the same shapes and options again and
 again (``np.sum(dZ, axis=0, keepdims=True)``). The tracer remembers that signature per site (``latest``:
@@ -41,3 +41,24 @@ def make_call(tracer):
         return recount(site, function, seen[1], args, kwargs, result)
 
     return traced_call
+
+
+def make_transpose(tracer):
+    """The ``@sc_T`` function of ``tracer``: ``value.T``, counted in one lookup when its site has seen that
+    shape before (a closure for the reason in the module's docstring)."""
+    records, transpose_anew = tracer.records, tracer.transpose_anew
+
+    def traced_transpose(site, value):
+        try:
+            result = value.T
+        except Exception as exc:
+            mark_as_learners(exc)
+            raise
+        try:
+            records[(site, value.shape)].count += 1
+            return result
+        except Exception:  # noqa: BLE001 - new here, or no .shape: recorded by the tracer
+            pass
+        return transpose_anew(site, value, result)
+
+    return traced_transpose

@@ -17,7 +17,7 @@ import numpy as np
 
 from shapecheck.tracing import calls
 from shapecheck.tracing.calls import shape_of
-from shapecheck.tracing.call_wrapper import make_call
+from shapecheck.tracing.call_wrapper import make_call, make_transpose
 from shapecheck.tracing.faults import mark_as_learners
 from shapecheck.tracing.numpy_warnings import OPERATOR_MODULE, LearnerLineWarnings
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, COMPARISONS, PREFIX, SiteRegistry
@@ -120,7 +120,7 @@ class Tracer:
 
     def functions(self) -> dict:
         """The ``@sc_*`` functions, bound to this tracer's record table."""
-        made = {PREFIX + "call": make_call(self), PREFIX + "T": self._transpose, PREFIX + "slice": slice}
+        made = {PREFIX + "call": make_call(self), PREFIX + "T": make_transpose(self), PREFIX + "slice": slice}
         for name, symbol in BINARY_OPERATORS.values():
             made[f"{PREFIX}binop_{name}"] = _make(self, "binop", symbol, f"left {symbol} right")
             made[f"{PREFIX}inplace_{name}"] = _make(self, "inplace", symbol + "=", f"left\n        result {symbol}= right")
@@ -302,17 +302,8 @@ class Tracer:
         record.count += 1
         return record
 
-    def _transpose(self, site, value):
-        try:
-            result = value.T
-        except Exception as exc:
-            mark_as_learners(exc)
-            raise
-        try:                                       # seen before at this site: one lookup
-            self.records[(site, value.shape)].count += 1
-            return result
-        except Exception:  # noqa: BLE001 - new here, or no .shape: below
-            pass
+    def transpose_anew(self, site, value, result):
+        """Record ``value.T`` (``result``) at a site that has not seen its shape (see ``call_wrapper``)."""
         try:
             shape = getattr(value, "shape", None)
             if shape is not None:
