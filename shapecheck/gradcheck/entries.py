@@ -12,7 +12,9 @@ from shapecheck.gradcheck.methods import (
 )
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow, ok_row
-from shapecheck.gradcheck.segments import segment_argmax, segment_max, segment_power, segment_starts, unravel
+from shapecheck.gradcheck.segments import (
+    Cut, joined, segment_argmax, segment_max, segment_power, segment_starts, unravel,
+)
 
 
 #: An entry fails only when its discrepancy is also this many times the rounding and truncation its
@@ -74,7 +76,7 @@ def _plan_requests(tensors, method, h) -> list:
         stop = start + len(indices) * method.calls
         requests.append((t, flat[start:stop], steps[start:stop]))
         start = stop
-    return requests
+    return Cut(requests, None, flat, steps)
 
 
 @quiet_numerics
@@ -82,8 +84,7 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
     """The rows of :func:`check_many` from the target's answers."""
     # every tensor's entries judged in one pass (a tensor at a time costs ~60 small numpy calls each); only a
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
-    losses = np.concatenate([np.asarray(losses) for losses, _ in answers])
-    realised = np.concatenate([np.asarray(steps) for _, steps in answers])
+    losses, realised = joined(answers, 0), joined(answers, 1)
     # (already quiet here: the helpers that are quiet_numerics themselves are called through __wrapped__, and
     # what the per-entry helpers would compute twice, |a| and the scale, is computed once)
     numeric, forward, backward, errors = entry_estimates_and_errors(method, losses, realised, base, eps)

@@ -17,6 +17,23 @@ import numpy as np
 _SMALLEST = float(np.nextafter(0.0, 1.0))
 
 
+class Cut(list):
+    """A list of consecutive pieces cut, in order, from whole arrays that it keeps (``whole``): whoever needs
+    the pieces laid end to end again takes those instead of concatenating them (a full check cuts its plan
+    and its losses per tensor and joins them once more)."""
+
+    def __init__(self, pieces, *whole: np.ndarray):
+        super().__init__(pieces)
+        self.whole = whole
+
+
+def joined(pieces, column: int) -> np.ndarray:
+    """``np.concatenate`` of item ``column`` of every piece: the kept whole array of a :class:`Cut`."""
+    if isinstance(pieces, Cut):
+        return pieces.whole[column]
+    return np.concatenate([np.asarray(piece[column]) for piece in pieces])
+
+
 def segment_starts(lengths: list[int]) -> np.ndarray:
     """Where each segment begins (``lengths`` all positive)."""
     return np.array([0, *accumulate(lengths[:-1])], dtype=np.intp)
