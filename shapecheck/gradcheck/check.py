@@ -27,6 +27,7 @@ exception, a NaN, Ctrl-C).
 
 from __future__ import annotations
 
+import math
 import warnings
 from typing import Any, Callable
 
@@ -282,8 +283,14 @@ def _typical_size(analytic) -> float:
     arrays = [g for g in analytic if not isinstance(g, str) and g.size]
     if not arrays:
         return 1.0
-    rms = float(np.sqrt(sum(float((g.astype(np.float64, copy=False) ** 2).sum()) for g in arrays)
-                        / sum(g.size for g in arrays)))
+    # (np.add.reduce(np.square(g), axis=None) is (g ** 2).sum() without ndarray.sum's Python wrapper: the
+    # same pairwise sum, the same bits, the same warnings)
+    total, count = 0.0, 0
+    for g in arrays:
+        g = g.astype(np.float64, copy=False)
+        total += float(np.add.reduce(np.square(g), axis=None))
+        count += g.size
+    rms = math.sqrt(total / count)
     return rms if np.isfinite(rms) and rms > 0 else 1.0
 
 
@@ -389,7 +396,7 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
 
 def _unless_the_loss_is_not_finite(row: GradientRow, base: float) -> GradientRow:
     """A ``nan`` row whose cause is the loss itself, already not finite before any step, says so."""
-    if row.status != "nan" or np.isfinite(base):
+    if row.status != "nan" or math.isfinite(base):
         return row
     from dataclasses import replace
 

@@ -22,12 +22,20 @@ def leaves(tree: Any) -> Iterator[tuple[str, Any]]:
 
 def leaf_paths(tree: Any, name: str = "", path: tuple = ()) -> Iterator[tuple[str, tuple, Any]]:
     """Yield ``(name, path, leaf)``: the readable name (``weights[1]``) and the keys that reach the leaf."""
+    # (an array child is yielded here, as the call on it would: no generator of its own, ~1 us a leaf)
     if isinstance(tree, dict):
         for key, value in tree.items():
-            yield from leaf_paths(value, f"{name}.{key}" if name else str(key), path + (key,))
+            child = f"{name}.{key}" if name else str(key)
+            if type(value) is np.ndarray:
+                yield (child or "params", path + (key,), value)
+            else:
+                yield from leaf_paths(value, child, path + (key,))
     elif isinstance(tree, (list, tuple)) and not _is_number_list(tree):
         for i, value in enumerate(tree):
-            yield from leaf_paths(value, f"{name}[{i}]", path + (i,))
+            if type(value) is np.ndarray:
+                yield (f"{name}[{i}]", path + (i,), value)
+            else:
+                yield from leaf_paths(value, f"{name}[{i}]", path + (i,))
     else:
         yield (name or "params", path, tree)
 
