@@ -317,3 +317,17 @@ def test_user_declared_batched_loss():
     assert check_gradients(loss, params, grads).ok and calls
     bad = plant(grads, "entry", "b1", (0, 2))
     assert check_gradients(loss, params, bad)["b1"].worst_index == (0, 2)
+
+
+def test_ok_rows_built_without_init_are_the_rows_init_builds():
+    """entries._judge_many builds its ok rows with report.ok_row (no frozen-dataclass __init__, ~3 us a row):
+    they must stay equal, field for field, to GradientRow(...) as fields are added to it."""
+    from dataclasses import fields
+
+    from shapecheck.gradcheck.report import GradientRow, ok_row
+
+    args = ("W1", (5, 3), 1e-9, 2e-8, (2, 1), 0.25, 0.2500001, 15)
+    fast = ok_row(*args, power=1e-5)
+    slow = GradientRow(args[0], args[1], "ok", *args[2:], power=1e-5)
+    assert fast == slow and hash(fast) == hash(slow) and repr(fast) == repr(slow) and str(fast) == str(slow)
+    assert [getattr(fast, f.name) for f in fields(GradientRow)] == [getattr(slow, f.name) for f in fields(GradientRow)]
