@@ -300,7 +300,8 @@ def test_ctrl_c_on_the_command_line_is_one_line_and_exit_130():
     import time
 
     script = "import sys; from shapecheck.cli import main; sys.exit(main(sys.argv[1:]))"
-    done = subprocess.Popen([sys.executable, "-c", script, "grad", "--layers", "784,300,10", "-n", "64",
+    # a check of about 8 s here (784,300,10 took 2.4 s once check_network got faster: the signal came too late)
+    done = subprocess.Popen([sys.executable, "-c", script, "grad", "--layers", "784,1000,10", "-n", "64",
                              "--method", "richardson"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3.0)
