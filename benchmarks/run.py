@@ -185,9 +185,10 @@ def targets_table(measured, quick) -> dict:
         if value is None:
             rows.append([what, "not measured (a competitor is missing, or --quick)", limit, ""])
         else:
-            rows.append([what, shown(value), limit, ("yes" if holds(value) else "NO") + (" (quick run)" if quick else "")])
-    return {"title": "0. Targets (issue 29), each measured in this run", "headers": ["target", "measured", "limit", "holds"],
-            "rows": rows}
+            verdict = "yes" if holds(value) else "NO"
+            rows.append([what, shown(value), limit, verdict + (" (quick run)" if quick else "")])
+    return {"title": "0. Targets (issue 29), each measured in this run",
+            "headers": ["target", "measured", "limit", "holds"], "rows": rows}
 
 
 def render(tables, facts) -> str:

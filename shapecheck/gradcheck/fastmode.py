@@ -314,8 +314,9 @@ def _power(measures, grad, rtol, atol, hidden: float = 0.0) -> float:
     measured counts (a passing tensor has one). The suspects it leads to are then checked entry by entry,
     with thresholds of about ``rtol`` and the same rounding. So the power is about ``rtol * sqrt(entries)``
     times 1/|w_i| for the worst-placed entry (|w_i| >= 0.48, see :func:`_direction`): fast mode sees errors
-    spread over many entries, or large in one; full mode sees small ones. In a tensor of over ``EXACT_MEDIAN_UP_TO`` entries the median is taken low, from a sample
-    (:func:`_median_or_below`): the power then covers every entry of median size and some smaller ones.
+    spread over many entries, or large in one; full mode sees small ones. In a tensor of over
+    ``EXACT_MEDIAN_UP_TO`` entries the median is taken low, from a sample (:func:`_median_or_below`): the power
+    then covers every entry of median size and some smaller ones.
     """
     size = grad.size
     if not size:

@@ -183,8 +183,8 @@ def test_perturbed_losses_are_the_losses_of_moved_copies(layout, output_loss, ac
 def test_softmax_copies_are_exact_for_any_targets_and_any_move(layout, targets, size, bias, seed):
     """The copies' softmax cross-entropy is computed from logits shifted by the unmoved logits' top class,
     with the bias and the shift folded into the products: exact for one-hot and soft targets, and rows
-    summing to 1 only within the network's 1e-5 (the shift's share is added back), and for moves so large (2000) that the shared shift overflows exp and
-    the block is redone with each copy's own shift."""
+    summing to 1 only within the network's 1e-5 (the shift's share is added back), and for moves so large
+    (2000) that the shared shift overflows exp and the block is redone with each copy's own shift."""
     rng = np.random.default_rng(seed)
     net = MLP([D, H, 4, T + 2], activation="tanh", output="softmax", loss="softmax-cross-entropy", layout=layout,
               bias=bias, seed=seed)
