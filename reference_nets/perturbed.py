@@ -145,10 +145,7 @@ class _UnitsFirst:
         else:
             da = self.Z[k][unit]
             da += dz
-            if self.in_place is not None:
-                self.in_place(da, out=da)
-            else:
-                da = net.activation(da)
+            self._activate(da)
             da -= self.A[k][unit]                                                        # (K, n)
             # Z_{k+1} of these copies: the cached one plus the change of one input unit
             rows = self._buffer(k + 1, K)
@@ -157,10 +154,7 @@ class _UnitsFirst:
             Z = np.einsum("uk,kn->ukn", np.take(self.W_out_in[k + 1], unit, axis=1), da, out=rows[:self.sizes[k + 1]])
             Z += self.Z[k + 1][:, np.newaxis, :]                                         # (size_{k+1}, K, n)
             for m in range(k + 1, L):
-                if self.in_place is not None:
-                    self.in_place(Z, out=Z)
-                else:
-                    np.copyto(Z, net.activation(Z))
+                self._activate(Z)
                 W = self.W_folded[m + 1]             # the bias (and the shift) ride on the constant rows
                 rows, below = self._buffer(m + 1, K), rows
                 Z = rows[:self.sizes[m + 1]]
@@ -174,6 +168,13 @@ class _UnitsFirst:
             per_sample = net.loss_fn.per_sample(Z, None if fused else net.output(Z, axis=0), self.Y, 0)
             totals = np.add.reduce(per_sample, axis=-1)
         return totals / self.n if net.reduction == "mean" else totals
+
+    def _activate(self, Z) -> None:
+        """Z <- the hidden activation of Z, in place (np.tanh(Z, out=Z) where the activation is a ufunc)."""
+        if self.in_place is not None:
+            self.in_place(Z, out=Z)
+        else:
+            np.copyto(Z, self.net.activation(Z))
 
     def _buffer(self, layer, K) -> np.ndarray:
         """The ``(size_layer + constant rows, K, n)`` array of this layer's copies, reused from block to block
