@@ -25,7 +25,6 @@ ratio ``naive / floor`` bounds what any exact full check written with numpy can 
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
@@ -36,13 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 import fresh_bench  # noqa: E402  (imports no numpy)
 
 
-def _threads_from_argv(argv) -> None:
-    """BLAS threads must be set before numpy is imported: the variables fresh_bench.py sets in every process."""
-    threads = int(argv[argv.index("--threads") + 1]) if "--threads" in argv else 1
-    os.environ.update(fresh_bench.environment(threads))
-
-
-_threads_from_argv(sys.argv)
+fresh_bench.threads_from_argv(sys.argv)       # before numpy is imported
 
 import numpy as np  # noqa: E402
 from tabulate import tabulate  # noqa: E402

@@ -52,6 +52,14 @@ print(json.dumps(times))
 NETS = (([2, 2, 1], 4), ([10, 8, 8, 3], 32), ([64, 32, 32, 10], 64))
 
 
+def threads_from_argv(argv) -> int:
+    """Set this process's BLAS threads from ``--threads N`` in ``argv`` (default 1) and return them: a script
+    calls it before it imports numpy, which fixes the threads when it loads."""
+    threads = int(argv[argv.index("--threads") + 1]) if "--threads" in argv else 1
+    os.environ.update(environment(threads))
+    return threads
+
+
 def environment(threads: int) -> dict:
     env = dict(os.environ)
     for name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):

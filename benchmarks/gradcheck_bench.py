@@ -166,28 +166,31 @@ def competitors_full(net, X, Y):
                                                                     counted.calls)[2]
     except ImportError:
         out["scipy.optimize.check_grad"] = None
-    try:
-        import torch
-        from torch.autograd import gradcheck
-
-        fn, tparams = torch_case(net, X, Y)
-        counted_t = Counted(fn)
-
-        def torch_full():
-            counted_t.calls = 0
-            gradcheck(counted_t, tparams, eps=H, atol=1e-6)
-            return counted_t.calls
-
-        def torch_fast():
-            counted_t.calls = 0
-            gradcheck(counted_t, tparams, eps=H, atol=1e-6, fast_mode=True)
-            return counted_t.calls
-
-        out["torch.autograd.gradcheck (float64)"] = torch_full
-        out["torch.autograd.gradcheck fast_mode"] = torch_fast
-    except ImportError:
+    torch_full = torch_checker(net, X, Y, fast=False)
+    if torch_full is None:
         out["torch.autograd.gradcheck"] = None
+    else:
+        out["torch.autograd.gradcheck (float64)"] = torch_full
+        out["torch.autograd.gradcheck fast_mode"] = torch_checker(net, X, Y, fast=True)
     return out
+
+
+def torch_checker(net, X, Y, *, fast: bool):
+    """A callable running torch's gradcheck (``fast_mode=fast``) on torch's version of the same loss and
+    returning how many loss evaluations it made; None when torch is not installed."""
+    try:
+        from torch.autograd import gradcheck
+    except ImportError:
+        return None
+    fn, tparams = torch_case(net, X, Y)
+    counted = Counted(fn)
+
+    def run():
+        counted.calls = 0
+        gradcheck(counted, tparams, eps=H, atol=1e-6, fast_mode=fast)
+        return counted.calls
+
+    return run
 
 
 GENERIC = "shapecheck check_gradients (any loss_fn)"
@@ -242,20 +245,8 @@ def mnist_full_competitors(n=64):
     (two loss calls per entry in torch: about a minute a run)."""
     net, X, Y = make_case([784, 100, 10], n)
     competitors = {"shapecheck check_network (batched)": lambda: check_network(net, X, Y).evaluations}
-    try:
-        from torch.autograd import gradcheck
-
-        fn, tparams = torch_case(net, X, Y)
-        counted = Counted(fn)
-
-        def torch_full():
-            counted.calls = 0
-            gradcheck(counted, tparams, eps=H, atol=1e-6)
-            return counted.calls
-
-        competitors["torch.autograd.gradcheck (float64)"] = torch_full
-    except ImportError:
-        competitors["torch.autograd.gradcheck"] = None
+    torch_full = torch_checker(net, X, Y, fast=False)
+    competitors["torch.autograd.gradcheck" + (" (float64)" if torch_full else "")] = torch_full
     return competitors
 
 
@@ -273,20 +264,8 @@ def fast_mode_competitors():
         "shapecheck fast: localise one wrong entry": lambda: _localised(loss, net.params, wrong),
         "shapecheck full (batched MLP path)": lambda: check_network(net, X, Y).evaluations,
     }
-    try:
-        from torch.autograd import gradcheck
-
-        fn, tparams = torch_case(net, X, Y)
-        counted = Counted(fn)
-
-        def torch_fast():
-            counted.calls = 0
-            gradcheck(counted, tparams, eps=H, atol=1e-6, fast_mode=True)
-            return counted.calls
-
-        competitors["torch gradcheck fast_mode (pass/fail only)"] = torch_fast
-    except ImportError:
-        competitors["torch gradcheck fast_mode"] = None
+    torch_fast = torch_checker(net, X, Y, fast=True)
+    competitors["torch gradcheck fast_mode" + (" (pass/fail only)" if torch_fast else "")] = torch_fast
     return sum(p.size for p in net.params.values()), competitors
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -34,14 +33,7 @@ sys.path.insert(0, str(HERE.parent))
 import fresh_bench  # noqa: E402  (imports no numpy)
 
 
-def _threads_from_argv(argv) -> int:
-    """BLAS threads are fixed when numpy is imported: set them from ``--threads`` before that happens."""
-    threads = int(argv[argv.index("--threads") + 1]) if "--threads" in argv else 1
-    os.environ.update(fresh_bench.environment(threads))
-    return threads
-
-
-THREADS = _threads_from_argv(sys.argv)
+THREADS = fresh_bench.threads_from_argv(sys.argv)       # before numpy is imported
 
 from tabulate import tabulate  # noqa: E402
 
