@@ -239,6 +239,9 @@ def factor_causes(size: float, context) -> tuple:
                            f"without the 1/2, while {loss} has the 1/2", ("multiplies", 2.0)))
     if squared and not no_half and n > 1 and _close(size, 2.0 * n):
         found.append(Cause(f"a squared error's 2 while {loss} has the 1/2, and the 1/n left out (2n = {2 * n})"))
+    if squared and no_half and _close(size, 0.5):       # delta = A - Y, the derivative of the loss with a 1/2
+        found.append(Cause(f"the squared error's 2 left out: A - Y is the derivative of (A - Y)**2 / 2, and {loss} "
+                           "has no 1/2"))
     if _close(size, 0.5):
         found.append(Cause("a 1/2 too many", "1/2: line {line} multiplies by 1/2 (`{source}`), a 1/2 too many",
                            ("multiplies", 0.5)))
