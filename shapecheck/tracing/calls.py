@@ -25,6 +25,9 @@ JOINING = frozenset({"concatenate", "stack", "hstack", "vstack"})
 #: The watched functions whose shapes are those of their first argument alone (see :func:`operands`).
 ONE_OPERAND = frozenset(SHAPING.values()) - JOINING
 OPTION_NAMES = ("axis", "keepdims", "axes")
+#: Operand types that never have a shape worth recording: Python numbers and numpy scalars.
+SCALAR_TYPES = frozenset({int, float, bool, complex, np.float64, np.float32, np.float16, np.int64, np.int32,
+                          np.int16, np.int8, np.uint8, np.bool_, np.complex128, np.complex64})
 
 _BUILTIN_METHOD = type(np.empty(0).sum)
 #: What a fix cannot be built from: an operand written inside one of these is no array the learner named.
@@ -111,6 +114,14 @@ def operands(name: str, owner, args) -> tuple:
     if name == "einsum":
         return tuple(args[1:]) if args and isinstance(args[0], str) else tuple(args)
     return args[:2] if name in PRODUCTS.values() else args[:1]
+
+
+def record_key(site: int, operands: tuple, kwargs: dict) -> tuple:
+    """The key of a call's record: its site, its operands' shapes (one operand's shape alone), its options."""
+    raw = (operands[0].shape if len(operands) == 1 and hasattr(operands[0], "shape")
+           else tuple([getattr(o, "shape", None) for o in operands]))
+    options = (kwargs.get("axis"), kwargs.get("keepdims"), kwargs.get("axes")) if kwargs else ()
+    return site, raw, options
 
 
 def details(name: str, owner, args, kwargs) -> dict:

@@ -12,10 +12,13 @@ learner's code                    rewritten to
                                   (then ``del`` of the temporaries, in a ``finally``)
 ``np.sum(x, axis=0)``, ``a.dot(b)``  ``@sc_call(site, np.sum, x, axis=0)`` (products and reshapes only)
 ``x.T``                           ``@sc_T(site, x)``
+``X @ W1 + b1`` (several of the   ``@sc_trees[id](X, W1, b1)``: one fused expression (its operations
+operators and ``.T`` above)       as above, run by shapecheck/tracing/fused.py); not in values mode
 ================================  ===================================================
 
 Evaluation order is unchanged (the callee and each operand are still evaluated left to right, the
-target of an augmented assignment once), and each new node keeps the line and column of the node it
+target of an augmented assignment once; a fused expression evaluates its leaves before its operations, and
+is made only where that cannot be seen), and each new node keeps the line and column of the node it
 replaces, so tracebacks point at the learner's own lines. ``site`` is an id (unique in the process) in a
 :class:`SiteRegistry`, which remembers the file, line and source text of every rewritten operation.
 """
@@ -80,6 +83,7 @@ class SiteRegistry:
     sites: dict = field(default_factory=dict)
     sources: dict = field(default_factory=dict)    # file -> source text
     keep_values: bool = False                       # values mode: more sites (see VALUE_CALLS)
+    fuses: bool = True                              # expressions of several operators are fused (fused.py)
 
     def add(self, site: Site) -> int:
         site_id = next(_SITE_IDS)
@@ -98,6 +102,8 @@ def instrument_tree(tree: ast.AST, source: str, filename: str, registry: SiteReg
     """Rewrite an already parsed tree (IPython hands its cells over this way)."""
     registry.sources.setdefault(filename, source)
     tree = _Rewriter(source, filename, registry).visit(tree)
+    if registry.fuses and not registry.keep_values:     # values mode keeps each operation's value: no fusing
+        tree = _Fuser().visit(tree)
     return ast.fix_missing_locations(tree)
 
 
@@ -152,7 +158,7 @@ class _Rewriter(ast.NodeTransformer):
 
     # -- expressions ---------------------------------------------------------------------------------
     def visit_BinOp(self, node: ast.BinOp):
-        if _is_number(node.left) or _is_number(node.right):
+        if is_number_literal(node.left) or is_number_literal(node.right):
             # `1 - A`, `0.5 * dW`, `x ** 2`: a number broadcasts to any shape, so nothing can go wrong
             # with shapes here; leaving them alone keeps the tracer fast in tight loops
             return self.generic_visit(node)
@@ -293,7 +299,7 @@ class _Rewriter(ast.NodeTransformer):
         return node
 
 
-def _is_number(node) -> bool:
+def is_number_literal(node) -> bool:
     """A numeric literal such as ``1``, ``0.5`` or ``-2`` (not a name, not an array)."""
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         node = node.operand
@@ -310,3 +316,128 @@ def _slices_as_calls(index):
     if isinstance(index, ast.Tuple):
         return ast.copy_location(ast.Tuple([_slices_as_calls(e) for e in index.elts], ast.Load()), index)
     return index
+
+
+# -- fused expressions (see shapecheck/tracing/fused.py: what runs them and why) ---------------------
+#: The operations a fused expression may hold (the rewritten calls' names after the prefix, or their starts).
+FUSABLE = ("binop_", "compare_")
+#: Fewest operations worth a fused expression (one operation gains nothing from checking leaves only).
+MIN_OPERATIONS = 2
+
+_SYMBOLS = {**{f"binop_{name}": symbol for name, symbol in BINARY_OPERATORS.values()},
+            **{f"compare_{name}": symbol for name, symbol in COMPARISONS.values()}}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """One fused expression: its operations in the order they run, each ``(kind, site, operands, keywords)``.
+
+    An operand is ``"l3"`` (the fourth leaf), ``"v1"`` (the second operation's value) or, in a numpy call, a
+    constant written in the source (``Constant(0)``); ``keywords`` are a call's ``(name, constant)`` pairs.
+    ``callees`` are the leaves that are a call's function (``np.sum``)."""
+
+    operations: tuple
+    leaves: int
+    callees: frozenset = frozenset()
+
+    def inline(self) -> str:
+        """The expression written with the leaves' names, as Python evaluates it untraced."""
+        values = []
+        for kind, _, operands, keywords in self.operations:
+            texts = [values[int(o[1:])] if isinstance(o, str) and o[0] == "v" else
+                     repr(o.value) if isinstance(o, Constant) else o for o in operands]
+            if kind == "call":
+                arguments = [*texts[1:], *(f"{name}={value!r}" for name, value in keywords)]
+                values.append(f"{texts[0]}({', '.join(arguments)})")
+            else:
+                values.append(f"{texts[0]}.T" if kind == "T" else f"({texts[0]} {_SYMBOLS[kind]} {texts[1]})")
+        return values[-1]
+
+
+@dataclass(frozen=True)
+class Constant:
+    """A constant argument of a fused numpy call (``0`` in ``np.sum(x, 0)``), written into its fast path."""
+
+    value: object
+
+
+#: The constants a fused call's fast path writes into its text (their repr is the same value again).
+_WRITTEN = (int, bool, str, type(None))
+#: tree id -> Expression, for the whole process (like site ids): code instrumented for one run serves the next.
+EXPRESSIONS: dict = {}
+
+
+def _kind(node) -> str | None:
+    """``binop_add``, ``compare_lt``, ``T`` or ``call`` for a rewritten operation a fused expression may
+    hold, else None. A call may when its options are constants (``axis=0``) and it has no ``*args``."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith(PREFIX)):
+        return None
+    kind = node.func.id[len(PREFIX):]
+    if kind == "call":
+        fixed = all(k.arg is not None and isinstance(k.value, ast.Constant) and type(k.value.value) in _WRITTEN
+                    for k in node.keywords)
+        return kind if fixed and not any(isinstance(a, ast.Starred) for a in node.args) else None
+    return kind if not node.keywords and (kind == "T" or kind.startswith(FUSABLE)) else None
+
+
+class _Fuser(ast.NodeTransformer):
+    """Replace each largest fusable expression of rewritten operator calls by one call of its fused function."""
+
+    def visit_Call(self, node: ast.Call):
+        if _kind(node) is None:
+            return self.generic_visit(node)
+        leaves, operations, callees = [], [], set()
+        if not _collect(node, leaves, operations, callees) or len(operations) < MIN_OPERATIONS:
+            return self.generic_visit(node)          # not as a whole: its operands may still be
+        tree_id = operations[-1][1]                  # the last operation's site id: unique in the process
+        EXPRESSIONS[tree_id] = Expression(tuple(operations), len(leaves), frozenset(callees))
+        table = ast.Subscript(ast.Name(PREFIX + "trees", ast.Load()), ast.Constant(tree_id), ast.Load())
+        call = ast.Call(func=table, args=[self.visit(leaf) for leaf in leaves], keywords=[])
+        return ast.copy_location(call, node)
+
+
+def _collect(node, leaves: list, operations: list, callees: set) -> bool:
+    """Gather ``node``'s leaves (in evaluation order) and operations (in execution order); False when a
+    leaf evaluated after an operation could show that it now runs first (see fused.py's docstring)."""
+    kind = _kind(node)
+    if kind is None:
+        if operations and not _plain(node):
+            return False
+        leaves.append(node)
+        return True
+    refs = []
+    for i, operand in enumerate(node.args[1:]):
+        if kind == "call" and i > 0 and isinstance(operand, ast.Constant) and type(operand.value) in _WRITTEN:
+            refs.append(Constant(operand.value))
+            continue
+        if not _collect(operand, leaves, operations, callees):
+            return False
+        refs.append(f"v{len(operations) - 1}" if _kind(operand) else f"l{len(leaves) - 1}")
+        if kind == "call" and i == 0:
+            if refs[0][0] != "l":
+                return False                        # a function made by an operation: not numpy's
+            callees.add(len(leaves) - 1)
+    keywords = tuple((k.arg, k.value.value) for k in node.keywords)
+    operations.append((kind, node.args[0].value, tuple(refs), keywords))
+    return True
+
+
+def _plain(node) -> bool:
+    """A leaf whose evaluation has no effect the learner could see moved earlier (a name, ``self.W``,
+    ``params["W1"]``, ``a[:, 0]``, a constant, ``1 - A1``)."""
+    if isinstance(node, (ast.Name, ast.Constant)):
+        return True
+    if isinstance(node, ast.Attribute):
+        return _plain(node.value)
+    if isinstance(node, ast.Subscript):
+        return _plain(node.value) and _plain(node.slice)
+    if isinstance(node, ast.Slice):
+        return all(part is None or _plain(part) for part in (node.lower, node.upper, node.step))
+    if isinstance(node, ast.Tuple):
+        return all(_plain(element) for element in node.elts)
+    if isinstance(node, ast.UnaryOp):
+        return _plain(node.operand)
+    if isinstance(node, ast.BinOp):
+        return (is_number_literal(node.left) or is_number_literal(node.right)) \
+            and _plain(node.left) and _plain(node.right)
+    return False

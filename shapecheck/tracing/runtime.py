@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from shapecheck.tracing import calls
-from shapecheck.tracing.calls import shape_of
+from shapecheck.tracing.calls import SCALAR_TYPES, shape_of
 from shapecheck.tracing.call_wrapper import make_call, make_transpose
 from shapecheck.tracing.faults import mark_as_learners
+from shapecheck.tracing.fused import TreeTable
 from shapecheck.tracing.numpy_warnings import OPERATOR_MODULE, LearnerLineWarnings
 from shapecheck.tracing.rewrite import BINARY_OPERATORS, COMPARISONS, PREFIX, SiteRegistry
 
@@ -83,8 +84,11 @@ class Tracer:
     #: sites inside such a wrapper's body (its own call of numpy's dot): the learner's call site stands for them
     wrapped_sites: set = field(default_factory=set)
     probing: bool = False           # fix_check is running learner code: what fails there is not the run's
+    _trees: dict = field(default_factory=dict, repr=False)      # the installed fused.TreeTable
     #: whether a failure's fixes are checked on the live operands (values mode only locates: it does not)
     checks_fixes = True
+    #: whether fused expressions learn a fast path (values mode sees every operation: it does not)
+    fuses = True
 
     # -- installing the runtime functions as builtins -------------------------------------------------
     def install(self) -> None:
@@ -126,6 +130,8 @@ class Tracer:
             made[f"{PREFIX}inplace_{name}"] = _make(self, "inplace", symbol + "=", f"left\n        result {symbol}= right")
         for name, symbol in COMPARISONS.values():
             made[f"{PREFIX}compare_{name}"] = _make(self, "compare", symbol, f"left {symbol} right")
+        # fused expressions (see fused.py) call the functions above, as ``made`` holds them when first called
+        made[PREFIX + "trees"] = self._trees = TreeTable(self, made, learns=self.fuses)
         return made
 
     # -- records -------------------------------------------------------------------------------------
@@ -157,9 +163,11 @@ class Tracer:
             self.latest[site] = (left_shape, right_shape, record)
 
     def clear_records(self) -> None:
-        """Forget every record (and so every site's latest signature)."""
+        """Forget every record (and so every site's latest signature, and the fused expressions' fast paths,
+        which count the records they learned)."""
         self.records.clear()
         self.latest.clear()
+        self._trees.clear()
 
     def internal(self, site, exception) -> None:
         """Our own machinery failed at ``site``: keep going, and let the report say so (once per site
@@ -287,14 +295,11 @@ class Tracer:
         return name
 
     def _record_call(self, site, name, operands, kwargs, result, method):
-        raw = (operands[0].shape if len(operands) == 1 and hasattr(operands[0], "shape")
-               else tuple([getattr(o, "shape", None) for o in operands]))
-        options = (kwargs.get("axis"), kwargs.get("keepdims"), kwargs.get("axes")) if kwargs else ()
-        key = (site, raw, options)
+        key = calls.record_key(site, operands, kwargs)
         try:
             record = self.records.get(key)
         except TypeError:               # an unhashable option value: record it without the options
-            key = (site, raw, ())
+            key = key[:2] + ((),)
             record = self.records.get(key)
         if record is None:
             text = ", ".join(f"{k}={kwargs[k]!r}" for k in calls.OPTION_NAMES if k in kwargs)
@@ -353,10 +358,6 @@ _MISSING = object()
 _BOUND_METHOD = type(Tracer.install.__get__(0))     # a new object at every call: not worth remembering
 #: Extra recursion depth while tracing (the operator functions and the tracer's own checks).
 RECURSION_HEADROOM = 100
-#: Operand types that never have a shape worth recording: Python numbers and numpy scalars.
-SCALAR_TYPES = frozenset({int, float, bool, complex, np.float64, np.float32, np.float16, np.int64, np.int32,
-                          np.int16, np.int8, np.uint8, np.bool_, np.complex128, np.complex64})
-
 #: The operand types a site's latest signature takes for a None shape: they have no ``.shape`` at all.
 PYTHON_NUMBERS = frozenset({int, float, bool, complex})
 

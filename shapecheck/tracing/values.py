@@ -68,6 +68,7 @@ class ValueTracer(Tracer):
     """A Tracer that also keeps copies of the values of interest (see the module's docstring)."""
 
     checks_fixes = False                    # it locates a mistake; it offers no fixes
+    fuses = False                           # every operation's value is kept: no fast path skips one
 
     registry: SiteRegistry = field(default_factory=lambda: SiteRegistry(keep_values=True))
     sizes: frozenset | None = None          # keep only values of these sizes (None: every size)
