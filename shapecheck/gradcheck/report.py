@@ -6,10 +6,10 @@ import math
 from dataclasses import MISSING, dataclass, field, fields
 from typing import Callable
 
-from tabulate import tabulate
 
 from shapecheck._arrays import format_shape
 from shapecheck._report import Pretty, Report
+from shapecheck._text_table import simple_table
 
 #: Row statuses: ``ok``; ``FAIL`` (analytic and numeric disagree); ``kink`` (one-sided differences
 #: disagree, as at ReLU(0), so the entry cannot be judged); ``noisy`` (a disagreement that moved with the
@@ -43,7 +43,7 @@ class GradientRow(Pretty):
         return self.status in ("ok", "kink", "noisy")
 
     def __str__(self) -> str:
-        table = tabulate([_cells(self)], headers=_HEADERS, disable_numparse=True)
+        table = simple_table([_cells(self)], _HEADERS)
         return table + (f"\n{self.name}: {self.detail}" if self.detail else "")
 
     def _repr_line(self) -> str:
@@ -148,7 +148,7 @@ class GradientReport(Report):
         return text + (f"; {first.detail}" if first.detail else "")
 
     def __str__(self) -> str:
-        table = tabulate(self._table(), headers=_HEADERS, disable_numparse=True)
+        table = simple_table(self._table(), _HEADERS)
         return "\n".join([self.summary, table, *self._after_table()])
 
     def _table(self) -> list:
@@ -170,6 +170,8 @@ class GradientReport(Report):
 
     def _html_body(self) -> str:
         import html
+
+        from tabulate import tabulate       # (not for text: see _text_table)
 
         table = tabulate(self._table(), headers=_HEADERS, tablefmt="html", disable_numparse=True)
         return table + "".join(f"<p>{html.escape(line)}</p>" for line in self._after_table())

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from tabulate import tabulate
 
 from shapecheck._report import Report
+from shapecheck._text_table import simple_table
 from shapecheck.errors import MissingDependencyError
 
 DEFAULT_EPS_VALUES = tuple(10.0 ** -k for k in range(1, 13))
@@ -71,8 +71,7 @@ class SweepReport(Report):
 
     def __str__(self) -> str:
         table = [[f"{e:.0e}", f"{n:.10g}", f"{a:.2e}", f"{r:.2e}"] for e, n, a, r in self.rows]
-        return self.summary + "\n" + tabulate(table, headers=["eps", "numeric", "abs err", "rel err"],
-                                              disable_numparse=True)
+        return self.summary + "\n" + simple_table(table, ["eps", "numeric", "abs err", "rel err"])
 
     def _details(self) -> dict:
         return {"name": self.name, "index": list(self.index), "analytic": self.analytic, "correct": self.correct,
