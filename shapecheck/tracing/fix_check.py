@@ -185,11 +185,13 @@ def _follow(context, candidate, tree, node, value, shape) -> Verdict:
     first, and what an assignment checks (a gradient's shape, an update's target)."""
     place = _Place(context.source, tree, context.frame, context.tracer)
     checked, first_statement, first_node = [], None, None
+    rebound = {}        # names the followed value was assigned to, in this place: read as that value from then on
     shown = (source_text(context.source, node), candidate.text)      # the failing text, and the fix shown for it
     for hop in range(_HOPS):
         said_here = False
         while True:
-            outcome = _climb(place.parents, node, value, place.names, place, shown if hop == 0 else None)
+            outcome = _climb(place.parents, node, value, {**place.names, **rebound}, place,
+                             shown if hop == 0 else None)
             if outcome[0] == REJECTED:
                 return Verdict(candidate, REJECTED, shape, outcome[1])
             if outcome[0] != "value":
@@ -213,7 +215,9 @@ def _follow(context, candidate, tree, node, value, shape) -> Verdict:
             checked.append(f"`{source_text(place.source, target)}` keeps its shape")
         if isinstance(statement, ast.Return) and statement.value is node:
             place, node = _caller(place)
+            rebound = {}
         else:
+            rebound.update(_bound_names(statement, node, value))
             node = _next_use(place.tree, place.parents, statement, node)
         if node is None:
             break
@@ -332,6 +336,15 @@ def _next_use(tree, parents, statement, node):
         return None                   # assigned again before it is read, or never read here
     use = later[0]
     return use
+
+
+def _bound_names(statement, node, value) -> dict:
+    """{name: value} when ``statement`` assigns the followed value to a plain name (``Z = np.tanh(...)``): its
+    next use, ``Z * (1 - Z)``, must read the new value in both places, not the frame's older ``Z``."""
+    if isinstance(statement, ast.Assign) and statement.value is node and len(statement.targets) == 1 \
+            and isinstance(statement.targets[0], ast.Name):
+        return {statement.targets[0].id: value}
+    return {}
 
 
 def _scope(parents, node):

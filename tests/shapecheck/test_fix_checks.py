@@ -325,3 +325,23 @@ def test_a_bias_summed_over_the_wrong_axis_is_fixed_where_it_is_summed(tmp_path)
                                         "`db2 = np.sum(dscores, axis=1)`; this line then gives (3,); checked on this run")
     assert "got its shape at line 7: self.b2 = np.zeros(3)  (in __init__())" in error["explanation"]
     assert "keepdims" not in error["explanation"]
+
+
+def test_a_fix_followed_to_a_line_that_reads_its_name_twice_uses_the_new_value_in_both_places(tmp_path):
+    """``Z = np.tanh(xb @ W + b)`` fails on the last mini-batch; following the fix ``b.reshape(-1)`` to
+    ``Z * (1 - Z)`` must give both ``Z`` the fixed value, not the first the fix's (2, 3) and the second the
+    (4, 3) an earlier batch left in the frame (which refused the one fix that works)."""
+    report = traced(tmp_path, """
+        import numpy as np
+        rng = np.random.default_rng(0)
+        X = rng.normal(size=(10, 5))
+        W, b = rng.normal(size=(5, 3)), np.zeros((1, 3))
+        for start in range(0, 10, 4):
+            xb = X[start:start + 4]
+            if start == 8:
+                b = np.zeros((3, 1))
+            Z = np.tanh(xb @ W + b)
+            dW = xb.T @ (Z * (1 - Z)) / len(xb)
+    """)
+    assert fix_harness.offered_fixes(report.error) == ["xb @ W + b.reshape(-1)"]
+    assert "line 11 `Z * (1 - Z)` then gives (2, 3)" in report.error["fixes"][0]
