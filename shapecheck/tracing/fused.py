@@ -7,8 +7,9 @@ rewrite hands a whole expression of operators and ``.T`` to one function, ``@sc_
 
 - the slow path runs each operation through its traced operator, exactly as unfused (records, silent-bug
   checks, a failure explained at its own site);
-- once two slow runs in a row had the same leaf types and shapes, a generated fast path takes over: it
-  checks those, computes the expression inline and counts each operation's record;
+- once a slow run has leaf types and shapes seen before, a generated fast path for them takes over: it
+  checks those, computes the expression inline and counts each operation's record (one fast path per
+  signature, up to four: a line shared by a network's layers gets one per layer);
 - anything else (a new shape, another type, an exception) takes the slow path again.
 
 The leaves are evaluated before any of the expression's operations run. The learner cannot see that when
@@ -35,13 +36,8 @@ class TreeTable(dict):
         self.tracer, self.functions, self.learns = tracer, functions, learns
 
     def __missing__(self, tree_id):
-        expression = EXPRESSIONS[tree_id]
-        sites = [operation[1] for operation in expression.operations]
-        operators = [self.functions[PREFIX + operation[0]] for operation in expression.operations]
-        learner = _Learner(self, tree_id, expression)
-        slow = learner.slow = _factory(_slow_source(expression))(*sites, *operators,
-                                                                 learner.learned if self.learns else _ignore)
-        self[tree_id] = slow
+        learner = _Learner(self, tree_id, EXPRESSIONS[tree_id])
+        slow = self[tree_id] = learner.slow = learner.slow_path(learner.learned if self.learns else _ignore)
         return slow
 
 
@@ -50,42 +46,69 @@ def _ignore(leaves, values) -> None:
 
 
 class _Learner:
-    """The slow path's ``learned``: after two runs in a row with the same leaf signature, install the fast path."""
+    """The slow path's ``learned``: a leaf signature seen before (the same loop line again, or the same line
+    called for each layer in turn) gets its own fast path, put in front of those learned before (up to
+    ``FAST_PATHS``); after ``GIVE_UP`` slow runs in a row that taught nothing, the expression stops learning
+    (torch tensors, a number as an argument), and without a fast path it runs the plain slow path."""
 
     def __init__(self, table: TreeTable, tree_id: int, expression: Expression):
         self.table, self.tree_id, self.expression = table, tree_id, expression
-        self.previous = None
-        self.slow = None        # the slow path itself, which the fast path falls back to
+        self.slow = None        # the slow path itself, which the last fast path falls back to
+        self.seen, self.learned_signatures, self.misses = set(), set(), 0
+
+    def slow_path(self, learned):
+        expression = self.expression
+        sites = [operation.site for operation in expression.operations]
+        operators = [self.table.functions[PREFIX + operation.kind] for operation in expression.operations]
+        return _factory(_slow_source(expression))(*sites, *operators, learned)
 
     def learned(self, leaves: tuple, values: tuple) -> None:
-        if self.previous is _NEVER:
+        if self.misses >= GIVE_UP:
             return
         try:
-            signature = _signature(leaves, self.expression.callees)
-            if signature is None or signature != self.previous:
-                self.previous = signature
-                return
-            records = _records(self.table.tracer.records, self.expression, leaves, values)
-            if records is None:
-                return
-            expected = [kind if shape is None else shape for kind, shape in signature]    # (a callee: itself)
-            make = _factory(_fast_source(self.expression, signature))
-            self.table[self.tree_id] = make(self.slow, *expected, *records)
+            if not self._learn(leaves, values):
+                self.misses += 1
+                if self.misses >= GIVE_UP and not self.learned_signatures:
+                    self.table[self.tree_id] = self.slow_path(_ignore)
         except Exception as exc:  # noqa: BLE001 - a bug of ours: the slow path stays, and the report says so
             self.table.tracer.internal(self.tree_id, exc)
-            self.previous = _NEVER
+            self.misses = GIVE_UP
+
+    def _learn(self, leaves: tuple, values: tuple) -> bool:
+        """Put a fast path for this run's leaf signature in front, when it was seen before; whether it did."""
+        signature = _signature(leaves, self.expression.callees)
+        if signature is None or signature in self.learned_signatures:
+            return False
+        if signature not in self.seen:
+            if len(self.seen) < GIVE_UP:
+                self.seen.add(signature)
+            return False
+        records = _records(self.table.tracer.records, self.expression, leaves, values)
+        if records is None or len(self.learned_signatures) >= FAST_PATHS:
+            return False
+        expected = [kind if shape is None else shape for kind, shape in signature]    # (a callee: itself)
+        make = _factory(_fast_source(self.expression, signature))
+        self.table[self.tree_id] = make(self.table[self.tree_id], *expected, *records)
+        self.learned_signatures.add(signature)
+        self.misses = 0
+        return True
+
+
+#: Most fast paths one expression keeps (one per leaf signature: a line shared by a network's layers needs one
+#: per layer), and how many slow runs in a row that teach nothing end its learning.
+FAST_PATHS, GIVE_UP = 4, 16
 
 
 def _signature(leaves: tuple, callees: frozenset):
-    """What the fast path checks of each leaf: (ndarray, shape), (a number's type, None), or (CALLEE, the
-    function itself) for a call's function; None when a leaf is none of these."""
+    """What the fast path checks of each leaf: (ndarray, shape), (CALLEE, itself) for what a call is reached
+    through (``np``, ``dot``: the same object every time), (a number's type, None); None for anything else."""
     found = []
     for i, leaf in enumerate(leaves):
         kind = type(leaf)
-        if i in callees:
-            found.append((CALLEE, leaf))
-        elif kind is np.ndarray:
+        if kind is np.ndarray:
             found.append((kind, leaf.shape))
+        elif i in callees:
+            found.append((CALLEE, leaf))
         elif kind in SCALAR_TYPES:
             found.append((kind, None))
         else:
@@ -97,10 +120,10 @@ def _records(records: dict, expression: Expression, leaves: tuple, values: tuple
     """Each operation's record, as its traced operator keys it (a sink where it records nothing), or None
     when an operation's record cannot be told (then there is no fast path)."""
     found = []
-    for kind, site, refs, keywords in expression.operations:
+    for kind, site, refs, keywords, method in expression.operations:
         operands = [_value_of(ref, leaves, values) for ref in refs]
         if kind == "call":
-            key = _call_key(site, operands, refs, dict(keywords))
+            key = _call_key(site, operands, refs, dict(keywords), method)
         elif kind == "T":
             key = (site, operands[0].shape) if type(operands[0]) is np.ndarray else None
         else:
@@ -121,16 +144,17 @@ def _value_of(ref, leaves: tuple, values: tuple):
     return (values if ref[0] == "v" else leaves)[int(ref[1:])]
 
 
-def _call_key(site, operands, refs, kwargs):
-    """The record key of a numpy call (``np.sum``, ``np.dot``) whose every argument but its written constants
-    is an array (the value of a number could change its result's shape), or None."""
-    function, arguments = operands[0], operands[1:]
+def _call_key(site, operands, refs, kwargs, method):
+    """The record key of a numpy call (``np.sum(dZ, axis=0)``, ``np.dot(a, b)``, ``a.dot(b)``) whose every
+    argument but its written constants is an array (the value of a number could change its result's shape),
+    or None."""
+    if any(type(a) is not np.ndarray for a, r in zip(operands[1:], refs[1:]) if not isinstance(r, Constant)):
+        return None
+    function = getattr(operands[0], method) if method else operands[0]
     name, owner = calls.interesting(function)
-    if name is None or owner is not None or name in calls.EXPLAIN_ONLY:
+    if name is None or name in calls.EXPLAIN_ONLY:
         return None
-    if any(type(a) is not np.ndarray for a, r in zip(arguments, refs[1:]) if not isinstance(r, Constant)):
-        return None
-    return calls.record_key(site, calls.operands(name, None, tuple(arguments)), kwargs)
+    return calls.record_key(site, calls.operands(name, owner, tuple(operands[1:])), kwargs)
 
 
 class _Sink:
@@ -144,7 +168,6 @@ class _Sink:
 
 _SINK = _Sink()
 _UNKNOWN = object()
-_NEVER = object()       # what ``previous`` becomes after learning failed: no signature equals it
 #: The signature's mark of a call's function (checked by identity: ``np.sum`` is the same object every time).
 CALLEE = "callee"
 
@@ -160,8 +183,10 @@ def _slow_source(expression: Expression) -> str:
     lines = [f"def make({', '.join(f's{i}' for i in range(count))}, {', '.join(f'op{i}' for i in range(count))}, "
              "learned):",
              f"    def slow({leaves}):"]
-    for i, (_, _, refs, keywords) in enumerate(expression.operations):
-        arguments = [*map(_text, refs), *(f"{name}={value!r}" for name, value in keywords)]
+    for i, operation in enumerate(expression.operations):
+        arguments = [*map(_text, operation.operands), *(f"{name}={value!r}" for name, value in operation.keywords)]
+        if operation.method:                    # the traced call takes the bound method, as unfused
+            arguments[0] = f"{arguments[0]}.{operation.method}"
         lines.append(f"        v{i} = op{i}(s{i}, {', '.join(arguments)})")
     lines += [f"        learned(({leaves},), ({', '.join(f'v{i}' for i in range(count))},))",
               f"        return v{count - 1}",
@@ -170,8 +195,9 @@ def _slow_source(expression: Expression) -> str:
 
 
 def _fast_source(expression: Expression, signature: tuple) -> str:
-    """The fast path for one leaf signature. An array leaf is checked by its shape alone (an operand that has
-    none, a number now, raises and takes the slow path); a number leaf by its type; a function by identity."""
+    """The fast path for one leaf signature, falling back to the fast paths learned before it and finally to the
+    slow path. An array leaf is checked by its shape alone (an operand that has none, a number now, raises and
+    takes the fallback); a number leaf by its type; a function by identity."""
     leaves = ", ".join(f"l{i}" for i in range(expression.leaves))
     names, checks = [], []
     for i, (kind, _) in enumerate(signature):
@@ -179,16 +205,16 @@ def _fast_source(expression: Expression, signature: tuple) -> str:
         checks.append(f"l{i}.shape == expected{i}" if kind is np.ndarray else
                       f"l{i} is expected{i}" if kind is CALLEE else f"type(l{i}) is expected{i}")
     records = [f"r{i}" for i in range(len(expression.operations))]
-    lines = [f"def make(slow, {', '.join(names + records)}):",
+    lines = [f"def make(fallback, {', '.join(names + records)}):",
              f"    def fast({leaves}):",
              "        try:",
              f"            if {' and '.join(checks)}:",
              f"                result = {expression.inline()}",
              *[f"                {r}.count += 1" for r in records],
              "                return result",
-             "        except Exception:  # noqa: BLE001 - a leaf without a shape, or the expression raised: slow path",
+             "        except Exception:  # noqa: BLE001 - a leaf without a shape, or the expression raised: fallback",
              "            pass",
-             f"        return slow({leaves})",
+             f"        return fallback({leaves})",
              "    return fast"]
     return "\n".join(lines)
 

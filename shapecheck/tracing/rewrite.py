@@ -29,6 +29,7 @@ import ast
 import functools
 import itertools
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 BINARY_OPERATORS = {
     ast.Add: ("add", "+"), ast.Sub: ("sub", "-"), ast.Mult: ("mul", "*"), ast.Div: ("truediv", "/"),
@@ -328,13 +329,23 @@ _SYMBOLS = {**{f"binop_{name}": symbol for name, symbol in BINARY_OPERATORS.valu
             **{f"compare_{name}": symbol for name, symbol in COMPARISONS.values()}}
 
 
+class Operation(NamedTuple):
+    """One operation of a fused expression. ``operands`` are ``"l3"`` (the fourth leaf), ``"v1"`` (the second
+    operation's value) or, in a numpy call, a :class:`Constant` written in the source; ``keywords``, a call's
+    ``(name, constant)`` pairs; ``method``, the attribute a call's function is (``dot`` in ``a.T.dot(b)`` and in
+    ``np.dot(a, b)``, whose first operand is then ``a.T`` or ``np``)."""
+
+    kind: str               # binop_add, compare_lt, T, call
+    site: int
+    operands: tuple
+    keywords: tuple = ()
+    method: str = ""
+
+
 @dataclass(frozen=True)
 class Expression:
-    """One fused expression: its operations in the order they run, each ``(kind, site, operands, keywords)``.
-
-    An operand is ``"l3"`` (the fourth leaf), ``"v1"`` (the second operation's value) or, in a numpy call, a
-    constant written in the source (``Constant(0)``); ``keywords`` are a call's ``(name, constant)`` pairs.
-    ``callees`` are the leaves that are a call's function (``np.sum``)."""
+    """One fused expression: its operations in the order they run, how many leaves it takes, and which leaves
+    a call is reached through (``np`` in ``np.sum(...)``, ``a`` in ``a.dot(b)``, ``dot`` in ``dot(a, b)``)."""
 
     operations: tuple
     leaves: int
@@ -343,15 +354,19 @@ class Expression:
     def inline(self) -> str:
         """The expression written with the leaves' names, as Python evaluates it untraced."""
         values = []
-        for kind, _, operands, keywords in self.operations:
+        for operation in self.operations:
             texts = [values[int(o[1:])] if isinstance(o, str) and o[0] == "v" else
-                     repr(o.value) if isinstance(o, Constant) else o for o in operands]
-            if kind == "call":
-                arguments = [*texts[1:], *(f"{name}={value!r}" for name, value in keywords)]
-                values.append(f"{texts[0]}({', '.join(arguments)})")
-            else:
-                values.append(f"{texts[0]}.T" if kind == "T" else f"({texts[0]} {_SYMBOLS[kind]} {texts[1]})")
+                     repr(o.value) if isinstance(o, Constant) else o for o in operation.operands]
+            values.append(_inline(operation, texts))
         return values[-1]
+
+
+def _inline(operation: Operation, texts: list) -> str:
+    if operation.kind == "call":
+        function = f"{texts[0]}.{operation.method}" if operation.method else texts[0]
+        arguments = [*texts[1:], *(f"{name}={value!r}" for name, value in operation.keywords)]
+        return f"{function}({', '.join(arguments)})"
+    return f"{texts[0]}.T" if operation.kind == "T" else f"({texts[0]} {_SYMBOLS[operation.kind]} {texts[1]})"
 
 
 @dataclass(frozen=True)
@@ -361,6 +376,9 @@ class Constant:
     value: object
 
 
+#: The names a fused call may reach as an attribute, of an array (``a.T.dot(b)``, ``dZ.sum(axis=0)``) or of numpy
+#: (``np.dot(a, b)``): what they are is told from the object when the expression is learned.
+ARRAY_METHODS = frozenset({"dot", "sum", "mean", "reshape", "transpose"})
 #: The constants a fused call's fast path writes into its text (their repr is the same value again).
 _WRITTEN = (int, bool, str, type(None))
 #: tree id -> Expression, for the whole process (like site ids): code instrumented for one run serves the next.
@@ -389,7 +407,7 @@ class _Fuser(ast.NodeTransformer):
         leaves, operations, callees = [], [], set()
         if not _collect(node, leaves, operations, callees) or len(operations) < MIN_OPERATIONS:
             return self.generic_visit(node)          # not as a whole: its operands may still be
-        tree_id = operations[-1][1]                  # the last operation's site id: unique in the process
+        tree_id = operations[-1].site                # the last operation's site id: unique in the process
         EXPRESSIONS[tree_id] = Expression(tuple(operations), len(leaves), frozenset(callees))
         table = ast.Subscript(ast.Name(PREFIX + "trees", ast.Load()), ast.Constant(tree_id), ast.Load())
         call = ast.Call(func=table, args=[self.visit(leaf) for leaf in leaves], keywords=[])
@@ -405,20 +423,23 @@ def _collect(node, leaves: list, operations: list, callees: set) -> bool:
             return False
         leaves.append(node)
         return True
+    operands, method = list(node.args[1:]), ""
+    if kind == "call" and isinstance(operands[0], ast.Attribute) and operands[0].attr in ARRAY_METHODS:
+        operands[0], method = operands[0].value, operands[0].attr      # a.T.dot(b) or np.dot(a, b)
     refs = []
-    for i, operand in enumerate(node.args[1:]):
+    for i, operand in enumerate(operands):
         if kind == "call" and i > 0 and isinstance(operand, ast.Constant) and type(operand.value) in _WRITTEN:
             refs.append(Constant(operand.value))
             continue
         if not _collect(operand, leaves, operations, callees):
             return False
         refs.append(f"v{len(operations) - 1}" if _kind(operand) else f"l{len(leaves) - 1}")
-        if kind == "call" and i == 0:
-            if refs[0][0] != "l":
-                return False                        # a function made by an operation: not numpy's
-            callees.add(len(leaves) - 1)
+        if kind == "call" and i == 0 and refs[0][0] == "l":
+            callees.add(len(leaves) - 1)            # np (in np.sum), an array (in a.sum), or the function
+        elif kind == "call" and i == 0 and not method:
+            return False                            # a function made by an operation: not numpy's
     keywords = tuple((k.arg, k.value.value) for k in node.keywords)
-    operations.append((kind, node.args[0].value, tuple(refs), keywords))
+    operations.append(Operation(kind, node.args[0].value, tuple(refs), keywords, method))
     return True
 
 

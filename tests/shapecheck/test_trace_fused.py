@@ -31,7 +31,7 @@ def looped_programs(draw):
         x, y, z = (draw(st.sampled_from(names)) for _ in range(3))
         ops = OPS if pool is SHAPES else OPS[:-1]       # elementwise only among the compatible shapes
         first, second = draw(st.sampled_from(ops)), draw(st.sampled_from(ops))
-        form = draw(st.sampled_from(["nested", "T", "compare", "inplace", "deep", "sum", "dot", "axis"]))
+        form = draw(st.sampled_from(["nested", "T", "compare", "inplace", "deep", "sum", "dot", "axis", "method"]))
         if form == "nested":
             lines.append(f"r{i} = ({x} {first} {y}) {second} {z}")
         elif form == "T":
@@ -43,6 +43,10 @@ def looped_programs(draw):
             lines.append(f"r{i} = np.sum({x} {first} {y}, {options}) {second} {z}")
         elif form == "dot":
             lines.append(f"r{i} = np.dot({x}, {y}) {first} {z}.T")
+        elif form == "method":          # array methods, reached through an operation or a name
+            lines.append(draw(st.sampled_from([f"r{i} = ({x} {first} {y}).sum(axis=0) {second} {z}",
+                                               f"r{i} = {x}.T.dot({y}) {first} {z}",
+                                               f"r{i} = {x}.dot({y}.T) {first} {z}"])))
         elif form == "axis":            # the axis is a name whose value the loop changes: no fast path may hold it
             lines.append(f"r{i} = np.mean({x}, i % 2) {first} {y}")
         elif form == "deep":
@@ -135,15 +139,47 @@ def test_the_fast_path_runs_without_the_slow_one_once_learned():
         functions = dict(tracer._trees)
         assert len(functions) == 4 and all(f.__name__ == "fast" for f in functions.values())
         for function in functions.values():
-            slow = function.__code__.co_freevars.index("slow")
-            function.__closure__[slow].cell_contents = _must_not_run
+            function.__closure__[function.__code__.co_freevars.index("fallback")].cell_contents = _must_not_run
         exec(code, {})           # the same code again: its first two runs of each expression are fast now too
     assert {key: record.count for key, record in tracer.records.items()} == \
         {key: count + 4 for key, count in before.items()}
 
 
+def _cell(function, name):
+    """The value ``function`` (a generated fast or slow path) holds under ``name``."""
+    return function.__closure__[function.__code__.co_freevars.index(name)].cell_contents
+
+
 def _must_not_run(*leaves):
     raise AssertionError("the slow path ran although the leaves kept their types and shapes")
+
+
+def test_a_line_shared_by_the_layers_gets_a_fast_path_per_layer():
+    source = ("import numpy as np\nsizes = [5, 4, 3, 2]\nWs = [np.ones((a, b)) for a, b in zip(sizes, sizes[1:])]\n"
+              "bs = [np.zeros((1, b)) for b in sizes[1:]]\nfor epoch in range(20):\n    A = np.ones((7, 5))\n"
+              "    for W, b in zip(Ws, bs):\n        A = np.tanh(A @ W + b)\n")
+    tracer = Tracer()
+    with tracer:
+        exec(compile(instrument(source, "<layers>", tracer.registry), "<layers>", "exec"), {})
+    (function,) = tracer._trees.values()
+    chain = 0
+    while function.__name__ == "fast":
+        chain += 1
+        function = _cell(function, "fallback")
+    assert chain == 3
+    assert sorted(r.count for r in tracer.records.values()) == [20] * 6
+
+
+def test_an_expression_of_torch_tensors_stops_learning_and_runs_the_plain_slow_path():
+    torch = pytest.importorskip("torch")
+    source = "for i in range(40):\n    Z = X @ W + b\n"
+    tracer = Tracer()
+    namespace = {"X": torch.ones(7, 5), "W": torch.ones(5, 3), "b": torch.zeros(1, 3)}
+    with tracer:
+        exec(compile(instrument(source, "<torch>", tracer.registry), "<torch>", "exec"), namespace)
+    (function,) = tracer._trees.values()
+    assert function.__name__ == "slow" and _cell(function, "learned").__name__ == "_ignore"
+    assert sorted(r.count for r in tracer.records.values()) == [40, 40]
 
 
 def test_a_silent_broadcast_that_starts_after_the_fast_path_was_learned_is_still_flagged():
