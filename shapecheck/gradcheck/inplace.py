@@ -10,8 +10,6 @@ in chunks of 1, 2, 4, ... 256 evaluations over the whole check, as before.
 
 from __future__ import annotations
 
-from itertools import islice
-
 import numpy as np
 
 from shapecheck.gradcheck.progress import chunks
@@ -29,7 +27,7 @@ def entry_losses_in_place(target, requests):
     writers = []
     for array, length in zip(arrays, lengths):
         writers += [_writer(array)] * length
-    values = _evaluate(target, zip(writers, where, after, before), len(writers), kind)
+    values = _evaluate(target, list(zip(writers, where, after, before)), kind)
     out, start = [], 0
     for length in lengths:
         out.append((values[start:start + length], realised[start:start + length]))
@@ -47,32 +45,19 @@ def _step_kind(dtypes: set) -> np.dtype:
 
 
 def _planned_moves(arrays, requests, kind):
-    """Every move at once: where (flat indices), the entries before and after (sequences of Python numbers,
-    the moved one rounded to the array's own dtype as the entry itself would be) and the realised steps, the
-    difference taken in the array's own dtype and given as ``kind``."""
+    """Every move at once: where (flat indices), the entries before and after (Python numbers, the moved one
+    rounded to the array's own dtype as the entry itself would be) and the realised steps, the difference
+    taken in the array's own dtype and given as ``kind``."""
     originals = [_gather(array, flat) for array, (_, flat, _) in zip(arrays, requests)]
     steps = [steps for _, _, steps in requests]
-    where = _numbers(joined(requests, 1))
+    where = joined(requests, 1).tolist()
     if len({array.dtype for array in arrays}) == 1:          # one dtype (float64 usually): all in one go
         original = np.concatenate(originals)
         moved = _moved(original, joined(requests, 2), arrays[0].dtype)
-        return where, _numbers(original), _numbers(moved), (moved - original).astype(kind, copy=False)
+        return where, original.tolist(), moved.tolist(), (moved - original).astype(kind, copy=False)
     moved = [_moved(o, s, array.dtype) for o, s, array in zip(originals, steps, arrays)]
     realised = np.concatenate([(m - o).astype(kind, copy=False) for m, o in zip(moved, originals)])
     return where, sum((o.tolist() for o in originals), []), sum((m.tolist() for m in moved), []), realised
-
-
-#: dtypes whose entries a memoryview hands out as Python numbers (an int index, a float entry)
-_AS_PYTHON = (np.dtype(np.intp), np.dtype(np.float64))
-
-
-def _numbers(values: np.ndarray):
-    """The entries of a 1-d array as Python numbers, one at a time as the loop takes them: a memoryview of a
-    contiguous intp or float64 array (no list of them all made up front, ~2 us for a full check's 375),
-    else ``tolist()``."""
-    if values.dtype in _AS_PYTHON and values.flags.c_contiguous:
-        return memoryview(values)
-    return values.tolist()
 
 
 def _gather(array: np.ndarray, flat: np.ndarray) -> np.ndarray:
@@ -97,28 +82,36 @@ def _writer(array: np.ndarray):
     return array.flat
 
 
-def _evaluate(target, moves, count: int, kind) -> np.ndarray:
-    """The loss after each of the ``count`` moves ``(entries, i, moved, original)`` (an iterator, taken a
-    chunk at a time): ``entries[i] = moved``, undone (``entries[i] = original``) before the next; the
-    target's counter counts the calls made, its progress hears of them a chunk at a time."""
+def _evaluate(target, moves, kind) -> np.ndarray:
+    """The loss after each move ``(entries, i, moved, original)``: ``entries[i] = moved``, undone
+    (``entries[i] = original``) before the next, also when the call raises; the target's counter counts
+    the calls made, its progress hears of them a chunk at a time."""
     counter, tree, progress = target.counter, target.tree, target.progress
     loss_fn, scalar = counter.loss_fn, counter.scalar          # the Counter's work, inlined
     probe = np.empty(1, dtype=kind)       # a complex value where a real one is due raises here, as before
-    values, done = [], 0
+    values = []
     keep = values.append
+    # (the loop body is all the checker adds to each call, and it runs after the loss has pushed the checker
+    # out of the caches: no try block, no counter of its own per move; ``raised`` puts back and counts
+    # the move whose call raised, the call counted as one made)
+    raised = 0
     try:
-        for start, stop in chunks(count):
-            for entries, i, moved, original in islice(moves, stop - start):
-                try:
+        for start, stop in chunks(len(moves)):
+            entries = None
+            try:
+                for entries, i, moved, original in moves[start:stop]:
                     entries[i] = moved
-                    done += 1
                     value = loss_fn(tree)
                     if type(value) is not float:
                         value = probe[0] = scalar(value)
                     keep(value)
-                finally:
                     entries[i] = original
+            except BaseException:
+                if entries is not None:
+                    entries[i] = original
+                    raised = 1
+                raise
             progress.advance(stop - start)
     finally:
-        counter.calls += done
+        counter.calls += len(values) + raised
     return np.fromiter(values, dtype=kind, count=len(values))
