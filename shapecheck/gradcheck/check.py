@@ -287,7 +287,8 @@ def _typical_size(analytic) -> float:
     # same pairwise sum, the same bits, the same warnings)
     total, count = 0.0, 0
     for g in arrays:
-        g = g.astype(np.float64, copy=False)
+        if g.dtype != np.float64:           # (the analytic leaves are float64 already: no call for nothing)
+            g = g.astype(np.float64)
         total += float(np.add.reduce(np.square(g), axis=None))
         count += g.size
     rms = math.sqrt(total / count)
@@ -383,7 +384,8 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
         if name not in found:
             out.append(f"no gradient for {name}; grads has {', '.join(found) or 'nothing'}")
             continue
-        grad = np.asarray(found[name]) if not isinstance(found[name], (str, bytes)) else None
+        grad = found[name]
+        grad = grad if type(grad) is np.ndarray else np.asarray(grad) if not isinstance(grad, (str, bytes)) else None
         if grad is None or grad.dtype.kind not in "fiu":
             out.append(f"gradient {name} is {describe(found[name])}, not a real array")
         elif grad.shape != array.shape:

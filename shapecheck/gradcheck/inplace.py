@@ -74,9 +74,10 @@ def _moved(original: np.ndarray, steps: np.ndarray, dtype) -> np.ndarray:
 def _writer(array: np.ndarray):
     """What the loop writes single entries through, by flat index: a memoryview of a plain C-contiguous
     float64 array (half the cost of numpy's item assignment), else a flat view or ``array.flat``."""
-    if array.flags.c_contiguous:
+    flags = array.flags
+    if flags.c_contiguous:
         view = array.reshape(-1)
-        if type(array) is np.ndarray and array.dtype == np.float64 and array.flags.writeable:
+        if type(array) is np.ndarray and array.dtype == np.float64 and flags.writeable:
             return memoryview(view)
         return view
     return array.flat
