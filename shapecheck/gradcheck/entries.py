@@ -13,7 +13,7 @@ from shapecheck.gradcheck.methods import (
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow, ok_row
 from shapecheck.gradcheck.segments import (
-    Cut, joined, segment_argmax, segment_max, segment_power, segment_starts, segment_upper, unravel,
+    Cut, joined, segment_argmax, segment_max, segment_power, segment_starts, unravel,
 )
 
 
@@ -58,27 +58,13 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     more step sizes before they count (see :func:`confirm`). ``progress``: None shows it where a person is
     watching, False never (:mod:`shapecheck.gradcheck.progress`)."""
     requests = _plan_requests(tensors, method, h)
-    analytic = _before_losses(tensors)
     target.progress = Progress(sum(len(flat) for _, flat, _ in requests), enabled=progress)
     try:
         answers = target.entry_losses_many(requests)
     finally:
         target.progress.finish()
         target.progress = NO_PROGRESS
-    return _judge_many(target, tensors, answers, analytic, method, h, base, rtol, atol, eps, confirmations)
-
-
-@quiet_numerics
-def _before_losses(tensors):
-    """What :func:`_judge_many` needs of the analytic values alone, worked out before the loss calls: the
-    entries of every tensor laid end to end ``a``, their sizes, the segments' lengths and starts, and which
-    entries count for the stated power. (After thousands of loss calls the checker's own code and data are
-    out of the caches and each numpy call costs 2-3x its warm time; before them, the check is under way.)"""
-    a = np.concatenate([_entries_of(grad, indices) for _, _, _, grad, indices in tensors])
-    size = np.abs(a)
-    lengths = [len(entry[4]) for entry in tensors]          # (the indices of each (t, name, array, grad, indices))
-    starts = segment_starts(lengths)
-    return a, size, lengths, starts, segment_upper(size, starts, lengths)
+    return _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations)
 
 
 def _plan_requests(tensors, method, h) -> list:
@@ -94,9 +80,8 @@ def _plan_requests(tensors, method, h) -> list:
 
 
 @quiet_numerics
-def _judge_many(target, tensors, answers, analytic, method, h, base, rtol, atol, eps,
-                confirmations) -> list[GradientRow]:
-    """The rows of :func:`check_many` from the target's answers (``analytic``: :func:`_before_losses`)."""
+def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations) -> list[GradientRow]:
+    """The rows of :func:`check_many` from the target's answers."""
     # every tensor's entries judged in one pass (a tensor at a time costs ~60 small numpy calls each); only a
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
     losses, realised = joined(answers, 0), joined(answers, 1)
@@ -104,7 +89,8 @@ def _judge_many(target, tensors, answers, analytic, method, h, base, rtol, atol,
     # what the per-entry helpers would compute twice, |a| and the scale, is computed once)
     numeric, forward, backward, errors = entry_estimates_and_errors(method, losses, realised, base, eps)
     error = SAFETY * errors                                  # error_estimate(method, losses, realised, base, eps)
-    a, size, lengths, starts, upper = analytic
+    a = np.concatenate([_entries_of(grad, indices) for _, _, _, grad, indices in tensors])
+    size = np.abs(a)
     scale = np.maximum(np.maximum(size, np.abs(numeric)), atol / rtol)      # _scale(a, numeric, rtol, atol)
     limit = np.maximum(rtol * scale, error)                  # thresholds(a, numeric, rtol, atol, error)
     gap = np.abs(a - numeric)
@@ -114,6 +100,8 @@ def _judge_many(target, tensors, answers, analytic, method, h, base, rtol, atol,
     fine = (gap <= limit) & finite
     needed = _needed(a, size, gap, forward, backward, limit, rtol, atol)
     rel_err = gap / scale                                    # relative_errors(gap, a, numeric, rtol, atol)
+    lengths = [len(entry[4]) for entry in tensors]          # (the indices of each (t, name, array, grad, indices))
+    starts = segment_starts(lengths)
     # the rows of tensors whose entries are all fine, reduced for every tensor at once (see ``segments``)
     # (every entry fine, the usual case, is one reduction; else the tensors with one that is not)
     troubled_tensor = [False] * len(lengths) if np.logical_and.reduce(fine) \
@@ -121,7 +109,7 @@ def _judge_many(target, tensors, answers, analytic, method, h, base, rtol, atol,
     picks = segment_argmax(rel_err, starts, lengths, finite=not any(troubled_tensor))
     worst = [pick + start for pick, start in zip(picks, starts.tolist())]
     max_gap, max_rel = segment_max(gap, starts).tolist(), segment_max(rel_err, starts).tolist()
-    powers = segment_power(needed, upper, starts)
+    powers = segment_power(needed, size, starts, lengths)
     # only the worst entry of each tensor is reported: a.tolist() of every entry costs ~5 us
     a_list, numeric_list = a[worst].tolist(), numeric[worst].tolist()
     rows = []

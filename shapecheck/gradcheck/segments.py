@@ -54,22 +54,16 @@ def segment_argmax(values: np.ndarray, starts: np.ndarray, lengths: list[int], f
     return [int(values[start:start + length].argmax()) for start, length in zip(starts.tolist(), lengths)]
 
 
-def segment_upper(size: np.ndarray, starts: np.ndarray, lengths: list[int]) -> np.ndarray:
-    """Which entries count for the stated power (``entries.power_of``), given ``size = |a|``: those of median
-    size or more in their segment, and not zero. Depends on the analytic values only, so a full check works it
-    out before the loss calls (see :func:`segment_power`)."""
+def segment_power(needed: np.ndarray, size: np.ndarray, starts: np.ndarray, lengths: list[int]) -> list[float]:
+    """``entries.power_of(needed[segment], a[segment])`` of every segment, given ``size = |a|`` and ``needed``
+    >= 0 (or NaN): the largest ``needed`` over the entries of median size or more (and not zero); NaN where
+    there is none or one is not finite (then the largest is -inf, inf or NaN)."""
     in_order, bounds = size.copy(), starts.tolist()
     for start, length in zip(bounds, lengths):          # ascending in each segment (NaN last, as np.partition)
         in_order[start:start + length].sort()           # (a sort in place per segment: a third of np.lexsort's time)
     median = in_order[[start + length // 2 for start, length in zip(bounds, lengths)]]
     # size >= median and size > 0: at least the median, and at least the smallest positive float
-    return size >= np.repeat(np.maximum(median, _SMALLEST), lengths)
-
-
-def segment_power(needed: np.ndarray, upper: np.ndarray, starts: np.ndarray) -> list[float]:
-    """``entries.power_of(needed[segment], a[segment])`` of every segment, given ``needed`` >= 0 (or NaN) and
-    ``upper`` (:func:`segment_upper`): the largest ``needed`` over the entries of median size or more (and not
-    zero); NaN where there is none or one is not finite (then the largest is -inf, inf or NaN)."""
+    upper = size >= np.repeat(np.maximum(median, _SMALLEST), lengths)
     largest = np.maximum.reduceat(np.where(upper, needed, -np.inf), starts)
     return [value if math.isfinite(value) else math.nan for value in largest.tolist()]
 
