@@ -76,7 +76,9 @@ def _plan_requests(tensors, method, h) -> list:
         stop = start + len(indices) * method.calls
         requests.append((t, flat[start:stop], steps[start:stop]))
         start = stop
-    return Cut(requests, None, flat, steps)
+    cut = Cut(requests, None, flat, steps)
+    cut.per_entry = method.calls            # each index ``calls`` times in a row (an in-place target pairs them)
+    return cut
 
 
 @quiet_numerics

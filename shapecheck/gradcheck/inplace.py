@@ -19,7 +19,8 @@ from shapecheck.gradcheck.segments import Cut, joined
 def entry_losses_in_place(target, requests):
     """Loss after each single-entry move ``(t, flat, steps)`` of ``requests``, one at a time on the target's
     arrays, and the realised steps: a ``(losses, realised)`` pair per request. Every entry moved is put back
-    before the next move, also when ``loss_fn`` raises (the caller restores all arrays afterwards too)."""
+    before another entry moves (the +h and -h moves of central differences follow one another on the entry),
+    also when ``loss_fn`` raises (the caller restores all arrays afterwards too)."""
     arrays = [target.arrays[t] for t, _, _ in requests]
     lengths = [len(flat) for _, flat, _ in requests]
     kind = _step_kind({steps.dtype for _, _, steps in requests})
@@ -27,7 +28,11 @@ def entry_losses_in_place(target, requests):
     writers = []
     for array, length in zip(arrays, lengths):
         writers += [_writer(array)] * length
-    values = _evaluate(target, list(zip(writers, where, after, before)), kind)
+    if getattr(requests, "per_entry", 1) == 2:       # central differences planned for whole tensors: in pairs
+        pairs = list(zip(writers[::2], where[::2], after[::2], after[1::2], before[::2]))
+        values = _evaluate(target, pairs, 2 * len(pairs), kind, _in_pairs)
+    else:
+        values = _evaluate(target, list(zip(writers, where, after, before)), len(writers), kind, _one_by_one)
     out, start = [], 0
     for length in lengths:
         out.append((values[start:start + length], realised[start:start + length]))
@@ -83,36 +88,77 @@ def _writer(array: np.ndarray):
     return array.flat
 
 
-def _evaluate(target, moves, kind) -> np.ndarray:
-    """The loss after each move ``(entries, i, moved, original)``: ``entries[i] = moved``, undone
-    (``entries[i] = original``) before the next, also when the call raises; the target's counter counts
-    the calls made, its progress hears of them a chunk at a time."""
-    counter, tree, progress = target.counter, target.tree, target.progress
-    loss_fn, scalar = counter.loss_fn, counter.scalar          # the Counter's work, inlined
+def _evaluate(target, moves, count: int, kind, run) -> np.ndarray:
+    """The loss after each of the ``count`` moves: ``run`` (:func:`_one_by_one` or :func:`_in_pairs`) makes
+    them a chunk at a time; every entry moved is put back before the next, also when the call raises. The
+    target's counter counts the calls made, its progress hears of them a chunk at a time."""
+    counter, progress = target.counter, target.progress
     probe = np.empty(1, dtype=kind)       # a complex value where a real one is due raises here, as before
     values = []
-    keep = values.append
-    # (the loop body is all the checker adds to each call, and it runs after the loss has pushed the checker
-    # out of the caches: no try block, no counter of its own per move; ``raised`` puts back and counts
-    # the move whose call raised, the call counted as one made)
-    raised = 0
+    call = (counter.loss_fn, target.tree, counter.scalar, probe, values.append)    # the Counter's work, inlined
+    raised = [0]
     try:
-        for start, stop in chunks(len(moves)):
-            entries = None
-            try:
-                for entries, i, moved, original in moves[start:stop]:
-                    entries[i] = moved
-                    value = loss_fn(tree)
-                    if type(value) is not float:
-                        value = probe[0] = scalar(value)
-                    keep(value)
-                    entries[i] = original
-            except BaseException:
-                if entries is not None:
-                    entries[i] = original
-                    raised = 1
-                raise
+        for start, stop in chunks(count):
+            run(moves, start, stop, call, raised)
             progress.advance(stop - start)
     finally:
-        counter.calls += len(values) + raised
+        counter.calls += len(values) + raised[0]
     return np.fromiter(values, dtype=kind, count=len(values))
+
+
+# (the loop bodies are all the checker adds to each call, and they run after the loss has pushed the checker
+# out of the caches: no try block and no counter of their own per move; on an exception the except clause puts
+# the moved entry back and counts the call that raised in ``raised``)
+
+def _one_by_one(moves, start: int, stop: int, call, raised: list) -> None:
+    """Moves ``start:stop`` of ``moves`` ``(entries, i, moved, original)``: ``entries[i] = moved``, the loss
+    kept, ``entries[i] = original``."""
+    loss_fn, tree, scalar, probe, keep = call
+    entries = None
+    try:
+        for entries, i, moved, original in moves[start:stop]:
+            entries[i] = moved
+            value = loss_fn(tree)
+            if type(value) is not float:
+                value = probe[0] = scalar(value)
+            keep(value)
+            entries[i] = original
+    except BaseException:
+        if entries is not None:
+            entries[i] = original
+            raised[0] = 1
+        raise
+
+
+def _in_pairs(pairs, start: int, stop: int, call, raised: list) -> None:
+    """Evaluations ``start:stop`` of ``pairs`` ``(entries, i, up, down, original)`` (evaluations 2k and 2k + 1
+    are pair k's up and down moves): each entry goes up, down and back, one write fewer per pair than two
+    single moves (the loss sees the same arrays at each call); a pair cut by the chunk's ends has that half
+    made alone, so progress hears of the same evaluations as before."""
+    if start % 2:
+        entries, i, _, down, original = pairs[start // 2]
+        _one_by_one(((entries, i, down, original),), 0, 1, call, raised)
+        start += 1
+    loss_fn, tree, scalar, probe, keep = call
+    entries = None
+    try:
+        for entries, i, up, down, original in pairs[start // 2:stop // 2]:
+            entries[i] = up
+            value = loss_fn(tree)
+            if type(value) is not float:
+                value = probe[0] = scalar(value)
+            keep(value)
+            entries[i] = down
+            value = loss_fn(tree)
+            if type(value) is not float:
+                value = probe[0] = scalar(value)
+            keep(value)
+            entries[i] = original
+    except BaseException:
+        if entries is not None:
+            entries[i] = original
+            raised[0] = 1
+        raise
+    if stop % 2:
+        entries, i, up, _, original = pairs[stop // 2]
+        _one_by_one(((entries, i, up, original),), 0, 1, call, raised)
