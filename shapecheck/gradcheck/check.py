@@ -197,12 +197,15 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
                 rows[t] = fast_check(target, t, name, array, grad, METHODS[method], eps, base, rtol, atol, rng,
                                      machine, confirmations)
             else:
-                entry_checks.append((t, name, array, grad, _indices(array.size, mode, samples, rng)))
+                indices = np.arange(array.size) if mode == "full" else _indices(array.size, mode, samples, rng)
+                entry_checks.append((t, name, array, grad, indices))
         if entry_checks:
             checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
                                  confirmations, progress)
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
-        rows = [_unless_the_loss_is_not_finite(rows[t], base) for t in range(len(names))]
+        rows = [rows[t] for t in range(len(names))]
+        if not math.isfinite(base):         # (each Python call costs microseconds after the loss calls)
+            rows = [_unless_the_loss_is_not_finite(row, base) for row in rows]
         evaluations = target.counter.calls
         if confirmations.entries:
             first, second = confirmations.steps
@@ -418,11 +421,11 @@ def _order_hint(name, grad, names, arrays) -> str:
 
 def _check_takes_one_argument(loss_fn) -> None:
     """loss_fn is called as loss_fn(params): say so up front instead of failing inside the checker."""
-    import inspect
-
     try:
         binds_one_argument(signature_of(loss_fn))
     except TypeError:
+        import inspect
+
         raise ParameterError(f"loss_fn must take one argument (the params, which it may ignore), got "
                              f"{getattr(loss_fn, '__name__', loss_fn)}{inspect.signature(loss_fn)}",
                              name="loss_fn", expected="loss_fn(params)", got=str(inspect.signature(loss_fn))) from None
