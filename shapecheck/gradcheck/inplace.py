@@ -25,14 +25,17 @@ def entry_losses_in_place(target, requests):
     lengths = [len(flat) for _, flat, _ in requests]
     kind = _step_kind({steps.dtype for _, _, steps in requests})
     where, before, after, realised = _planned_moves(arrays, requests, kind)
+    paired = getattr(requests, "per_entry", 1) == 2     # central differences planned by check_many: in pairs
     writers = []
     for array, length in zip(arrays, lengths):
-        writers += [_writer(array)] * length
-    if getattr(requests, "per_entry", 1) == 2:       # central differences planned for whole tensors: in pairs
-        pairs = list(zip(writers[::2], where[::2], after[::2], after[1::2], before[::2]))
+        writers += [_writer(array)] * (length // 2 if paired else length)
+    if paired:
+        pairs = list(zip(writers, _numbers(where[::2]), _numbers(after[::2]), _numbers(after[1::2]),
+                         _numbers(before[::2])))
         values = _evaluate(target, pairs, 2 * len(pairs), kind, _in_pairs)
     else:
-        values = _evaluate(target, list(zip(writers, where, after, before)), len(writers), kind, _one_by_one)
+        moves = list(zip(writers, _numbers(where), _numbers(after), _numbers(before)))
+        values = _evaluate(target, moves, len(moves), kind, _one_by_one)
     out, start = [], 0
     for length in lengths:
         out.append((values[start:start + length], realised[start:start + length]))
@@ -50,19 +53,24 @@ def _step_kind(dtypes: set) -> np.dtype:
 
 
 def _planned_moves(arrays, requests, kind):
-    """Every move at once: where (flat indices), the entries before and after (Python numbers, the moved one
-    rounded to the array's own dtype as the entry itself would be) and the realised steps, the difference
-    taken in the array's own dtype and given as ``kind``."""
+    """Every move at once: where (flat indices), the entries before and after (arrays, or lists of Python
+    numbers when the arrays' dtypes differ; the moved one rounded to the array's own dtype as the entry itself
+    would be) and the realised steps, the difference taken in the array's own dtype and given as ``kind``."""
     originals = [_gather(array, flat) for array, (_, flat, _) in zip(arrays, requests)]
     steps = [steps for _, _, steps in requests]
-    where = joined(requests, 1).tolist()
+    where = joined(requests, 1)
     if len({array.dtype for array in arrays}) == 1:          # one dtype (float64 usually): all in one go
         original = np.concatenate(originals)
         moved = _moved(original, joined(requests, 2), arrays[0].dtype)
-        return where, original.tolist(), moved.tolist(), (moved - original).astype(kind, copy=False)
+        return where, original, moved, (moved - original).astype(kind, copy=False)
     moved = [_moved(o, s, array.dtype) for o, s, array in zip(originals, steps, arrays)]
     realised = np.concatenate([(m - o).astype(kind, copy=False) for m, o in zip(moved, originals)])
     return where, sum((o.tolist() for o in originals), []), sum((m.tolist() for m in moved), []), realised
+
+
+def _numbers(values):
+    """The Python numbers the loop writes (a list as it is; an array's ``tolist()``: floats or ints)."""
+    return values.tolist() if isinstance(values, np.ndarray) else values
 
 
 def _gather(array: np.ndarray, flat: np.ndarray) -> np.ndarray:
@@ -82,7 +90,8 @@ def _writer(array: np.ndarray):
     flags = array.flags
     if flags.c_contiguous:
         view = array.reshape(-1)
-        if type(array) is np.ndarray and array.dtype == np.float64 and flags.writeable:
+        dtype = array.dtype                 # (the usual float64 is numpy's one instance: no dtype comparison)
+        if type(array) is np.ndarray and (dtype is _FLOAT64 or dtype == _FLOAT64) and flags.writeable:
             return memoryview(view)
         return view
     return array.flat
