@@ -235,7 +235,7 @@ def assert_gradients_close(loss_fn, params, grads, **options) -> GradientReport:
 def _choose_target(loss_fn, params, paths, arrays, method, notes):
     """The evaluation target, the method actually used, and the precision row of DEFAULTS."""
     low = any(a.dtype.itemsize < 8 for a in arrays)
-    half = any(a.dtype == np.float16 for a in arrays)
+    half = low and any(a.dtype == np.float16 for a in arrays)       # (low_name is read only when low)
     low_name = "float16" if half else "float32"
     counter = Counter(loss_fn, allow_complex=method == "complex")
     if method == "complex":
