@@ -56,7 +56,9 @@ def _planned_moves(arrays, requests, kind):
     """Every move at once: where (flat indices), the entries before and after (arrays, or lists of Python
     numbers when the arrays' dtypes differ; the moved one rounded to the array's own dtype as the entry itself
     would be) and the realised steps, the difference taken in the array's own dtype and given as ``kind``."""
-    originals = [_gather(array, flat) for array, (_, flat, _) in zip(arrays, requests)]
+    # (each array's entries at its flat indices, in its own dtype; no helper call per tensor: microseconds cold)
+    originals = [array.reshape(-1)[flat] if array.flags.c_contiguous else np.asarray(array.flat[flat])
+                 for array, (_, flat, _) in zip(arrays, requests)]
     steps = [steps for _, _, steps in requests]
     where = joined(requests, 1)
     if len({array.dtype for array in arrays}) == 1:          # one dtype (float64 usually): all in one go
@@ -73,13 +75,10 @@ def _numbers(values):
     return values.tolist() if isinstance(values, np.ndarray) else values
 
 
-def _gather(array: np.ndarray, flat: np.ndarray) -> np.ndarray:
-    """The entries ``flat`` of ``array`` (in its own dtype)."""
-    return array.reshape(-1)[flat] if array.flags.c_contiguous else np.asarray(array.flat[flat])
-
-
 def _moved(original: np.ndarray, steps: np.ndarray, dtype) -> np.ndarray:
     """``original + steps`` computed in the wider of the two dtypes, then rounded to ``dtype``."""
+    if original.dtype is _FLOAT64 and steps.dtype is _FLOAT64:     # float64 both: no result_type (~1 us)
+        return (original + steps).astype(dtype, copy=False)
     kind = np.result_type(original.dtype, steps.dtype)
     return (original.astype(kind, copy=False) + steps).astype(dtype, copy=False)
 
