@@ -197,12 +197,15 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
                 rows[t] = fast_check(target, t, name, array, grad, METHODS[method], eps, base, rtol, atol, rng,
                                      machine, confirmations)
             else:
-                entry_checks.append((t, name, array, grad, _indices(array.size, mode, samples, rng)))
+                indices = np.arange(array.size) if mode == "full" else _indices(array.size, mode, samples, rng)
+                entry_checks.append((t, name, array, grad, indices))
         if entry_checks:
             checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
                                  confirmations, progress)
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
-        rows = [_unless_the_loss_is_not_finite(rows[t], base) for t in range(len(names))]
+        rows = [rows[t] for t in range(len(names))]
+        if not math.isfinite(base):         # (each Python call costs microseconds after the loss calls)
+            rows = [_unless_the_loss_is_not_finite(row, base) for row in rows]
         evaluations = target.counter.calls
         if confirmations.entries:
             first, second = confirmations.steps
@@ -232,7 +235,7 @@ def assert_gradients_close(loss_fn, params, grads, **options) -> GradientReport:
 def _choose_target(loss_fn, params, paths, arrays, method, notes):
     """The evaluation target, the method actually used, and the precision row of DEFAULTS."""
     low = any(a.dtype.itemsize < 8 for a in arrays)
-    half = any(a.dtype == np.float16 for a in arrays)
+    half = low and any(a.dtype == np.float16 for a in arrays)       # (low_name is read only when low)
     low_name = "float16" if half else "float32"
     counter = Counter(loss_fn, allow_complex=method == "complex")
     if method == "complex":
@@ -287,7 +290,8 @@ def _typical_size(analytic) -> float:
     # same pairwise sum, the same bits, the same warnings)
     total, count = 0.0, 0
     for g in arrays:
-        g = g.astype(np.float64, copy=False)
+        if g.dtype != np.float64:           # (the analytic leaves are float64 already: no call for nothing)
+            g = g.astype(np.float64)
         total += float(np.add.reduce(np.square(g), axis=None))
         count += g.size
     rms = math.sqrt(total / count)
@@ -383,7 +387,8 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
         if name not in found:
             out.append(f"no gradient for {name}; grads has {', '.join(found) or 'nothing'}")
             continue
-        grad = np.asarray(found[name]) if not isinstance(found[name], (str, bytes)) else None
+        grad = found[name]
+        grad = grad if type(grad) is np.ndarray else np.asarray(grad) if not isinstance(grad, (str, bytes)) else None
         if grad is None or grad.dtype.kind not in "fiu":
             out.append(f"gradient {name} is {describe(found[name])}, not a real array")
         elif grad.shape != array.shape:
@@ -416,11 +421,11 @@ def _order_hint(name, grad, names, arrays) -> str:
 
 def _check_takes_one_argument(loss_fn) -> None:
     """loss_fn is called as loss_fn(params): say so up front instead of failing inside the checker."""
-    import inspect
-
     try:
         binds_one_argument(signature_of(loss_fn))
     except TypeError:
+        import inspect
+
         raise ParameterError(f"loss_fn must take one argument (the params, which it may ignore), got "
                              f"{getattr(loss_fn, '__name__', loss_fn)}{inspect.signature(loss_fn)}",
                              name="loss_fn", expected="loss_fn(params)", got=str(inspect.signature(loss_fn))) from None

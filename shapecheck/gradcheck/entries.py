@@ -70,13 +70,16 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
 def _plan_requests(tensors, method, h) -> list:
     """The target's requests ``(t, flat, steps)``: :func:`entry_plan` of every tensor's indices, planned once
     for all tensors and cut into views (a plan per tensor costs a few numpy calls each)."""
-    flat, steps = entry_plan(method, np.concatenate([np.asarray(indices) for *_, indices in tensors]), h)
-    requests, start = [], 0
-    for t, *_, indices in tensors:
-        stop = start + len(indices) * method.calls
-        requests.append((t, flat[start:stop], steps[start:stop]))
+    # (the indices are arrays already (check._indices); entry[0] and entry[4] are t and the indices)
+    flat, steps = entry_plan(method, np.concatenate([entry[4] for entry in tensors]), h)
+    requests, start, calls = [], 0, method.calls
+    for entry in tensors:
+        stop = start + len(entry[4]) * calls
+        requests.append((entry[0], flat[start:stop], steps[start:stop]))
         start = stop
-    return Cut(requests, None, flat, steps)
+    cut = Cut(requests, None, flat, steps)
+    cut.per_entry = method.calls            # each index ``calls`` times in a row (an in-place target pairs them)
+    return cut
 
 
 @quiet_numerics
@@ -89,7 +92,9 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
     # what the per-entry helpers would compute twice, |a| and the scale, is computed once)
     numeric, forward, backward, errors = entry_estimates_and_errors(method, losses, realised, base, eps)
     error = SAFETY * errors                                  # error_estimate(method, losses, realised, base, eps)
-    a = np.concatenate([_entries_of(grad, indices) for _, _, _, grad, indices in tensors])
+    # (_entries_of of every tensor, written out: a Python call per tensor costs microseconds after the loss calls)
+    a = np.concatenate([grad.reshape(-1) if len(indices) == grad.size else grad.reshape(-1)[np.asarray(indices)]
+                        for _, _, _, grad, indices in tensors])
     size = np.abs(a)
     scale = np.maximum(np.maximum(size, np.abs(numeric)), atol / rtol)      # _scale(a, numeric, rtol, atol)
     limit = np.maximum(rtol * scale, error)                  # thresholds(a, numeric, rtol, atol, error)
@@ -103,7 +108,9 @@ def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, conf
     lengths = [len(entry[4]) for entry in tensors]          # (the indices of each (t, name, array, grad, indices))
     starts = segment_starts(lengths)
     # the rows of tensors whose entries are all fine, reduced for every tensor at once (see ``segments``)
-    troubled_tensor = (~np.logical_and.reduceat(fine, starts)).tolist()
+    # (every entry fine, the usual case, is one reduction; else the tensors with one that is not)
+    troubled_tensor = [False] * len(lengths) if np.logical_and.reduce(fine) \
+        else (~np.logical_and.reduceat(fine, starts)).tolist()
     picks = segment_argmax(rel_err, starts, lengths, finite=not any(troubled_tensor))
     worst = [pick + start for pick, start in zip(picks, starts.tolist())]
     max_gap, max_rel = segment_max(gap, starts).tolist(), segment_max(rel_err, starts).tolist()

@@ -19,15 +19,23 @@ from shapecheck.gradcheck.segments import Cut, joined
 def entry_losses_in_place(target, requests):
     """Loss after each single-entry move ``(t, flat, steps)`` of ``requests``, one at a time on the target's
     arrays, and the realised steps: a ``(losses, realised)`` pair per request. Every entry moved is put back
-    before the next move, also when ``loss_fn`` raises (the caller restores all arrays afterwards too)."""
+    before another entry moves (the +h and -h moves of central differences follow one another on the entry),
+    also when ``loss_fn`` raises (the caller restores all arrays afterwards too)."""
     arrays = [target.arrays[t] for t, _, _ in requests]
     lengths = [len(flat) for _, flat, _ in requests]
     kind = _step_kind({steps.dtype for _, _, steps in requests})
     where, before, after, realised = _planned_moves(arrays, requests, kind)
+    paired = getattr(requests, "per_entry", 1) == 2     # central differences planned by check_many: in pairs
     writers = []
     for array, length in zip(arrays, lengths):
-        writers += [_writer(array)] * length
-    values = _evaluate(target, list(zip(writers, where, after, before)), kind)
+        writers += [_writer(array)] * (length // 2 if paired else length)
+    if paired:
+        pairs = list(zip(writers, _numbers(where[::2]), _numbers(after[::2]), _numbers(after[1::2]),
+                         _numbers(before[::2])))
+        values = _evaluate(target, pairs, 2 * len(pairs), kind, _in_pairs)
+    else:
+        moves = list(zip(writers, _numbers(where), _numbers(after), _numbers(before)))
+        values = _evaluate(target, moves, len(moves), kind, _one_by_one)
     out, start = [], 0
     for length in lengths:
         out.append((values[start:start + length], realised[start:start + length]))
@@ -45,28 +53,32 @@ def _step_kind(dtypes: set) -> np.dtype:
 
 
 def _planned_moves(arrays, requests, kind):
-    """Every move at once: where (flat indices), the entries before and after (Python numbers, the moved one
-    rounded to the array's own dtype as the entry itself would be) and the realised steps, the difference
-    taken in the array's own dtype and given as ``kind``."""
-    originals = [_gather(array, flat) for array, (_, flat, _) in zip(arrays, requests)]
+    """Every move at once: where (flat indices), the entries before and after (arrays, or lists of Python
+    numbers when the arrays' dtypes differ; the moved one rounded to the array's own dtype as the entry itself
+    would be) and the realised steps, the difference taken in the array's own dtype and given as ``kind``."""
+    # (each array's entries at its flat indices, in its own dtype; no helper call per tensor: microseconds cold)
+    originals = [array.reshape(-1)[flat] if array.flags.c_contiguous else np.asarray(array.flat[flat])
+                 for array, (_, flat, _) in zip(arrays, requests)]
     steps = [steps for _, _, steps in requests]
-    where = joined(requests, 1).tolist()
+    where = joined(requests, 1)
     if len({array.dtype for array in arrays}) == 1:          # one dtype (float64 usually): all in one go
         original = np.concatenate(originals)
         moved = _moved(original, joined(requests, 2), arrays[0].dtype)
-        return where, original.tolist(), moved.tolist(), (moved - original).astype(kind, copy=False)
+        return where, original, moved, (moved - original).astype(kind, copy=False)
     moved = [_moved(o, s, array.dtype) for o, s, array in zip(originals, steps, arrays)]
     realised = np.concatenate([(m - o).astype(kind, copy=False) for m, o in zip(moved, originals)])
     return where, sum((o.tolist() for o in originals), []), sum((m.tolist() for m in moved), []), realised
 
 
-def _gather(array: np.ndarray, flat: np.ndarray) -> np.ndarray:
-    """The entries ``flat`` of ``array`` (in its own dtype)."""
-    return array.reshape(-1)[flat] if array.flags.c_contiguous else np.asarray(array.flat[flat])
+def _numbers(values):
+    """The Python numbers the loop writes (a list as it is; an array's ``tolist()``: floats or ints)."""
+    return values.tolist() if isinstance(values, np.ndarray) else values
 
 
 def _moved(original: np.ndarray, steps: np.ndarray, dtype) -> np.ndarray:
     """``original + steps`` computed in the wider of the two dtypes, then rounded to ``dtype``."""
+    if original.dtype is _FLOAT64 and steps.dtype is _FLOAT64:     # float64 both: no result_type (~1 us)
+        return (original + steps).astype(dtype, copy=False)
     kind = np.result_type(original.dtype, steps.dtype)
     return (original.astype(kind, copy=False) + steps).astype(dtype, copy=False)
 
@@ -74,36 +86,87 @@ def _moved(original: np.ndarray, steps: np.ndarray, dtype) -> np.ndarray:
 def _writer(array: np.ndarray):
     """What the loop writes single entries through, by flat index: a memoryview of a plain C-contiguous
     float64 array (half the cost of numpy's item assignment), else a flat view or ``array.flat``."""
-    if array.flags.c_contiguous:
+    flags = array.flags
+    if flags.c_contiguous:
         view = array.reshape(-1)
-        if type(array) is np.ndarray and array.dtype == np.float64 and array.flags.writeable:
+        dtype = array.dtype                 # (the usual float64 is numpy's one instance: no dtype comparison)
+        if type(array) is np.ndarray and (dtype is _FLOAT64 or dtype == _FLOAT64) and flags.writeable:
             return memoryview(view)
         return view
     return array.flat
 
 
-def _evaluate(target, moves, kind) -> np.ndarray:
-    """The loss after each move ``(entries, i, moved, original)``: ``entries[i] = moved``, undone
-    (``entries[i] = original``) before the next; the target's counter counts the calls made, its progress
-    hears of them a chunk at a time."""
-    counter, tree, progress = target.counter, target.tree, target.progress
-    loss_fn, scalar = counter.loss_fn, counter.scalar          # the Counter's work, inlined
+def _evaluate(target, moves, count: int, kind, run) -> np.ndarray:
+    """The loss after each of the ``count`` moves: ``run`` (:func:`_one_by_one` or :func:`_in_pairs`) makes
+    them a chunk at a time; every entry moved is put back before the next, also when the call raises. The
+    target's counter counts the calls made, its progress hears of them a chunk at a time."""
+    counter, progress = target.counter, target.progress
     probe = np.empty(1, dtype=kind)       # a complex value where a real one is due raises here, as before
-    values, done = [], 0
-    keep = values.append
+    values = []
+    call = (counter.loss_fn, target.tree, counter.scalar, probe, values.append)    # the Counter's work, inlined
+    raised = [0]
     try:
-        for start, stop in chunks(len(moves)):
-            for entries, i, moved, original in moves[start:stop]:
-                try:
-                    entries[i] = moved
-                    done += 1
-                    value = loss_fn(tree)
-                    if type(value) is not float:
-                        value = probe[0] = scalar(value)
-                    keep(value)
-                finally:
-                    entries[i] = original
+        for start, stop in chunks(count):
+            run(moves, start, stop, call, raised)
             progress.advance(stop - start)
     finally:
-        counter.calls += done
-    return np.array(values, dtype=kind)
+        counter.calls += len(values) + raised[0]
+    return np.fromiter(values, dtype=kind, count=len(values))
+
+
+# (the loop bodies are all the checker adds to each call, and they run after the loss has pushed the checker
+# out of the caches: no try block and no counter of their own per move; on an exception the except clause puts
+# the moved entry back and counts the call that raised in ``raised``)
+
+def _one_by_one(moves, start: int, stop: int, call, raised: list) -> None:
+    """Moves ``start:stop`` of ``moves`` ``(entries, i, moved, original)``: ``entries[i] = moved``, the loss
+    kept, ``entries[i] = original``."""
+    loss_fn, tree, scalar, probe, keep = call
+    entries = None
+    try:
+        for entries, i, moved, original in moves[start:stop]:
+            entries[i] = moved
+            value = loss_fn(tree)
+            if type(value) is not float:
+                value = probe[0] = scalar(value)
+            keep(value)
+            entries[i] = original
+    except BaseException:
+        if entries is not None:
+            entries[i] = original
+            raised[0] = 1
+        raise
+
+
+def _in_pairs(pairs, start: int, stop: int, call, raised: list) -> None:
+    """Evaluations ``start:stop`` of ``pairs`` ``(entries, i, up, down, original)`` (evaluations 2k and 2k + 1
+    are pair k's up and down moves): each entry goes up, down and back, one write fewer per pair than two
+    single moves (the loss sees the same arrays at each call); a pair cut by the chunk's ends has that half
+    made alone, so progress hears of the same evaluations as before."""
+    if start % 2:
+        entries, i, _, down, original = pairs[start // 2]
+        _one_by_one(((entries, i, down, original),), 0, 1, call, raised)
+        start += 1
+    loss_fn, tree, scalar, probe, keep = call
+    entries = None
+    try:
+        for entries, i, up, down, original in pairs[start // 2:stop // 2]:
+            entries[i] = up
+            value = loss_fn(tree)
+            if type(value) is not float:
+                value = probe[0] = scalar(value)
+            keep(value)
+            entries[i] = down
+            value = loss_fn(tree)
+            if type(value) is not float:
+                value = probe[0] = scalar(value)
+            keep(value)
+            entries[i] = original
+    except BaseException:
+        if entries is not None:
+            entries[i] = original
+            raised[0] = 1
+        raise
+    if stop % 2:
+        entries, i, up, _, original = pairs[stop // 2]
+        _one_by_one(((entries, i, up, original),), 0, 1, call, raised)

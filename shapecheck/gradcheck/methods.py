@@ -68,10 +68,12 @@ class Central:
     def estimates_and_rounding(self, L, r, base, eps):
         """:meth:`estimate_entries` and :meth:`rounding_entries` at once, the same formulas on columns and
         step widths taken once (a full check judges every entry with both)."""
-        plus, minus, r_plus, r_minus = L[:, 0], L[:, 1], r[:, 0], r[:, 1]
-        width = r_plus - r_minus
-        numeric, forward, backward = (plus - minus) / width, (plus - base) / r_plus, (base - minus) / -r_minus
-        return numeric, forward, backward, eps * (np.abs(plus) + np.abs(minus)) / np.abs(width)
+        plus, minus, width = L[:, 0], L[:, 1], r[:, 0] - r[:, 1]
+        # both slopes in one division: (minus - base) / r_minus is (base - minus) / -r_minus, negated twice
+        # exactly (a zero may come out -0.0 instead of 0.0, which only enters absolute values and comparisons)
+        slopes = (L - base) / r
+        sizes = np.add.reduce(np.abs(L), axis=1)              # |plus| + |minus|
+        return (plus - minus) / width, slopes[:, 0], slopes[:, 1], eps * sizes / np.abs(width)
 
     def rounding(self, losses, h, base, eps):
         return eps * (abs(losses[0]) + abs(losses[1])) / (2 * h)

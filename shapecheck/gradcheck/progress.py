@@ -61,11 +61,19 @@ class Progress:
     def __init__(self, total: int, *, enabled: bool | None = None, stream=None, clock=time.perf_counter):
         self.total, self.done = max(int(total), 1), 0
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = _watched(self.stream) if enabled is None else bool(enabled)
+        self._enabled = enabled if enabled is None else bool(enabled)
         self.clock = clock
         self.started = clock()
         self.judged = self.drawing = False
         self.last_draw = 0.0
+
+    @property
+    def enabled(self) -> bool:
+        """May the bar be drawn: ``enabled`` as given, or (None) whether a person watches the stream, asked
+        only when a bar is due (a check that ends within a quarter of a second never asks: a system call)."""
+        if self._enabled is None:
+            self._enabled = _watched(self.stream)
+        return self._enabled
 
     def advance(self, evaluations: int) -> None:
         """``evaluations`` more are done."""

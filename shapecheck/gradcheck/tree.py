@@ -83,6 +83,8 @@ def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
     They are the caller's own arrays (not copies): the gradient checker perturbs them in place.
     """
     found = list(leaf_paths(tree))
+    if _plain_and_finite(found):            # the usual case: nothing to refuse, checked in a few numpy calls
+        return found
     if not found:
         raise ParameterError(f"{what} is empty: nothing to check", name=what, expected="arrays", got=repr(tree))
     for name, path, value in found:
@@ -109,3 +111,22 @@ def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
                              name=name, expected="writeable array", got="read-only")
     return found
 
+
+
+#: at most this many entries in all are checked for finiteness in one concatenated copy (beyond, leaf by leaf)
+_FINITE_AT_ONCE = 1 << 16
+
+
+def _plain_and_finite(found) -> bool:
+    """Would :func:`float_leaves` accept every leaf? True only when it surely would: plain non-empty writeable
+    float ndarrays, all finite (one ``isfinite`` over their concatenation instead of one per leaf, ~1.5 us
+    each; a large network is left to the loop). False sends the caller through the loop, which raises the
+    error of the first leaf at fault, as before."""
+    total = 0
+    for _, _, value in found:
+        if type(value) is not np.ndarray or value.dtype.kind != "f" or not value.size or not value.flags.writeable:
+            return False
+        total += value.size
+    if not found or total > _FINITE_AT_ONCE:
+        return False
+    return bool(np.isfinite(np.concatenate([value.reshape(-1) for _, _, value in found])).all())
