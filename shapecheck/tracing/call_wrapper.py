@@ -22,6 +22,7 @@ def make_call(tracer):
     call_anew, failed, recount = tracer.call_anew, tracer.failed, tracer.recount_call
 
     def traced_call(site, function, *args, **kwargs):
+        __tracebackhide__ = True        # IPython and pytest leave this frame out of the learner's traceback
         seen = latest.get(site)
         if seen is None or seen[0] is not function:
             return call_anew(site, function, args, kwargs)
@@ -49,6 +50,7 @@ def make_transpose(tracer):
     records, transpose_anew = tracer.records, tracer.transpose_anew
 
     def traced_transpose(site, value):
+        __tracebackhide__ = True
         try:
             result = value.T
         except Exception as exc:

@@ -182,7 +182,8 @@ def _slow_source(expression: Expression) -> str:
     leaves = ", ".join(f"l{i}" for i in range(expression.leaves))
     lines = [f"def make({', '.join(f's{i}' for i in range(count))}, {', '.join(f'op{i}' for i in range(count))}, "
              "learned):",
-             f"    def slow({leaves}):"]
+             f"    def slow({leaves}):",
+             "        __tracebackhide__ = True      # IPython and pytest leave this frame out of a traceback"]
     for i, operation in enumerate(expression.operations):
         arguments = [*map(_text, operation.operands), *(f"{name}={value!r}" for name, value in operation.keywords)]
         if operation.method:                    # the traced call takes the bound method, as unfused
@@ -207,6 +208,7 @@ def _fast_source(expression: Expression, signature: tuple) -> str:
     records = [f"r{i}" for i in range(len(expression.operations))]
     lines = [f"def make(fallback, {', '.join(names + records)}):",
              f"    def fast({leaves}):",
+             "        __tracebackhide__ = True",
              "        try:",
              f"            if {' and '.join(checks)}:",
              f"                result = {expression.inline()}",

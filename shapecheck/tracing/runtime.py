@@ -363,6 +363,7 @@ PYTHON_NUMBERS = frozenset({int, float, bool, complex})
 
 _TEMPLATE = '''
 def traced(site, left, right):
+    __tracebackhide__ = True        # IPython and pytest leave this frame out of the learner's traceback
     try:
         result = {expression}
     except Exception as exc:

@@ -90,3 +90,15 @@ def test_a_failing_traced_cell_still_fails_and_is_explained_once(shell, capsys):
     text = captured.out + captured.err
     assert not result.success                             # "Run All" stops here, as without the magic
     assert text.count("`dZ @ W.T` gives (5, 3)") == 1     # the explanation once (in the report)
+
+
+def test_a_failure_in_a_loop_shows_the_learners_line_not_the_tracers_frames(shell, capsys):
+    """After the loop's expression got its fast path, the last iteration fails: IPython's traceback shows the
+    cell's line and skips the fast and slow paths' frames (``__tracebackhide__``); only the frame that raised
+    (numpy's operator, run by the tracer) stays, as IPython never hides that one."""
+    shell.run_cell("%%shapecheck\nX, W, b = np.ones((7, 5)), np.ones((5, 3)), np.zeros((1, 3))\n"
+                   "for i in range(4):\n    if i == 3:\n        b = np.zeros((3, 1))\n    Z = np.tanh(X @ W + b)\n")
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "Z = np.tanh(X @ W + b)" in text and "skipping hidden" in text
+    assert "fused expression" not in text
