@@ -86,7 +86,8 @@ class _Learner:
         records = _records(self.table.tracer.records, self.expression, leaves, values)
         if records is None or len(self.learned_signatures) >= FAST_PATHS:
             return False
-        expected = [kind if shape is None else shape for kind, shape in signature]    # (a callee: itself)
+        expected = [leaf if kind is CALLEE else kind if shape is None else shape
+                    for (kind, shape), leaf in zip(signature, leaves)]
         make = _factory(_fast_source(self.expression, signature))
         self.table[self.tree_id] = make(self.table[self.tree_id], *expected, *records)
         self.learned_signatures.add(signature)
@@ -100,7 +101,7 @@ FAST_PATHS, GIVE_UP = 4, 16
 
 
 def _signature(leaves: tuple, callees: frozenset):
-    """What the fast path checks of each leaf: (ndarray, shape), (CALLEE, itself) for what a call is reached
+    """What the fast path checks of each leaf: (ndarray, shape), (CALLEE, its id) for what a call is reached
     through (``np``, ``dot``: the same object every time), (a number's type, None); None for anything else."""
     found = []
     for i, leaf in enumerate(leaves):
@@ -108,7 +109,7 @@ def _signature(leaves: tuple, callees: frozenset):
         if kind is np.ndarray:
             found.append((kind, leaf.shape))
         elif i in callees:
-            found.append((CALLEE, leaf))
+            found.append((CALLEE, id(leaf)))    # (by identity: a learner's object may not compare or hash)
         elif kind in SCALAR_TYPES:
             found.append((kind, None))
         else:
@@ -150,7 +151,10 @@ def _call_key(site, operands, refs, kwargs, method):
     or None."""
     if any(type(a) is not np.ndarray for a, r in zip(operands[1:], refs[1:]) if not isinstance(r, Constant)):
         return None
-    function = getattr(operands[0], method) if method else operands[0]
+    try:
+        function = getattr(operands[0], method) if method else operands[0]
+    except Exception:  # noqa: BLE001 - a learner's object whose attribute raises: not numpy's, no fast path
+        return None
     name, owner = calls.interesting(function)
     if name is None or name in calls.EXPLAIN_ONLY:
         return None

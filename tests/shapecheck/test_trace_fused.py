@@ -249,6 +249,21 @@ def test_a_fault_of_ours_while_learning_leaves_the_slow_path_and_is_reported(mon
     assert sorted(record.count for record in tracer.records.values()) == [9, 9]
 
 
+def test_a_learners_object_that_neither_hashes_nor_compares_is_no_fault_of_ours():
+    # layer.sum(x) + b: the call is reached through the learner's object, whose == makes an array and which
+    # has no hash (a dataclass-like class defining __eq__)
+    source = ("import numpy as np\nclass Layer:\n    def __eq__(self, other):\n        return np.ones(3)\n"
+              "    def sum(self, x, axis=0):\n        return np.sum(x, axis=axis)\n"
+              "layer, x, b = Layer(), np.ones((7, 3)), np.ones(3)\nfor i in range(20):\n"
+              "    s = layer.sum(x * 2, axis=0) + b\n")
+    tracer = Tracer()
+    namespace = {}
+    with tracer:
+        exec(compile(instrument(source, "<object>", tracer.registry), "<object>", "exec"), namespace)
+    assert tracer.internal_errors == []
+    np.testing.assert_array_equal(namespace["s"], np.full(3, 15.0))
+
+
 def test_values_mode_fuses_nothing():
     tree = ast.unparse(instrument("Z = X @ W + b\n", "<values>", SiteRegistry(keep_values=True)))
     assert "@sc_trees" not in tree
