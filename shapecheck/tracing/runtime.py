@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from shapecheck.tracing import calls
+from shapecheck.tracing import calls, in_shapecheck
 from shapecheck.tracing.calls import SCALAR_TYPES, shape_of
 from shapecheck.tracing.call_wrapper import make_call, make_transpose
 from shapecheck.tracing.faults import mark_as_learners
@@ -343,15 +343,20 @@ def _sites_inside(registry, function) -> set:
 
 def _learner_frame(file: str):
     """The frame of the learner's code that called the failing operation (a few frames up: the traced
-    operator, ``failed``), or None."""
-    frame = sys._getframe(2)
-    for _ in range(6):
+    operator, a fused expression's paths, ``failed``), or None. Its code is named ``file`` in a script; a
+    notebook cell's code has IPython's own name (``<ipython-input-7-...>``, ``/tmp/ipykernel_.../....py``)
+    where the sites say ``In[7]``: then it is the first frame above the tracer's own."""
+    frame, first = sys._getframe(2), None
+    for _ in range(8):
         if frame is None:
-            return None
-        if frame.f_code.co_filename == file:
+            break
+        name = frame.f_code.co_filename
+        if name == file:
             return frame
+        if first is None and not in_shapecheck(name):
+            first = frame
         frame = frame.f_back
-    return None
+    return first
 
 
 _MISSING = object()

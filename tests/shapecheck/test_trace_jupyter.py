@@ -102,3 +102,14 @@ def test_a_failure_in_a_loop_shows_the_learners_line_not_the_tracers_frames(shel
     text = captured.out + captured.err
     assert "Z = np.tanh(X @ W + b)" in text and "skipping hidden" in text
     assert "fused expression" not in text
+
+
+def test_a_failing_cells_fixes_are_checked_on_its_run(shell, capsys):
+    """A cell's code is named by IPython (``<ipython-input-...>``, a kernel's temporary file), its sites
+    ``In[7]``: the failure still finds the cell's frame, so its fixes are checked as a script's are."""
+    shell.run_cell("%%shapecheck\nX, W, b = np.ones((7, 5)), np.ones((5, 3)), np.zeros((1, 3))\n"
+                   "for i in range(4):\n    if i == 3:\n        b = np.zeros((3, 1))\n    Z = np.tanh(X @ W + b)\n")
+    captured = capsys.readouterr()
+    text = captured.out + captured.err
+    assert "fixes that would work:" in text and "not checked on a run" not in text
+    assert "`X @ W + b.reshape(-1)` gives (7, 3); checked on this run" in text
