@@ -24,6 +24,7 @@ import numpy as np
 
 from shapecheck.tracing import calls
 from shapecheck.tracing.calls import SCALAR_TYPES
+from shapecheck.tracing.faults import mark_as_learners
 from shapecheck.tracing.numpy_warnings import OPERATOR_MODULE
 from shapecheck.tracing.rewrite import EXPRESSIONS, PREFIX, Constant, Expression
 
@@ -59,7 +60,8 @@ class _Learner:
     def slow_path(self, learned):
         expression = self.expression
         sites = [operation.site for operation in expression.operations]
-        operators = [self.table.functions[PREFIX + operation.kind] for operation in expression.operations]
+        operators = [mark_as_learners if operation.kind == "lookup" else self.table.functions[PREFIX + operation.kind]
+                     for operation in expression.operations]
         return _factory(_slow_source(expression))(*sites, *operators, learned)
 
     def learned(self, leaves: tuple, values: tuple) -> None:
@@ -121,10 +123,13 @@ def _records(records: dict, expression: Expression, leaves: tuple, values: tuple
     """Each operation's record, as its traced operator keys it (a sink where it records nothing), or None
     when an operation's record cannot be told (then there is no fast path)."""
     found = []
-    for kind, site, refs, keywords, method in expression.operations:
+    for kind, site, refs, keywords, _ in expression.operations:
         operands = [_value_of(ref, leaves, values) for ref in refs]
+        if kind == "lookup":
+            found.append(_SINK)             # (no record: ``a.dot`` is part of the call after it)
+            continue
         if kind == "call":
-            key = _call_key(site, operands, refs, dict(keywords), method)
+            key = _call_key(site, operands, refs, dict(keywords))
         elif kind == "T":
             key = (site, operands[0].shape) if type(operands[0]) is np.ndarray else None
         else:
@@ -145,16 +150,13 @@ def _value_of(ref, leaves: tuple, values: tuple):
     return (values if ref[0] == "v" else leaves)[int(ref[1:])]
 
 
-def _call_key(site, operands, refs, kwargs, method):
-    """The record key of a numpy call (``np.sum(dZ, axis=0)``, ``np.dot(a, b)``, ``a.dot(b)``) whose every
-    argument but its written constants is an array (the value of a number could change its result's shape),
-    or None."""
+def _call_key(site, operands, refs, kwargs):
+    """The record key of a numpy call (``np.sum(dZ, axis=0)``, ``np.dot(a, b)``, ``a.dot(b)``: its function
+    is ``operands[0]``) whose every argument but its written constants is an array (the value of a number could
+    change its result's shape), or None."""
     if any(type(a) is not np.ndarray for a, r in zip(operands[1:], refs[1:]) if not isinstance(r, Constant)):
         return None
-    try:
-        function = getattr(operands[0], method) if method else operands[0]
-    except Exception:  # noqa: BLE001 - a learner's object whose attribute raises: not numpy's, no fast path
-        return None
+    function = operands[0]
     name, owner = calls.interesting(function)
     if name is None or name in calls.EXPLAIN_ONLY:
         return None
@@ -190,9 +192,11 @@ def _slow_source(expression: Expression) -> str:
              "        __tracebackhide__ = True      # IPython and pytest leave this frame out of a traceback"]
     for i, operation in enumerate(expression.operations):
         arguments = [*map(_text, operation.operands), *(f"{name}={value!r}" for name, value in operation.keywords)]
-        if operation.method:                    # the traced call takes the bound method, as unfused
-            arguments[0] = f"{arguments[0]}.{operation.method}"
-        lines.append(f"        v{i} = op{i}(s{i}, {', '.join(arguments)})")
+        if operation.kind == "lookup":          # a.dot before the arguments, as untraced (op: mark_as_learners)
+            lines += ["        try:", f"            v{i} = {arguments[0]}.{operation.method}",
+                      "        except Exception as exc:", f"            op{i}(exc)", "            raise"]
+        else:
+            lines.append(f"        v{i} = op{i}(s{i}, {', '.join(arguments)})")
     lines += [f"        learned(({leaves},), ({', '.join(f'v{i}' for i in range(count))},))",
               f"        return v{count - 1}",
               "    return slow"]

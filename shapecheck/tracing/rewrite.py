@@ -332,10 +332,10 @@ _SYMBOLS = {**{f"binop_{name}": symbol for name, symbol in BINARY_OPERATORS.valu
 class Operation(NamedTuple):
     """One operation of a fused expression. ``operands`` are ``"l3"`` (the fourth leaf), ``"v1"`` (the second
     operation's value) or, in a numpy call, a :class:`Constant` written in the source; ``keywords``, a call's
-    ``(name, constant)`` pairs; ``method``, the attribute a call's function is (``dot`` in ``a.T.dot(b)`` and in
-    ``np.dot(a, b)``, whose first operand is then ``a.T`` or ``np``)."""
+    ``(name, constant)`` pairs; ``method``, the attribute a lookup reads (``dot`` in ``a.T.dot(b)`` and in
+    ``np.dot(a, b)``, of ``a.T`` or ``np``; the call then takes the lookup's value as its function)."""
 
-    kind: str               # binop_add, compare_lt, T, call
+    kind: str               # binop_add, compare_lt, T, call, lookup (``.dot`` of ``a.dot(b)``: no site of its own)
     site: int
     operands: tuple
     keywords: tuple = ()
@@ -362,10 +362,11 @@ class Expression:
 
 
 def _inline(operation: Operation, texts: list) -> str:
+    if operation.kind == "lookup":
+        return f"{texts[0]}.{operation.method}"
     if operation.kind == "call":
-        function = f"{texts[0]}.{operation.method}" if operation.method else texts[0]
         arguments = [*texts[1:], *(f"{name}={value!r}" for name, value in operation.keywords)]
-        return f"{function}({', '.join(arguments)})"
+        return f"{texts[0]}({', '.join(arguments)})"
     return f"{texts[0]}.T" if operation.kind == "T" else f"({texts[0]} {_SYMBOLS[operation.kind]} {texts[1]})"
 
 
@@ -423,9 +424,11 @@ def _collect(node, leaves: list, operations: list, callees: set) -> bool:
             return False
         leaves.append(node)
         return True
-    operands, method = list(node.args[1:]), ""
-    if kind == "call" and isinstance(operands[0], ast.Attribute) and operands[0].attr in ARRAY_METHODS:
-        operands[0], method = operands[0].value, operands[0].attr      # a.T.dot(b) or np.dot(a, b)
+    operands = list(node.args[1:])
+    method = operands[0].attr if kind == "call" and isinstance(operands[0], ast.Attribute) \
+        and operands[0].attr in ARRAY_METHODS else ""
+    if method:
+        operands[0] = operands[0].value     # a.T.dot(b), np.dot(a, b): the array (or np) is an operand ...
     refs = []
     for i, operand in enumerate(operands):
         if kind == "call" and i > 0 and isinstance(operand, ast.Constant) and type(operand.value) in _WRITTEN:
@@ -438,8 +441,11 @@ def _collect(node, leaves: list, operations: list, callees: set) -> bool:
             callees.add(len(leaves) - 1)            # np (in np.sum), an array (in a.sum), or the function
         elif kind == "call" and i == 0 and not method:
             return False                            # a function made by an operation: not numpy's
+        if method and i == 0:                       # ... and .dot is looked up before the arguments, as untraced
+            operations.append(Operation("lookup", node.args[0].value, (refs[0],), method=method))
+            refs[0] = f"v{len(operations) - 1}"
     keywords = tuple((k.arg, k.value.value) for k in node.keywords)
-    operations.append(Operation(kind, node.args[0].value, tuple(refs), keywords, method))
+    operations.append(Operation(kind, node.args[0].value, tuple(refs), keywords))
     return True
 
 

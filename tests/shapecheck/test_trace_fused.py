@@ -100,6 +100,21 @@ def reported(tracer):
 @settings(max_examples=400, deadline=None)
 @given(looped_programs())
 def test_fused_tracing_reports_and_runs_exactly_as_unfused(program):
+    fused = assert_runs_as_unfused(program)
+    event(f"fast path taken: {any(f.__name__ == 'fast' for f in fused._trees.values())}")
+
+
+@pytest.mark.parametrize("program", [
+    # found by the property test: untraced, b.dot is looked up (and fails on a float) before a.T runs
+    ({"a": (7,), "b": (7,), "c": (7,)}, "for i in range(6):\n    if i == 0:\n        b = 2.5\n    r0 = b.dot(a.T) + a\n"),
+    ({"a": (7,), "b": (7,), "c": (7,)}, "for i in range(6):\n    if i == 0:\n        a = 2.5\n    r0 = a.dot(a.T) + a\n"),
+])
+def test_an_array_methods_lookup_keeps_its_place_before_the_arguments(program):
+    assert_runs_as_unfused(program)
+
+
+def assert_runs_as_unfused(program):
+    """The program run untraced, fused and unfused: the same values or error, the same report."""
     shapes, source = program
     untraced, untraced_error = run(source, shapes)
     fused, unfused = Tracer(), Tracer(registry=SiteRegistry(fuses=False))
@@ -108,10 +123,10 @@ def test_fused_tracing_reports_and_runs_exactly_as_unfused(program):
     assert fused_error == unfused_error == untraced_error, source
     assert fused.internal_errors == [] and unfused.internal_errors == [], source
     assert reported(fused) == reported(unfused), source
-    event(f"fast path taken: {any(f.__name__ == 'fast' for f in fused._trees.values())}")
     for name, value in untraced.items():
         if isinstance(value, np.ndarray):
             np.testing.assert_array_equal(fused_run[name], value, err_msg=source)
+    return fused
 
 
 def test_the_loop_expressions_are_fused_and_counted_once_per_iteration():
