@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from shapecheck.tracing.rewrite import SiteRegistry, instrument
 from shapecheck.tracing.runtime import Tracer
+from tests.shapecheck.test_trace_differential import run   # (source, shapes, tracer): namespace, error
 
 SHAPES = [(7,), (5,), (7, 5), (5, 7), (7, 1), (1, 5), (5, 3), (3, 5), (7, 7)]
 #: Shapes that broadcast with one another elementwise: most programs then run long enough to use fast paths.
@@ -63,30 +64,6 @@ def looped_programs(draw):
     return shapes, source
 
 
-def namespace_for(shapes):
-    namespace = {"np": np}
-    for k, (name, shape) in enumerate(shapes.items()):
-        namespace[name] = np.arange(int(np.prod(shape)), dtype=float).reshape(shape) / 10 + 1.5 + k
-    return namespace
-
-
-def run(source, shapes, tracer=None):
-    """(namespace, (exception type, message) or None), traced when a tracer is given."""
-    namespace = namespace_for(shapes)
-    code = compile(instrument(source, "<prog>", tracer.registry) if tracer else source, "<prog>", "exec")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            if tracer:
-                with tracer:
-                    exec(code, namespace)
-            else:
-                exec(code, namespace)
-        except Exception as exc:  # noqa: BLE001 - compared below
-            return namespace, (type(exc), str(exc))
-    return namespace, None
-
-
 def reported(tracer):
     """What a report is made of, by source position rather than site id (two registries number differently)."""
     sites = tracer.registry.sites
@@ -106,8 +83,10 @@ def test_fused_tracing_reports_and_runs_exactly_as_unfused(program):
 
 @pytest.mark.parametrize("program", [
     # found by the property test: untraced, b.dot is looked up (and fails on a float) before a.T runs
-    ({"a": (7,), "b": (7,), "c": (7,)}, "for i in range(6):\n    if i == 0:\n        b = 2.5\n    r0 = b.dot(a.T) + a\n"),
-    ({"a": (7,), "b": (7,), "c": (7,)}, "for i in range(6):\n    if i == 0:\n        a = 2.5\n    r0 = a.dot(a.T) + a\n"),
+    ({"a": (7,), "b": (7,), "c": (7,)},
+     "for i in range(6):\n    if i == 0:\n        b = 2.5\n    r0 = b.dot(a.T) + a\n"),
+    ({"a": (7,), "b": (7,), "c": (7,)},
+     "for i in range(6):\n    if i == 0:\n        a = 2.5\n    r0 = a.dot(a.T) + a\n"),
 ])
 def test_an_array_methods_lookup_keeps_its_place_before_the_arguments(program):
     assert_runs_as_unfused(program)
