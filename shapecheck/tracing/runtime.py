@@ -269,8 +269,7 @@ class Tracer:
         try:
             if owner is None and args and type(args[0]) is np.ndarray and name in calls.ONE_OPERAND:
                 # the common case, without building the operands: one array, its options, seen before
-                options = (kwargs.get("axis"), kwargs.get("keepdims"), kwargs.get("axes")) if kwargs else ()
-                record = self.records.get((site, args[0].shape, options))
+                record = self.records.get(calls.record_key(site, args[:1], kwargs))
                 if record is not None:
                     record.count += 1
                     self.remember_call(site, function, name, args, kwargs, record)
