@@ -40,6 +40,7 @@ from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numeri
 from shapecheck.gradcheck.fastmode import fast_check
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.progress import stack_level_outside_shapecheck
+from shapecheck.gradcheck.segments import Cut, segment_starts
 from shapecheck.gradcheck.targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
 )
@@ -201,7 +202,7 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
                 entry_checks.append((t, name, array, grad, indices))
         if entry_checks:
             checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
-                                 confirmations, progress)
+                                 confirmations, progress, analytic.whole[0] if isinstance(analytic, Cut) else None)
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
         rows = [rows[t] for t in range(len(names))]
         if not math.isfinite(base):         # (each Python call costs microseconds after the loss calls)
@@ -283,6 +284,10 @@ def _computed_in_float64(counter: Counter, params, low_name: str) -> bool:
 
 def _typical_size(analytic) -> float:
     """The root-mean-square size of the analytic gradients (1.0 when there are none or all are zero)."""
+    if isinstance(analytic, Cut):           # all of them, laid end to end: one dot product
+        flat = analytic.whole[0]
+        rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)
+        return rms if np.isfinite(rms) and rms > 0 else 1.0
     arrays = [g for g in analytic if not isinstance(g, str) and g.size]
     if not arrays:
         return 1.0
@@ -365,7 +370,8 @@ def _complex_disagreement(target, counter, params, arrays) -> str:
 # -- inputs ---------------------------------------------------------------------------------------------
 
 def _analytic_leaves(grads, params, names, arrays) -> list:
-    """The analytic gradient of every tensor as float64, or a string saying why it cannot be compared."""
+    """The analytic gradient of every tensor as float64, or a string saying why it cannot be compared. When
+    every one can be, a :class:`Cut` of one flat float64 copy of them all, laid end to end."""
     label = "grads(params)" if callable(grads) else "grads"
     if callable(grads):
         grads = grads(params)
@@ -395,8 +401,14 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
             out.append(f"gradient {name} has shape {format_shape(grad.shape)}, "
                        f"the parameter has shape {format_shape(array.shape)}{_order_hint(name, grad, names, arrays)}")
         else:
-            out.append(grad.astype(np.float64))
-    return out
+            out.append(grad)
+    if any(isinstance(grad, str) for grad in out):
+        return [grad if isinstance(grad, str) else grad.astype(np.float64) for grad in out]
+    # every gradient comparable: float64 copies of them all in one array, the leaves views of it (the checker
+    # reads them laid end to end, and one copy costs what one of a leaf costs)
+    flat = np.concatenate([grad.reshape(-1) for grad in out], dtype=np.float64)
+    bounds = segment_starts([grad.size for grad in out]).tolist() + [flat.size]
+    return Cut([flat[start:stop].reshape(grad.shape) for grad, start, stop in zip(out, bounds, bounds[1:])], flat)
 
 
 def _unless_the_loss_is_not_finite(row: GradientRow, base: float) -> GradientRow:

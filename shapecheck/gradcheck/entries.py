@@ -52,19 +52,27 @@ def error_estimate(method, losses, realised, base, eps) -> np.ndarray:
 
 
 def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmations=None,
-               progress=None) -> list[GradientRow]:
+               progress=None, analytic=None) -> list[GradientRow]:
     """Entry checks of several tensors ``(t, name, array, grad, indices)`` with one request to the target
     (a batched target evaluates them all in one vectorised call). Narrow failures are re-measured at two
     more step sizes before they count (see :func:`confirm`). ``progress``: None shows it where a person is
-    watching, False never (:mod:`shapecheck.gradcheck.progress`)."""
-    requests = _plan_requests(tensors, method, h)
-    target.progress = Progress(sum(len(flat) for _, flat, _ in requests), enabled=progress)
+    watching, False never (:mod:`shapecheck.gradcheck.progress`). ``analytic``: every tensor's gradient laid end
+    to end, flat, when it is at hand (``grad`` of every tensor in turn is a view of it)."""
+    moves = sum(len(entry[4]) for entry in tensors) * method.calls
+    target.progress = Progress(moves, enabled=progress)
     try:
-        answers = target.entry_losses_many(requests)
+        every = all(len(entry[4]) == entry[2].size for entry in tensors)
+        if every:               # every entry of every tensor (a full check)
+            losses, realised = target.every_entry_losses([entry[0] for entry in tensors], np.asarray(method.steps) * h,
+                                                         lambda: _plan_requests(tensors, method, h))
+        else:
+            answers = target.entry_losses_many(_plan_requests(tensors, method, h))
+            losses, realised = joined(answers, 0), joined(answers, 1)
     finally:
         target.progress.finish()
         target.progress = NO_PROGRESS
-    return _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations)
+    analytic = analytic if every and analytic is not None and len(analytic) == len(losses) // method.calls else None
+    return _judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps, confirmations)
 
 
 def _plan_requests(tensors, method, h) -> list:
@@ -83,17 +91,19 @@ def _plan_requests(tensors, method, h) -> list:
 
 
 @quiet_numerics
-def _judge_many(target, tensors, answers, method, h, base, rtol, atol, eps, confirmations) -> list[GradientRow]:
-    """The rows of :func:`check_many` from the target's answers."""
+def _judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps,
+                confirmations) -> list[GradientRow]:
+    """The rows of :func:`check_many` from the losses and realised steps of every move, laid end to end (and
+    the analytic gradient of every entry checked, in the same order, when it is at hand; else None)."""
     # every tensor's entries judged in one pass (a tensor at a time costs ~60 small numpy calls each); only a
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
-    losses, realised = joined(answers, 0), joined(answers, 1)
     # (already quiet here: the helpers that are quiet_numerics themselves are called through __wrapped__, and
     # what the per-entry helpers would compute twice, |a| and the scale, is computed once)
     numeric, forward, backward, errors = entry_estimates_and_errors(method, losses, realised, base, eps)
     error = SAFETY * errors                                  # error_estimate(method, losses, realised, base, eps)
     # (_entries_of of every tensor, written out: a Python call per tensor costs microseconds after the loss calls)
-    a = np.concatenate([grad.reshape(-1) if len(indices) == grad.size else grad.reshape(-1)[np.asarray(indices)]
+    a = analytic if analytic is not None else \
+        np.concatenate([grad.reshape(-1) if len(indices) == grad.size else grad.reshape(-1)[np.asarray(indices)]
                         for _, _, _, grad, indices in tensors])
     size = np.abs(a)
     scale = np.maximum(np.maximum(size, np.abs(numeric)), atol / rtol)      # _scale(a, numeric, rtol, atol)

@@ -4,11 +4,13 @@ A full check of a cheap loss (the reference MLP [10, 8, 8, 3] at n=32: ~20 us a 
 calls themselves, and whatever the checker adds per call is paid 2P+1 times. So everything that can be is
 done per check, not per call: the moves of every tensor, their realised steps and the numbers written in
 and out are computed up front in a few numpy calls; the loop only writes a Python float into the array,
-calls ``loss_fn``, keeps its value and writes the entry back (the same bits it held). Progress is reported
-in chunks of 1, 2, 4, ... 256 evaluations over the whole check, as before.
+calls ``loss_fn``, keeps its value and writes the entry back (the same bits it held); the values are checked
+once, after the loop. Progress is reported in chunks of 1, 2, 4, ... 256 moves over the whole check.
 """
 
 from __future__ import annotations
+
+from itertools import islice
 
 import numpy as np
 
@@ -30,12 +32,11 @@ def entry_losses_in_place(target, requests):
     for array, length in zip(arrays, lengths):
         writers += [_writer(array)] * (length // 2 if paired else length)
     if paired:
-        pairs = list(zip(writers, _numbers(where[::2]), _numbers(after[::2]), _numbers(after[1::2]),
-                         _numbers(before[::2])))
-        values = _evaluate(target, pairs, 2 * len(pairs), kind, _in_pairs)
+        moves = zip(writers, _numbers(where[::2]), _numbers(after[::2]), _numbers(after[1::2]), _numbers(before[::2]))
+        values = _evaluate(target, moves, len(writers), kind, _in_pairs)
     else:
-        moves = list(zip(writers, _numbers(where), _numbers(after), _numbers(before)))
-        values = _evaluate(target, moves, len(moves), kind, _one_by_one)
+        moves = zip(writers, _numbers(where), _numbers(after), _numbers(before))
+        values = _evaluate(target, moves, len(writers), kind, _one_by_one)
     out, start = [], 0
     for length in lengths:
         out.append((values[start:start + length], realised[start:start + length]))
@@ -44,6 +45,30 @@ def entry_losses_in_place(target, requests):
 
 
 _FLOAT64 = np.dtype(np.float64)
+
+
+def every_entry_in_pairs(target, ts: list, steps: np.ndarray):
+    """The losses after moving every entry of the target's tensors ``ts`` up and down by ``steps`` (central
+    differences: ``(h, -h)``), entry after entry, and the realised steps: two flat arrays ``(2P,)``, the up and
+    down move of each entry in turn; None unless every tensor is a plain C-contiguous writeable float64 array.
+
+    :func:`entry_losses_in_place` of a full check, planned from the tensors themselves (no flat indices to
+    gather through: every entry is moved, in order), in a handful of numpy calls.
+    """
+    arrays = [target.arrays[t] for t in ts]
+    for array in arrays:
+        if type(array) is not np.ndarray or array.dtype is not _FLOAT64 or not array.flags.c_contiguous \
+                or not array.flags.writeable:
+            return None
+    original = np.concatenate([array.reshape(-1) for array in arrays])          # (P,)
+    column = original[:, None]
+    moved = column + np.array(steps)                                           # (P, 2): up, down
+    writers, where = [], []
+    for array in arrays:
+        writers += [memoryview(array.reshape(-1))] * array.size
+        where += range(array.size)
+    pairs = zip(writers, where, moved[:, 0].tolist(), moved[:, 1].tolist(), original.tolist())
+    return _evaluate(target, pairs, len(writers), _FLOAT64, _in_pairs), (moved - column).reshape(-1)
 
 
 def _step_kind(dtypes: set) -> np.dtype:
@@ -97,76 +122,65 @@ def _writer(array: np.ndarray):
 
 
 def _evaluate(target, moves, count: int, kind, run) -> np.ndarray:
-    """The loss after each of the ``count`` moves: ``run`` (:func:`_one_by_one` or :func:`_in_pairs`) makes
-    them a chunk at a time; every entry moved is put back before the next, also when the call raises. The
-    target's counter counts the calls made, its progress hears of them a chunk at a time."""
+    """The loss after each move of the iterator ``moves`` (``count`` of them): ``run`` (:func:`_one_by_one`, one
+    loss call a move, or :func:`_in_pairs`, two) makes them a chunk at a time; every entry moved is put back
+    before the next, also when the call raises. The target's counter counts the calls made, its progress hears
+    of them a chunk at a time. The values are checked and made numbers once, after the loop: a loss returning
+    floats, the usual case, is one pass over their types."""
     counter, progress = target.counter, target.progress
-    probe = np.empty(1, dtype=kind)       # a complex value where a real one is due raises here, as before
     values = []
-    call = (counter.loss_fn, target.tree, counter.scalar, probe, values.append)    # the Counter's work, inlined
+    call = (counter.loss_fn, target.tree, values.append)        # the Counter's work, inlined
     raised = [0]
     try:
         for start, stop in chunks(count):
-            run(moves, start, stop, call, raised)
-            progress.advance(stop - start)
+            progress.advance(run(moves, stop - start, call, raised))
     finally:
         counter.calls += len(values) + raised[0]
+    if set(map(type, values)) != {float}:   # np.float64, a 0-d array ...: each one checked (a tuple raises)
+        scalar, probe = counter.scalar, np.empty(1, dtype=kind)    # (a complex value where a real is due raises)
+        for k, value in enumerate(values):
+            probe[0] = values[k] = scalar(value)
     return np.fromiter(values, dtype=kind, count=len(values))
 
 
 # (the loop bodies are all the checker adds to each call, and they run after the loss has pushed the checker
-# out of the caches: no try block and no counter of their own per move; on an exception the except clause puts
-# the moved entry back and counts the call that raised in ``raised``)
+# out of the caches: no try block, no counter and no check of the value per move; on an exception the except
+# clause puts the moved entry back and counts the call that raised in ``raised``)
 
-def _one_by_one(moves, start: int, stop: int, call, raised: list) -> None:
-    """Moves ``start:stop`` of ``moves`` ``(entries, i, moved, original)``: ``entries[i] = moved``, the loss
-    kept, ``entries[i] = original``."""
-    loss_fn, tree, scalar, probe, keep = call
+def _one_by_one(moves, n: int, call, raised: list) -> int:
+    """The next ``n`` moves ``(entries, i, moved, original)``: ``entries[i] = moved``, the loss kept,
+    ``entries[i] = original``. Returns the number of loss calls made."""
+    loss_fn, tree, keep = call
     entries = None
     try:
-        for entries, i, moved, original in moves[start:stop]:
+        for entries, i, moved, original in islice(moves, n):
             entries[i] = moved
-            value = loss_fn(tree)
-            if type(value) is not float:
-                value = probe[0] = scalar(value)
-            keep(value)
+            keep(loss_fn(tree))
             entries[i] = original
     except BaseException:
         if entries is not None:
             entries[i] = original
             raised[0] = 1
         raise
+    return n
 
 
-def _in_pairs(pairs, start: int, stop: int, call, raised: list) -> None:
-    """Evaluations ``start:stop`` of ``pairs`` ``(entries, i, up, down, original)`` (evaluations 2k and 2k + 1
-    are pair k's up and down moves): each entry goes up, down and back, one write fewer per pair than two
-    single moves (the loss sees the same arrays at each call); a pair cut by the chunk's ends has that half
-    made alone, so progress hears of the same evaluations as before."""
-    if start % 2:
-        entries, i, _, down, original = pairs[start // 2]
-        _one_by_one(((entries, i, down, original),), 0, 1, call, raised)
-        start += 1
-    loss_fn, tree, scalar, probe, keep = call
+def _in_pairs(pairs, n: int, call, raised: list) -> int:
+    """The next ``n`` pairs ``(entries, i, up, down, original)``: each entry goes up, down and back, the loss
+    kept after each move (one write fewer per pair than two single moves; the loss sees the same arrays at each
+    call). Returns the number of loss calls made."""
+    loss_fn, tree, keep = call
     entries = None
     try:
-        for entries, i, up, down, original in pairs[start // 2:stop // 2]:
+        for entries, i, up, down, original in islice(pairs, n):
             entries[i] = up
-            value = loss_fn(tree)
-            if type(value) is not float:
-                value = probe[0] = scalar(value)
-            keep(value)
+            keep(loss_fn(tree))
             entries[i] = down
-            value = loss_fn(tree)
-            if type(value) is not float:
-                value = probe[0] = scalar(value)
-            keep(value)
+            keep(loss_fn(tree))
             entries[i] = original
     except BaseException:
         if entries is not None:
             entries[i] = original
             raised[0] = 1
         raise
-    if stop % 2:
-        entries, i, up, _, original = pairs[stop // 2]
-        _one_by_one(((entries, i, up, original),), 0, 1, call, raised)
+    return 2 * n

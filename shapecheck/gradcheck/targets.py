@@ -14,8 +14,9 @@ import numpy as np
 
 from shapecheck._arrays import describe
 from shapecheck.gradcheck.buffers import buffer
-from shapecheck.gradcheck.inplace import entry_losses_in_place
+from shapecheck.gradcheck.inplace import entry_losses_in_place, every_entry_in_pairs
 from shapecheck.gradcheck.progress import NO_PROGRESS
+from shapecheck.gradcheck.segments import joined
 from shapecheck.errors import ShapecheckError
 
 #: One perturbation: flat indices into the tensor and the amount added to each of those entries.
@@ -113,6 +114,16 @@ class InPlaceTarget:
         """:meth:`entry_losses` of every request ``(t, flat, steps)``, all in one loop (see ``inplace``)."""
         return entry_losses_in_place(self, requests) if requests else []
 
+    def every_entry_losses(self, ts: list, steps: np.ndarray, plan: Callable):
+        """The losses and realised steps, as two flat arrays, of moving every entry of tensors ``ts`` by each of
+        ``steps`` in turn: the requests of ``plan()`` (a full check). Central differences on plain float64
+        arrays are planned from the arrays themselves (``inplace.every_entry_in_pairs``)."""
+        if len(steps) == 2 and steps[0] == -steps[1]:
+            answers = every_entry_in_pairs(self, ts, steps)
+            if answers is not None:
+                return answers
+        return _joined_answers(self.entry_losses_many(plan()))
+
 
 class EntryBatchTarget(InPlaceTarget):
     """For a loss that can evaluate many single-entry moves in one call (the reference MLP does).
@@ -144,6 +155,9 @@ class EntryBatchTarget(InPlaceTarget):
             start += len(f)
         return out
 
+
+    def every_entry_losses(self, ts: list, steps: np.ndarray, plan: Callable):
+        return _joined_answers(self.entry_losses_many(plan()))
 
     def _entry_batch(self, tensor, flat, realised) -> np.ndarray:
         values = np.asarray(self.entry_losses_fn(tensor, flat, realised), dtype=float)
@@ -232,6 +246,9 @@ class BatchedTarget(InPlaceTarget):
         """One vectorised :meth:`entry_losses` call per request ``(t, flat, steps)``."""
         return [self.entry_losses(t, flat, steps) for t, flat, steps in requests]
 
+    def every_entry_losses(self, ts: list, steps: np.ndarray, plan: Callable):
+        return _joined_answers(self.entry_losses_many(plan()))
+
     def _call(self, t: int, stack: np.ndarray) -> np.ndarray:
         values = np.asarray(self.batched(_replace(self.tree, self.paths[t], stack)), dtype=float)
         if values.shape != (len(stack),):
@@ -241,6 +258,11 @@ class BatchedTarget(InPlaceTarget):
         self.counter.calls += len(stack)
         self.progress.advance(len(stack))
         return values
+
+
+def _joined_answers(answers) -> tuple[np.ndarray, np.ndarray]:
+    """The losses and the realised steps of every request's answer ``(losses, realised)``, laid end to end."""
+    return joined(answers, 0), joined(answers, 1)
 
 
 def _replace(tree, path: tuple, leaf):
