@@ -4,8 +4,8 @@ A full check of a cheap loss (the reference MLP [10, 8, 8, 3] at n=32: ~20 us a 
 calls themselves, and whatever the checker adds per call is paid 2P+1 times. So everything that can be is
 done per check, not per call: the moves of every tensor, their realised steps and the numbers written in
 and out are computed up front in a few numpy calls; the loop only writes a Python float into the array,
-calls ``loss_fn``, keeps its value and writes the entry back (the same bits it held); the values are checked
-once, after the loop. Progress is reported in chunks of 1, 2, 4, ... 256 moves over the whole check.
+calls ``loss_fn``, writes its value into the losses and writes the entry back (the same bits it held).
+Progress is reported in chunks of 1, 2, 4, ... 256 moves over the whole check.
 """
 
 from __future__ import annotations
@@ -31,12 +31,14 @@ def entry_losses_in_place(target, requests):
     writers = []
     for array, length in zip(arrays, lengths):
         writers += [_writer(array)] * (length // 2 if paired else length)
+    count = len(writers)
     if paired:
-        moves = zip(writers, _numbers(where[::2]), _numbers(after[::2]), _numbers(after[1::2]), _numbers(before[::2]))
-        values = _evaluate(target, moves, len(writers), kind, _in_pairs)
+        moves = zip(writers, _numbers(where[::2]), _numbers(after[::2]), _numbers(after[1::2]), _numbers(before[::2]),
+                    range(0, 2 * count, 2))
+        values = _evaluate(target, moves, count, 2, kind, _in_pairs)
     else:
-        moves = zip(writers, _numbers(where), _numbers(after), _numbers(before))
-        values = _evaluate(target, moves, len(writers), kind, _one_by_one)
+        moves = zip(writers, _numbers(where), _numbers(after), _numbers(before), range(count))
+        values = _evaluate(target, moves, count, 1, kind, _one_by_one)
     out, start = [], 0
     for length in lengths:
         out.append((values[start:start + length], realised[start:start + length]))
@@ -67,8 +69,9 @@ def every_entry_in_pairs(target, ts: list, steps: np.ndarray):
     for array in arrays:
         writers += [memoryview(array.reshape(-1))] * array.size
         where += range(array.size)
-    pairs = zip(writers, where, moved[:, 0].tolist(), moved[:, 1].tolist(), original.tolist())
-    return _evaluate(target, pairs, len(writers), _FLOAT64, _in_pairs), (moved - column).reshape(-1)
+    count = len(writers)
+    pairs = zip(writers, where, moved[:, 0].tolist(), moved[:, 1].tolist(), original.tolist(), range(0, 2 * count, 2))
+    return _evaluate(target, pairs, count, 2, _FLOAT64, _in_pairs), (moved - column).reshape(-1)
 
 
 def _step_kind(dtypes: set) -> np.dtype:
@@ -121,66 +124,80 @@ def _writer(array: np.ndarray):
     return array.flat
 
 
-def _evaluate(target, moves, count: int, kind, run) -> np.ndarray:
-    """The loss after each move of the iterator ``moves`` (``count`` of them): ``run`` (:func:`_one_by_one`, one
-    loss call a move, or :func:`_in_pairs`, two) makes them a chunk at a time; every entry moved is put back
-    before the next, also when the call raises. The target's counter counts the calls made, its progress hears
-    of them a chunk at a time. The values are checked and made numbers once, after the loop: a loss returning
-    floats, the usual case, is one pass over their types."""
+def _evaluate(target, moves, count: int, calls: int, kind, run) -> np.ndarray:
+    """The loss after each of the ``count`` moves of the iterator ``moves``, ``calls`` loss calls a move
+    (``run``: :func:`_one_by_one`, one, or :func:`_in_pairs`, two), a chunk of moves at a time; every entry
+    moved is put back before the next, also when a call raises. The target's counter counts the calls, its
+    progress hears of them a chunk at a time. A loss that returned a float (np.float64 too) at the base point
+    has its values written straight into the losses; any other value is made one number first
+    (``Counter.scalar``, which refuses a tuple)."""
     counter, progress = target.counter, target.progress
-    values = []
-    call = (counter.loss_fn, target.tree, values.append)        # the Counter's work, inlined
-    raised = [0]
-    try:
-        for start, stop in chunks(count):
-            progress.advance(run(moves, stop - start, call, raised))
-    finally:
-        counter.calls += len(values) + raised[0]
-    if set(map(type, values)) != {float}:   # np.float64, a 0-d array ...: each one checked (a tuple raises)
-        scalar, probe = counter.scalar, np.empty(1, dtype=kind)    # (a complex value where a real is due raises)
-        for k, value in enumerate(values):
-            probe[0] = values[k] = scalar(value)
-    return np.fromiter(values, dtype=kind, count=len(values))
+    losses = np.empty(count * calls, dtype=kind)
+    loss_fn, scalar = counter.loss_fn, counter.scalar
+    if counter.returns is not float and counter.returns is not np.float64:
+        # np.float32, a (1, 1) array, a tensor ... at the last call (the base point): each value made one number
+        # first (what a memoryview or numpy would make of a (1, 1) array is deprecated)
+        loss_fn = _numbers_of(loss_fn, scalar)
+    # a float64 array's entries are written through a memoryview (half numpy's item assignment)
+    call = (loss_fn, target.tree, memoryview(losses) if kind is _FLOAT64 else losses, losses, scalar)
+    for start, stop in chunks(count):
+        run(moves, stop - start, call)
+        counter.calls += (stop - start) * calls
+        progress.advance((stop - start) * calls)
+    return losses
+
+
+def _numbers_of(loss_fn, scalar):
+    """``loss_fn`` returning ``scalar`` of its value: one number (a float, or a complex number if allowed)."""
+    return lambda tree: scalar(loss_fn(tree))
 
 
 # (the loop bodies are all the checker adds to each call, and they run after the loss has pushed the checker
-# out of the caches: no try block, no counter and no check of the value per move; on an exception the except
-# clause puts the moved entry back and counts the call that raised in ``raised``)
+# out of the caches: no counter, no check of the value, no list of them; a try block costs nothing until it
+# raises. On an exception the outer except clause puts the moved entry back)
 
-def _one_by_one(moves, n: int, call, raised: list) -> int:
-    """The next ``n`` moves ``(entries, i, moved, original)``: ``entries[i] = moved``, the loss kept,
-    ``entries[i] = original``. Returns the number of loss calls made."""
-    loss_fn, tree, keep = call
+def _one_by_one(moves, n: int, call) -> None:
+    """The next ``n`` moves ``(entries, i, moved, original, k)``: ``entries[i] = moved``, the loss kept as
+    ``losses[k]``, ``entries[i] = original``."""
+    loss_fn, tree, out, losses, scalar = call
     entries = None
     try:
-        for entries, i, moved, original in islice(moves, n):
+        for entries, i, moved, original, k in islice(moves, n):
             entries[i] = moved
-            keep(loss_fn(tree))
+            value = loss_fn(tree)
+            try:
+                out[k] = value
+            except (TypeError, ValueError):     # not a float: a number of another type, or refused
+                losses[k] = scalar(value)
             entries[i] = original
     except BaseException:
         if entries is not None:
             entries[i] = original
-            raised[0] = 1
         raise
-    return n
 
 
-def _in_pairs(pairs, n: int, call, raised: list) -> int:
-    """The next ``n`` pairs ``(entries, i, up, down, original)``: each entry goes up, down and back, the loss
-    kept after each move (one write fewer per pair than two single moves; the loss sees the same arrays at each
-    call). Returns the number of loss calls made."""
-    loss_fn, tree, keep = call
+def _in_pairs(pairs, n: int, call) -> None:
+    """The next ``n`` pairs ``(entries, i, up, down, original, k)``: each entry goes up, down and back, the
+    losses kept as ``losses[k]`` and ``losses[k + 1]`` (one write fewer per pair than two single moves; the loss
+    sees the same arrays at each call)."""
+    loss_fn, tree, out, losses, scalar = call
     entries = None
     try:
-        for entries, i, up, down, original in islice(pairs, n):
+        for entries, i, up, down, original, k in islice(pairs, n):
             entries[i] = up
-            keep(loss_fn(tree))
+            value = loss_fn(tree)
+            try:
+                out[k] = value
+            except (TypeError, ValueError):     # not a float: a number of another type, or refused
+                losses[k] = scalar(value)
             entries[i] = down
-            keep(loss_fn(tree))
+            value = loss_fn(tree)
+            try:
+                out[k + 1] = value
+            except (TypeError, ValueError):
+                losses[k + 1] = scalar(value)
             entries[i] = original
     except BaseException:
         if entries is not None:
             entries[i] = original
-            raised[0] = 1
         raise
-    return 2 * n

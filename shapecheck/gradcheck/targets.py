@@ -32,10 +32,13 @@ class Counter:
 
     def __init__(self, loss_fn: Callable[[Any], Any], *, allow_complex: bool = False):
         self.loss_fn, self.calls, self.allow_complex = loss_fn, 0, allow_complex
+        self.returns = float            # the type of the value loss_fn returned last (before scalar)
 
     def __call__(self, tree) -> float | complex:
         self.calls += 1
-        return self.scalar(self.loss_fn(tree))
+        value = self.loss_fn(tree)
+        self.returns = type(value)
+        return self.scalar(value)
 
     def scalar(self, value) -> float | complex:
         if isinstance(value, float):  # the common case, kept cheap

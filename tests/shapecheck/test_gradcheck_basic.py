@@ -1,5 +1,7 @@
 """The gradient checker's core: correct gradients pass, planted errors are located, params are restored."""
 
+import warnings
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -141,6 +143,47 @@ def test_loss_returning_non_scalar():
     with pytest.raises(LossFunctionError, match=r"one real number, got array of shape \(5, 3\)"):
         check_gradients(lambda p: p["W"] * 2, params, true_grads)
     assert np.array_equal(params["W"], fresh()["W"])
+
+
+@pytest.mark.parametrize("as_returned", [
+    lambda v: v, np.float64, np.float32, lambda v: np.array([[v]]), lambda v: np.array(v), lambda v: [v][0],
+], ids=["float", "np.float64", "np.float32", "(1, 1) array", "0-d array", "list item"])
+def test_every_kind_of_one_number_a_learner_returns_is_checked_without_warnings(as_returned):
+    """Andrew Ng's cost is a (1, 1) array, a float32 model's an np.float32: each value is made one number before
+    it is kept (numpy deprecates converting a (1, 1) array to a float implicitly)."""
+    params = fresh()
+    loss = lambda p: as_returned(quadratic(p))  # noqa: E731
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        report = check_gradients(loss, params, true_grads)
+    if as_returned is np.float32:       # (float32 values of a float64 loss: read, though too coarse for eps=1e-6)
+        assert report.evaluations > 2 * 18 + 1
+    else:
+        assert report.ok and report.evaluations == 2 * 18 + 1
+
+
+def test_a_loss_that_starts_returning_something_else_midway_is_refused_and_restores_the_parameters():
+    params, calls = fresh(), [0]
+
+    def loss(p):
+        calls[0] += 1
+        return quadratic(p) if calls[0] < 9 else (quadratic(p), "grads")
+
+    with pytest.raises(LossFunctionError, match="got a tuple of 2"):
+        check_gradients(loss, params, true_grads)
+    assert np.array_equal(params["W"], fresh()["W"]) and np.array_equal(params["b"], fresh()["b"])
+
+
+def test_a_loss_returning_an_int_somewhere_is_read_as_that_number():
+    params, calls = fresh(), [0]
+
+    def loss(p):
+        calls[0] += 1
+        return 7 if calls[0] == 5 else quadratic(p)     # one wild value, read as 7.0: that entry is off
+
+    report = check_gradients(loss, params, true_grads)
+    # (re-measured, the entry agrees: the wild value was not the gradient's fault, so it is called noise)
+    assert report["W"].status == "noisy" and report["b"].status == "ok"
 
 
 def test_extra_gradient_entries():
