@@ -71,7 +71,7 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
     finally:
         target.progress.finish()
         target.progress = NO_PROGRESS
-    analytic = analytic if every and analytic is not None and len(analytic) == len(losses) // method.calls else None
+    analytic = analytic if every and analytic is not None and len(analytic) == losses.size // method.calls else None
     return _judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps, confirmations)
 
 
@@ -93,8 +93,9 @@ def _plan_requests(tensors, method, h) -> list:
 @quiet_numerics
 def _judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps,
                 confirmations) -> list[GradientRow]:
-    """The rows of :func:`check_many` from the losses and realised steps of every move, laid end to end (and
-    the analytic gradient of every entry checked, in the same order, when it is at hand; else None)."""
+    """The rows of :func:`check_many` from the losses and realised steps of every move, each entry's moves in
+    turn (flat, or one row an entry), and the analytic gradient of every entry checked, in the same order, when
+    it is at hand (else None)."""
     # every tensor's entries judged in one pass (a tensor at a time costs ~60 small numpy calls each); only a
     # tensor with a failing or non-finite entry goes through the whole judgement (confirm, kinks, patterns)
     # (already quiet here: the helpers that are quiet_numerics themselves are called through __wrapped__, and

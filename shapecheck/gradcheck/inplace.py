@@ -51,11 +51,13 @@ _FLOAT64 = np.dtype(np.float64)
 
 def every_entry_in_pairs(target, ts: list, steps: np.ndarray):
     """The losses after moving every entry of the target's tensors ``ts`` up and down by ``steps`` (central
-    differences: ``(h, -h)``), entry after entry, and the realised steps: two flat arrays ``(2P,)``, the up and
-    down move of each entry in turn; None unless every tensor is a plain C-contiguous writeable float64 array.
+    differences: ``(h, -h)``), entry after entry, and the realised steps: two ``(P, 2)`` arrays, row j the up and
+    down move of entry j (the tensors' entries laid end to end); None unless every tensor is a plain
+    C-contiguous writeable float64 array.
 
-    :func:`entry_losses_in_place` of a full check, planned from the tensors themselves (no flat indices to
-    gather through: every entry is moved, in order), in a handful of numpy calls.
+    :func:`entry_losses_in_place` of a full check, planned from the tensors themselves in a handful of numpy
+    calls: no flat indices to gather through, and no Python numbers made up front (the loop reads each value
+    it writes from a memoryview of the planned moves, beside the entries it reads next).
     """
     arrays = [target.arrays[t] for t in ts]
     for array in arrays:
@@ -63,15 +65,48 @@ def every_entry_in_pairs(target, ts: list, steps: np.ndarray):
                 or not array.flags.writeable:
             return None
     original = np.concatenate([array.reshape(-1) for array in arrays])          # (P,)
-    column = original[:, None]
-    moved = column + np.array(steps)                                           # (P, 2): up, down
-    writers, where = [], []
-    for array in arrays:
-        writers += [memoryview(array.reshape(-1))] * array.size
-        where += range(array.size)
-    count = len(writers)
-    pairs = zip(writers, where, moved[:, 0].tolist(), moved[:, 1].tolist(), original.tolist(), range(0, 2 * count, 2))
-    return _evaluate(target, pairs, count, 2, _FLOAT64, _in_pairs), (moved - column).reshape(-1)
+    moved = original + steps[:, None]                                          # (2, P): up, down
+    losses = np.empty(moved.shape)
+    spans, offset = [], 0
+    for array in arrays:                # each tensor's entries, where its own begin among all, how many
+        spans.append((memoryview(array.reshape(-1)), offset, array.size))
+        offset += array.size
+    counter, progress = target.counter, target.progress
+    views = (memoryview(moved[0]), memoryview(moved[1]), memoryview(original), memoryview(losses[0]),
+             memoryview(losses[1]), losses, _looped_loss(counter), target.tree, counter.scalar)
+    for start, stop in chunks(offset):
+        for entries, first, size in spans:
+            if first < stop and first + size > start:
+                _tensor_in_pairs(entries, first, max(start - first, 0), min(stop - first, size), views)
+        counter.calls += 2 * (stop - start)
+        progress.advance(2 * (stop - start))
+    return losses.T, (moved - original).T
+
+
+def _tensor_in_pairs(entries, first: int, low: int, high: int, views) -> None:
+    """Entries ``low:high`` of one tensor (``entries``, a memoryview; ``first``: where its entries begin among
+    all) each moved up, down and back, the loss after each move kept (:func:`every_entry_in_pairs`)."""
+    up, down, original, up_loss, down_loss, losses, loss_fn, tree, scalar = views
+    i = low
+    try:
+        for i in range(low, high):
+            j = first + i
+            entries[i] = up[j]
+            value = loss_fn(tree)
+            try:
+                up_loss[j] = value
+            except (TypeError, ValueError):     # not a float: a number of another type, or refused
+                losses[0, j] = scalar(value)
+            entries[i] = down[j]
+            value = loss_fn(tree)
+            try:
+                down_loss[j] = value
+            except (TypeError, ValueError):
+                losses[1, j] = scalar(value)
+            entries[i] = original[j]
+    except BaseException:
+        entries[i] = original[first + i]
+        raise
 
 
 def _step_kind(dtypes: set) -> np.dtype:
@@ -133,13 +168,9 @@ def _evaluate(target, moves, count: int, calls: int, kind, run) -> np.ndarray:
     (``Counter.scalar``, which refuses a tuple)."""
     counter, progress = target.counter, target.progress
     losses = np.empty(count * calls, dtype=kind)
-    loss_fn, scalar = counter.loss_fn, counter.scalar
-    if counter.returns is not float and counter.returns is not np.float64:
-        # np.float32, a (1, 1) array, a tensor ... at the last call (the base point): each value made one number
-        # first (what a memoryview or numpy would make of a (1, 1) array is deprecated)
-        loss_fn = _numbers_of(loss_fn, scalar)
     # a float64 array's entries are written through a memoryview (half numpy's item assignment)
-    call = (loss_fn, target.tree, memoryview(losses) if kind is _FLOAT64 else losses, losses, scalar)
+    call = (_looped_loss(counter), target.tree, memoryview(losses) if kind is _FLOAT64 else losses, losses,
+            counter.scalar)
     for start, stop in chunks(count):
         run(moves, stop - start, call)
         counter.calls += (stop - start) * calls
@@ -147,8 +178,13 @@ def _evaluate(target, moves, count: int, calls: int, kind, run) -> np.ndarray:
     return losses
 
 
-def _numbers_of(loss_fn, scalar):
-    """``loss_fn`` returning ``scalar`` of its value: one number (a float, or a complex number if allowed)."""
+def _looped_loss(counter):
+    """What the loop calls: ``loss_fn`` itself when it returned a float (np.float64 too) at the counter's last
+    call (the base point), else ``loss_fn`` returning ``scalar`` of its value, one number: np.float32, a
+    (1, 1) array, a tensor ... (what a memoryview or numpy would make of a (1, 1) array is deprecated)."""
+    loss_fn, scalar = counter.loss_fn, counter.scalar
+    if counter.returns is float or counter.returns is np.float64:
+        return loss_fn
     return lambda tree: scalar(loss_fn(tree))
 
 

@@ -118,9 +118,10 @@ class InPlaceTarget:
         return entry_losses_in_place(self, requests) if requests else []
 
     def every_entry_losses(self, ts: list, steps: np.ndarray, plan: Callable):
-        """The losses and realised steps, as two flat arrays, of moving every entry of tensors ``ts`` by each of
-        ``steps`` in turn: the requests of ``plan()`` (a full check). Central differences on plain float64
-        arrays are planned from the arrays themselves (``inplace.every_entry_in_pairs``)."""
+        """The losses and realised steps of moving every entry of tensors ``ts`` by each of ``steps`` in turn, the
+        requests of ``plan()`` (a full check): two arrays, each entry's moves in a row (flat ``(P * len(steps),)``,
+        or ``(P, len(steps))``). Central differences on plain float64 arrays are planned from the arrays
+        themselves (``inplace.every_entry_in_pairs``)."""
         if len(steps) == 2 and steps[0] == -steps[1]:
             answers = every_entry_in_pairs(self, ts, steps)
             if answers is not None:
