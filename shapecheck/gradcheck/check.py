@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from itertools import accumulate
 from typing import Any, Callable
 
 import numpy as np
@@ -40,9 +41,9 @@ from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numeri
 from shapecheck.gradcheck.fastmode import fast_check
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.progress import stack_level_outside_shapecheck
-from shapecheck.gradcheck.segments import Cut, segment_starts
+from shapecheck.gradcheck.segments import Cut
 from shapecheck.gradcheck.targets import (
-    BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree,
+    BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree, every_index,
 )
 from shapecheck.gradcheck.tree import float_leaves, leaves, structure_hint
 from shapecheck.errors import ParameterError, ShapeError, interrupted
@@ -140,22 +141,13 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     person watches (a terminal, a notebook; None), never with False; one projected over 10 s also warns
     (``SlowCheckWarning``) and names fast mode.
     """
-    choose("mode", mode, MODES)
-    choose("method", method, tuple(METHODS))
+    if not _all_default(mode, method, eps, rtol, atol, samples, seed, progress):        # (else nothing to refuse)
+        _check_options(mode, method, eps, rtol, atol, samples, seed, progress)
     if not callable(loss_fn):
         raise ParameterError(f"loss_fn must be callable, got {describe(loss_fn)}", name="loss_fn",
                              expected="callable", got=type(loss_fn).__name__)
-    for name, value in (("eps", eps), ("rtol", rtol), ("atol", atol)):
-        if value is not None:
-            positive(name, value, float, error=ParameterError)
     samples = _check_samples(mode, samples)
     _check_takes_one_argument(loss_fn)
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ParameterError(f"seed must be a non-negative int, got {seed!r}", name="seed", expected="int >= 0",
-                             got=repr(seed))
-    if progress not in (None, True, False):
-        raise ParameterError(f"progress must be None (shown where a person watches), True or False, got "
-                             f"{progress!r}", name="progress", expected="None, True or False", got=repr(progress))
     if holds_floats(params):            # a dict of floats, an object's self.w1 ...: each as a 0-d array
         return check_floats(check_gradients, loss_fn, params, grads, mode=mode, method=method, eps=eps, rtol=rtol,
                             atol=atol, samples=samples, seed=seed, progress=progress)
@@ -170,6 +162,30 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
                           rtol, atol, samples, seed, progress)
         except KeyboardInterrupt:       # _check has put every array back
             raise interrupted("check_gradients") from None
+
+
+def _all_default(mode, method, eps, rtol, atol, samples, seed, progress) -> bool:
+    """Are the options of :func:`check_gradients` all as they are by default? (Compared by type and identity
+    first: an array given as the seed is refused by :func:`_check_options`, not compared here.)"""
+    return type(mode) is str and mode == "full" and type(method) is str and method == "central" \
+        and eps is None and rtol is None and atol is None and samples is None and progress is None \
+        and type(seed) is int and seed == 0
+
+
+def _check_options(mode, method, eps, rtol, atol, samples, seed, progress) -> None:
+    """Refuse an option of :func:`check_gradients` that is not one it takes, showing it."""
+    choose("mode", mode, MODES)
+    choose("method", method, tuple(METHODS))
+    for name, value in (("eps", eps), ("rtol", rtol), ("atol", atol)):
+        if value is not None:
+            positive(name, value, float, error=ParameterError)
+    _check_samples(mode, samples)
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative int, got {seed!r}", name="seed", expected="int >= 0",
+                             got=repr(seed))
+    if progress not in (None, True, False):
+        raise ParameterError(f"progress must be None (shown where a person watches), True or False, got "
+                             f"{progress!r}", name="progress", expected="None, True or False", got=repr(progress))
 
 
 def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes, mode, method, eps, rtol, atol,
@@ -198,7 +214,7 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
                 rows[t] = fast_check(target, t, name, array, grad, METHODS[method], eps, base, rtol, atol, rng,
                                      machine, confirmations)
             else:
-                indices = np.arange(array.size) if mode == "full" else _indices(array.size, mode, samples, rng)
+                indices = every_index(array.size) if mode == "full" else _indices(array.size, mode, samples, rng)
                 entry_checks.append((t, name, array, grad, indices))
         if entry_checks:
             checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
@@ -407,7 +423,7 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
     # every gradient comparable: float64 copies of them all in one array, the leaves views of it (the checker
     # reads them laid end to end, and one copy costs what one of a leaf costs)
     flat = np.concatenate([grad.reshape(-1) for grad in out], dtype=np.float64)
-    bounds = segment_starts([grad.size for grad in out]).tolist() + [flat.size]
+    bounds = list(accumulate([grad.size for grad in out], initial=0))
     return Cut([flat[start:stop].reshape(grad.shape) for grad, start, stop in zip(out, bounds, bounds[1:])], flat)
 
 

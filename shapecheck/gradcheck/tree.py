@@ -129,4 +129,5 @@ def _plain_and_finite(found) -> bool:
         total += value.size
     if not found or total > _FINITE_AT_ONCE:
         return False
-    return bool(np.isfinite(np.concatenate([value.reshape(-1) for _, _, value in found])).all())
+    # (logical_and.reduce: the ufunc itself, without ndarray.all's Python wrapper)
+    return bool(np.logical_and.reduce(np.isfinite(np.concatenate([value.reshape(-1) for _, _, value in found]))))
