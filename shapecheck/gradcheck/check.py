@@ -41,58 +41,19 @@ from shapecheck.gradcheck.entries import Confirmations, check_many, entry_numeri
 from shapecheck.gradcheck.fastmode import fast_check
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.progress import stack_level_outside_shapecheck
+from shapecheck.gradcheck.quick import quick_check
 from shapecheck.gradcheck.segments import Cut
 from shapecheck.gradcheck.targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, copy_tree, every_index,
 )
 from shapecheck.gradcheck.tree import float_leaves, leaves, structure_hint
 from shapecheck.errors import ParameterError, ShapeError, interrupted
-from shapecheck.gradcheck.report import GradientReport, GradientRow
+from shapecheck.gradcheck.report import GradientReport, GradientRow, unless_the_loss_is_not_finite
 from shapecheck.gradcheck.sweep import DEFAULT_EPS_VALUES, SweepReport
 from shapecheck.gradcheck.floats import check_floats, holds_floats
+from shapecheck.gradcheck.tolerances import DEFAULTS, MACHINE_EPSILON, typical_size
 
 MODES = ("full", "sample", "fast")
-
-DEFAULTS = {
-    ("float64", "central"): (1e-6, 1e-5, 1e-8),
-    ("float64", "forward"): (1e-8, 1e-4, 1e-6),
-    ("float64", "richardson"): (1e-3, 1e-7, 1e-10),
-    ("float64", "complex"): (1e-20, 1e-9, 1e-12),
-    ("float32", "central"): (1e-3, 1e-2, 1e-3),
-    ("float32", "forward"): (3e-3, 5e-2, 3e-3),
-    ("float32", "richardson"): (3e-2, 1e-2, 1e-3),
-    ("float32-via-float64", "central"): (1e-6, 1e-4, 1e-6),
-    ("float32-via-float64", "forward"): (1e-8, 1e-3, 1e-5),
-    ("float32-via-float64", "richardson"): (1e-3, 1e-4, 1e-6),
-    ("float32-via-float64", "complex"): (1e-20, 1e-4, 1e-6),
-    ("float16", "central"): (3e-2, 1e-1, 1e-2),
-    ("float16", "forward"): (3e-2, 2e-1, 2e-2),
-    ("float16", "richardson"): (1e-1, 1e-1, 1e-2),
-    ("float16-via-float64", "central"): (1e-6, 1e-2, 1e-3),
-    ("float16-via-float64", "forward"): (1e-8, 1e-2, 1e-3),
-    ("float16-via-float64", "richardson"): (1e-3, 1e-2, 1e-3),
-    ("float16-via-float64", "complex"): (1e-20, 1e-2, 1e-3),
-    # parameters moved in place in low precision, a loss computed in float64 (float64 data, a closure):
-    # steps large enough to move every entry, the loss's own float64 rounding
-    ("float32-float64-loss", "central"): (1e-4, 1e-4, 1e-6),
-    ("float32-float64-loss", "forward"): (1e-5, 1e-3, 1e-5),
-    ("float32-float64-loss", "richardson"): (1e-2, 1e-4, 1e-6),
-    ("float16-float64-loss", "central"): (3e-2, 1e-2, 1e-3),
-    ("float16-float64-loss", "forward"): (3e-2, 1e-1, 1e-2),
-    ("float16-float64-loss", "richardson"): (1e-1, 1e-2, 1e-3),
-}
-#: The precision the loss is evaluated in, for each row of DEFAULTS: the rounding every estimate carries
-#: is this times the loss's size over the step (see ``methods``).
-#: In float32 and float16 a loss summed over many terms loses more than one unit of its last digit, so their
-#: rounding is taken as LOW_PRECISION_SPREAD units.
-LOW_PRECISION_SPREAD = 32.0
-MACHINE_EPSILON = {"float64": float(np.finfo(np.float64).eps),
-                   "float32": LOW_PRECISION_SPREAD * float(np.finfo(np.float32).eps),
-                   "float32-via-float64": float(np.finfo(np.float64).eps),
-                   "float16": LOW_PRECISION_SPREAD * float(np.finfo(np.float16).eps),
-                   "float16-via-float64": float(np.finfo(np.float64).eps),
-                   "float32-float64-loss": float(np.finfo(np.float64).eps),
-                   "float16-float64-loss": float(np.finfo(np.float64).eps)}
 
 __all__ = ["check_gradients", "assert_gradients_close", "batched_loss", "PrecisionWarning",
            "ComplexStepWarning", "LossFunctionError", "GradientReport", "GradientRow", "DEFAULTS"]
@@ -141,7 +102,8 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     person watches (a terminal, a notebook; None), never with False; one projected over 10 s also warns
     (``SlowCheckWarning``) and names fast mode.
     """
-    if not _all_default(mode, method, eps, rtol, atol, samples, seed, progress):        # (else nothing to refuse)
+    defaults = _all_default(mode, method, eps, rtol, atol, samples, seed, progress)
+    if not defaults:                    # (else nothing to refuse)
         _check_options(mode, method, eps, rtol, atol, samples, seed, progress)
     if not callable(loss_fn):
         raise ParameterError(f"loss_fn must be callable, got {describe(loss_fn)}", name="loss_fn",
@@ -151,6 +113,10 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     if holds_floats(params):            # a dict of floats, an object's self.w1 ...: each as a 0-d array
         return check_floats(check_gradients, loss_fn, params, grads, mode=mode, method=method, eps=eps, rtol=rtol,
                             atol=atol, samples=samples, seed=seed, progress=progress)
+    if defaults and not callable(grads):   # the usual case, in few steps (None: it is not)
+        report = quick_check(loss_fn, params, grads, _make_sweeper)
+        if report is not None:
+            return report
     found = float_leaves(params, "params")
     names, paths, arrays = [f[0] for f in found], [f[1] for f in found], [f[2] for f in found]
     analytic = _analytic_leaves(grads, params, names, arrays)
@@ -201,7 +167,7 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
         eps, rtol = eps or d_eps, rtol or d_rtol
         # the default atol is relative to the gradients' own size, so a loss scaled by 1e-6 or 1e8 is checked
         # as sharply as one of size 1 (entries far below the typical size are judged by atol)
-        atol = atol or d_atol * _typical_size(analytic)
+        atol = atol or d_atol * typical_size(analytic)
         base = float(np.real(target.base()))
         rng = np.random.default_rng(seed) if mode != "full" else None     # (creating one costs ~30 us)
         rows: dict[int, GradientRow] = {}
@@ -222,15 +188,10 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
         rows = [rows[t] for t in range(len(names))]
         if not math.isfinite(base):         # (each Python call costs microseconds after the loss calls)
-            rows = [_unless_the_loss_is_not_finite(row, base) for row in rows]
+            rows = [unless_the_loss_is_not_finite(row, base) for row in rows]
         evaluations = target.counter.calls
         if confirmations.entries:
-            first, second = confirmations.steps
-            entries = "1 failing entry" if confirmations.entries == 1 else f"{confirmations.entries} failing entries"
-            notes.append(f"{entries} re-measured with central differences at steps "
-                         f"{first:g} and {second:g} ({confirmations.evaluations} more loss evaluations): "
-                         f"{confirmations.kept} stayed put (a bug), {confirmations.noise} moved with the step or "
-                         "sat at a kink (noise)")
+            notes.append(confirmations.note())
     finally:
         for array, original in zip(arrays, saved):
             np.copyto(array, original)
@@ -296,27 +257,6 @@ def _computed_in_float64(counter: Counter, params, low_name: str) -> bool:
     value = float(np.real(counter(params)))
     low = np.float16 if low_name == "float16" else np.float32
     return bool(np.isfinite(value)) and float(low(value)) != value
-
-
-def _typical_size(analytic) -> float:
-    """The root-mean-square size of the analytic gradients (1.0 when there are none or all are zero)."""
-    if isinstance(analytic, Cut):           # all of them, laid end to end: one dot product
-        flat = analytic.whole[0]
-        rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)
-        return rms if np.isfinite(rms) and rms > 0 else 1.0
-    arrays = [g for g in analytic if not isinstance(g, str) and g.size]
-    if not arrays:
-        return 1.0
-    # (np.add.reduce(np.square(g), axis=None) is (g ** 2).sum() without ndarray.sum's Python wrapper: the
-    # same pairwise sum, the same bits, the same warnings)
-    total, count = 0.0, 0
-    for g in arrays:
-        if g.dtype != np.float64:           # (the analytic leaves are float64 already: no call for nothing)
-            g = g.astype(np.float64)
-        total += float(np.add.reduce(np.square(g), axis=None))
-        count += g.size
-    rms = math.sqrt(total / count)
-    return rms if np.isfinite(rms) and rms > 0 else 1.0
 
 
 def _warn_float32(name: str, how: str) -> None:
@@ -425,16 +365,6 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
     flat = np.concatenate([grad.reshape(-1) for grad in out], dtype=np.float64)
     bounds = list(accumulate([grad.size for grad in out], initial=0))
     return Cut([flat[start:stop].reshape(grad.shape) for grad, start, stop in zip(out, bounds, bounds[1:])], flat)
-
-
-def _unless_the_loss_is_not_finite(row: GradientRow, base: float) -> GradientRow:
-    """A ``nan`` row whose cause is the loss itself, already not finite before any step, says so."""
-    if row.status != "nan" or math.isfinite(base):
-        return row
-    from dataclasses import replace
-
-    return replace(row, detail=f"loss_fn returns {base} at the parameters as given, before any step: the loss "
-                               "itself is not finite (a log of 0, an exp that overflows?); fix it first")
 
 
 def _order_hint(name, grad, names, arrays) -> str:

@@ -34,6 +34,14 @@ class Confirmations:
     noise: int = 0
     evaluations: int = 0
 
+    def note(self) -> str:
+        """The report's note on what was re-measured and found (when any entry was)."""
+        first, second = self.steps
+        entries = "1 failing entry" if self.entries == 1 else f"{self.entries} failing entries"
+        return (f"{entries} re-measured with central differences at steps {first:g} and {second:g} "
+                f"({self.evaluations} more loss evaluations): {self.kept} stayed put (a bug), {self.noise} moved "
+                "with the step or sat at a kink (noise)")
+
 
 def entry_numerics(target, t: int, indices: np.ndarray, method, h: float, base: float, eps: float = 0.0):
     """Numeric derivative at each flat index, with the one-sided slopes where the method gives them, and
@@ -72,7 +80,7 @@ def check_many(target, tensors, method, h, base, rtol, atol, eps=0.0, confirmati
         target.progress.finish()
         target.progress = NO_PROGRESS
     analytic = analytic if every and analytic is not None and len(analytic) == losses.size // method.calls else None
-    return _judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps, confirmations)
+    return judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps, confirmations)
 
 
 def _plan_requests(tensors, method, h) -> list:
@@ -91,7 +99,7 @@ def _plan_requests(tensors, method, h) -> list:
 
 
 @quiet_numerics
-def _judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps,
+def judge_many(target, tensors, losses, realised, analytic, method, h, base, rtol, atol, eps,
                 confirmations) -> list[GradientRow]:
     """The rows of :func:`check_many` from the losses and realised steps of every move, each entry's moves in
     turn (flat, or one row an entry), and the analytic gradient of every entry checked, in the same order, when

@@ -49,11 +49,12 @@ def entry_losses_in_place(target, requests):
 _FLOAT64 = np.dtype(np.float64)
 
 
-def every_entry_in_pairs(target, ts: list, steps: np.ndarray):
+def every_entry_in_pairs(target, ts: list, steps: np.ndarray, original: np.ndarray | None = None):
     """The losses after moving every entry of the target's tensors ``ts`` up and down by ``steps`` (central
     differences: ``(h, -h)``), entry after entry, and the realised steps: two ``(P, 2)`` arrays, row j the up and
     down move of entry j (the tensors' entries laid end to end); None unless every tensor is a plain
-    C-contiguous writeable float64 array.
+    C-contiguous writeable float64 array. ``original``: the tensors' entries laid end to end, when the caller
+    has that copy already.
 
     :func:`entry_losses_in_place` of a full check, planned from the tensors themselves in a handful of numpy
     calls: no flat indices to gather through, and no Python numbers made up front (the loop reads each value
@@ -64,7 +65,8 @@ def every_entry_in_pairs(target, ts: list, steps: np.ndarray):
         if type(array) is not np.ndarray or array.dtype is not _FLOAT64 or not array.flags.c_contiguous \
                 or not array.flags.writeable:
             return None
-    original = np.concatenate([array.reshape(-1) for array in arrays])          # (P,)
+    if original is None:
+        original = np.concatenate([array.reshape(-1) for array in arrays])      # (P,)
     moved = original + steps[:, None]                                          # (2, P): up, down
     losses = np.empty(moved.shape)
     spans, offset = [], 0

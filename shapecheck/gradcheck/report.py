@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import MISSING, dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields, replace
 from typing import Callable
 
 
@@ -72,6 +72,14 @@ def ok_row(name, shape, max_abs_error, max_rel_error, worst_index, analytic, num
     row = object.__new__(GradientRow)
     row.__dict__.update(values)
     return row
+
+
+def unless_the_loss_is_not_finite(row: GradientRow, base: float) -> GradientRow:
+    """A ``nan`` row whose cause is the loss itself, already not finite before any step, says so."""
+    if row.status != "nan" or math.isfinite(base):
+        return row
+    return replace(row, detail=f"loss_fn returns {base} at the parameters as given, before any step: the loss "
+                               "itself is not finite (a log of 0, an exp that overflows?); fix it first")
 
 
 #: every field of GradientRow with its default (None where it has none: ok_row sets those)

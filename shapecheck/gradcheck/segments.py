@@ -1,6 +1,6 @@
 """Per-tensor reductions over the entries of several tensors laid end to end, each in a few numpy calls.
 
-A full check judges every tensor's entries at once (``entries._judge_many``): the entries of all tensors
+A full check judges every tensor's entries at once (``entries.judge_many``): the entries of all tensors
 sit in one array, tensor after tensor, in segments of the given non-zero lengths. Reducing a tensor at a
 time costs a dozen small numpy calls per tensor (microseconds each, as much as a cheap loss call); these
 do it for every segment at once, with the same results as the per-tensor code they replace.

@@ -114,7 +114,7 @@ def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
 
 
 #: at most this many entries in all are checked for finiteness in one concatenated copy (beyond, leaf by leaf)
-_FINITE_AT_ONCE = 1 << 16
+FINITE_AT_ONCE = 1 << 16
 
 
 def _plain_and_finite(found) -> bool:
@@ -127,7 +127,7 @@ def _plain_and_finite(found) -> bool:
         if type(value) is not np.ndarray or value.dtype.kind != "f" or not value.size or not value.flags.writeable:
             return False
         total += value.size
-    if not found or total > _FINITE_AT_ONCE:
+    if not found or total > FINITE_AT_ONCE:
         return False
     # (logical_and.reduce: the ufunc itself, without ndarray.all's Python wrapper)
     return bool(np.logical_and.reduce(np.isfinite(np.concatenate([value.reshape(-1) for _, _, value in found]))))

@@ -1,4 +1,4 @@
-"""The full check judges every tensor's entries at once (``entries._judge_many``); each row must be the row the
+"""The full check judges every tensor's entries at once (``entries.judge_many``); each row must be the row the
 per-tensor judgement (``entries._entry_row``, which judges failing tensors) gives, field for field, bit for bit."""
 
 import numpy as np
@@ -56,6 +56,6 @@ def test_every_row_judged_at_once_is_the_row_judged_alone(shapes, seed, case, fl
         grad = analytic[start:start + size].reshape(shape)
         tensors.append((t, f"T{t}", np.zeros(shape), grad, np.arange(size)))
         start += size
-    together = entries._judge_many(None, tensors, losses, realised, analytic if flat_analytic else None,
+    together = entries.judge_many(None, tensors, losses, realised, analytic if flat_analytic else None,
                                    METHODS["central"], H, BASE, RTOL, ATOL, EPS, None)
     assert together == per_tensor_rows(tensors, losses, realised)

@@ -320,7 +320,7 @@ def test_user_declared_batched_loss():
 
 
 def test_ok_rows_built_without_init_are_the_rows_init_builds():
-    """entries._judge_many builds its ok rows with report.ok_row (no frozen-dataclass __init__, ~3 us a row):
+    """entries.judge_many builds its ok rows with report.ok_row (no frozen-dataclass __init__, ~3 us a row):
     they must stay equal, field for field, to GradientRow(...) as fields are added to it."""
     from dataclasses import fields
 

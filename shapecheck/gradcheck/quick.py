@@ -1,0 +1,116 @@
+"""The usual full check in few steps: what ``check_gradients(loss_fn, params, grads)`` does with every option at
+its default, on a flat dict or list of plain float64 arrays and gradients of the same kind.
+
+A full check of a cheap loss is mostly the 2P + 1 loss calls, and whatever the checker adds is paid right
+after the loss calls of the check before, when every line and numpy call costs two to three times what it costs
+warm. So this case skips what it does not need: the structure is read in one pass (no tree walk, no copy per
+tensor: the one flat copy of the parameters that the finiteness check makes is also what they are restored
+from), the target is the learner's own arrays, and the moves are planned from the arrays. The judgement is the
+general one (``entries.judge_many``): the rows, the notes and the report are the ones ``check._check`` gives,
+which ``tests/shapecheck/test_gradcheck_quick.py`` pins field for field.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+
+import numpy as np
+
+from shapecheck.errors import interrupted
+from shapecheck.gradcheck.buffers import checking
+from shapecheck.gradcheck.entries import Confirmations, judge_many
+from shapecheck.gradcheck.inplace import every_entry_in_pairs
+from shapecheck.gradcheck.methods import METHODS
+from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
+from shapecheck.gradcheck.report import GradientReport, unless_the_loss_is_not_finite
+from shapecheck.gradcheck.segments import Cut
+from shapecheck.gradcheck.targets import Counter, InPlaceTarget, every_index
+from shapecheck.gradcheck.tolerances import DEFAULTS, MACHINE_EPSILON, typical_size
+from shapecheck.gradcheck.tree import FINITE_AT_ONCE
+
+_FLOAT64 = np.dtype(np.float64)
+_EPS, _RTOL, _ATOL = DEFAULTS[("float64", "central")]
+_STEPS = np.array(METHODS["central"].steps) * _EPS        # (h, -h)
+
+
+def plain_problem(params, grads):
+    """``(names, arrays, analytic, original)`` when ``params`` is a flat dict or list (or tuple) of finite,
+    writeable, C-contiguous float64 arrays, ``grads`` the same kind of container with a real array of the same
+    shape for each of them and nothing else: the leaves as ``tree.float_leaves`` and ``check._analytic_leaves``
+    name and give them (``analytic`` a :class:`Cut` of one flat float64 copy), and a flat copy of the
+    parameters (``original``, ``(P,)``). None for anything else, before any loss call."""
+    if type(params) is dict:
+        if type(grads) is not dict or grads.keys() != params.keys():
+            return None
+        names = [str(key) or "params" for key in params]        # (as tree.leaf_paths names them)
+        arrays, gradients = list(params.values()), [grads[key] for key in params]
+    elif type(params) in (list, tuple):
+        if type(grads) not in (list, tuple) or len(grads) != len(params):
+            return None
+        names = [f"[{i}]" for i in range(len(params))]
+        arrays, gradients = list(params), list(grads)
+    else:
+        return None
+    total = 0
+    for array, grad in zip(arrays, gradients):
+        if type(array) is not np.ndarray or array.dtype is not _FLOAT64 or not array.size \
+                or type(grad) is not np.ndarray or grad.dtype.kind not in "fiu" or grad.shape != array.shape:
+            return None
+        flags = array.flags
+        if not flags.c_contiguous or not flags.writeable:
+            return None
+        total += array.size
+    if not arrays or total > FINITE_AT_ONCE:
+        return None
+    original = np.concatenate([array.reshape(-1) for array in arrays])
+    if not np.logical_and.reduce(np.isfinite(original)):
+        return None                     # (float_leaves says which entry is not finite)
+    flat = np.concatenate([grad.reshape(-1) for grad in gradients], dtype=np.float64)
+    bounds = list(accumulate([grad.size for grad in gradients], initial=0))
+    analytic = Cut([flat[start:stop].reshape(grad.shape) for grad, start, stop in zip(gradients, bounds, bounds[1:])],
+                   flat)
+    return names, arrays, analytic, original
+
+
+def quick_check(loss_fn, params, grads, make_sweeper) -> GradientReport | None:
+    """``check_gradients(loss_fn, params, grads)`` (every option at its default) for a :func:`plain_problem`
+    and a loss that is no batched one; None, before any loss call, for anything else. ``make_sweeper(loss_fn,
+    params, names, arrays, analytic)``: the report's step-size sweep (``check._make_sweeper``)."""
+    problem = plain_problem(params, grads)
+    if problem is None or hasattr(loss_fn, "single_entry_losses") or hasattr(loss_fn, "batched"):
+        return None
+    names, arrays, analytic, original = problem
+    with checking():
+        try:
+            rows, evaluations, atol, notes = _checked(loss_fn, params, names, arrays, analytic, original)
+        except KeyboardInterrupt:       # every array is back
+            raise interrupted("check_gradients") from None
+        finally:
+            start = 0
+            for array in arrays:
+                np.copyto(array.reshape(-1), original[start:start + array.size])
+                start += array.size
+    return GradientReport(tuple(rows), evaluations, "full", "central", _EPS, _RTOL, atol, notes,
+                          make_sweeper(loss_fn, params, names, arrays, analytic))
+
+
+def _checked(loss_fn, params, names, arrays, analytic, original):
+    """The rows, the number of loss evaluations, the ``atol`` used and the notes of :func:`quick_check`."""
+    atol = _ATOL * typical_size(analytic)
+    counter = Counter(loss_fn)
+    target = InPlaceTarget(counter, params, arrays)
+    confirmations = Confirmations(steps=(_EPS, _EPS / 10), rtol=_RTOL)
+    base = float(np.real(target.base()))
+    target.progress = Progress(2 * analytic.whole[0].size)
+    try:
+        losses, realised = every_entry_in_pairs(target, list(range(len(arrays))), _STEPS, original)
+    finally:
+        target.progress.finish()
+        target.progress = NO_PROGRESS
+    tensors = [(t, name, array, grad, every_index(array.size))
+               for t, (name, array, grad) in enumerate(zip(names, arrays, analytic))]
+    rows = judge_many(target, tensors, losses, realised, analytic.whole[0], METHODS["central"], _EPS, base, _RTOL,
+                       atol, MACHINE_EPSILON["float64"], confirmations)
+    if not np.isfinite(base):
+        rows = [unless_the_loss_is_not_finite(row, base) for row in rows]
+    return rows, counter.calls, atol, (confirmations.note(),) if confirmations.entries else ()
