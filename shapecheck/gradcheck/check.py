@@ -108,15 +108,15 @@ def check_gradients(loss_fn: Callable[[Any], float], params, grads, *, mode: str
     if not callable(loss_fn):
         raise ParameterError(f"loss_fn must be callable, got {describe(loss_fn)}", name="loss_fn",
                              expected="callable", got=type(loss_fn).__name__)
-    samples = _check_samples(mode, samples)
     _check_takes_one_argument(loss_fn)
-    if holds_floats(params):            # a dict of floats, an object's self.w1 ...: each as a 0-d array
-        return check_floats(check_gradients, loss_fn, params, grads, mode=mode, method=method, eps=eps, rtol=rtol,
-                            atol=atol, samples=samples, seed=seed, progress=progress)
-    if defaults and not callable(grads):   # the usual case, in few steps (None: it is not)
+    if defaults and not callable(grads):   # the usual case, in few steps (None: it is not; floats are not)
         report = quick_check(loss_fn, params, grads, _make_sweeper)
         if report is not None:
             return report
+    samples = _check_samples(mode, samples)
+    if holds_floats(params):            # a dict of floats, an object's self.w1 ...: each as a 0-d array
+        return check_floats(check_gradients, loss_fn, params, grads, mode=mode, method=method, eps=eps, rtol=rtol,
+                            atol=atol, samples=samples, seed=seed, progress=progress)
     found = float_leaves(params, "params")
     names, paths, arrays = [f[0] for f in found], [f[1] for f in found], [f[2] for f in found]
     analytic = _analytic_leaves(grads, params, names, arrays)

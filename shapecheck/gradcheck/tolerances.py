@@ -56,8 +56,8 @@ def typical_size(analytic) -> float:
     """The root-mean-square size of the analytic gradients (1.0 when there are none or all are zero)."""
     if isinstance(analytic, Cut):           # all of them, laid end to end: one dot product
         flat = analytic.whole[0]
-        rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)
-        return rms if np.isfinite(rms) and rms > 0 else 1.0
+        rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)     # (NaN for a NaN entry, inf when one overflows)
+        return rms if math.isfinite(rms) and rms > 0 else 1.0
     arrays = [g for g in analytic if not isinstance(g, str) and g.size]
     if not arrays:
         return 1.0
