@@ -12,8 +12,6 @@ which ``tests/shapecheck/test_gradcheck_quick.py`` pins field for field.
 
 from __future__ import annotations
 
-from itertools import accumulate
-
 import numpy as np
 
 from shapecheck.errors import interrupted
@@ -23,7 +21,7 @@ from shapecheck.gradcheck.inplace import every_entry_in_pairs
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientReport, unless_the_loss_is_not_finite
-from shapecheck.gradcheck.segments import Cut
+from shapecheck.gradcheck.segments import LaidOut
 from shapecheck.gradcheck.targets import Counter, InPlaceTarget, every_index
 from shapecheck.gradcheck.tolerances import DEFAULTS, MACHINE_EPSILON, typical_size
 from shapecheck.gradcheck.tree import FINITE_AT_ONCE
@@ -37,8 +35,8 @@ def plain_problem(params, grads):
     """``(names, arrays, analytic, original)`` when ``params`` is a flat dict or list (or tuple) of finite,
     writeable, C-contiguous float64 arrays, ``grads`` the same kind of container with a real array of the same
     shape for each of them and nothing else: the leaves as ``tree.float_leaves`` and ``check._analytic_leaves``
-    name and give them (``analytic`` a :class:`Cut` of one flat float64 copy), and a flat copy of the
-    parameters (``original``, ``(P,)``). None for anything else, before any loss call."""
+    name and give them (``analytic`` one flat float64 copy of the gradients, :class:`LaidOut`), and a flat copy
+    of the parameters (``original``, ``(P,)``). None for anything else, before any loss call."""
     if type(params) is dict:
         if type(grads) is not dict or grads.keys() != params.keys():
             return None
@@ -62,14 +60,14 @@ def plain_problem(params, grads):
         total += array.size
     if not arrays or total > FINITE_AT_ONCE:
         return None
-    original = np.concatenate([array.reshape(-1) for array in arrays])
+    # the parameters and the gradients laid end to end in one float64 copy (one call): the parameters' part
+    # is checked for finiteness, read by the loop and restored from; the gradients' part is what is judged
+    both = np.concatenate([array.reshape(-1) for array in arrays] + [grad.reshape(-1) for grad in gradients],
+                          dtype=np.float64)
+    original = both[:total]
     if not np.logical_and.reduce(np.isfinite(original)):
         return None                     # (float_leaves says which entry is not finite)
-    flat = np.concatenate([grad.reshape(-1) for grad in gradients], dtype=np.float64)
-    bounds = list(accumulate([grad.size for grad in gradients], initial=0))
-    analytic = Cut([flat[start:stop].reshape(grad.shape) for grad, start, stop in zip(gradients, bounds, bounds[1:])],
-                   flat)
-    return names, arrays, analytic, original
+    return names, arrays, LaidOut(both[total:], [array.shape for array in arrays]), original
 
 
 def quick_check(loss_fn, params, grads, make_sweeper) -> GradientReport | None:
@@ -107,8 +105,8 @@ def _checked(loss_fn, params, names, arrays, analytic, original):
     finally:
         target.progress.finish()
         target.progress = NO_PROGRESS
-    tensors = [(t, name, array, grad, every_index(array.size))
-               for t, (name, array, grad) in enumerate(zip(names, arrays, analytic))]
+    # (no gradient per tensor: judge_many reads a failing tensor's from the flat copy, the others need none)
+    tensors = [(t, name, array, None, every_index(array.size)) for t, (name, array) in enumerate(zip(names, arrays))]
     rows = judge_many(target, tensors, losses, realised, analytic.whole[0], METHODS["central"], _EPS, base, _RTOL,
                        atol, MACHINE_EPSILON["float64"], confirmations)
     if not np.isfinite(base):

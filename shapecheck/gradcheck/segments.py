@@ -1,14 +1,14 @@
-"""Per-tensor reductions over the entries of several tensors laid end to end, each in a few numpy calls.
+"""The entries of several tensors laid end to end, and what a full check reads of one tensor among them.
 
 A full check judges every tensor's entries at once (``entries.judge_many``): the entries of all tensors
-sit in one array, tensor after tensor, in segments of the given non-zero lengths. Reducing a tensor at a
-time costs a dozen small numpy calls per tensor (microseconds each, as much as a cheap loss call); these
-do it for every segment at once, with the same results as the per-tensor code they replace.
+sit in one array, tensor after tensor, in segments of the given non-zero lengths; its plan and its losses
+are cut into a piece per tensor (:class:`Cut`) and joined again.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from itertools import accumulate
 
 import numpy as np
@@ -27,6 +27,21 @@ class Cut(list):
         self.whole = whole
 
 
+class LaidOut(Sequence):
+    """Arrays of the given ``shapes`` laid end to end in one flat array (``whole[0]``, as a :class:`Cut` keeps
+    it): item t is a view of its part, made when it is read (a full check that passes reads none of them)."""
+
+    def __init__(self, flat: np.ndarray, shapes: list[tuple]):
+        self.whole, self.shapes = (flat,), shapes
+
+    def __len__(self) -> int:
+        return len(self.shapes)
+
+    def __getitem__(self, t: int) -> np.ndarray:
+        start = sum(math.prod(shape) for shape in self.shapes[:t])
+        return self.whole[0][start:start + math.prod(self.shapes[t])].reshape(self.shapes[t])
+
+
 def joined(pieces, column: int) -> np.ndarray:
     """``np.concatenate`` of item ``column`` of every piece: the kept whole array of a :class:`Cut`."""
     if isinstance(pieces, Cut):
@@ -39,33 +54,19 @@ def segment_starts(lengths: list[int]) -> np.ndarray:
     return np.array([0, *accumulate(lengths[:-1])], dtype=np.intp)
 
 
-def segment_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """``values[segment].max()`` of every segment (NaN where a segment holds one, as ``ndarray.max``)."""
-    return np.maximum.reduceat(values, starts)
-
-
-def segment_argmax(values: np.ndarray, starts: np.ndarray, lengths: list[int], finite: bool = False) -> list[int]:
-    """``np.argmax(values[segment])`` of every segment, as positions within the segment (the first of equal
-    largest values). Only meaningful for segments of finite values (a NaN decides ``np.argmax``); ``finite``:
-    the caller knows every value is. (One ``argmax`` per segment: for the few tensors of a network, a quarter
-    of the time of a vectorised search through ``reduceat``, ``repeat`` and ``searchsorted``.)"""
-    if not finite:
-        values = np.where(np.isfinite(values), values, -np.inf)
-    return [int(values[start:start + length].argmax()) for start, length in zip(starts.tolist(), lengths)]
-
-
-def segment_power(needed: np.ndarray, size: np.ndarray, starts: np.ndarray, lengths: list[int]) -> list[float]:
-    """``entries.power_of(needed[segment], a[segment])`` of every segment, given ``size = |a|`` and ``needed``
-    >= 0 (or NaN): the largest ``needed`` over the entries of median size or more (and not zero); NaN where
-    there is none or one is not finite (then the largest is -inf, inf or NaN)."""
-    in_order, bounds = size.copy(), starts.tolist()
-    for start, length in zip(bounds, lengths):          # ascending in each segment (NaN last, as np.partition)
-        in_order[start:start + length].sort()           # (a sort in place per segment: a third of np.lexsort's time)
-    median = in_order[[start + length // 2 for start, length in zip(bounds, lengths)]]
+def power_of_finite(needed: np.ndarray, size: np.ndarray) -> float:
+    """``entries.power_of(needed, a)`` of one tensor whose entries are all finite, given ``size = |a|`` and
+    ``needed`` >= 0: the largest ``needed`` over the entries of median size or more (and not zero); NaN where
+    there is none (every entry zero) or it is not finite. (A sort in place of a copy, ufuncs and methods: no
+    numpy function with a Python wrapper, which costs microseconds right after the loss calls.)"""
+    in_order = size.copy()
+    in_order.sort()
+    if not in_order.item(-1) > 0:
+        return math.nan
     # size >= median and size > 0: at least the median, and at least the smallest positive float
-    upper = size >= np.repeat(np.maximum(median, _SMALLEST), lengths)
-    largest = np.maximum.reduceat(np.where(upper, needed, -np.inf), starts)
-    return [value if math.isfinite(value) else math.nan for value in largest.tolist()]
+    upper = size >= max(in_order.item(len(in_order) // 2), _SMALLEST)
+    largest = float(np.maximum.reduce(needed[upper]))
+    return largest if math.isfinite(largest) else math.nan
 
 
 def unravel(flat: int, shape: tuple) -> tuple:

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from shapecheck.gradcheck.segments import Cut
+from shapecheck.gradcheck.segments import Cut, LaidOut
 
 #: (eps, rtol, atol) of each (precision, method); the module docstring of ``check`` gives the reasons
 DEFAULTS = {
@@ -54,7 +54,7 @@ MACHINE_EPSILON = {"float64": float(np.finfo(np.float64).eps),
 
 def typical_size(analytic) -> float:
     """The root-mean-square size of the analytic gradients (1.0 when there are none or all are zero)."""
-    if isinstance(analytic, Cut):           # all of them, laid end to end: one dot product
+    if isinstance(analytic, (Cut, LaidOut)):        # all of them, laid end to end: one dot product
         flat = analytic.whole[0]
         rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)     # (NaN for a NaN entry, inf when one overflows)
         return rms if math.isfinite(rms) and rms > 0 else 1.0
