@@ -22,7 +22,7 @@ from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientReport, unless_the_loss_is_not_finite
 from shapecheck.gradcheck.segments import LaidOut
-from shapecheck.gradcheck.targets import Counter, InPlaceTarget, every_index
+from shapecheck.gradcheck.targets import Counter, InPlaceTarget, check_takes_one_argument, every_index
 from shapecheck.gradcheck.tolerances import DEFAULTS, MACHINE_EPSILON, typical_size
 from shapecheck.gradcheck.tree import FINITE_AT_ONCE
 
@@ -98,7 +98,11 @@ def _checked(loss_fn, params, names, arrays, analytic, original):
     counter = Counter(loss_fn)
     target = InPlaceTarget(counter, params, arrays)
     confirmations = Confirmations(steps=(_EPS, _EPS / 10), rtol=_RTOL)
-    base = float(np.real(target.base()))
+    try:
+        base = float(np.real(target.base()))
+    except TypeError:                   # a loss_fn that takes another number of arguments is told so; else it
+        check_takes_one_argument(loss_fn)       # raised by itself, and that is what the learner sees
+        raise
     target.progress = Progress(2 * analytic.whole[0].size)
     try:
         losses, realised = every_entry_in_pairs(target, list(range(len(arrays))), _STEPS, original)

@@ -12,12 +12,12 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from shapecheck._arrays import describe
+from shapecheck._arrays import binds_one_argument, describe, signature_of
 from shapecheck.gradcheck.buffers import buffer
 from shapecheck.gradcheck.inplace import entry_losses_in_place, every_entry_in_pairs
 from shapecheck.gradcheck.progress import NO_PROGRESS
 from shapecheck.gradcheck.segments import joined
-from shapecheck.errors import ShapecheckError
+from shapecheck.errors import ParameterError, ShapecheckError
 
 #: One perturbation: flat indices into the tensor and the amount added to each of those entries.
 Perturbation = tuple  # (np.ndarray of int, np.ndarray of float or complex)
@@ -59,6 +59,20 @@ class Counter:
             )
         scalar = array.reshape(()).item()
         return scalar if isinstance(scalar, complex) else float(scalar)
+
+
+def check_takes_one_argument(loss_fn) -> None:
+    """loss_fn is called as loss_fn(params): say so up front instead of failing inside the checker."""
+    try:
+        binds_one_argument(signature_of(loss_fn))
+    except TypeError:
+        import inspect
+
+        raise ParameterError(f"loss_fn must take one argument (the params, which it may ignore), got "
+                             f"{getattr(loss_fn, '__name__', loss_fn)}{inspect.signature(loss_fn)}",
+                             name="loss_fn", expected="loss_fn(params)", got=str(inspect.signature(loss_fn))) from None
+    except ValueError:               # no signature (a builtin): let the call decide
+        return
 
 
 class InPlaceTarget:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shapecheck import LossFunctionError, check_gradients
+from shapecheck import LossFunctionError, ParameterError, check_gradients
 from shapecheck.gradcheck.check import _make_sweeper
 from shapecheck.gradcheck.quick import plain_problem, quick_check
 
@@ -121,3 +121,19 @@ def test_a_loss_returning_a_tuple_is_refused_on_the_quick_path():
     params = network(0, as_list=False)
     with pytest.raises(LossFunctionError, match="tuple"):
         check_gradients(lambda p: loss_and_grads(p, "tanh"), params, loss_and_grads(params, "tanh")[1])
+
+
+def test_a_loss_taking_two_arguments_is_named_and_a_type_error_of_its_own_is_left_alone():
+    params = network(0, as_list=False)
+    grads = loss_and_grads(params, "tanh")[1]
+    with pytest.raises(ParameterError, match=r"loss_fn must take one argument .*got loss\(params, X\)"):
+        def loss(params, X):
+            return 0.0
+        check_gradients(loss, params, grads)
+
+    def typo(p):
+        return float(np.sum(p["W1"])) + "0.5"          # the learner's own TypeError, with its own message
+
+    with pytest.raises(TypeError, match="unsupported operand"):
+        check_gradients(typo, params, grads)
+    assert np.array_equal(params["W1"], network(0, as_list=False)["W1"])
