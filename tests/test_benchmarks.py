@@ -68,3 +68,10 @@ def test_property_failure_benchmark_runs_once():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "--hypothesis-profile=shapecheck" in result.stdout and "W1 MISMATCH, b1 MISMATCH" in result.stdout
+
+
+def test_cold_benchmark_runs_once():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "cold_bench.py"), "--rounds", "2"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "nothing (back to back)" in result.stdout and "time.sleep(0.008)" in result.stdout
