@@ -20,6 +20,9 @@ richardson   1e-3, 1e-7, 1e-10        3e-2, 1e-2, 1e-3
 complex      1e-20, 1e-9, 1e-12       1e-20, 1e-4, 1e-6 (always evaluated on complex128 copies)
 ===========  =======================  ======================================================
 
+float64 parameters in a loss computed in float32 (its values are float32 numbers: ``tolerances.loss_precision``)
+get float32's row. The table itself is ``tolerances.DEFAULTS``.
+
 The parameters are perturbed IN PLACE, so ``loss_fn`` may be a closure over the learner's own network
 that ignores its argument. Every array is restored bitwise afterwards, whatever happens (an
 exception, a NaN, Ctrl-C).
@@ -52,16 +55,14 @@ from shapecheck.errors import ParameterError, ShapeError, interrupted
 from shapecheck.gradcheck.report import GradientReport, GradientRow, unless_the_loss_is_not_finite
 from shapecheck.gradcheck.sweep import DEFAULT_EPS_VALUES, SweepReport
 from shapecheck.gradcheck.floats import check_floats, holds_floats
-from shapecheck.gradcheck.tolerances import DEFAULTS, MACHINE_EPSILON, typical_size
+from shapecheck.gradcheck.tolerances import (
+    DEFAULTS, FLOAT32_LOSS_NOTE, MACHINE_EPSILON, PrecisionWarning, loss_precision, typical_size, warn_float32_loss,
+)
 
 MODES = ("full", "sample", "fast")
 
 __all__ = ["check_gradients", "assert_gradients_close", "batched_loss", "PrecisionWarning",
            "ComplexStepWarning", "LossFunctionError", "GradientReport", "GradientRow", "DEFAULTS"]
-
-
-class PrecisionWarning(UserWarning):
-    """The parameters are float32 or float16: finite differences can only be trusted to a few digits."""
 
 
 class ComplexStepWarning(UserWarning):
@@ -160,6 +161,12 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
     """The body of :func:`check_gradients`, its inputs checked; every array restored from ``saved`` at the end."""
     try:
         target, method, precision = _choose_target(loss_fn, params, paths, arrays, method, notes)
+        base = float(np.real(target.base()))
+        if precision == "float64" and method != "complex":
+            precision = loss_precision(target, base, analytic)
+            if precision == "float32-loss":
+                notes.append(FLOAT32_LOSS_NOTE)
+                warn_float32_loss()
         d_eps, d_rtol, d_atol = DEFAULTS[(precision, method)]
         machine = MACHINE_EPSILON[precision]
         central = DEFAULTS.get((precision, "central"), (eps or d_eps,))[0]
@@ -169,7 +176,6 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
         # the default atol is relative to the gradients' own size, so a loss scaled by 1e-6 or 1e8 is checked
         # as sharply as one of size 1 (entries far below the typical size are judged by atol)
         atol = atol or d_atol * typical_size(analytic)
-        base = float(np.real(target.base()))
         rng = np.random.default_rng(seed) if mode != "full" else None     # (creating one costs ~30 us)
         rows: dict[int, GradientRow] = {}
         entry_checks = []

@@ -23,7 +23,9 @@ from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientReport, unless_the_loss_is_not_finite
 from shapecheck.gradcheck.segments import LaidOut
 from shapecheck.gradcheck.targets import Counter, InPlaceTarget, check_takes_one_argument, every_index
-from shapecheck.gradcheck.tolerances import DEFAULTS, MACHINE_EPSILON, typical_size
+from shapecheck.gradcheck.tolerances import (
+    DEFAULTS, FLOAT32_LOSS_NOTE, MACHINE_EPSILON, loss_precision, typical_size, warn_float32_loss,
+)
 from shapecheck.gradcheck.tree import FINITE_AT_ONCE
 
 _FLOAT64 = np.dtype(np.float64)
@@ -80,7 +82,7 @@ def quick_check(loss_fn, params, grads, make_sweeper) -> GradientReport | None:
     names, arrays, analytic, original = problem
     with checking():
         try:
-            rows, evaluations, atol, notes = _checked(loss_fn, params, names, arrays, analytic, original)
+            rows, evaluations, tolerances, notes = _checked(loss_fn, params, names, arrays, analytic, original)
         except KeyboardInterrupt:       # every array is back
             raise interrupted("check_gradients") from None
         finally:
@@ -88,31 +90,42 @@ def quick_check(loss_fn, params, grads, make_sweeper) -> GradientReport | None:
             for array in arrays:
                 np.copyto(array.reshape(-1), original[start:start + array.size])
                 start += array.size
-    return GradientReport(tuple(rows), evaluations, "full", "central", _EPS, _RTOL, atol, notes,
+    return GradientReport(tuple(rows), evaluations, "full", "central", *tolerances, notes,
                           make_sweeper(loss_fn, params, names, arrays, analytic))
 
 
 def _checked(loss_fn, params, names, arrays, analytic, original):
-    """The rows, the number of loss evaluations, the ``atol`` used and the notes of :func:`quick_check`."""
-    atol = _ATOL * typical_size(analytic)
+    """The rows, the number of loss evaluations, the ``(eps, rtol, atol)`` used and the notes of
+    :func:`quick_check`."""
     counter = Counter(loss_fn)
     target = InPlaceTarget(counter, params, arrays)
-    confirmations = Confirmations(steps=(_EPS, _EPS / 10), rtol=_RTOL)
     try:
         base = float(np.real(target.base()))
     except TypeError:                   # a loss_fn that takes another number of arguments is told so; else it
         check_takes_one_argument(loss_fn)       # raised by itself, and that is what the learner sees
         raise
+    precision, notes = loss_precision(target, base, analytic), []
+    if precision == "float64":
+        eps, rtol, atol, steps = _EPS, _RTOL, _ATOL, _STEPS
+    else:                               # computed in float32: float32's steps and tolerances, as check._check does
+        eps, rtol, atol = DEFAULTS[(precision, "central")]
+        steps = np.array(METHODS["central"].steps) * eps
+        notes.append(FLOAT32_LOSS_NOTE)
+        warn_float32_loss()
+    atol *= typical_size(analytic)
+    confirmations = Confirmations(steps=(eps, eps / 10), rtol=rtol)
     target.progress = Progress(2 * analytic.whole[0].size)
     try:
-        losses, realised = every_entry_in_pairs(target, list(range(len(arrays))), _STEPS, original)
+        losses, realised = every_entry_in_pairs(target, list(range(len(arrays))), steps, original)
     finally:
         target.progress.finish()
         target.progress = NO_PROGRESS
     # (no gradient per tensor: judge_many reads a failing tensor's from the flat copy, the others need none)
     tensors = [(t, name, array, None, every_index(array.size)) for t, (name, array) in enumerate(zip(names, arrays))]
-    rows = judge_many(target, tensors, losses, realised, analytic.whole[0], METHODS["central"], _EPS, base, _RTOL,
-                       atol, MACHINE_EPSILON["float64"], confirmations)
+    rows = judge_many(target, tensors, losses, realised, analytic.whole[0], METHODS["central"], eps, base, rtol, atol,
+                      MACHINE_EPSILON[precision], confirmations)
     if not np.isfinite(base):
         rows = [unless_the_loss_is_not_finite(row, base) for row in rows]
-    return rows, counter.calls, atol, (confirmations.note(),) if confirmations.entries else ()
+    if confirmations.entries:
+        notes.append(confirmations.note())
+    return rows, counter.calls, (eps, rtol, atol), tuple(notes)

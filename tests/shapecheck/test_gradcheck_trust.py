@@ -186,3 +186,46 @@ def test_a_relu_direction_with_no_suspect_is_remeasured_before_it_is_called_wron
     wrong = {k: v.copy() for k, v in grads.items()}
     wrong["W1"] *= 1.01                                          # a real error spread over every entry still fails
     assert not check_gradients(loss, params, wrong, mode="fast", method="richardson", seed=581877737).ok
+
+
+def float32_model(seed=0):
+    """float64 weights in a loss computed in float32 (float32 data and a cast, as a learner whose images are
+    float32 writes it), and the exact gradient of that loss (computed in float64)."""
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(9, 5)).astype(np.float32), rng.normal(size=(9, 3)).astype(np.float32)
+    params = {"W": rng.normal(size=(5, 3)), "b": np.zeros((1, 3))}
+
+    def loss(p):
+        return float(0.5 * np.sum((X @ p["W"].astype(np.float32) + p["b"].astype(np.float32) - Y) ** 2))
+
+    E = X @ params["W"] + params["b"] - Y
+    return loss, params, {"W": X.T @ E, "b": E.sum(axis=0, keepdims=True)}
+
+
+def test_a_loss_computed_in_float32_with_float64_weights_is_no_false_alarm_and_says_why():
+    """At eps=1e-6 a float32 loss does not move: every numeric derivative was 0 and a correct gradient was
+    WRONG, its failures 'stayed put (a bug)'. Its values are float32 numbers: checked with float32's steps."""
+    loss, params, right = float32_model()
+    for options in ({}, {"eps": 1e-3}, {"rtol": 1e-2}):       # the quick path, and the general one
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            report = check_gradients(loss, params, right, **options)
+        assert report.ok and report.eps == 1e-3 and "computes in float32" in report.notes[0], str(report)
+        assert [w.filename for w in caught if "float32" in str(w.message)] == [__file__]      # the learner's line
+    wrong = {"W": right["W"].copy(), "b": right["b"]}
+    wrong["W"][2, 1] *= 1.5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        report = check_gradients(loss, params, wrong)
+    assert report["W"].status == "FAIL" and report["W"].worst_index == (2, 1) and report["b"].ok, str(report)
+
+
+def test_a_float64_loss_with_round_values_is_still_checked_in_float64():
+    """A loss whose value at the parameters is a float32 number by being round (0.0, an integer) is told apart
+    from a float32 loss by one more call: checked as before, with float64 steps."""
+    W0 = np.array([[1.0, 2.0], [3.0, 4.0]])
+    cases = [(lambda p: float(np.sum(p["W"] ** 2)), lambda p: {"W": 2 * p["W"]}),           # 30.0 at W0
+             (lambda p: float(np.sum((p["W"] - W0) ** 2)), lambda p: {"W": 2 * (p["W"] - W0)})]      # 0.0 at W0
+    for loss, grads in cases:
+        report = check_gradients(loss, {"W": W0.copy()}, grads)
+        assert report.ok and report.eps == 1e-6 and not report.notes, str(report)
