@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from itertools import accumulate
 from typing import Any, Callable
 
 import numpy as np
@@ -45,7 +44,7 @@ from shapecheck.gradcheck.fastmode import fast_check
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.progress import stack_level_outside_shapecheck
 from shapecheck.gradcheck.quick import quick_check
-from shapecheck.gradcheck.segments import Cut
+from shapecheck.gradcheck.segments import LaidOut
 from shapecheck.gradcheck.targets import (
     BatchedTarget, Counter, EntryBatchTarget, InPlaceTarget, LossFunctionError, check_takes_one_argument, copy_tree,
     every_index,
@@ -191,7 +190,7 @@ def _check(loss_fn, params, grads, names, paths, arrays, analytic, saved, notes,
                 entry_checks.append((t, name, array, grad, indices))
         if entry_checks:
             checked = check_many(target, entry_checks, METHODS[method], eps, base, rtol, atol, machine,
-                                 confirmations, progress, analytic.whole[0] if isinstance(analytic, Cut) else None)
+                                 confirmations, progress, analytic.whole[0] if isinstance(analytic, LaidOut) else None)
             rows.update({t: row for (t, *_), row in zip(entry_checks, checked)})
         rows = [rows[t] for t in range(len(names))]
         if not math.isfinite(base):         # (each Python call costs microseconds after the loss calls)
@@ -334,7 +333,7 @@ def _complex_disagreement(target, counter, params, arrays) -> str:
 
 def _analytic_leaves(grads, params, names, arrays) -> list:
     """The analytic gradient of every tensor as float64, or a string saying why it cannot be compared. When
-    every one can be, a :class:`Cut` of one flat float64 copy of them all, laid end to end."""
+    every one can be, one flat float64 copy of them all, laid end to end (:class:`LaidOut`)."""
     label = "grads(params)" if callable(grads) else "grads"
     if callable(grads):
         grads = grads(params)
@@ -367,11 +366,9 @@ def _analytic_leaves(grads, params, names, arrays) -> list:
             out.append(grad)
     if any(isinstance(grad, str) for grad in out):
         return [grad if isinstance(grad, str) else grad.astype(np.float64) for grad in out]
-    # every gradient comparable: float64 copies of them all in one array, the leaves views of it (the checker
+    # every gradient comparable: float64 copies of them all in one array, each leaf a view of it (the checker
     # reads them laid end to end, and one copy costs what one of a leaf costs)
-    flat = np.concatenate([grad.reshape(-1) for grad in out], dtype=np.float64)
-    bounds = list(accumulate([grad.size for grad in out], initial=0))
-    return Cut([flat[start:stop].reshape(grad.shape) for grad, start, stop in zip(out, bounds, bounds[1:])], flat)
+    return LaidOut(np.concatenate([grad.reshape(-1) for grad in out], dtype=np.float64), [grad.shape for grad in out])
 
 
 def _order_hint(name, grad, names, arrays) -> str:

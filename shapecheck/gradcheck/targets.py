@@ -80,6 +80,8 @@ class InPlaceTarget:
     Finished single-entry evaluations are reported to ``progress`` (see :mod:`shapecheck.gradcheck.progress`)."""
 
     progress = NO_PROGRESS
+    #: Are single-entry moves made on the arrays themselves, one loss call each (not by a batched loss)?
+    moves_in_place = True
 
     def __init__(self, counter: Counter, tree, arrays: Sequence[np.ndarray]):
         self.counter, self.tree, self.arrays = counter, tree, list(arrays)
@@ -134,9 +136,9 @@ class InPlaceTarget:
     def every_entry_losses(self, ts: list, steps: np.ndarray, plan: Callable):
         """The losses and realised steps of moving every entry of tensors ``ts`` by each of ``steps`` in turn, the
         requests of ``plan()`` (a full check): two arrays, each entry's moves in a row (flat ``(P * len(steps),)``,
-        or ``(P, len(steps))``). Central differences on plain float64 arrays are planned from the arrays
-        themselves (``inplace.every_entry_in_pairs``)."""
-        if len(steps) == 2 and steps[0] == -steps[1]:
+        or ``(P, len(steps))``). Central differences on plain float64 arrays moved in place are planned from the
+        arrays themselves (``inplace.every_entry_in_pairs``)."""
+        if self.moves_in_place and len(steps) == 2 and steps[0] == -steps[1]:
             answers = every_entry_in_pairs(self, ts, steps)
             if answers is not None:
                 return answers
@@ -150,6 +152,8 @@ class EntryBatchTarget(InPlaceTarget):
     ``tensor[c]``-th leaf by ``delta[c]``. Moves along several entries at once (fast mode) fall back
     to the in-place loop of :class:`InPlaceTarget`.
     """
+
+    moves_in_place = False
 
     def __init__(self, counter: Counter, tree, arrays, entry_losses_fn):
         super().__init__(counter, tree, arrays)
@@ -172,10 +176,6 @@ class EntryBatchTarget(InPlaceTarget):
             out.append((values[start:start + len(f)], realised[start:start + len(f)]))
             start += len(f)
         return out
-
-
-    def every_entry_losses(self, ts: list, steps: np.ndarray, plan: Callable):
-        return _joined_answers(self.entry_losses_many(plan()))
 
     def _entry_batch(self, tensor, flat, realised) -> np.ndarray:
         values = np.asarray(self.entry_losses_fn(tensor, flat, realised), dtype=float)
@@ -225,6 +225,8 @@ class BatchedTarget(InPlaceTarget):
     is passed as it is, so numpy's broadcasting (``X @ W`` with W ``(K, d, h)``) does the rest.
     """
 
+    moves_in_place = False
+
     def __init__(self, counter: Counter, tree, arrays: Sequence[np.ndarray], paths: Sequence[tuple],
                  batched: Callable[[Any], np.ndarray], *, memory_budget: int = 32 * 2**20):
         super().__init__(counter, tree, arrays)
@@ -263,9 +265,6 @@ class BatchedTarget(InPlaceTarget):
     def entry_losses_many(self, requests):
         """One vectorised :meth:`entry_losses` call per request ``(t, flat, steps)``."""
         return [self.entry_losses(t, flat, steps) for t, flat, steps in requests]
-
-    def every_entry_losses(self, ts: list, steps: np.ndarray, plan: Callable):
-        return _joined_answers(self.entry_losses_many(plan()))
 
     def _call(self, t: int, stack: np.ndarray) -> np.ndarray:
         values = np.asarray(self.batched(_replace(self.tree, self.paths[t], stack)), dtype=float)

@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 
 from shapecheck.gradcheck.progress import stack_level_outside_shapecheck
-from shapecheck.gradcheck.segments import Cut, LaidOut
+from shapecheck.gradcheck.segments import LaidOut
 
 #: (eps, rtol, atol) of each (precision, method); the module docstring of ``check`` gives the reasons
 DEFAULTS = {
@@ -109,7 +109,7 @@ def warn_float32_loss() -> None:
 
 def typical_size(analytic) -> float:
     """The root-mean-square size of the analytic gradients (1.0 when there are none or all are zero)."""
-    if isinstance(analytic, (Cut, LaidOut)):        # all of them, laid end to end: one dot product
+    if isinstance(analytic, LaidOut):       # all of them, laid end to end: one dot product
         flat = analytic.whole[0]
         rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)     # (NaN for a NaN entry, inf when one overflows)
         return rms if math.isfinite(rms) and rms > 0 else 1.0

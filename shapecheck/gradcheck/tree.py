@@ -112,7 +112,6 @@ def float_leaves(tree: Any, what: str) -> list[tuple[str, tuple, np.ndarray]]:
     return found
 
 
-
 #: at most this many entries in all are checked for finiteness in one concatenated copy (beyond, leaf by leaf)
 FINITE_AT_ONCE = 1 << 16
 
