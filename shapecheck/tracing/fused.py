@@ -205,13 +205,13 @@ def _slow_source(expression: Expression) -> str:
 
 def _fast_source(expression: Expression, signature: tuple) -> str:
     """The fast path for one leaf signature, falling back to the fast paths learned before it and finally to the
-    slow path. An array leaf is checked by its shape alone (an operand that has none, a number now, raises and
-    takes the fallback); a number leaf by its type; a function by identity."""
+    slow path. An array leaf is checked by its type and shape (an np.matrix or a torch tensor of the same shape
+    computes otherwise), a number leaf by its type, a function by identity."""
     leaves = ", ".join(f"l{i}" for i in range(expression.leaves))
     names, checks = [], []
     for i, (kind, _) in enumerate(signature):
         names.append(f"expected{i}")
-        checks.append(f"l{i}.shape == expected{i}" if kind is np.ndarray else
+        checks.append(f"type(l{i}) is ndarray and l{i}.shape == expected{i}" if kind is np.ndarray else
                       f"l{i} is expected{i}" if kind is CALLEE else f"type(l{i}) is expected{i}")
     records = [f"r{i}" for i in range(len(expression.operations))]
     lines = [f"def make(fallback, {', '.join(names + records)}):",
@@ -234,7 +234,7 @@ def _factory(source: str):
     warnings move to the learner's line, and named as shapecheck's own frames)."""
     make = _FACTORIES.get(source)
     if make is None:
-        namespace = {"__name__": OPERATOR_MODULE}
+        namespace = {"__name__": OPERATOR_MODULE, "ndarray": np.ndarray}
         exec(compile(source, "<shapecheck fused expression>", "exec"), namespace)  # noqa: S102 - our own text
         make = _FACTORIES[source] = namespace["make"]
     return make
