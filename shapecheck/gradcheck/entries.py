@@ -117,17 +117,20 @@ def judge_many(target, tensors, losses, realised, analytic, method, h, base, rto
     scale = np.maximum(np.maximum(size, np.abs(numeric)), atol / rtol)      # _scale(a, numeric, rtol, atol)
     limit = np.maximum(rtol * scale, error)                  # thresholds(a, numeric, rtol, atol, error)
     gap = np.abs(a - numeric)
-    # within the threshold and finite (the scale is finite exactly where a and numeric are; an infinite
-    # analytic entry makes its own threshold infinite)
-    finite = np.isfinite(scale) if math.isfinite(atol / rtol) else np.isfinite(a) & np.isfinite(numeric)
-    fine = (gap <= limit) & finite
     needed = _needed(a, size, gap, forward, backward, limit, rtol, atol)
     rel_err = gap / scale                                    # relative_errors(gap, a, numeric, rtol, atol)
     lengths = [len(entry[4]) for entry in tensors]          # (the indices of each (t, name, array, grad, indices))
+    # every entry fine, the usual case, is one reduction: each within its threshold, and finite (a NaN or an
+    # infinite analytic or numeric value makes its gap - limit NaN: inf - inf; the threshold of an infinite one
+    # is infinite); else the tensors with an entry that is not
+    every_entry_fine = not len(gap) or float(np.maximum.reduce(gap - limit)) <= 0
     bounds = list(accumulate(lengths, initial=0))           # where each tensor's entries begin, and the end
-    # every entry fine, the usual case, is one reduction; else the tensors with one that is not
-    troubled_tensor = [False] * len(lengths) if np.logical_and.reduce(fine) \
-        else (~np.logical_and.reduceat(fine, segment_starts(lengths))).tolist()
+    if every_entry_fine:
+        troubled_tensor = [False] * len(lengths)
+    else:
+        finite = np.isfinite(scale) if math.isfinite(atol / rtol) else np.isfinite(a) & np.isfinite(numeric)
+        fine = (gap <= limit) & finite
+        troubled_tensor = (~np.logical_and.reduceat(fine, segment_starts(lengths))).tolist()
     rows = []
     for k, (t, name, array, grad, indices) in enumerate(tensors):
         start, stop = bounds[k], bounds[k + 1]

@@ -85,6 +85,16 @@ def every_entry_in_pairs(target, ts: list, steps: np.ndarray, original: np.ndarr
     return losses.T, (moved - original).T
 
 
+def put_back(arrays: list, original: np.ndarray) -> None:
+    """Every one of the C-contiguous ``arrays`` given its entries in ``original`` (theirs laid end to end, of
+    their dtype), byte for byte (memoryview copies: no numpy call per array)."""
+    source, start = memoryview(original).cast("B"), 0
+    for array in arrays:
+        stop = start + array.nbytes
+        memoryview(array).cast("B")[:] = source[start:stop]
+        start = stop
+
+
 def _tensor_in_pairs(entries, first: int, low: int, high: int, views) -> None:
     """Entries ``low:high`` of one tensor (``entries``, a memoryview; ``first``: where its entries begin among
     all) each moved up, down and back, the loss after each move kept (:func:`every_entry_in_pairs`)."""

@@ -12,12 +12,14 @@ which ``tests/shapecheck/test_gradcheck_quick.py`` pins field for field.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from shapecheck.errors import interrupted
 from shapecheck.gradcheck.buffers import checking
 from shapecheck.gradcheck.entries import Confirmations, judge_many
-from shapecheck.gradcheck.inplace import every_entry_in_pairs
+from shapecheck.gradcheck.inplace import every_entry_in_pairs, put_back
 from shapecheck.gradcheck.methods import METHODS
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientReport, unless_the_loss_is_not_finite
@@ -62,13 +64,13 @@ def plain_problem(params, grads):
         total += array.size
     if not arrays or total > FINITE_AT_ONCE:
         return None
-    # the parameters and the gradients laid end to end in one float64 copy (one call): the parameters' part
-    # is checked for finiteness, read by the loop and restored from; the gradients' part is what is judged
-    both = np.concatenate([array.reshape(-1) for array in arrays] + [grad.reshape(-1) for grad in gradients],
-                          dtype=np.float64)
+    # the parameters and the gradients laid end to end in one float64 copy (one call, each flattened): the
+    # parameters' part is checked for finiteness, read by the loop and restored from; the gradients' part is what
+    # is judged
+    both = np.concatenate(arrays + gradients, axis=None, dtype=np.float64)
     original = both[:total]
-    if not np.logical_and.reduce(np.isfinite(original)):
-        return None                     # (float_leaves says which entry is not finite)
+    if not math.isfinite(np.add.reduce(original)):
+        return None                     # a NaN or an infinity (float_leaves says which entry), or a sum too large
     return names, arrays, LaidOut(both[total:], [array.shape for array in arrays]), original
 
 
@@ -86,10 +88,7 @@ def quick_check(loss_fn, params, grads, make_sweeper) -> GradientReport | None:
         except KeyboardInterrupt:       # every array is back
             raise interrupted("check_gradients") from None
         finally:
-            start = 0
-            for array in arrays:
-                np.copyto(array.reshape(-1), original[start:start + array.size])
-                start += array.size
+            put_back(arrays, original)
     return GradientReport(tuple(rows), evaluations, "full", "central", *tolerances, notes,
                           make_sweeper(loss_fn, params, names, arrays, analytic))
 
