@@ -10,6 +10,10 @@ change is skipped:
 - moving W_k[i, j] by delta changes only unit j of Z_k, by delta * A_{k-1}[i] (moving b_k[j] adds
   delta), so only that unit's activation is recomputed: its change da reaches the next layer as
   Z_{k+1} = Z_{k+1} (cached) + outer(W_{k+1}[j, :], da), without a matrix product;
+- with softmax cross-entropy and a smooth hidden activation (tanh, sigmoid, identity), each sample's loss
+  is, to the last digit, a cubic in that one change da (:mod:`reference_nets.series`), with coefficients
+  computed once per unit: a copy's loss is then a few operations per sample, not a pass through every
+  layer above. Moves that reach too far for the cubic, other losses and activations with a kink go on:
 - from there on, the copies go through ordinary matrix products together, a block of copies at a time
   (blocks of about ``BLOCK_BYTES`` per activation array stay in the processor's cache, and are small
   enough to be reused by the allocator instead of being mapped afresh);
@@ -27,8 +31,10 @@ import numpy as np
 
 from reference_nets.checks import format_shape
 from reference_nets.errors import ParameterError, ShapeError
+from reference_nets.series import REACH, loss_series
 
 BLOCK_BYTES = 2**19          # bytes for one activation array of a block of copies
+SERIES_BYTES = 2**20         # bytes for the moved units' changes of the copies evaluated through the series at once
 
 
 def single_entry_losses(net, cache, Y: np.ndarray, names: list[str], tensor: np.ndarray, flat: np.ndarray,
@@ -95,6 +101,10 @@ class _UnitsFirst:
             self.labels, self.samples = _labels(self.Y[:, 0, :]), np.arange(self.n)
             self.shift_back_total = float(np.add.reduce(self.shift_back))
             self.product_starts = np.arange(0, self.n, PRODUCT_SAMPLES)
+            shifted = self.Z[self.L]                       # each sample's unmoved loss, summed
+            self.unmoved_total = float(np.add.reduce(np.log(np.exp(shifted).sum(axis=0)) + self.shift_back
+                                                     - (self.Y[:, 0, :] * shifted).sum(axis=0)))
+        self.series = {}           # layer -> series.loss_series of its moves
         self.constants, self.W_folded = {}, {}
         for k in range(2, self.L + 1):
             rows, weights = [], [self.W[k]]
@@ -120,21 +130,64 @@ class _UnitsFirst:
         return result
 
     def _layer_losses(self, k, is_bias, flat, delta) -> np.ndarray:
-        """Losses ``(K_k,)`` of the copies that move a parameter of layer k, a block of copies at a time."""
+        """Losses ``(K_k,)`` of the copies that move a parameter of layer k: through the loss's series in the
+        moved unit's change (:mod:`reference_nets.series`) where it is exact, else block by block."""
         unit, source = self._unit_and_source(k, is_bias, flat)                             # (K_k,), (K_k,)
         inputs = np.vstack([self.A[k - 1], np.ones((1, self.n))])    # (size_{k-1} + 1, n): a bias's input is 1
         widest = max(self.sizes[k + 1:] or self.sizes[k:])     # the arrays a block makes
         block = max(1, BLOCK_BYTES // (8 * self.n * widest))
+        series = self._series(k)
+        step = max(block, SERIES_BYTES // (8 * self.n)) if series is not None else block
         losses = np.empty(len(flat))
-        for s in range(0, len(flat), block):
-            part = slice(s, s + block)
+        for s in range(0, len(flat), step):
+            part = slice(s, s + step)
             dz = inputs[source[part]]                   # the change of Z_k in each copy's unit, per sample: (K, n)
             dz *= delta[part, np.newaxis]
-            found = self._downstream(k, unit[part], dz)
+            found = self._series_losses(k, unit[part], dz, series) if series is not None else None
+            losses[part] = found if found is not None else self._block_losses(k, unit[part], dz, block)
+        return losses
+
+    def _block_losses(self, k, unit, dz, block) -> np.ndarray:
+        """Losses ``(K,)`` of copies whose Z_k moved by ``dz`` ``(K, n)`` in unit ``unit``, ``block`` copies at a
+        time through the layers above."""
+        losses = np.empty(len(unit))
+        for s in range(0, len(unit), block):
+            part = slice(s, s + block)
+            found = self._downstream(k, unit[part], dz[part])
             if found is None:                  # the shared shift did not keep exp in range: each copy's own
-                found = self._downstream(k, unit[part], dz, own_shift=True)
+                found = self._downstream(k, unit[part], dz[part], own_shift=True)
             losses[part] = found
         return losses
+
+    def _series(self, k):
+        """``(q, reach)`` of :func:`series.loss_series` for moves of layer k, made once; None at the output layer
+        and where there is no series (another loss, an activation with a kink)."""
+        if k == self.L or not self.softmax_ce:
+            return None
+        if k not in self.series:
+            self.series[k] = loss_series(self.W, self.A, k, self.L, self.net.activation.name, self.Z[self.L],
+                                         self.Y[:, 0, :])
+        return self.series[k]
+
+    def _series_losses(self, k, unit, dz, series) -> np.ndarray | None:
+        """Losses ``(K,)`` of copies whose Z_k moved by ``dz`` ``(K, n)`` in unit ``unit``, from each sample's loss
+        as a cubic in the change of the unit's activation; None when a change reaches too far for the cubic to be
+        exact (see :mod:`reference_nets.series`)."""
+        q, reach = series
+        change = self.Z[k][unit]
+        change += dz
+        self._activate(change)
+        change -= self.A[k][unit]                          # s: the change of each copy's unit of A_k (K, n)
+        if not float(np.max(np.abs(change) * reach[unit])) <= REACH:      # (NaN too)
+            return None
+        coefficients = np.take(q, unit, axis=1)                               # (3, K, n)
+        total = coefficients[2] * change                   # ((q3 s + q2) s + q1) s, summed over the samples
+        total += coefficients[1]
+        total *= change
+        total += coefficients[0]
+        total *= change
+        totals = np.add.reduce(total, axis=1) + self.unmoved_total
+        return totals / self.n if self.net.reduction == "mean" else totals
 
     def _downstream(self, k, unit, dz, own_shift=False) -> np.ndarray | None:
         """Losses ``(K,)`` of K copies whose Z_k moved by ``dz`` ``(K, n)`` in one unit each (``unit``); None when
