@@ -2,8 +2,8 @@
 
 0. The performance targets (issue 29), each measured in this run: the value, the limit, whether it holds.
 1. Full gradient check of reference MLPs: shapecheck vs the naive loop, scipy and torch; the MNIST-size
-   [784, 100, 10] against torch; check_network against the least numpy work of any exact full check
-   (floor_bench.py); each side in fresh processes as well as warm (fresh_bench.py).
+   [784, 100, 10] against torch; check_network against the least numpy work of a full check that runs
+   each moved copy forward (floor_bench.py); each side in fresh processes as well as warm (fresh_bench.py).
 2. Fast mode on [784, 100, 10]: time to a verdict and to localise one wrong entry, against torch's fast_mode.
 3. The generic path (``check_gradients`` on any loss_fn) against the bare loss calls it must make; a fresh
    ``python -c`` that checks a seed-size network against one that runs the naive loop (latency_bench.py).
@@ -94,7 +94,8 @@ def gradient_check_tables(repeats, quick, measured):
     floor_nets = floor_bench.NETS[:1] if quick else floor_bench.NETS
     floor_repeats = 2 if quick else max(repeats, 7)
     rows, floors = floor_bench.table(floor_repeats, floor_nets)
-    tables.append({"title": f"1. The least numpy work of an exact full check (floor_bench.py), {floor_repeats} rounds",
+    tables.append({"title": f"1. The least numpy work of a full check that runs each moved copy forward "
+                            f"(floor_bench.py), {floor_repeats} rounds",
                    "headers": floor_bench.HEADERS, "rows": rows})
     if "[64, 32, 32, 10]" in floors:
         measured["floor [64, 32, 32, 10]"] = floors["[64, 32, 32, 10]"]
