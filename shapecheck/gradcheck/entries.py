@@ -13,7 +13,9 @@ from shapecheck.gradcheck.methods import (
 )
 from shapecheck.gradcheck.progress import NO_PROGRESS, Progress
 from shapecheck.gradcheck.report import GradientRow, ok_row
-from shapecheck.gradcheck.segments import Cut, joined, power_of_finite, segment_starts, unravel
+from shapecheck.gradcheck.segments import (
+    _SMALLEST, Cut, SideBySide, joined, power_of_finite, segment_starts, unravel,
+)
 
 
 #: An entry fails only when its discrepancy is also this many times the rounding and truncation its
@@ -124,6 +126,10 @@ def judge_many(target, tensors, losses, realised, analytic, method, h, base, rto
     # infinite analytic or numeric value makes its gap - limit NaN: inf - inf; the threshold of an infinite one
     # is infinite); else the tensors with an entry that is not
     every_entry_fine = not len(gap) or float(np.maximum.reduce(gap - limit)) <= 0
+    if every_entry_fine:                # the usual case: every row an ok row, all of them at once where they fit
+        side_by_side = SideBySide.of(lengths)
+        if side_by_side is not None:
+            return _ok_rows(side_by_side, tensors, lengths, a, numeric, gap, rel_err, needed, size)
     bounds = list(accumulate(lengths, initial=0))           # where each tensor's entries begin, and the end
     if every_entry_fine:
         troubled_tensor = [False] * len(lengths)
@@ -142,15 +148,39 @@ def judge_many(target, tensors, losses, realised, analytic, method, h, base, rto
             rows.append(_entry_row(target, t, name, array, grad, indices, numerics, method, h, base, rtol, atol,
                                    eps, confirmations))
             continue
-        # a tensor whose entries are all fine: its row from its worst entry, a tensor at a time through views and
-        # methods (right after the loss calls, numpy's Python-level functions (repeat, where, a fancy index) cost
-        # more than a few small calls per tensor: ~30 us less for six tensors than reducing them all at once)
+        # a tensor whose entries are all fine: its row from its worst entry (as _ok_rows makes them)
         worst = start + int(rel_err[start:stop].argmax())
         # (sorted distinct indices as many as the entries are all of them: the pick is its own flat index)
         flat = worst - start if lengths[k] == array.size else int(indices[worst - start])
         rows.append(ok_row(name, array.shape, float(np.maximum.reduce(gap[start:stop])), rel_err.item(worst),
                            unravel(flat, array.shape), a.item(worst), numeric.item(worst), lengths[k],
                            power_of_finite(needed[start:stop], size[start:stop])))
+    return rows
+
+
+def _ok_rows(side_by_side, tensors, lengths, a, numeric, gap, rel_err, needed, size) -> list[GradientRow]:
+    """The ``ok`` rows of tensors whose entries are all fine, every tensor's at once: each the row of its worst
+    entry (the first of the largest relative errors, as ``argmax`` picks it) with the tensor's stated power
+    (:func:`segments.power_of_finite`), from reductions along the rows of the :class:`SideBySide` layout.
+
+    (Right after the loss calls every numpy call costs up to three times its warm cost: a dozen calls for all
+    tensors, where a tensor at a time took a dozen per tensor, 13 us less for six tensors in situ.)"""
+    errors, gaps, sizes, needs = side_by_side.laid_out(rel_err, gap, size, needed)          # (T, M) each
+    worst = errors.argmax(axis=1)                                                           # (T,)
+    in_order = sizes.copy()
+    in_order.sort(axis=1)                  # each row's padding (-1) first, then its tensor's sizes in order
+    medians = np.maximum(in_order.take(side_by_side.middle), _SMALLEST)
+    largest = np.maximum.reduce(needs, axis=1, where=sizes >= medians[:, np.newaxis], initial=-math.inf)
+    at = side_by_side.starts + worst
+    columns = zip(np.maximum.reduce(gaps, axis=1).tolist(), rel_err.take(at).tolist(), worst.tolist(),
+                  a.take(at).tolist(), numeric.take(at).tolist(), in_order.take(side_by_side.last).tolist(),
+                  largest.tolist())
+    rows = []
+    for (_, name, array, _, indices), length, (most, error, w, analytic, estimate, top, power) in zip(
+            tensors, lengths, columns):
+        flat = w if length == array.size else int(indices[w])
+        rows.append(ok_row(name, array.shape, most, error, unravel(flat, array.shape), analytic, estimate, length,
+                           power if top > 0 and math.isfinite(power) else math.nan))
     return rows
 
 

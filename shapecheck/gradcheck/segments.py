@@ -42,6 +42,49 @@ class LaidOut(Sequence):
         return self.whole[0][start:start + math.prod(self.shapes[t])].reshape(self.shapes[t])
 
 
+class SideBySide:
+    """Segments of the given lengths side by side: segment t's entries in row t of a ``(T, M)`` layout (M the
+    longest), each row padded at its end with -1 (a relative error, a gap or a size smaller than any) and
+    -inf (a needed error). A full check where every entry is fine takes each tensor's worst entry, largest
+    error and power as reductions along the rows (``entries.judge_many``)."""
+
+    #: layouts made, by lengths (None where the padding would outweigh the entries)
+    _made: dict = {}
+
+    def __init__(self, lengths: tuple):
+        rows, longest, total = len(lengths), max(lengths), sum(lengths)
+        index = np.full((rows, longest), total, dtype=np.intp)      # total: the padding, one past the entries
+        for t, (start, length) in enumerate(zip(accumulate(lengths, initial=0), lengths)):
+            index[t, :length] = np.arange(start, start + length)
+        self.index = index
+        self.starts = segment_starts(list(lengths))                        # (T,): where each segment begins
+        counts = np.array(lengths)
+        row_starts = np.arange(rows) * longest
+        # (in a row sorted in place: the padding first, then the segment's entries in order)
+        self.middle = row_starts + (longest - counts) + counts // 2       # its median (its upper one, if even)
+        self.last = row_starts + longest - 1                               # its largest
+        self.padding = np.array([[-1.0], [-1.0], [-1.0], [-math.inf]])
+
+    @classmethod
+    def of(cls, lengths: list[int]) -> SideBySide | None:
+        """The layout of segments of these ``lengths``; None when it would hold more than about twice their
+        entries (a long segment among many short ones: one at a time is then cheaper)."""
+        key = tuple(lengths)
+        if key not in cls._made:
+            if len(cls._made) > 64:
+                cls._made.clear()
+            cls._made[key] = cls(key) if key and len(key) * max(key) <= 2 * sum(key) + 256 else None
+        return cls._made[key]
+
+    def laid_out(self, errors, gaps, sizes, needed) -> np.ndarray:
+        """The four ``(P,)`` arrays (relative errors, gaps, sizes, needed errors) laid out: ``(4, T, M)``."""
+        total = len(errors)
+        values = np.empty((4, total + 1))
+        values[0, :total], values[1, :total], values[2, :total], values[3, :total] = errors, gaps, sizes, needed
+        values[:, total:] = self.padding
+        return values.take(self.index, axis=1)
+
+
 def joined(pieces, column: int) -> np.ndarray:
     """``np.concatenate`` of item ``column`` of every piece: the kept whole array of a :class:`Cut`."""
     if isinstance(pieces, Cut):

@@ -79,3 +79,12 @@ def test_every_row_judged_at_once_is_the_row_judged_alone(shapes, seed, case, en
     assert [row.to_dict() for row in together] == [row.to_dict() for row in alone]     # (NaN fields compare equal)
     assert [row.ok for row in together] == [row.ok for row in alone]
 
+
+
+def test_rows_are_taken_side_by_side_unless_one_tensor_is_far_longer():
+    """A layout padded to the longest tensor is made only where it holds at most about twice the entries: the
+    UNEVEN case above is judged a tensor at a time, the usual MLP's tensors side by side."""
+    from shapecheck.gradcheck.segments import SideBySide
+
+    assert SideBySide.of([int(np.prod(shape)) for shape in UNEVEN]) is None
+    assert SideBySide.of([80, 8, 64, 8, 24, 3]).index.shape == (6, 80)
