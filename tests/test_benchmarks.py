@@ -75,3 +75,12 @@ def test_cold_benchmark_runs_once():
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "nothing (back to back)" in result.stdout and "time.sleep(0.008)" in result.stdout
+
+
+@pytest.mark.slow
+def test_generic_parts_benchmark_runs_once():
+    result = subprocess.run([sys.executable, str(BENCHMARKS / "generic_parts.py"), "--processes", "1", "--rounds", "2"],
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    for variant in ("check_gradients", "without the judgement", "a bare minimum"):
+        assert variant in result.stdout

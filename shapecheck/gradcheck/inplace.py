@@ -175,9 +175,9 @@ def _evaluate(target, moves, count: int, calls: int, kind, run) -> np.ndarray:
     """The loss after each of the ``count`` moves of the iterator ``moves``, ``calls`` loss calls a move
     (``run``: :func:`_one_by_one`, one, or :func:`_in_pairs`, two), a chunk of moves at a time; every entry
     moved is put back before the next, also when a call raises. The target's counter counts the calls (of the
-    chunks completed: a call that raises ends the check), its progress hears of them a chunk at a time. A loss that returned a float (np.float64 too) at the base point
-    has its values written straight into the losses; any other value is made one number first
-    (``Counter.scalar``, which refuses a tuple)."""
+    chunks completed: a call that raises ends the check), its progress hears of them a chunk at a time. A loss
+    that returned a float (np.float64 too) at the base point has its values written straight into the losses;
+    any other value is made one number first (``Counter.scalar``, which refuses a tuple)."""
     counter, progress = target.counter, target.progress
     losses = np.empty(count * calls, dtype=kind)
     # a float64 array's entries are written through a memoryview (half numpy's item assignment)

@@ -191,7 +191,8 @@ def _check_same_arrays(net, found) -> None:
     restored = all(_rebind(net, new, old) for _name, new, old in replaced)
     names = ", ".join(name for name, _new, _old in replaced)
     raise NetworkError(f"net.loss(X, Y) or net.gradients(X, Y) replaced net.params {names} with new arrays (an "
-                       f"update step like self.W1 = self.W1 - lr * dW1?; {'restored now' if restored else 'not restored'}"
+                       f"update step like self.W1 = self.W1 - lr * dW1?; "
+                       f"{'restored now' if restored else 'not restored'}"
                        "): they must only compute; an update step belongs in a separate method", name=replaced[0][0],
                        expected="parameters left unchanged", got="replaced")
 

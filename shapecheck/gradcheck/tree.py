@@ -66,8 +66,9 @@ def structure_hint(params: Any, grads: Any, grads_label: str = "grads", params_l
     if isinstance(params, dict):
         keys = list(params)[:2]
         example = ", ".join(f"{key!r}: d{key}" for key in keys) + (", ..." if len(params) > 2 else "")
-        order = (f"; a {type(grads).__name__} in the order of {params_label} becomes that dict with dict(zip({params_label}, "
-                 f"{grads_label}))" if isinstance(grads, (list, tuple)) and len(grads) == len(params) else "")
+        in_order = isinstance(grads, (list, tuple)) and len(grads) == len(params)
+        order = (f"; a {type(grads).__name__} in the order of {params_label} becomes that dict with "
+                 f"dict(zip({params_label}, {grads_label}))" if in_order else "")
         return f"{given}: give the gradients as a dict with the same keys, e.g. {{{example}}}{order}"
     if isinstance(params, (list, tuple)):
         order = (f"; if the dict's values are in the order of {params_label}: list({grads_label}.values())"

@@ -41,7 +41,8 @@ UNEVEN = [(30, 25), (1,), (2,), (1,)]
 @given(st.one_of(st.lists(st.sampled_from(SHAPES), min_size=1, max_size=4), st.just(UNEVEN)),
        st.integers(0, 2 ** 32 - 1),
        st.sampled_from(["fine", "zeros", "one wrong", "kink", "not finite", "loss not finite"]),
-       st.sampled_from(["every entry, flat gradient", "every entry", "a sample of entries"]), st.sampled_from([ATOL, 0.0]))
+       st.sampled_from(["every entry, flat gradient", "every entry", "a sample of entries"]),
+       st.sampled_from([ATOL, 0.0]))
 def test_every_row_judged_at_once_is_the_row_judged_alone(shapes, seed, case, entries_checked, atol):
     rng = np.random.default_rng(seed)
     tensors, checked = [], []
