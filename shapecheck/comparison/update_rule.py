@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from shapecheck.comparison.readings import named_as_state
-from shapecheck.errors import ConfigurationError
+from shapecheck.errors import ConfigurationError, ShapecheckError
 
 LR_NAMES = ("lr", "learning_rate", "learningRate", "learnrate", "learn_rate", "eta", "alpha", "LR", "learning_rate_")
 #: Names of a momentum coefficient (the beta of v = beta * v + (1 - beta) * g).
@@ -28,9 +28,63 @@ def settle(learner, X, Y) -> None:
     moved = learner.moves(X, Y)
     if moved is None:                 # the step changed a shape: the comparison says so later
         return
+    refuse_a_step_that_is_no_gradient_step(learner, X, Y, moved)
     settle_lr(learner, X, Y, moved)
     settle_momentum(learner, X, Y, moved)
     refuse_an_adaptive_step(learner, moved)
+
+
+def refuse_a_step_that_is_no_gradient_step(learner, X, Y, moved) -> None:
+    """A gradient step is a function of the weights it starts from: run twice from the same weights it moves them
+    the same (to rounding: a shuffled full batch sums in another order), and started from other weights it ends
+    elsewhere. A step that draws random numbers (weights drawn anew by ``fit()``, dropout, a random minibatch)
+    or sets the weights whatever they were gives no gradient to read: refused, saying which, instead of compared
+    into a mismatch with a made-up place. ``moved``: the step's own moves (``Learner.moves``)."""
+    again = learner.moves(X, Y)
+    if again is None:
+        return
+    for slot, first, second in zip(learner.slots, moved, again):
+        if not _scaled(first, second, 1.0, 1e-6):
+            at = np.unravel_index(int(np.argmax(np.abs(second - first))), first.shape)
+            shown = f"[{', '.join(str(int(i)) for i in at)}]" if first.ndim else ""
+            raise ConfigurationError(
+                f"your step(X, Y) moved {slot.name}{shown} by {float(first[at]):.4g} and then by "
+                f"{float(second[at]):.4g} when run twice from the same weights: it draws random numbers (weights "
+                "drawn anew by each call, dropout, a random sample or minibatch), so it is not one gradient step "
+                "compare can read; seed it inside the step or use the whole batch, or pass gradients= (your "
+                "backward pass)", name="step",
+                expected="the same move from the same weights", got="a different move")
+    _refuse_a_step_that_ignores_the_weights(learner, X, Y, moved)
+
+
+def _refuse_a_step_that_ignores_the_weights(learner, X, Y, moved) -> None:
+    """Started from weights 0.1% larger, a gradient step ends 0.1% elsewhere; a step that ends exactly where it
+    ended before sets the weights anew (it initialises them) whatever they were."""
+    before = learner.values()
+    started = [value * 1.001 for value in before]
+    if not any(np.any(start != value) for start, value in zip(started, before)):
+        return                         # every array all zero: nothing to start elsewhere from
+    learner._load(started)
+    try:
+        moved_from_there = learner.moves(X, Y)
+    except ShapecheckError:             # the learner's code failed from there: nothing said, nothing refused
+        return
+    finally:
+        learner.snapshot.restore()
+    if moved_from_there is None:
+        return
+    # (the ends to their rounding: each is a start plus a move; a gradient step ends ~1e-3 of a weight elsewhere)
+    same = [_scaled(value + move, start + move_there, 1.0, 1e-9)
+            for value, move, start, move_there in zip(before, moved, started, moved_from_there)]
+    shifted = [bool(np.any(start != value)) for start, value in zip(started, before)]
+    if all(same_end for same_end, moved_start in zip(same, shifted) if moved_start):
+        names = [slot.name for slot, moved_start in zip(learner.slots, shifted) if moved_start]
+        raise ConfigurationError(
+            f"your step(X, Y) ends at the same {_and(names)} whatever they start from (started 0.1% larger, they "
+            "ended where they did before): it sets the weights anew (draws or initialises them, as a "
+            "fit() that starts training from scratch does), so no gradient can be read from it; give compare a "
+            "step that takes one gradient step from the current weights, or pass gradients=", name="step",
+            expected="a step from the current weights", got="weights set anew")
 
 
 def settle_lr(learner, X, Y, moved) -> None:
