@@ -68,12 +68,25 @@ def describe_bugs(tags: frozenset, scale_ids: list, scale: float, alternative: s
         messages.append(text)
         causes += found
     if not ids:
-        message = "your gradients agree with the reference (up to rounding)"
+        message = "your gradients agree with the reference (up to rounding)" + _if_your_loss_is(context)
         if not context["lr_known"]:
             message += _step_factor(scale, context)
         return Diagnosis("match", message, residual, ("match",))
     return Diagnosis(" + ".join(dict.fromkeys(ids)), "; ".join(dict.fromkeys(messages)), residual,
                      tuple(dict.fromkeys(ids)), causes=causes)
+
+
+def _if_your_loss_is(context) -> str:
+    """The condition a match holds under when the loss's scale was read from the gradients' size (a sum, say),
+    not declared nor read from a loss_fn: said in the verdict's own line, where it is read (a missing 1/n and a
+    summed loss give the same gradients)."""
+    found = context.get("inferred_scale")
+    if found is None:
+        return ""
+    scale, size = found
+    mean = "a mean with the 1/2" if context.get("family") == "mse" else "a mean"
+    return (f" if your loss is {scale.text}, as their size says: were it {mean}, they would be {size:.6g} times too "
+            "large (pass loss_fn= to settle it)")
 
 
 def _step_factor(size: float, context) -> str:

@@ -181,7 +181,9 @@ class Study:
         context = dict(net=setting.net, names=setting.learner_names, n=n, lr_known=learner.lr_known,
                        reading=reading, loss_source=convention.sources.get("loss"),
                        scale_source=convention.sources.get("scale"), scale_name=getattr(scale_used, "name", None),
-                       loss_scale=scale_known, family=convention.family)
+                       loss_scale=scale_known, family=convention.family, inferred_scale=None)
+        if scale_source.startswith("inferred"):     # a sum read from the gradients' size: the match's condition
+            context["inferred_scale"] = scale_used, abs(hypothesis.scale)
         diagnosis = describe_bugs(hypothesis.tags, scale_bugs, factor if learner.lr_known else hypothesis.scale,
                                   hypothesis.alternative, hypothesis.residual, context)
         form = self.declared["reg"] if isinstance(self.declared["reg"], l2_terms.L2Form) else None

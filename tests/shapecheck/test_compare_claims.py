@@ -394,3 +394,26 @@ def test_the_missing_mean_fix_is_written_in_the_learners_layout(layout):
     scope = {"A": A, "dZ": dZ, "n": n}
     exec(MEAN_WEIGHT_GRADIENT[layout], {}, scope)
     assert scope["dW"].shape == shapes.weight_shape(d_in, d_out)
+
+
+# -- a match that holds only under the loss scale read from the gradients' size --------------------------------
+
+@settings(max_examples=12, deadline=None)
+@given(st.sampled_from(["rows", "columns", "columns-wT"]), st.sampled_from(["tanh", "sigmoid"]),
+       st.sampled_from(["bce", "softmax-cross-entropy", "mse"]), st.booleans())
+def test_a_match_read_under_a_summed_loss_says_so_in_its_own_line(layout, activation, loss, missing_mean):
+    """With nothing declared, a summed loss and a mean missing its 1/n give the same gradients: the verdict's
+    line carries the condition (a learner reading MATCH alone must not take a missing 1/n for right); with the
+    loss declared there is no condition, and the missing 1/n is named."""
+    bug = "missing-mean" if missing_mean else None
+    size = dict(d=5, h=3, t=4, n=7)
+    report = shapecheck.compare(**learner_zoo.make(layout, activation, loss, bug, seed=0, **size, hints=False))
+    if missing_mean:
+        assert report.diagnoses[0].bug == "match"
+        assert "if your loss is the sum over the samples" in report.summary
+        assert "they would be 7 times too large (pass loss_fn= to settle it)" in report.summary
+    else:
+        assert report.summary.endswith("your gradients agree with the reference (up to rounding)"), report.summary
+    declared = shapecheck.compare(**learner_zoo.make(layout, activation, loss, bug, seed=0, **size, hints=True))
+    assert declared.diagnoses[0].bug == ("missing-mean" if missing_mean else "match")
+    assert "as their size says" not in declared.summary
