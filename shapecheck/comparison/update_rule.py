@@ -53,8 +53,7 @@ def refuse_a_step_that_is_no_gradient_step(learner, X, Y, moved) -> None:
                 "drawn anew by each call, dropout, a random sample or minibatch), so it is not one gradient step "
                 "compare can read; give compare a step that takes one gradient step from the current weights "
                 "(weights drawn before it, no dropout, the whole batch), or pass gradients= (your backward pass)",
-                name="step",
-                expected="the same move from the same weights", got="a different move")
+                name="step", expected="the same move from the same weights", got="a different move")
     _refuse_a_step_that_ignores_the_weights(learner, X, Y, moved)
 
 

@@ -164,7 +164,7 @@ def _ok_rows(side_by_side, tensors, lengths, a, numeric, gap, rel_err, needed, s
     (:func:`segments.power_of_finite`), from reductions along the rows of the :class:`SideBySide` layout.
 
     (Right after the loss calls every numpy call costs up to three times its warm cost: a dozen calls for all
-    tensors, where a tensor at a time took a dozen per tensor, 13 us less for six tensors in situ.)"""
+    tensors, where a tensor at a time took a dozen per tensor; the judgement of [10, 8, 8, 3] takes 9 us less.)"""
     errors, gaps, sizes, needs = side_by_side.laid_out(rel_err, gap, size, needed)          # (T, M) each
     worst = errors.argmax(axis=1)                                                           # (T,)
     in_order = sizes.copy()

@@ -2,7 +2,8 @@
 
 A full check judges every tensor's entries at once (``entries.judge_many``): the entries of all tensors
 sit in one array, tensor after tensor, in segments of the given non-zero lengths; its plan and its losses
-are cut into a piece per tensor (:class:`Cut`) and joined again.
+are cut into a piece per tensor (:class:`Cut`) and joined again; where every entry is fine, each tensor's row
+is read from a layout of all tensors side by side (:class:`SideBySide`).
 """
 
 from __future__ import annotations
