@@ -160,7 +160,8 @@ class Setting:
         key = f"W{self.net.n_layers}"
         if key not in self.keys:
             return True
-        output_mistakes = ("derivative-at-activation", "missing-output-derivative", "transposed")
+        output_mistakes = ("derivative-at-activation", "derivative-formula-at-pre-activation",
+                           "missing-output-derivative", "transposed")
         options = [frozenset()] + [tags for tags in candidate_mutants(self.net, lr=lr)
                                    if any(tag[0] in output_mistakes for tag in tags)]
         for tags in options:

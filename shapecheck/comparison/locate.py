@@ -267,11 +267,13 @@ def _roots(tags, L) -> list:
     wins: the derivative ``prime1`` when it is computed on a line of its own, else ``dZ1``)."""
     names = []
     for tag in sorted(tags, key=repr):
-        if tag == ("derivative-at-activation", "hidden"):
+        if tag[0] in ("derivative-at-activation", "derivative-formula-at-pre-activation") and tag[1:] == ("hidden",):
             names += [(f"prime{k}", f"dZ{k}") for k in range(1, L)]
-        elif tag[:2] == ("derivative-at-activation", "hidden"):           # in hidden layer tag[2] only
+        elif tag[0] in ("derivative-at-activation", "derivative-formula-at-pre-activation") \
+                and tag[1] == "hidden":                                   # in hidden layer tag[2] only
             names.append((f"prime{tag[2]}", f"dZ{tag[2]}"))
-        elif tag == ("derivative-at-activation", "output") or tag[:1] == ("missing-output-derivative",) \
+        elif tag in (("derivative-at-activation", "output"), ("derivative-formula-at-pre-activation", "output")) \
+                or tag[:1] == ("missing-output-derivative",) \
                 and tag[1:] in (("everywhere",), ("loss-derivative",)):
             names.append((f"dZ{L}",))
         elif tag == ("missing-output-derivative",):

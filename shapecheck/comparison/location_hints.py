@@ -42,6 +42,8 @@ def hint(location, *, net, names, n, bug: str = "", called: str = "", others=(),
     act = net.activation.name if q != f"dZ{L}" else net.output.name
     if kind == "argument" and q.startswith("dZ") and bug == "missing-hidden-derivative":
         return _handed_on(location, q[2:], act, called)
+    if bug == "derivative-formula-at-pre-activation" and (kind == "argument" or q.startswith(("prime", "dZ"))):
+        return _formula_at_z(location, quantities, act, called, L)
     if kind == "argument" or q.startswith("prime") or q.startswith("dZ") and bug == "derivative-at-activation":
         return _at_activation(location, quantities, act, called, L)
     if q == f"dZ{L}" and bug == "missing-output-derivative" and net.loss_fn.requires_output == "sigmoid":
@@ -111,6 +113,23 @@ def _at_activation(location, quantities, act, called, L) -> str:
     rewrite = FROM_OUTPUT.get(act)
     alternative = f" (or write {rewrite.format(a=arg)})" if rewrite and act != "relu" else ""
     return f"{name}(...) is given {arg}, the activation A{k}; it needs the pre-activation Z{k}{alternative}"
+
+
+def _formula_at_z(location, quantities, act, called, L) -> str:
+    """A derivative written for the activation's output (``a * (1 - a)``) given the pre-activation Z."""
+    layers = sorted({int(q[len("prime"):] if q.startswith("prime") else q[2:]) for q in quantities})
+    k = str(layers[0]) if len(layers) == 1 else ""
+    words = ["the output" if one == L else f"layer {one}" for one in layers]
+    where = words[0] + "'s" if len(words) == 1 else f"each layer's ({', '.join(words[:-1])} and {words[-1]})"
+    form = FROM_OUTPUT[act]
+    call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
+                 if called and (name == called or name.endswith("." + called)) and len(args) == 1), None)
+    if call is not None:
+        name, (arg,) = call
+        return (f"{name}(...) computes {form.format(a='x')} of what it is given, the formula in terms of the "
+                f"activation, and is given {arg}, the pre-activation Z{k}: give it A{k} = {act}(Z{k})")
+    return (f"{where} activation derivative is {form.format(a=f'Z{k}')}, the formula written for the activation "
+            f"({form.format(a=f'A{k}')}) with the pre-activation put in: use A{k} = {act}(Z{k}) in it")
 
 
 def _handed_on(location, k, act, called) -> str:

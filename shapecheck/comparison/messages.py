@@ -144,6 +144,18 @@ def _structural(tag, tags, net, names) -> str:
         name = f if places == ["hidden"] else net.output.name if places == ["output"] else "g"
         return (f"{where} activation derivative is evaluated at the activation A instead of the pre-activation Z: "
                 f"{name}'(A) is not {name}'(Z) (for sigmoid use A * (1 - A) or sigmoid'(Z); for tanh 1 - A**2)")
+    if bug == "derivative-formula-at-pre-activation":
+        places = sorted(t[1] for t in tags if t[0] == bug)
+        layers = sorted(t[2] for t in tags if t[0] == bug and len(t) == 3)
+        words = {"hidden": hidden, "output": "the output layer's"}
+        if layers:
+            words["hidden"] = " and ".join(f"hidden layer {k}'s" for k in layers)
+        where = " and ".join(dict.fromkeys(words[p] for p in places))
+        name = f if places == ["hidden"] else net.output.name
+        form = {"sigmoid": ("A * (1 - A)", "Z * (1 - Z)"), "tanh": ("1 - A**2", "1 - Z**2")}[name]
+        return (f"{where} activation derivative uses {name}'(Z) = {form[0]}, the formula in terms of the activation A, "
+                f"with the pre-activation Z put in for A: {form[1]} is not {name}'(Z) (use {form[0]} with "
+                f"A = {name}(Z))")
     if bug == "missing-output-derivative" and tag[1:] == ("loss-derivative",):
         L = net.n_layers
         return (f"the output layer's delta is the loss's derivative dL/dA{L} = (A{L} - Y) / (A{L} * (1 - A{L})) without "

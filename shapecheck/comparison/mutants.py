@@ -6,6 +6,8 @@ scale). The mistakes are written into the same layout methods the reference uses
 layout exactly as a learner would make them.
 
 A mutant is a frozenset of tags: ``("derivative-at-activation", "hidden" or "output")`` (``("derivative-at-activation",
+"hidden", k)``: in hidden layer k only), ``("derivative-formula-at-pre-activation", "hidden" or "output")`` (the
+derivative's formula in terms of the activation, ``A * (1 - A)`` or ``1 - A**2``, given Z: ``Z * (1 - Z)``; ``(...,
 "hidden", k)``: in hidden layer k only), ``("missing-output-derivative",)``,
 ``("missing-output-derivative", "everywhere")`` (left out of the output layer's own gradient too),
 ``("missing-output-derivative", "loss-derivative")`` (a sigmoid output under cross-entropy whose delta is the
@@ -19,6 +21,10 @@ from __future__ import annotations
 import numpy as np
 
 from reference_nets.activations import Softmax
+
+#: The derivative of an activation written in terms of its output (sigmoid' = A * (1 - A), tanh' = 1 - A**2): the
+#: formula a learner plugs the pre-activation into by mistake (``z * (1 - z)``)
+OUTPUT_FORM = {"sigmoid": lambda v: v * (1.0 - v), "tanh": lambda v: 1.0 - v * v}
 
 
 def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: float | None = None,
@@ -50,6 +56,8 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
     else:
         z_out = A[L] if output_at_activation and not isinstance(net.output, Softmax) else Z[L]
         dZ = net.output.backward(A[L] - Y, z=z_out, axis=axis)                     # (A_L - Y) * g'(Z_L)
+        if ("derivative-formula-at-pre-activation", "output") in tags:
+            dZ = (A[L] - Y) * OUTPUT_FORM[net.output.name](Z[L])                   # (A_L - Y) * Z_L (1 - Z_L)
     if ("missing-output-derivative", "everywhere") in tags:
         dZ = A[L] - Y                                   # g'(Z_L) forgotten for W_L as well
     if ("missing-output-derivative", "loss-derivative") in tags:
@@ -77,6 +85,10 @@ def mutant_gradients(net, X: np.ndarray, Y: np.ndarray, tags: frozenset, *, lr: 
             dA = kept[f"dA{k - 1}"] = layout.error_to_previous(sent_back if k == L else dZ, W)
             if ("missing-hidden-derivative", k - 1) in tags:
                 dZ = dA
+            elif ("derivative-formula-at-pre-activation", "hidden") in tags \
+                    or ("derivative-formula-at-pre-activation", "hidden", k - 1) in tags:
+                prime = kept[f"prime{k - 1}"] = OUTPUT_FORM[net.activation.name](Z[k - 1])     # Z (1 - Z)
+                dZ = dA * prime
             else:
                 here = at_activation or ("derivative-at-activation", "hidden", k - 1) in tags
                 at = A[k - 1] if here else Z[k - 1]
@@ -99,6 +111,12 @@ def candidate_mutants(net, *, lr: float | None) -> list[frozenset]:
         singles.append(frozenset(("derivative-at-activation", place) for place in places))
     if hidden and L > 2:                   # in one hidden layer only (a layer loop written out by hand)
         singles += [frozenset({("derivative-at-activation", "hidden", k)}) for k in range(1, L)]
+    formula_places = [place for place, name in (("hidden", net.activation.name if L > 1 else ""),
+                                                ("output", net.output.name if "output" in places else ""))
+                      if name in OUTPUT_FORM]
+    singles += [frozenset({("derivative-formula-at-pre-activation", place)}) for place in formula_places]
+    if "hidden" in formula_places and L > 2:
+        singles += [frozenset({("derivative-formula-at-pre-activation", "hidden", k)}) for k in range(1, L)]
     if L > 1 and net.loss_fn.requires_output is None and not isinstance(net.output, Softmax) \
             and net.output.name != "identity":
         singles.append(frozenset({("missing-output-derivative",)}))

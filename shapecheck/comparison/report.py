@@ -16,6 +16,7 @@ CHECKED, POSSIBLE = "checked on your run", "possibility"
 
 #: The stable bug ids.
 BUG_IDS = ("match", "missing-mean", "wrong-scale", "sign-flip", "derivative-at-activation",
+           "derivative-formula-at-pre-activation",
            "missing-output-derivative", "missing-hidden-derivative", "bias-wrong-axis", "transposed",
            "stale-weights", "loss-mismatch", "l2-mismatch", "l2-on-bias", "wrong-unit", "unknown")
 

@@ -20,7 +20,10 @@ ACTIVATIONS = {
 #: loss -> output activation, as the reference pairs them
 LOSSES = {"bce": "sigmoid", "softmax-cross-entropy": "softmax", "mse": "sigmoid"}
 BUGS = ["missing-mean", "sign-flip", "derivative-at-activation", "missing-hidden-derivative", "bias-wrong-axis",
-        "stale-weights", "wrong-scale", "missing-output-derivative", "loss-mismatch"]
+        "stale-weights", "wrong-scale", "missing-output-derivative", "loss-mismatch",
+        "derivative-formula-at-pre-activation"]
+#: each activation's derivative written in terms of its output (what a learner plugs Z into by mistake)
+FROM_OUTPUT = {"sigmoid": lambda a: a * (1 - a), "tanh": lambda a: 1 - a ** 2}
 #: Mistakes no mutant reproduces: a stray factor on the hidden layer's error alone.
 EXTRA_BUGS = ["stray-hidden-factor"]
 STYLES = ["textbook", "eps-log", "sum", "mean-all"]
@@ -116,6 +119,8 @@ class ZooNet:
             dZ1 = dA1  # locate: missing-hidden-derivative
         elif bug == "derivative-at-activation":
             dZ1 = dA1 * f_prime(A1)  # locate: derivative-at-activation
+        elif bug == "derivative-formula-at-pre-activation":
+            dZ1 = dA1 * FROM_OUTPUT[activation](Z1)  # locate: derivative-formula-at-pre-activation
         else:
             dZ1 = dA1 * f_prime(Z1)
         dW1 = {"rows": lambda: X.T @ dZ1, "columns": lambda: dZ1 @ X.T, "columns-wT": lambda: X @ dZ1.T}[

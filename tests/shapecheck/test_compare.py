@@ -182,7 +182,8 @@ HINT_WORDS = {"sign-flip": ("sign", "Y - A"), "missing-mean": ("1/n",), "wrong-s
               "derivative-at-activation": ("pre-activation",), "missing-hidden-derivative": ("still needs",),
               "bias-wrong-axis": ("samples axis",), "stale-weights": ("updated", "updates"),
               "missing-output-derivative": ("output's derivative",),
-              "loss-mismatch": ("without the output activation's derivative",)}
+              "loss-mismatch": ("without the output activation's derivative",),
+              "derivative-formula-at-pre-activation": ("formula written for the activation",)}
 
 
 @settings(max_examples=200, deadline=None)

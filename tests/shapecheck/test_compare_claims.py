@@ -259,6 +259,10 @@ def test_a_gradient_of_the_wrong_shape_stays_a_fact_when_the_others_agree_with_t
 # -- item 5: a summed squared error, the hidden layer's backward wrong ------------------------------------
 
 class SummedNet:
+    """A summed squared error whose hidden error carries a stray factor (no known mistake: "unknown")."""
+
+    formula_at_z = False            # instead: tanh' written for A (1 - A**2), given Z (a known mistake)
+
     def __init__(self, d, h, t):
         rng = np.random.default_rng(5)
         self.W1, self.b1 = rng.normal(0, 0.5, (d, h)), np.zeros((1, h))
@@ -272,7 +276,10 @@ class SummedNet:
         Z1 = X @ self.W1 + self.b1
         A1 = np.tanh(Z1)
         d_out = A1 @ self.W2 + self.b2 - Y
-        d_hidden = (d_out @ self.W2.T) * (1 - Z1 ** 2)       # tanh' written for A, given Z
+        if self.formula_at_z:
+            d_hidden = (d_out @ self.W2.T) * (1 - Z1 ** 2)       # tanh' written for A, given Z
+        else:
+            d_hidden = 0.5 * (d_out @ self.W2.T) * (1 - A1 ** 2)  # a stray factor
         return {"W1": X.T @ d_hidden, "b1": d_hidden.sum(axis=0, keepdims=True),
                 "W2": A1.T @ d_out, "b2": d_out.sum(axis=0, keepdims=True)}
 
@@ -291,6 +298,24 @@ def test_a_summed_loss_with_a_wrong_hidden_backward_is_placed_at_layer_1(told):
     assert "the mismatch starts at layer 1" in report.diagnoses[0].message
     assert "layers above it (2) match" in report.diagnoses[0].message
     assert dict((a, w) for a, w, _ in report.conventions)["loss scale"].startswith("the sum over the samples")
+    assert claims_check.contradictions(report.to_dict()) == []
+
+
+@pytest.mark.parametrize("told", [dict(reduction="sum"), dict(loss_fn=True),
+                                  dict(activation="tanh", output="identity", loss="mse", reduction="sum")])
+def test_tanh_prime_written_for_a_and_given_z_is_named_at_its_line(told):
+    """`(1 - Z1 ** 2)`: the derivative's formula in terms of the activation, given the pre-activation."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(7, 5)), rng.normal(size=(7, 2))
+    net = SummedNet(5, 3, 2)
+    net.formula_at_z = True
+    options = dict(told, loss_fn=net.loss) if told.get("loss_fn") else told
+    report = shapecheck.compare(X, Y, params=net, gradients=net.grads, **options)
+    first = report.diagnoses[0]
+    assert first.bug == "derivative-formula-at-pre-activation", str(report)
+    assert "1 - Z**2 is not tanh'(Z)" in first.message
+    assert [location.source.strip() for location in first.locations] == [
+        "d_hidden = (d_out @ self.W2.T) * (1 - Z1 ** 2)       # tanh' written for A, given Z"]
     assert claims_check.contradictions(report.to_dict()) == []
 
 
