@@ -98,13 +98,21 @@ def _finalised(quantities, names, n, bug) -> str:
     return f"this finalises the gradient{'s' * many} of {finalised}: {what}"
 
 
-def _at_activation(location, quantities, act, called, L) -> str:
+def _derivative_site(location, quantities, called, L) -> tuple[str, str, tuple | None]:
+    """For a line computing a layer's activation derivative (``prime{k}`` or ``dZ{k}``): the layer's number
+    (empty for a line serving several layers), their words, and the one-argument call of the helper ``called``
+    on the line (``(name, (argument,))``, or None)."""
     layers = sorted({int(q[len("prime"):] if q.startswith("prime") else q[2:]) for q in quantities})
     k = str(layers[0]) if len(layers) == 1 else ""     # one line serving several layers: A and Z of each
     words = ["the output" if one == L else f"layer {one}" for one in layers]
     where = words[0] + "'s" if len(words) == 1 else f"each layer's ({', '.join(words[:-1])} and {words[-1]})"
     call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
                  if called and (name == called or name.endswith("." + called)) and len(args) == 1), None)
+    return k, where, call
+
+
+def _at_activation(location, quantities, act, called, L) -> str:
+    k, where, call = _derivative_site(location, quantities, called, L)
     if call is None:
         single = {args[0] for name, args in source.calls_on(location.path, location.line) if len(args) == 1}
         at = f"`{single.pop()}`, " if len(single) == 1 else ""
@@ -117,13 +125,8 @@ def _at_activation(location, quantities, act, called, L) -> str:
 
 def _formula_at_z(location, quantities, act, called, L) -> str:
     """A derivative written for the activation's output (``a * (1 - a)``) given the pre-activation Z."""
-    layers = sorted({int(q[len("prime"):] if q.startswith("prime") else q[2:]) for q in quantities})
-    k = str(layers[0]) if len(layers) == 1 else ""
-    words = ["the output" if one == L else f"layer {one}" for one in layers]
-    where = words[0] + "'s" if len(words) == 1 else f"each layer's ({', '.join(words[:-1])} and {words[-1]})"
+    k, where, call = _derivative_site(location, quantities, called, L)
     form = FROM_OUTPUT[act]
-    call = next(((name, args) for name, args in source.calls_on(location.path, location.line)
-                 if called and (name == called or name.endswith("." + called)) and len(args) == 1), None)
     if call is not None:
         name, (arg,) = call
         return (f"{name}(...) computes {form.format(a='x')} of what it is given, the formula in terms of the "

@@ -130,27 +130,28 @@ def with_declared_l2(diagnosis: Diagnosis, found: float, reg: float, loss_factor
                      (*diagnosis.bugs, "l2-mismatch"))
 
 
+def _derivative_places(bug, tags, hidden) -> tuple[list, str]:
+    """Where an activation-derivative mistake ``bug`` is made: its places (``"hidden"``, ``"output"``) and their
+    words (``hidden``: the hidden layer's, or hidden layer k's for a mistake in one hidden layer only)."""
+    places = sorted(t[1] for t in tags if t[0] == bug)
+    layers = sorted(t[2] for t in tags if t[0] == bug and len(t) == 3)
+    words = {"hidden": hidden, "output": "the output layer's"}
+    if layers:
+        words["hidden"] = " and ".join(f"hidden layer {k}'s" for k in layers)
+    return places, " and ".join(dict.fromkeys(words[p] for p in places))
+
+
 def _structural(tag, tags, net, names) -> str:
     bug = tag[0]
     hidden = "the hidden layers'" if net.n_layers > 2 else "the hidden layer's"
     f = net.activation.name
     if bug == "derivative-at-activation":
-        places = sorted(t[1] for t in tags if t[0] == bug)
-        layers = sorted(t[2] for t in tags if t[0] == bug and len(t) == 3)
-        words = {"hidden": hidden, "output": "the output layer's"}
-        if layers:
-            words["hidden"] = " and ".join(f"hidden layer {k}'s" for k in layers)
-        where = " and ".join(dict.fromkeys(words[p] for p in places))
+        places, where = _derivative_places(bug, tags, hidden)
         name = f if places == ["hidden"] else net.output.name if places == ["output"] else "g"
         return (f"{where} activation derivative is evaluated at the activation A instead of the pre-activation Z: "
                 f"{name}'(A) is not {name}'(Z) (for sigmoid use A * (1 - A) or sigmoid'(Z); for tanh 1 - A**2)")
     if bug == "derivative-formula-at-pre-activation":
-        places = sorted(t[1] for t in tags if t[0] == bug)
-        layers = sorted(t[2] for t in tags if t[0] == bug and len(t) == 3)
-        words = {"hidden": hidden, "output": "the output layer's"}
-        if layers:
-            words["hidden"] = " and ".join(f"hidden layer {k}'s" for k in layers)
-        where = " and ".join(dict.fromkeys(words[p] for p in places))
+        places, where = _derivative_places(bug, tags, hidden)
         name = f if places == ["hidden"] else net.output.name
         form = {"sigmoid": ("A * (1 - A)", "Z * (1 - Z)"), "tanh": ("1 - A**2", "1 - Z**2")}[name]
         return (f"{where} activation derivative uses {name}'(Z) = {form[0]}, the formula in terms of the activation A, "

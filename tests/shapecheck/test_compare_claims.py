@@ -284,14 +284,24 @@ class SummedNet:
                 "W2": A1.T @ d_out, "b2": d_out.sum(axis=0, keepdims=True)}
 
 
-@pytest.mark.parametrize("told", [dict(reduction="sum"), dict(loss_fn=True),
-                                  dict(activation="tanh", output="identity", loss="mse", reduction="sum")])
-def test_a_summed_loss_with_a_wrong_hidden_backward_is_placed_at_layer_1(told):
+#: what the learner tells compare: a summed loss declared, its loss_fn, or every function declared
+TOLD = [dict(reduction="sum"), dict(loss_fn=True), dict(activation="tanh", output="identity", loss="mse",
+                                                         reduction="sum")]
+
+
+def summed_report(told, formula_at_z=False):
+    """compare's report on a SummedNet (5 inputs, 3 hidden units, 2 outputs, 7 samples), told ``told``."""
     rng = np.random.default_rng(0)
     X, Y = rng.normal(size=(7, 5)), rng.normal(size=(7, 2))
     net = SummedNet(5, 3, 2)
+    net.formula_at_z = formula_at_z
     options = dict(told, loss_fn=net.loss) if told.get("loss_fn") else told
-    report = shapecheck.compare(X, Y, params=net, gradients=net.grads, **options)
+    return shapecheck.compare(X, Y, params=net, gradients=net.grads, **options)
+
+
+@pytest.mark.parametrize("told", TOLD)
+def test_a_summed_loss_with_a_wrong_hidden_backward_is_placed_at_layer_1(told):
+    report = summed_report(told)
     status = {row.reference: row.status for row in report.rows}
     assert report.diagnoses[0].bug == "unknown"
     assert status == {"W1": "MISMATCH", "b1": "MISMATCH", "W2": "ok", "b2": "ok"}, str(report)
@@ -301,16 +311,10 @@ def test_a_summed_loss_with_a_wrong_hidden_backward_is_placed_at_layer_1(told):
     assert claims_check.contradictions(report.to_dict()) == []
 
 
-@pytest.mark.parametrize("told", [dict(reduction="sum"), dict(loss_fn=True),
-                                  dict(activation="tanh", output="identity", loss="mse", reduction="sum")])
+@pytest.mark.parametrize("told", TOLD)
 def test_tanh_prime_written_for_a_and_given_z_is_named_at_its_line(told):
     """`(1 - Z1 ** 2)`: the derivative's formula in terms of the activation, given the pre-activation."""
-    rng = np.random.default_rng(0)
-    X, Y = rng.normal(size=(7, 5)), rng.normal(size=(7, 2))
-    net = SummedNet(5, 3, 2)
-    net.formula_at_z = True
-    options = dict(told, loss_fn=net.loss) if told.get("loss_fn") else told
-    report = shapecheck.compare(X, Y, params=net, gradients=net.grads, **options)
+    report = summed_report(told, formula_at_z=True)
     first = report.diagnoses[0]
     assert first.bug == "derivative-formula-at-pre-activation", str(report)
     assert "1 - Z**2 is not tanh'(Z)" in first.message
