@@ -114,3 +114,16 @@ def test_a_step_that_fails_from_other_weights_is_still_compared():
     net.first = float(net.w_h[0, 0])
     X, Y = _data()
     assert _compare(net, X, Y).diagnoses[0].bug == "match"
+
+
+def test_the_example_refuses_fit_and_names_the_mistake_of_its_train_step():
+    """examples/compare/textbook_fit.py, as a learner runs it."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "compare" / "textbook_fit.py"
+    out = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "refused: your step(X, Y) moved w_h" in out and "when run twice from the same weights" in out
+    assert "MISMATCH: network [7, 5, 3], layout 'rows'; derivative-formula-at-pre-activation" in out
+    assert "at textbook_fit.py:48   sigmoid_derivative_h = z_h * (1.0 - z_h)" in out
