@@ -6,7 +6,7 @@ layer's derivative written for the activation, ``a * (1 - a)``, but given the pr
 
 Given ``fit`` as its step, compare refuses: a step that draws new weights at every call is no gradient step,
 and no gradient can be read from it. Given a step that takes one gradient step from the current weights (the
-body of one epoch), it names the mistake at its line.
+body of one epoch), it says MATCH for the class written right and names the mistake at its line otherwise.
 
 Run:  python examples/compare/textbook_fit.py
 """
@@ -17,9 +17,9 @@ import shapecheck
 
 
 class NeuralNetMLP:
-    def __init__(self, n_hidden=5, eta=0.1, seed=1):
+    def __init__(self, n_hidden=5, eta=0.1, seed=1, mistake=True):
         self.random = np.random.RandomState(seed)
-        self.n_hidden, self.eta = n_hidden, eta
+        self.n_hidden, self.eta, self.mistake = n_hidden, eta, mistake
 
     @staticmethod
     def _sigmoid(z):
@@ -45,7 +45,10 @@ class NeuralNetMLP:
         """One gradient step on the whole batch, from the weights the network has."""
         z_h, a_h, z_out, a_out = self._forward(X)
         delta_out = a_out - Y
-        sigmoid_derivative_h = z_h * (1.0 - z_h)          # mistake: a * (1 - a) given z_h
+        if self.mistake:
+            sigmoid_derivative_h = z_h * (1.0 - z_h)      # mistake: a * (1 - a) given z_h
+        else:
+            sigmoid_derivative_h = a_h * (1.0 - a_h)
         delta_h = (delta_out @ self.w_out.T) * sigmoid_derivative_h
         self.w_h -= self.eta * X.T @ delta_h
         self.b_h -= self.eta * delta_h.sum(axis=0)
@@ -67,8 +70,11 @@ def main():
         shapecheck.compare(X, Y, params=net, step=net.fit)
     except shapecheck.ConfigurationError as refused:
         print(f"refused: {refused}")
-    print("--- step=net.train_step (one gradient step from the current weights)")
-    print(shapecheck.compare(X, Y, params=net, step=net.train_step))
+    for mistake in (False, True):
+        net = NeuralNetMLP(mistake=mistake).fit(X, Y)
+        print(f"--- step=net.train_step (one gradient step from the current weights), {'with' if mistake else 'no'} "
+              "mistake")
+        print(shapecheck.compare(X, Y, params=net, step=net.train_step))
 
 
 if __name__ == "__main__":

@@ -126,4 +126,5 @@ def test_the_example_refuses_fit_and_names_the_mistake_of_its_train_step():
     out = subprocess.run([sys.executable, str(example)], capture_output=True, text=True, timeout=120, check=True).stdout
     assert "refused: your step(X, Y) moved w_h" in out and "when run twice from the same weights" in out
     assert "MISMATCH: network [7, 5, 3], layout 'rows'; derivative-formula-at-pre-activation" in out
-    assert "at textbook_fit.py:48   sigmoid_derivative_h = z_h * (1.0 - z_h)" in out
+    assert "MATCH: network [7, 5, 3], layout 'rows'; match" in out
+    assert "at textbook_fit.py:49   sigmoid_derivative_h = z_h * (1.0 - z_h)" in out
